@@ -1,0 +1,222 @@
+// Boost.Program_options does the merging: values stored first win, so the command line is stored
+// before the environment, and the environment before the file.
+#include "app/Config.hpp"
+
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace agentpulse {
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string env(const char* name) {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+}
+
+fs::path home() {
+    const std::string h = env("HOME");
+    return h.empty() ? fs::path("/") : fs::path(h);
+}
+
+constexpr const char* kUsage = R"(agentpulse - a live view of AI coding agents at work
+
+Usage:
+  agentpulse serve   [options]   watch transcripts and serve the dashboard and live API
+  agentpulse ingest  [options]   read all transcripts into the store once (--follow: keep tailing)
+  agentpulse pricing check       list models seen in the store that the price card does not know
+  agentpulse status  [options]   show the store's watcher heartbeat and ingest counters
+  agentpulse --version | --help
+
+Every option can also come from the environment as AGENTPULSE_<OPTION> (upper case, dashes as
+underscores, e.g. AGENTPULSE_PORT=9000) or from the configuration file as `option = value`.
+The command line wins over the environment, which wins over the file.
+Exit codes: 0 success, 2 bad usage or configuration, 1 other failures.
+)";
+
+po::options_description describe(const std::string& command) {
+    po::options_description common("Common options");
+    common.add_options()
+        ("help,h", "show this help")
+        ("config", po::value<std::string>(), "configuration file (default: $XDG_CONFIG_HOME/agentpulse/agentpulse.conf if it exists)")
+        ("store", po::value<std::string>(), "SQLite store file (default: $XDG_DATA_HOME/agentpulse/store.db)")
+        ("claude-projects", po::value<std::string>(), "Claude Code transcripts (default: $CLAUDE_CONFIG_DIR/projects or ~/.claude/projects)")
+        ("codex-sessions", po::value<std::string>(), "Codex CLI rollouts (default: $CODEX_HOME/sessions or ~/.codex/sessions)")
+        ("pricing", po::value<std::string>(), "price card JSON (default: the conf/pricing.json built into the binary)")
+        ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn, error or off");
+    if (command == "serve") {
+        po::options_description serve("Serve options");
+        serve.add_options()
+            ("host", po::value<std::string>()->default_value("127.0.0.1"), "address to listen on")
+            ("port", po::value<int>()->default_value(8787), "port to listen on (0 picks a free one)")
+            ("no-watcher", po::bool_switch(), "do not watch transcripts; read a store another process writes (opened read-only)")
+            ("token", po::value<std::string>(), "require this bearer token on every API route")
+            ("budget", po::value<double>(), "monthly budget in USD, for the burn ticker's budget bar")
+            ("demo", po::bool_switch(), "simulate agents writing transcripts into a temporary folder and watch those")
+            ("allow-remote", po::bool_switch(), "allow a non-loopback --host without --token")
+            ("static-dir", po::value<std::string>(), "folder with the built dashboard (default: next to the binary)");
+        common.add(serve);
+    } else if (command == "ingest") {
+        po::options_description ingest("Ingest options");
+        ingest.add_options()
+            ("follow,f", po::bool_switch(), "after the backfill, keep tailing transcripts as they grow")
+            ("no-progress", po::bool_switch(), "no progress bar even on a terminal");
+        common.add(ingest);
+    }
+    return common;
+}
+
+}  // namespace
+
+fs::path default_store_path() {
+    const std::string xdg = env("XDG_DATA_HOME");
+    return (xdg.empty() ? home() / ".local" / "share" : fs::path(xdg)) / "agentpulse" / "store.db";
+}
+
+fs::path default_claude_projects() {
+    const std::string c = env("CLAUDE_CONFIG_DIR");
+    return (c.empty() ? home() / ".claude" : fs::path(c)) / "projects";
+}
+
+fs::path default_codex_sessions() {
+    const std::string c = env("CODEX_HOME");
+    return (c.empty() ? home() / ".codex" : fs::path(c)) / "sessions";
+}
+
+CliOutcome parse_cli(int argc, const char* const* argv) {
+    CliOutcome out;
+    if (argc < 2) {
+        out.exit_code = 2;
+        out.message = std::string("missing command\n\n") + kUsage;
+        return out;
+    }
+    const std::string command = argv[1];
+    if (command == "--help" || command == "-h" || command == "help") {
+        out.message = kUsage;
+        return out;
+    }
+    if (command == "--version" || command == "version") {
+        out.message = std::string("agentpulse ") + AGENTPULSE_VERSION + "\n";
+        return out;
+    }
+    if (command != "serve" && command != "ingest" && command != "pricing" && command != "status") {
+        out.exit_code = 2;
+        out.message = "unknown command '" + command + "'\n\n" + kUsage;
+        return out;
+    }
+
+    po::options_description desc = describe(command);
+    po::options_description hidden;
+    hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
+    po::options_description all;
+    all.add(desc).add(hidden);
+    po::positional_options_description pos;
+    pos.add("args", -1);
+
+    po::variables_map vm;
+    std::string stage = "command line";
+    try {
+        po::store(po::command_line_parser(argc - 1, argv + 1).options(all).positional(pos).run(), vm);
+        if (vm.count("help")) {
+            std::ostringstream ss;
+            ss << kUsage << "\n" << desc;
+            out.message = ss.str();
+            return out;
+        }
+        stage = "environment";
+        po::store(po::parse_environment(desc,
+                                        [&](const std::string& var) -> std::string {
+                                            if (!var.starts_with("AGENTPULSE_")) return {};
+                                            std::string name = var.substr(11);
+                                            for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+                                            if (name == "config" || !desc.find_nothrow(name, false)) return {};
+                                            return name;
+                                        }),
+                  vm);
+        fs::path file;
+        if (vm.count("config")) {
+            file = vm["config"].as<std::string>();
+            if (!fs::exists(file)) {
+                out.exit_code = 2;
+                out.message = "configuration file " + file.string() + " does not exist";
+                return out;
+            }
+        } else if (const std::string ec = env("AGENTPULSE_CONFIG"); !ec.empty()) {
+            file = ec;
+        } else {
+            const std::string xdg = env("XDG_CONFIG_HOME");
+            const fs::path candidate = (xdg.empty() ? home() / ".config" : fs::path(xdg)) / "agentpulse" / "agentpulse.conf";
+            if (fs::exists(candidate)) file = candidate;
+        }
+        if (!file.empty()) {
+            stage = "configuration file " + file.string();
+            std::ifstream in(file);
+            if (!in) {
+                out.exit_code = 2;
+                out.message = "cannot read configuration file " + file.string();
+                return out;
+            }
+            // Keys for other commands are fine in a shared file: only unknown keys are errors.
+            po::options_description every;
+            every.add(describe("serve"));
+            for (const auto& o : describe("ingest").options())
+                if (!every.find_nothrow(o->long_name(), false)) every.add(o);
+            const po::parsed_options parsed = po::parse_config_file(in, every, false);
+            po::parsed_options mine(&desc);
+            for (const po::option& o : parsed.options)
+                if (desc.find_nothrow(o.string_key, false)) mine.options.push_back(o);
+            po::store(mine, vm);
+        }
+        po::notify(vm);
+
+        Config c;
+        c.command = command;
+        c.config_file = file;
+        if (vm.count("args")) c.args = vm["args"].as<std::vector<std::string>>();
+        c.store = vm.count("store") ? fs::path(vm["store"].as<std::string>()) : default_store_path();
+        c.claude_projects = vm.count("claude-projects") ? fs::path(vm["claude-projects"].as<std::string>())
+                                                        : default_claude_projects();
+        c.codex_sessions = vm.count("codex-sessions") ? fs::path(vm["codex-sessions"].as<std::string>())
+                                                      : default_codex_sessions();
+        if (vm.count("pricing")) c.pricing = vm["pricing"].as<std::string>();
+        c.log_level = vm["log-level"].as<std::string>();
+        static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
+        if (std::find(std::begin(levels), std::end(levels), c.log_level) == std::end(levels))
+            throw po::error("--log-level must be one of trace, debug, info, warn, error, off");
+        if (command == "serve") {
+            c.host = vm["host"].as<std::string>();
+            c.port = vm["port"].as<int>();
+            if (c.port < 0 || c.port > 65535) throw po::error("--port must be between 0 and 65535");
+            c.no_watcher = vm["no-watcher"].as<bool>();
+            c.demo = vm["demo"].as<bool>();
+            c.allow_remote = vm["allow-remote"].as<bool>();
+            if (vm.count("token")) c.token = vm["token"].as<std::string>();
+            if (vm.count("budget")) {
+                c.budget = vm["budget"].as<double>();
+                if (!(*c.budget > 0)) throw po::error("--budget must be a positive amount of USD");
+            }
+            if (vm.count("static-dir")) c.static_dir = vm["static-dir"].as<std::string>();
+            if (c.demo && c.no_watcher) throw po::error("--demo needs the watcher; drop --no-watcher");
+        }
+        if (command == "ingest") {
+            c.follow = vm["follow"].as<bool>();
+            c.progress = !vm["no-progress"].as<bool>();
+        }
+        if (command == "pricing" && (c.args.empty() || (c.args[0] != "check" && c.args[0] != "reprice")))
+            throw po::error("pricing needs a subcommand: check or reprice");
+        if (command != "pricing" && !c.args.empty())
+            throw po::error("unexpected argument '" + c.args[0] + "'");
+        out.config = std::move(c);
+    } catch (const po::error& e) {
+        out.exit_code = 2;
+        out.message = std::string("agentpulse ") + command + ": " + e.what() + " (in the " + stage +
+                      ")\nRun 'agentpulse " + command + " --help' for the options.";
+    }
+    return out;
+}
+
+}  // namespace agentpulse

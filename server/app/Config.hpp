@@ -1,0 +1,48 @@
+// Command line, environment (AGENTPULSE_<FLAG>) and configuration file, merged with that precedence
+// into one Config. Every key is documented in conf/agentpulse.conf.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agentpulse {
+
+struct Config {
+    std::string command;  // serve | ingest | pricing | status
+    std::vector<std::string> args;  // positional words after the command (e.g. "check")
+
+    std::string host = "127.0.0.1";
+    int port = 8787;
+    std::filesystem::path store;
+    std::filesystem::path claude_projects;
+    std::filesystem::path codex_sessions;
+    std::filesystem::path pricing;     // empty = the price card built into the binary
+    std::filesystem::path static_dir;  // the built dashboard (frontend/dist)
+    std::filesystem::path config_file; // the file that was read, if any
+    bool no_watcher = false;
+    bool follow = false;
+    bool demo = false;
+    bool allow_remote = false;
+    std::string token;
+    std::optional<double> budget;
+    std::string log_level = "info";
+    bool progress = true;
+};
+
+struct CliOutcome {
+    std::optional<Config> config;  // set when the command should run
+    int exit_code = 0;             // otherwise: 0 (help/version printed) or 2 (bad usage)
+    std::string message;           // help text or the error, for stdout/stderr respectively
+};
+
+// argv[0] is the program name. Reads the process environment.
+CliOutcome parse_cli(int argc, const char* const* argv);
+
+// Defaults that depend on the environment (XDG_DATA_HOME, CLAUDE_CONFIG_DIR, CODEX_HOME, HOME).
+std::filesystem::path default_store_path();
+std::filesystem::path default_claude_projects();
+std::filesystem::path default_codex_sessions();
+
+}  // namespace agentpulse

@@ -1,0 +1,51 @@
+// agentpulse ingest [--follow]: backfill with a progress bar, then (with --follow) tail until a signal.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "app/ProgressBar.hpp"
+#include "app/Startup.hpp"
+#include "app/StopSignals.hpp"
+#include "ingest/Backfill.hpp"
+#include "ingest/Watcher.hpp"
+#include "store/StoreWriter.hpp"
+
+namespace agentpulse {
+
+int run_ingest(const Config& c) {
+    auto prices = load_prices(c);
+    IngestStats stats;
+    TranscriptRoots roots{c.claude_projects, c.codex_sessions};
+    Watcher watcher(WatcherOptions{roots, c.store, prices}, stats);
+    StopSignals signals([&](int) {
+        spdlog::info("stopping");
+        watcher.stop();
+    });
+
+    {
+        auto db = open_store_for_writing(c.store);
+        StoreWriter writer(*db, prices);
+        ProgressBar bar(c.progress);
+        const BackfillResult r = run_backfill(writer, roots, stats, TailerOptions{}, [&](const BackfillProgress& p) {
+            bar.update(p, stats.messages + stats.usage_events + stats.tool_calls);
+        });
+        bar.finish();
+        const double mb = r.bytes / 1e6;
+        std::printf("ingested %lld files, %.1f MB in %.2f s (%.1f MB/s): %lld messages, %lld usage events "
+                    "(%lld updates), %lld tool calls, %lld tool results; %lld lines rejected, %lld files failed\n",
+                    static_cast<long long>(r.files), mb, r.seconds, r.seconds > 0 ? mb / r.seconds : 0.0,
+                    static_cast<long long>(stats.messages.load()), static_cast<long long>(stats.usage_events.load()),
+                    static_cast<long long>(stats.usage_updates.load()), static_cast<long long>(stats.tool_calls.load()),
+                    static_cast<long long>(stats.tool_results.load()), static_cast<long long>(stats.lines_rejected.load()),
+                    static_cast<long long>(r.failed_files));
+        std::fflush(stdout);
+        // Leave a small WAL behind for readers (FACTS.md 4: a 1.5 GB WAL slowed every reader).
+        db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        if (!c.follow) return r.failed_files > 0 ? 1 : 0;
+    }
+    spdlog::info("following transcripts under {} and {}", c.claude_projects.string(), c.codex_sessions.string());
+    watcher.run();
+    return 0;
+}
+
+}  // namespace agentpulse

@@ -1,0 +1,30 @@
+// agentpulse entry point: parse the command line, run the command, map failures to exit codes.
+#include <cstdio>
+#include <exception>
+
+#include "app/Config.hpp"
+#include "app/Startup.hpp"
+
+int main(int argc, char** argv) {
+    using namespace agentpulse;
+    const CliOutcome cli = parse_cli(argc, argv);
+    if (!cli.config) {
+        std::fputs(cli.message.c_str(), cli.exit_code == 0 ? stdout : stderr);
+        if (!cli.message.empty() && cli.message.back() != '\n') std::fputc('\n', cli.exit_code == 0 ? stdout : stderr);
+        return cli.exit_code;
+    }
+    const Config& c = *cli.config;
+    try {
+        setup_logging(c.log_level);
+        if (c.command == "serve") return run_serve(c);
+        if (c.command == "ingest") return run_ingest(c);
+        if (c.command == "pricing") return run_pricing(c);
+        return run_status(c);
+    } catch (const StartupError& e) {
+        std::fprintf(stderr, "agentpulse %s: %s\n", c.command.c_str(), e.what());
+        return e.exit_code;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "agentpulse %s: %s\n", c.command.c_str(), e.what());
+        return 1;
+    }
+}

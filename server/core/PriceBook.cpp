@@ -1,0 +1,163 @@
+// Loads conf/pricing.json and prices responses by the Anthropic/OpenAI rules documented in that file.
+#include "core/PriceBook.hpp"
+
+#include <boost/json.hpp>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace agentpulse {
+namespace json = boost::json;
+
+namespace {
+
+[[noreturn]] void fail(std::string_view origin, const std::string& what) {
+    throw std::runtime_error(std::string(origin) + ": " + what);
+}
+
+double rate(const json::object& o, std::string_view key, std::string_view origin, const std::string& family,
+            bool required, double fallback = 0) {
+    const json::value* v = o.if_contains(key);
+    if (!v) {
+        if (required) fail(origin, "model family '" + family + "' lacks '" + std::string(key) + "'");
+        return fallback;
+    }
+    if (!v->is_number()) fail(origin, "model family '" + family + "': '" + std::string(key) + "' is not a number");
+    const double d = v->to_number<double>();
+    if (!(d >= 0) || d > 1e6) fail(origin, "model family '" + family + "': '" + std::string(key) + "' out of range");
+    return d;
+}
+
+Rates parse_rates(const json::object& o, std::string_view origin, const std::string& family, bool openai) {
+    Rates r;
+    r.input = rate(o, "input", origin, family, true);
+    r.output = rate(o, "output", origin, family, true);
+    if (openai) {
+        // Cached input replaces input; it is what OpenAI bills for the cached part of the prompt.
+        r.cache_read = rate(o, "cached_input", origin, family, false, r.input);
+        r.cache_write_5m = r.cache_write_1h = r.input;
+    } else {
+        r.cache_write_5m = rate(o, "cache_write_5m", origin, family, false, r.input * 1.25);
+        r.cache_write_1h = rate(o, "cache_write_1h", origin, family, false, r.input * 2.0);
+        r.cache_read = rate(o, "cache_read", origin, family, false, r.input * 0.1);
+    }
+    return r;
+}
+
+}  // namespace
+
+bool glob_match(std::string_view p, std::string_view t) {
+    std::size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
+    auto eq = [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    };
+    while (ti < t.size()) {
+        if (pi < p.size() && p[pi] == '*') {
+            star = pi++, mark = ti;
+        } else if (pi < p.size() && eq(p[pi], t[ti])) {
+            ++pi, ++ti;
+        } else if (star != std::string_view::npos) {
+            pi = star + 1, ti = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (pi < p.size() && p[pi] == '*') ++pi;
+    return pi == p.size();
+}
+
+PriceBook PriceBook::load_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error(path.string() + ": cannot open price file");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return parse(ss.str(), path.string());
+}
+
+PriceBook PriceBook::parse(std::string_view text, std::string_view origin) {
+    boost::system::error_code ec;
+    json::parse_options opts;
+    opts.allow_comments = true;
+    opts.allow_trailing_commas = true;
+    json::value root = json::parse(text, ec, {}, opts);
+    if (ec) fail(origin, "not valid JSON (" + ec.message() + ")");
+    if (!root.is_object()) fail(origin, "top level must be an object");
+    const json::value* models = root.as_object().if_contains("models");
+    if (!models || !models->is_array()) fail(origin, "'models' must be an array");
+
+    PriceBook book;
+    if (const json::value* u = root.as_object().if_contains("updated"); u && u->is_string())
+        book.version_tag_ = std::string(u->as_string());
+    for (const json::value& mv : models->as_array()) {
+        if (!mv.is_object()) fail(origin, "every entry of 'models' must be an object");
+        const json::object& m = mv.as_object();
+        ModelPrice mp;
+        if (const json::value* f = m.if_contains("family"); f && f->is_string())
+            mp.family = std::string(f->as_string());
+        else
+            fail(origin, "a model entry lacks a 'family' string");
+        if (const json::value* pv = m.if_contains("provider"); pv && pv->is_string())
+            mp.provider = std::string(pv->as_string());
+        if (!mp.provider.empty() && mp.provider != "claude" && mp.provider != "codex")
+            fail(origin, "model family '" + mp.family + "': provider must be 'claude' or 'codex'");
+        const json::value* match = m.if_contains("match");
+        if (!match || !match->is_array() || match->as_array().empty())
+            fail(origin, "model family '" + mp.family + "' needs a non-empty 'match' array");
+        for (const json::value& pat : match->as_array()) {
+            if (!pat.is_string() || pat.as_string().empty())
+                fail(origin, "model family '" + mp.family + "': 'match' entries must be non-empty strings");
+            mp.patterns.emplace_back(pat.as_string());
+        }
+        const bool openai = mp.provider == "codex";
+        mp.rates = parse_rates(m, origin, mp.family, openai);
+        if (const json::value* lc = m.if_contains("long_context")) {
+            if (!lc->is_object()) fail(origin, "model family '" + mp.family + "': 'long_context' must be an object");
+            const json::object& lco = lc->as_object();
+            mp.long_context = parse_rates(lco, origin, mp.family, openai);
+            const double th = rate(lco, "threshold_tokens", origin, mp.family, true);
+            if (th < 1) fail(origin, "model family '" + mp.family + "': threshold_tokens must be positive");
+            mp.long_context_threshold = static_cast<std::int64_t>(th);
+        }
+        if (const json::value* fast = m.if_contains("fast")) {
+            if (!fast->is_object()) fail(origin, "model family '" + mp.family + "': 'fast' must be an object");
+            mp.fast_multiplier = rate(fast->as_object(), "multiplier", origin, mp.family, true);
+        }
+        book.models_.push_back(std::move(mp));
+    }
+    return book;
+}
+
+const ModelPrice* PriceBook::find(std::string_view provider, std::string_view model) const {
+    if (model.empty()) return nullptr;
+    for (const ModelPrice& mp : models_) {
+        if (!mp.provider.empty() && mp.provider != provider) continue;
+        for (const std::string& p : mp.patterns)
+            if (glob_match(p, model)) return &mp;
+    }
+    return nullptr;
+}
+
+Cost PriceBook::cost(std::string_view provider, std::string_view model, const TokenCounts& t, bool fast_tier) const {
+    const ModelPrice* mp = find(provider, model);
+    if (!mp) return Cost{0, "unpriced", {}};
+    Cost c{0, "rate_card", mp->family};
+    const Rates* r = &mp->rates;
+    if (mp->long_context && t.prompt_total() > mp->long_context_threshold) {
+        r = &*mp->long_context;
+        c.source = "rate_card_long_context";
+    }
+    double usd = (static_cast<double>(t.input) * r->input + static_cast<double>(t.output) * r->output +
+                  static_cast<double>(t.cache_read) * r->cache_read +
+                  static_cast<double>(t.cache_create_5m()) * r->cache_write_5m +
+                  static_cast<double>(t.cache_create_1h) * r->cache_write_1h) /
+                 1e6;
+    if (fast_tier && mp->fast_multiplier > 0) {
+        usd *= mp->fast_multiplier;
+        c.source = "rate_card_fast";
+    }
+    c.usd = usd;
+    return c;
+}
+
+}  // namespace agentpulse

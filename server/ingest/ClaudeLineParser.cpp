@@ -1,0 +1,189 @@
+// Claude Code line format: FACTS.md section 1. Unknown line types are ignored, never an error.
+#include "ingest/ClaudeLineParser.hpp"
+
+#include "core/Hash.hpp"
+#include "core/JsonFields.hpp"
+#include "ingest/FieldCleaning.hpp"
+
+#include <cstdio>
+
+namespace agentpulse {
+namespace json = boost::json;
+
+namespace {
+
+std::int64_t utf8_bytes_of(const json::value* v) {
+    if (!v) return 0;
+    if (v->is_string()) return static_cast<std::int64_t>(v->as_string().size());
+    return 0;
+}
+
+// Bytes a tool writes, from its input (FACTS.md 1); nullopt for tools that do not write.
+std::optional<std::int64_t> written_bytes(std::string_view tool, const json::value* input) {
+    if (tool == "Write") return utf8_bytes_of(jf::field(input, "content"));
+    if (tool == "Edit") return utf8_bytes_of(jf::field(input, "new_string"));
+    if (tool == "NotebookEdit") return utf8_bytes_of(jf::field(input, "new_source"));
+    if (tool == "MultiEdit") {
+        std::int64_t n = 0;
+        if (const json::array* edits = jf::array(jf::field(input, "edits")))
+            for (const json::value& e : *edits) n += utf8_bytes_of(jf::field(e, "new_string"));
+        return n;
+    }
+    return std::nullopt;
+}
+
+// Size of a tool_result's content: a string, or a list of blocks whose text parts count.
+std::int64_t result_size(const json::value* content) {
+    if (!content) return 0;
+    if (content->is_string()) return static_cast<std::int64_t>(content->as_string().size());
+    std::int64_t n = 0;
+    if (const json::array* parts = jf::array(content))
+        for (const json::value& p : *parts) n += utf8_bytes_of(jf::field(p, "text"));
+    return n;
+}
+
+TokenCounts read_usage(const json::value* usage) {
+    TokenCounts t;
+    t.input = jf::integer(jf::field(usage, "input_tokens")).value_or(0);
+    t.output = jf::integer(jf::field(usage, "output_tokens")).value_or(0);
+    t.cache_read = jf::integer(jf::field(usage, "cache_read_input_tokens")).value_or(0);
+    const std::int64_t create_all = jf::integer(jf::field(usage, "cache_creation_input_tokens")).value_or(0);
+    const json::value* breakdown = jf::field(usage, "cache_creation");
+    const std::int64_t c5 = jf::integer(jf::field(breakdown, "ephemeral_5m_input_tokens")).value_or(0);
+    const std::int64_t c1 = jf::integer(jf::field(breakdown, "ephemeral_1h_input_tokens")).value_or(0);
+    t.cache_create = std::max(create_all, c5 + c1);
+    t.cache_create_1h = c1;
+    return t;
+}
+
+std::string hex_key(std::string_view prefix, std::string_view line) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a64(line)));
+    return std::string(prefix) + buf;
+}
+
+}  // namespace
+
+LineOutcome ClaudeLineParser::parse(std::string_view line, std::int64_t line_no, ParsedLine& out, LineIssue& issue) {
+    issue = LineIssue::None;
+    const json::value* root = reader_.parse(line);
+    if (!root || !root->is_object()) {
+        issue = LineIssue::Malformed;
+        return LineOutcome::Rejected;
+    }
+    const std::string_view type = jf::str(jf::field(root, "type"));
+    if (type != "user" && type != "assistant") return LineOutcome::Ignored;
+
+    out.line_no = line_no;
+    bool had_zone = true;
+    const auto ts = parse_iso8601(jf::str(jf::field(root, "timestamp")), &had_zone);
+    if (ts) {
+        out.ts = *ts;
+        last_ts_ = *ts;
+    } else if (last_ts_ > 0) {
+        out.ts = last_ts_;  // same moment as the line before it: the best the file tells
+        issue = LineIssue::NoTimestamp;
+    } else {
+        issue = LineIssue::NoTimestamp;
+        return LineOutcome::Rejected;
+    }
+
+    const json::value* message = jf::field(root, "message");
+    if (!jf::object(message)) {
+        issue = LineIssue::MissingField;
+        return LineOutcome::Rejected;
+    }
+
+    SessionRef& s = out.session;
+    s.project_slug = ctx_.project_slug;
+    s.cwd = clean_text(jf::str(jf::field(root, "cwd")), issue);
+    s.project_name = project_name_from_cwd(s.cwd);
+    if (s.project_name.empty()) s.project_name = ctx_.project_slug;
+    // Sub-agent transcripts count toward the session that spawned them.
+    s.session_id = !ctx_.parent_session.empty() ? ctx_.parent_session
+                                                : clean_text(jf::str(jf::field(root, "sessionId")), issue);
+    if (s.session_id.empty()) {
+        issue = LineIssue::MissingField;
+        return LineOutcome::Rejected;
+    }
+    s.git_branch = clean_text(jf::str(jf::field(root, "gitBranch")), issue);
+    s.cli_version = clean_text(jf::str(jf::field(root, "version")), issue);
+
+    MessageRecord& m = out.message.emplace();
+    const std::string_view uuid = jf::str(jf::field(root, "uuid"));
+    m.line_key = uuid.empty() ? hex_key("claude:line:", line) : clean_text(uuid, issue);
+    m.parent_key = clean_text(jf::str(jf::field(root, "parentUuid")), issue);
+    m.role = clean_text(jf::str(jf::field(message, "role"), type), issue);
+    m.kind = std::string(type);
+    m.is_sidechain = jf::boolean(jf::field(root, "isSidechain"));
+    m.agent_id = clean_text(jf::str(jf::field(root, "agentId"), ctx_.agent_id), issue);
+
+    const json::array* content = jf::array(jf::field(message, "content"));
+    if (type == "assistant") {
+        m.model = clean_text(jf::str(jf::field(message, "model")), issue);
+        m.api_message_id = clean_text(jf::str(jf::field(message, "id")), issue);
+        m.request_id = clean_text(jf::str(jf::field(root, "requestId")), issue);
+        const json::value* usage = jf::field(message, "usage");
+        m.tokens = read_usage(usage);
+        const bool billable = jf::object(usage) && m.model != "<synthetic>" && !m.tokens.empty();
+        if (billable && !tokens_plausible(m.tokens)) {
+            issue = LineIssue::AbsurdTokens;
+            m.tokens = {};
+        } else if (billable) {
+            UsageRecord& u = out.usage.emplace();
+            // One response = one (message.id, requestId); some gateways omit requestId.
+            u.dedup_key = m.api_message_id.empty() ? "claude:line:" + m.line_key
+                                                    : "claude:" + m.api_message_id + ":" + m.request_id;
+            u.model = m.model;
+            u.tokens = m.tokens;
+            u.service_tier = clean_text(jf::str(jf::field(usage, "service_tier")), issue);
+            if (jf::str(jf::field(usage, "speed")) == "fast") u.service_tier = "priority";
+            u.grows = true;
+        }
+        if (content) {
+            for (const json::value& block : *content) {
+                if (jf::str(jf::field(block, "type")) != "tool_use") continue;
+                const std::string_view id = jf::str(jf::field(block, "id"));
+                if (id.empty()) continue;
+                ToolCallRecord& call = out.tool_calls.emplace_back();
+                call.tool_use_id = clean_text(id, issue);
+                call.tool_name = clean_text(jf::str(jf::field(block, "name"), "unknown"), issue);
+                const json::value* input = jf::field(block, "input");
+                for (const char* key : {"file_path", "path", "notebook_path"}) {
+                    const std::string_view p = jf::str(jf::field(input, key));
+                    if (!p.empty()) {
+                        call.file_path = clean_text(p, issue);
+                        break;
+                    }
+                }
+                call.byte_count = written_bytes(call.tool_name, input);
+            }
+        }
+    } else if (content) {
+        for (const json::value& block : *content) {
+            if (jf::str(jf::field(block, "type")) != "tool_result") continue;
+            const std::string_view id = jf::str(jf::field(block, "tool_use_id"));
+            if (id.empty()) continue;
+            ToolResultRecord& r = out.tool_results.emplace_back();
+            r.tool_use_id = clean_text(id, issue);
+            r.is_error = jf::boolean(jf::field(block, "is_error"));
+            r.result_bytes = result_size(jf::field(block, "content"));
+        }
+        if (!out.tool_results.empty()) m.kind = "tool_result";
+    }
+    return LineOutcome::Record;
+}
+
+std::string ClaudeLineParser::save_state() const {
+    return last_ts_ > 0 ? "{\"last_ts\":" + std::to_string(last_ts_) + "}" : std::string();
+}
+
+void ClaudeLineParser::load_state(std::string_view state) {
+    last_ts_ = 0;
+    if (state.empty()) return;
+    boost::system::error_code ec;
+    const json::value v = json::parse(state, ec);
+    if (!ec) last_ts_ = jf::integer(jf::field(v, "last_ts")).value_or(0);
+}
+
+}  // namespace agentpulse

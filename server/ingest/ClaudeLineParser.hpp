@@ -1,0 +1,23 @@
+// Claude Code transcript lines (~/.claude/projects/<project>/<session>.jsonl and sub-agent files):
+// messages, one usage record per API response (keyed on message.id + requestId), tool calls and results.
+#pragma once
+
+#include "ingest/JsonLineReader.hpp"
+#include "ingest/LineParser.hpp"
+
+namespace agentpulse {
+
+class ClaudeLineParser final : public LineParser {
+public:
+    explicit ClaudeLineParser(FileContext ctx) : ctx_(std::move(ctx)) {}
+    LineOutcome parse(std::string_view line, std::int64_t line_no, ParsedLine& out, LineIssue& issue) override;
+    std::string save_state() const override;
+    void load_state(std::string_view state) override;
+
+private:
+    FileContext ctx_;
+    JsonLineReader reader_;
+    EpochMs last_ts_ = 0;  // stands in for a line that lacks a timestamp
+};
+
+}  // namespace agentpulse

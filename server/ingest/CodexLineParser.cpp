@@ -1,0 +1,241 @@
+// Codex rollout format: FACTS.md section 2. Usage: the per-turn delta of the cumulative totals
+// (last_token_usage when no earlier total is known in this file); input includes cached input, and
+// reasoning is already inside output, so neither is counted twice.
+#include "ingest/CodexLineParser.hpp"
+
+#include <cstdio>
+
+#include "core/Hash.hpp"
+#include "core/JsonFields.hpp"
+#include "ingest/FieldCleaning.hpp"
+
+namespace agentpulse {
+namespace json = boost::json;
+
+namespace {
+
+std::optional<CodexLineParser::Totals> read_totals(const json::value* v) {
+    if (!jf::object(v)) return std::nullopt;
+    CodexLineParser::Totals t;
+    t.input = jf::integer(jf::field(v, "input_tokens")).value_or(0);
+    t.cached = jf::integer(jf::field(v, "cached_input_tokens")).value_or(0);
+    t.output = jf::integer(jf::field(v, "output_tokens")).value_or(0);
+    t.reasoning = jf::integer(jf::field(v, "reasoning_output_tokens")).value_or(0);
+    t.total = jf::integer(jf::field(v, "total_tokens")).value_or(t.input + t.output);
+    return t;
+}
+
+std::string hex(std::uint64_t h) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+// Codex tool output: plain text, or JSON text {"output": "...", "metadata": {"exit_code": N}};
+// newer versions write "Exit code: N\n..." as text.
+void read_output(std::string_view output, ToolResultRecord& r) {
+    r.result_bytes = static_cast<std::int64_t>(output.size());
+    if (!output.empty() && output.front() == '{') {
+        boost::system::error_code ec;
+        const json::value v = json::parse(output, ec);
+        if (!ec) {
+            if (const json::value* inner = jf::field(v, "output"); inner && inner->is_string())
+                r.result_bytes = static_cast<std::int64_t>(inner->as_string().size());
+            if (const auto code = jf::integer(jf::field(jf::field(v, "metadata"), "exit_code")))
+                r.is_error = *code != 0;
+            return;
+        }
+    }
+    constexpr std::string_view kExit = "Exit code: ";
+    if (output.starts_with(kExit)) {
+        const std::string_view rest = output.substr(kExit.size());
+        r.is_error = !rest.starts_with("0\n") && rest != "0" && !rest.starts_with("0\r");
+    }
+}
+
+}  // namespace
+
+LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, ParsedLine& out, LineIssue& issue) {
+    issue = LineIssue::None;
+    const json::value* root = reader_.parse(line);
+    if (!root || !root->is_object()) {
+        issue = LineIssue::Malformed;
+        return LineOutcome::Rejected;
+    }
+    const std::string_view type = jf::str(jf::field(root, "type"));
+    const json::value* payload = jf::field(root, "payload");
+    if (const auto ts = parse_iso8601(jf::str(jf::field(root, "timestamp")))) last_ts_ = *ts;
+
+    if (type == "session_meta") {
+        session_.session_id = clean_text(jf::str(jf::field(payload, "id")), issue);
+        session_.cwd = clean_text(jf::str(jf::field(payload, "cwd")), issue);
+        session_.project_slug = session_.cwd.empty() ? "(unknown)" : session_.cwd;
+        session_.project_name = project_name_from_cwd(session_.cwd);
+        if (session_.project_name.empty()) session_.project_name = session_.project_slug;
+        session_.cli_version = clean_text(jf::str(jf::field(payload, "cli_version")), issue);
+        session_.git_branch = clean_text(jf::str(jf::field(jf::field(payload, "git"), "branch")), issue);
+        if (session_.session_id.empty()) issue = LineIssue::MissingField;
+        return LineOutcome::Ignored;
+    }
+    if (type == "turn_context") {
+        const std::string_view model = jf::str(jf::field(payload, "model"));
+        if (!model.empty()) model_ = clean_text(model, issue);
+        return LineOutcome::Ignored;
+    }
+    if (type != "response_item" && type != "event_msg") return LineOutcome::Ignored;
+    const std::string_view ptype = jf::str(jf::field(payload, "type"));
+    const bool token_count = type == "event_msg" && ptype == "token_count";
+    const bool item = type == "response_item" &&
+                      (ptype == "message" || ptype == "function_call" || ptype == "function_call_output" ||
+                       ptype == "custom_tool_call" || ptype == "custom_tool_call_output" || ptype == "local_shell_call");
+    if (!token_count && !item) return LineOutcome::Ignored;
+
+    if (session_.session_id.empty()) {
+        // A rollout always opens with session_meta; without it the lines cannot be attributed.
+        issue = LineIssue::MissingField;
+        return LineOutcome::Rejected;
+    }
+    if (last_ts_ == 0) {
+        issue = LineIssue::NoTimestamp;
+        return LineOutcome::Rejected;
+    }
+    out.line_no = line_no;
+    out.ts = last_ts_;
+    out.session = session_;
+
+    if (token_count) {
+        const json::value* info = jf::field(payload, "info");
+        const auto total = read_totals(jf::field(info, "total_token_usage"));
+        const auto last = read_totals(jf::field(info, "last_token_usage"));
+        Totals delta;
+        if (total && have_totals_ && total->total >= totals_.total && total->input >= totals_.input &&
+            total->output >= totals_.output) {
+            delta = {total->input - totals_.input, total->cached - totals_.cached, total->output - totals_.output,
+                     total->reasoning - totals_.reasoning, total->total - totals_.total};
+        } else if (last) {
+            delta = *last;
+        } else if (total && !have_totals_) {
+            delta = *total;
+        } else {
+            return LineOutcome::Ignored;  // no usage info (rate-limit only event)
+        }
+        if (total) totals_ = *total, have_totals_ = true;
+        TokenCounts t;
+        t.cache_read = std::max<std::int64_t>(0, std::min(delta.cached, delta.input));
+        t.input = std::max<std::int64_t>(0, delta.input - t.cache_read);
+        t.output = delta.output;
+        t.reasoning = delta.reasoning;
+        if (t.empty()) return LineOutcome::Ignored;  // the same totals repeated
+        if (!tokens_plausible(t)) {
+            issue = LineIssue::AbsurdTokens;
+            return LineOutcome::Ignored;
+        }
+        UsageRecord& u = out.usage.emplace();
+        u.dedup_key = "codex:" + session_.session_id + ":" +
+                      (total ? std::to_string(total->total) : "line:" + hex(fnv1a64(line)));
+        u.model = model_;
+        u.tokens = t;
+        u.grows = false;
+        return LineOutcome::Record;
+    }
+
+    MessageRecord& m = out.message.emplace();
+    m.line_key = "codex:" + session_.session_id + ":" + hex(fnv1a64(line));
+    m.kind = std::string(ptype);
+    m.role = clean_text(jf::str(jf::field(payload, "role"), ptype == "message" ? "" : "assistant"), issue);
+    m.model = model_;
+    if (ptype == "function_call" || ptype == "custom_tool_call" || ptype == "local_shell_call") {
+        const std::string_view id = jf::str(jf::field(payload, "call_id"), jf::str(jf::field(payload, "id")));
+        if (!id.empty()) {
+            ToolCallRecord& c = out.tool_calls.emplace_back();
+            c.tool_use_id = clean_text(id, issue);
+            c.tool_name = clean_text(jf::str(jf::field(payload, "name"), ptype == "local_shell_call" ? "shell" : "unknown"),
+                                     issue);
+            if (ptype == "custom_tool_call") {
+                // apply_patch carries the patch as free text: its size is what it writes.
+                const std::string_view input = jf::str(jf::field(payload, "input"));
+                c.byte_count = static_cast<std::int64_t>(input.size());
+                constexpr std::string_view kFileTag[] = {"*** Update File: ", "*** Add File: "};
+                for (const std::string_view tag : kFileTag) {
+                    if (const auto at = input.find(tag); at != std::string_view::npos) {
+                        const auto end = input.find('\n', at);
+                        c.file_path = clean_text(input.substr(at + tag.size(), end == std::string_view::npos
+                                                                                    ? std::string_view::npos
+                                                                                    : end - at - tag.size()),
+                                                 issue);
+                        break;
+                    }
+                }
+            } else if (ptype == "function_call") {
+                boost::system::error_code ec;
+                const json::value args = json::parse(jf::str(jf::field(payload, "arguments")), ec);
+                if (!ec) {
+                    for (const char* key : {"file_path", "path", "workdir"}) {
+                        const std::string_view p = jf::str(jf::field(args, key));
+                        if (!p.empty()) {
+                            c.file_path = clean_text(p, issue);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    } else if (ptype == "function_call_output" || ptype == "custom_tool_call_output") {
+        const std::string_view id = jf::str(jf::field(payload, "call_id"));
+        if (!id.empty()) {
+            ToolResultRecord& r = out.tool_results.emplace_back();
+            r.tool_use_id = clean_text(id, issue);
+            const json::value* output = jf::field(payload, "output");
+            if (output && output->is_string()) {
+                read_output(output->as_string(), r);
+            } else if (jf::object(output)) {
+                read_output(jf::str(jf::field(output, "content")), r);
+                if (const json::value* ok = jf::field(output, "success"); ok && ok->is_bool()) r.is_error = !ok->as_bool();
+            }
+        }
+        m.kind = "tool_result";
+    }
+    return LineOutcome::Record;
+}
+
+std::string CodexLineParser::save_state() const {
+    json::object o;
+    o["session_id"] = session_.session_id;
+    o["cwd"] = session_.cwd;
+    o["slug"] = session_.project_slug;
+    o["name"] = session_.project_name;
+    o["cli_version"] = session_.cli_version;
+    o["git_branch"] = session_.git_branch;
+    o["model"] = model_;
+    o["last_ts"] = last_ts_;
+    if (have_totals_)
+        o["totals"] = json::array{totals_.input, totals_.cached, totals_.output, totals_.reasoning, totals_.total};
+    return json::serialize(o);
+}
+
+void CodexLineParser::load_state(std::string_view state) {
+    session_ = {};
+    model_.clear();
+    last_ts_ = 0;
+    have_totals_ = false;
+    totals_ = {};
+    if (state.empty()) return;
+    boost::system::error_code ec;
+    const json::value v = json::parse(state, ec);
+    if (ec) return;
+    session_.session_id = jf::str(jf::field(v, "session_id"));
+    session_.cwd = jf::str(jf::field(v, "cwd"));
+    session_.project_slug = jf::str(jf::field(v, "slug"));
+    session_.project_name = jf::str(jf::field(v, "name"));
+    session_.cli_version = jf::str(jf::field(v, "cli_version"));
+    session_.git_branch = jf::str(jf::field(v, "git_branch"));
+    model_ = jf::str(jf::field(v, "model"));
+    last_ts_ = jf::integer(jf::field(v, "last_ts")).value_or(0);
+    if (const json::array* t = jf::array(jf::field(v, "totals")); t && t->size() == 5) {
+        totals_ = {jf::integer(&(*t)[0]).value_or(0), jf::integer(&(*t)[1]).value_or(0), jf::integer(&(*t)[2]).value_or(0),
+                   jf::integer(&(*t)[3]).value_or(0), jf::integer(&(*t)[4]).value_or(0)};
+        have_totals_ = true;
+    }
+}
+
+}  // namespace agentpulse

@@ -1,0 +1,38 @@
+// Rules shared by the line parsers for turning raw transcript fields into stored values.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/TokenCounts.hpp"
+#include "core/Utf8.hpp"
+#include "ingest/TranscriptRecords.hpp"
+
+namespace agentpulse {
+
+// A string field as stored: valid UTF-8 (repairs are reported through `issue`).
+inline std::string clean_text(std::string_view s, LineIssue& issue) {
+    bool changed = false;
+    std::string out = sanitize_utf8(s, &changed);
+    if (changed && issue == LineIssue::None) issue = LineIssue::InvalidUtf8;
+    return out;
+}
+
+// "/home/ana/src/shop" -> "shop"; empty when there is no usable component.
+inline std::string project_name_from_cwd(std::string_view cwd) {
+    while (!cwd.empty() && (cwd.back() == '/' || cwd.back() == '\\')) cwd.remove_suffix(1);
+    const auto slash = cwd.find_last_of("/\\");
+    return std::string(slash == std::string_view::npos ? cwd : cwd.substr(slash + 1));
+}
+
+// No single API response carries more than a few million tokens; anything negative or beyond this
+// bound is a corrupt line, and billing it would wreck every total it touches.
+inline constexpr std::int64_t kMaxTokensPerField = 50'000'000;
+
+inline bool tokens_plausible(const TokenCounts& t) {
+    for (const std::int64_t v : {t.input, t.output, t.cache_read, t.cache_create, t.cache_create_1h, t.reasoning})
+        if (v < 0 || v > kMaxTokensPerField) return false;
+    return t.cache_create_1h <= t.cache_create;
+}
+
+}  // namespace agentpulse

@@ -1,0 +1,34 @@
+// One parser per transcript file: turns each complete line into a ParsedLine. A parser may carry state
+// from line to line (Codex running totals, the last good timestamp); that state is saved with the file's
+// offset in the same transaction, so a restart resumes exactly where the last commit left off.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ingest/TranscriptRecords.hpp"
+
+namespace agentpulse {
+
+// What the path of a transcript says about it (see TranscriptDiscovery).
+struct FileContext {
+    Provider provider = Provider::Claude;
+    std::string project_slug;    // claude: folder name under the projects root
+    std::string parent_session;  // claude sub-agent files: the session folder they live under
+    std::string agent_id;        // claude sub-agent files: from agent-<id>.jsonl
+};
+
+class LineParser {
+public:
+    virtual ~LineParser() = default;
+    // `issue` is set when the line was malformed or partly unusable (even if something was recorded).
+    virtual LineOutcome parse(std::string_view line, std::int64_t line_no, ParsedLine& out, LineIssue& issue) = 0;
+    // Parser state as a JSON object text ("" when none), and its restoration.
+    virtual std::string save_state() const = 0;
+    virtual void load_state(std::string_view state) = 0;
+};
+
+std::unique_ptr<LineParser> make_line_parser(const FileContext& ctx);
+
+}  // namespace agentpulse

@@ -1,0 +1,88 @@
+// What a transcript line means once parsed, independent of the agent that wrote it. The parsers
+// (ClaudeLineParser, CodexLineParser) produce these; StoreWriter turns them into rows.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/IsoTime.hpp"
+#include "core/TokenCounts.hpp"
+
+namespace agentpulse {
+
+enum class Provider { Claude, Codex };
+const char* provider_name(Provider p);
+
+// Where a line belongs: its project and session, and what the line tells about them.
+struct SessionRef {
+    std::string project_slug;   // claude: folder under projects/; codex: the cwd
+    std::string project_name;   // human name (last component of the cwd)
+    std::string cwd;
+    std::string session_id;     // the agent's own session id
+    std::string git_branch;
+    std::string cli_version;
+};
+
+struct UsageRecord {
+    std::string dedup_key;  // one API response = one key
+    std::string model;
+    TokenCounts tokens;
+    std::string service_tier;
+    // Claude writes a response over several lines whose counts can only grow: keep each field's maximum.
+    // Codex deltas are exact: the first sighting is final.
+    bool grows = false;
+};
+
+struct ToolCallRecord {
+    std::string tool_use_id;
+    std::string tool_name;
+    std::optional<std::string> file_path;
+    std::optional<std::int64_t> byte_count;  // bytes written, from the call's input; else the result's size
+};
+
+struct ToolResultRecord {
+    std::string tool_use_id;
+    bool is_error = false;
+    std::int64_t result_bytes = 0;
+};
+
+struct MessageRecord {
+    std::string line_key;    // claude: line uuid; codex: session + line hash
+    std::string parent_key;
+    std::string kind;        // user | assistant | tool_result | system | function_call | ...
+    std::string role;
+    std::string model;
+    std::string api_message_id;
+    std::string request_id;
+    TokenCounts tokens;
+    bool is_sidechain = false;
+    std::string agent_id;
+};
+
+struct ParsedLine {
+    std::int64_t line_no = 0;     // 1-based, within the file
+    EpochMs ts = 0;
+    SessionRef session;
+    std::optional<MessageRecord> message;
+    std::optional<UsageRecord> usage;
+    std::vector<ToolCallRecord> tool_calls;
+    std::vector<ToolResultRecord> tool_results;
+};
+
+// Why a line yielded nothing or less than it could, for the error log and the counters.
+enum class LineIssue {
+    None,
+    Malformed,       // not JSON / not an object
+    MissingField,    // a needed field absent or of the wrong type
+    NoTimestamp,
+    AbsurdTokens,    // usage rejected (negative or implausibly large counts)
+    InvalidUtf8,     // repaired with U+FFFD
+    TooLong,         // line over the configured maximum, skipped
+};
+const char* line_issue_name(LineIssue i);
+
+enum class LineOutcome { Record, Ignored, Rejected };
+
+}  // namespace agentpulse

@@ -1,0 +1,245 @@
+// See TranscriptTailer.hpp. Reads with pread on a descriptor opened per call: no descriptors are held
+// between calls, so thousands of transcripts cost no open files.
+#include "ingest/TranscriptTailer.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "core/Hash.hpp"
+#include "ingest/LineParser.hpp"
+
+namespace agentpulse {
+
+namespace {
+
+constexpr std::size_t kReadChunk = 1u << 20;
+constexpr std::int64_t kHeadBytes = 4096;
+constexpr std::int64_t kTailBytes = 256;
+
+class Fd {
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+// Fingerprint of bytes [from, from+len): "" when they cannot all be read.
+std::string fingerprint(int fd, std::int64_t from, std::int64_t len) {
+    std::string buf(static_cast<std::size_t>(len), '\0');
+    std::int64_t got = 0;
+    while (got < len) {
+        const ssize_t n = ::pread(fd, buf.data() + got, static_cast<std::size_t>(len - got), from + got);
+        if (n <= 0) return {};
+        got += n;
+    }
+    char out[24];
+    std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(fnv1a64(buf)));
+    return out;
+}
+
+// head_hash column: "<head fingerprint>:<fingerprint of the bytes just before the offset>".
+std::string identity(int fd, std::int64_t head_len, std::int64_t offset) {
+    const std::int64_t tail_len = std::min(offset, kTailBytes);
+    return fingerprint(fd, 0, head_len) + ":" + fingerprint(fd, offset - tail_len, tail_len);
+}
+
+FileContext context_of(const FileRecord& f) {
+    FileContext c;
+    c.provider = f.provider;
+    c.project_slug = f.project_slug;
+    c.parent_session = f.parent_session;
+    if (f.kind == "subagent") {
+        const std::string stem = std::filesystem::path(f.path).stem().string();
+        c.agent_id = stem.starts_with("agent-") ? stem.substr(6) : stem;
+    }
+    return c;
+}
+
+}  // namespace
+
+const char* tail_status_name(TailStatus s) {
+    switch (s) {
+        case TailStatus::UpToDate: return "up_to_date";
+        case TailStatus::Progressed: return "progressed";
+        case TailStatus::Missing: return "missing";
+        case TailStatus::Unreadable: return "unreadable";
+        case TailStatus::StoreFailed: return "store_failed";
+    }
+    return "unknown";
+}
+
+TranscriptTailer::TranscriptTailer(StoreWriter& writer, IngestStats& stats, TailerOptions opts)
+    : writer_(writer), stats_(stats), opts_(opts) {}
+
+TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(std::int64_t)>& progress) {
+    Fd fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+        if (errno == ENOENT) return TailStatus::Missing;
+        ++stats_.read_errors;
+        spdlog::warn("{}: cannot open: {} (will retry)", file.path, std::strerror(errno));
+        return TailStatus::Unreadable;
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        ++stats_.read_errors;
+        spdlog::warn("{}: not a regular file or cannot stat", file.path);
+        return TailStatus::Unreadable;
+    }
+
+    FileRecord cur = file;
+    const std::int64_t size = st.st_size;
+    const char* why = nullptr;
+    if (cur.inode != 0 && (static_cast<std::int64_t>(st.st_ino) != cur.inode ||
+                           static_cast<std::int64_t>(st.st_dev) != cur.device))
+        why = "replaced (new inode)";
+    else if (size < cur.offset)
+        why = "truncated";
+    else if (cur.offset > 0 && !cur.head_hash.empty() && identity(fd.get(), cur.head_len, cur.offset) != cur.head_hash)
+        why = "rewritten";
+    if (why) {
+        spdlog::info("{}: {}; reading it again from the start (rows already stored are not counted twice)", file.path,
+                     why);
+        ++stats_.rewrites_detected;
+        cur.offset = cur.line_no = cur.head_len = 0;
+        cur.head_hash.clear();
+        cur.parser_state.clear();
+        ++cur.rewrites;
+    }
+    cur.device = static_cast<std::int64_t>(st.st_dev);
+    cur.inode = static_cast<std::int64_t>(st.st_ino);
+    const bool identity_changed = why || cur.device != file.device || cur.inode != file.inode;
+    if (size == cur.offset && !identity_changed) return TailStatus::UpToDate;
+
+    std::unique_ptr<LineParser> parser = make_line_parser(context_of(cur));
+    parser->load_state(cur.parser_state);
+
+    IngestBatch batch;
+    batch.file = cur;
+    std::int64_t consumed = cur.offset, committed = cur.offset, line_no = cur.line_no, read_pos = cur.offset;
+    std::int64_t buf_offset = cur.offset;  // file offset of buf[0]
+    std::size_t batch_bytes = 0;
+    bool skipping_long_line = false;
+    int logged = 0, unlogged = 0;
+    std::string buf;
+    bool progressed = false;
+
+    auto note = [&](LineIssue issue, std::string detail) {
+        stats_.count_issue(issue);
+        if (logged < opts_.max_logged_issues) {
+            ++logged;
+            spdlog::warn("{}:{}: {}{}{}", file.path, line_no, line_issue_name(issue), detail.empty() ? "" : ": ",
+                         detail);
+        } else {
+            ++unlogged;
+        }
+        batch.errors.push_back({line_no, issue, std::move(detail)});
+    };
+
+    auto commit = [&]() -> bool {
+        batch.file.offset = consumed;
+        batch.file.line_no = line_no;
+        batch.file.size = size > consumed ? size : consumed;
+        batch.file.parser_state = parser->save_state();
+        batch.file.head_len = std::min(consumed, kHeadBytes);
+        batch.file.head_hash = identity(fd.get(), batch.file.head_len, consumed);
+        try {
+            const BatchResult r = writer_.commit(batch);
+            stats_.messages += r.messages;
+            stats_.usage_events += r.usage_new;
+            stats_.usage_updates += r.usage_updated;
+            stats_.tool_calls += r.tool_calls;
+            stats_.tool_results += r.tool_results;
+            ++stats_.batches;
+        } catch (const StoreError& e) {
+            ++stats_.commit_errors;
+            spdlog::error("{}: store refused a batch ({}); nothing was lost, will retry", file.path, e.what());
+            return false;
+        }
+        file = batch.file;
+        if (progress) progress(consumed - committed);
+        committed = consumed;
+        batch.lines.clear();
+        batch.errors.clear();
+        batch_bytes = 0;
+        progressed = true;
+        return true;
+    };
+
+    for (;;) {
+        const std::size_t old = buf.size();
+        buf.resize(old + kReadChunk);
+        const ssize_t n = ::pread(fd.get(), buf.data() + old, kReadChunk, read_pos);
+        if (n < 0) {
+            buf.resize(old);
+            ++stats_.read_errors;
+            spdlog::warn("{}: read failed at byte {}: {} (will retry)", file.path, read_pos, std::strerror(errno));
+            break;
+        }
+        buf.resize(old + static_cast<std::size_t>(n));
+        if (n == 0) break;
+        read_pos += n;
+        stats_.bytes_read += n;
+
+        std::size_t start = 0;
+        while (const void* hit = std::memchr(buf.data() + start, '\n', buf.size() - start)) {
+            const std::size_t nl = static_cast<std::size_t>(static_cast<const char*>(hit) - buf.data());
+            std::string_view line(buf.data() + start, nl - start);
+            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+            ++line_no;
+            ++stats_.lines_read;
+            batch_bytes += line.size() + 1;
+            if (skipping_long_line) {
+                skipping_long_line = false;
+                ++stats_.lines_rejected;
+                note(LineIssue::TooLong, "longer than " + std::to_string(opts_.max_line_bytes) + " bytes, skipped");
+            } else if (!line.empty()) {
+                ParsedLine parsed;
+                LineIssue issue = LineIssue::None;
+                const LineOutcome out = parser->parse(line, line_no, parsed, issue);
+                if (out == LineOutcome::Record) batch.lines.push_back(std::move(parsed));
+                if (out == LineOutcome::Ignored) ++stats_.lines_ignored;
+                if (out == LineOutcome::Rejected) ++stats_.lines_rejected;
+                if (issue != LineIssue::None) {
+                    std::string detail;
+                    if (issue == LineIssue::Malformed) detail = "not a JSON object";
+                    note(issue, std::move(detail));
+                }
+            }
+            start = nl + 1;
+            consumed = buf_offset + static_cast<std::int64_t>(start);
+            if (batch_bytes >= opts_.batch_bytes || batch.lines.size() >= opts_.batch_lines) {
+                if (!commit()) return TailStatus::StoreFailed;
+            }
+        }
+        buf.erase(0, start);
+        buf_offset += static_cast<std::int64_t>(start);
+        if (buf.size() > opts_.max_line_bytes) {
+            // Drop what we have of an over-long line and skip to its end.
+            skipping_long_line = true;
+            buf_offset += static_cast<std::int64_t>(buf.size());
+            buf.clear();
+        }
+    }
+    if (unlogged > 0) spdlog::warn("{}: {} more line issues not logged (see ingest_errors)", file.path, unlogged);
+    if (consumed != committed || !batch.errors.empty() || identity_changed) {
+        if (!commit()) return TailStatus::StoreFailed;
+    }
+    return progressed && committed > cur.offset ? TailStatus::Progressed : TailStatus::UpToDate;
+}
+
+}  // namespace agentpulse

@@ -1,0 +1,45 @@
+// Reads one transcript from its committed byte offset to the end, parses each complete line and commits
+// rows + new offset + parser state in batches (one transaction each). A partial last line is left for
+// the next call. A file that was truncated, replaced or rewritten (inode, size, head and tail
+// fingerprints) is read again from the start; natural keys keep that from counting anything twice.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "ingest/IngestStats.hpp"
+#include "store/StoreWriter.hpp"
+
+namespace agentpulse {
+
+struct TailerOptions {
+    std::size_t max_line_bytes = 64u << 20;  // longer lines are skipped and logged
+    std::size_t batch_bytes = 8u << 20;      // commit at least this often (bytes of input)
+    std::size_t batch_lines = 20'000;        // ... or this many lines
+    int max_logged_issues = 20;              // per call; the rest are counted
+};
+
+enum class TailStatus {
+    UpToDate,     // nothing new
+    Progressed,   // committed new lines
+    Missing,      // the file is gone (kept in the store; picked up again if it returns)
+    Unreadable,   // permission or I/O error; retried later
+    StoreFailed,  // the store refused the batch (disk full, locked...); nothing lost, retried later
+};
+const char* tail_status_name(TailStatus s);
+
+class TranscriptTailer {
+public:
+    TranscriptTailer(StoreWriter& writer, IngestStats& stats, TailerOptions opts = {});
+
+    // `file` is the committed state and is updated to each newly committed state. `progress` receives
+    // the number of bytes consumed by each commit.
+    TailStatus ingest(FileRecord& file, const std::function<void(std::int64_t)>& progress = {});
+
+private:
+    StoreWriter& writer_;
+    IngestStats& stats_;
+    TailerOptions opts_;
+};
+
+}  // namespace agentpulse

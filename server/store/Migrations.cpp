@@ -1,0 +1,215 @@
+// Schema history. Never edit a released step: add a new one. Each step is idempotent on its own
+// (IF NOT EXISTS) so that a crash between its DDL and the version bump is harmless.
+#include "store/Migrations.hpp"
+
+#include <string>
+
+#include "store/Statement.hpp"
+
+namespace agentpulse {
+
+namespace {
+
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE IF NOT EXISTS projects (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider      TEXT NOT NULL,
+    slug          TEXT NOT NULL,
+    display_name  TEXT NOT NULL,
+    cwd           TEXT,
+    first_seen    TEXT,
+    last_seen     TEXT,
+    UNIQUE (provider, slug)
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id   INTEGER NOT NULL REFERENCES projects(id),
+    provider     TEXT NOT NULL,
+    session_id   TEXT NOT NULL,
+    started_at   TEXT,
+    last_at      TEXT,
+    cwd          TEXT,
+    git_branch   TEXT,
+    cli_version  TEXT,
+    model        TEXT,
+    UNIQUE (provider, session_id)
+);
+CREATE INDEX IF NOT EXISTS sessions_last_at ON sessions(last_at);
+CREATE TABLE IF NOT EXISTS transcript_files (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    path            TEXT NOT NULL UNIQUE,
+    provider        TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    project_slug    TEXT,
+    parent_session  TEXT,
+    device          INTEGER,
+    inode           INTEGER,
+    size            INTEGER NOT NULL DEFAULT 0,
+    offset          INTEGER NOT NULL DEFAULT 0,
+    line_no         INTEGER NOT NULL DEFAULT 0,
+    head_len        INTEGER NOT NULL DEFAULT 0,
+    head_hash       TEXT,
+    parser_state    TEXT,
+    rewrites        INTEGER NOT NULL DEFAULT 0,
+    updated_at      TEXT
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider             TEXT NOT NULL,
+    project_id           INTEGER NOT NULL REFERENCES projects(id),
+    session_id           INTEGER NOT NULL REFERENCES sessions(id),
+    file_id              INTEGER REFERENCES transcript_files(id),
+    line_no              INTEGER,
+    line_key             TEXT NOT NULL UNIQUE,
+    parent_key           TEXT,
+    ts                   TEXT NOT NULL,
+    day                  TEXT NOT NULL,
+    kind                 TEXT NOT NULL,
+    role                 TEXT,
+    model                TEXT,
+    api_message_id       TEXT,
+    request_id           TEXT,
+    input_tokens         INTEGER NOT NULL DEFAULT 0,
+    output_tokens        INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens    INTEGER NOT NULL DEFAULT 0,
+    cache_create_tokens  INTEGER NOT NULL DEFAULT 0,
+    is_sidechain         INTEGER NOT NULL DEFAULT 0,
+    agent_id             TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_session_ts ON messages(session_id, ts);
+CREATE INDEX IF NOT EXISTS messages_api_message_id ON messages(api_message_id) WHERE api_message_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS usage_events (
+    id                      INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider                TEXT NOT NULL,
+    project_id              INTEGER NOT NULL REFERENCES projects(id),
+    session_id              INTEGER NOT NULL REFERENCES sessions(id),
+    message_id              INTEGER REFERENCES messages(id),
+    ts                      TEXT NOT NULL,
+    day                     TEXT NOT NULL,
+    model                   TEXT NOT NULL,
+    input_tokens            INTEGER NOT NULL DEFAULT 0,
+    output_tokens           INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens       INTEGER NOT NULL DEFAULT 0,
+    cache_create_tokens     INTEGER NOT NULL DEFAULT 0,
+    cache_create_1h_tokens  INTEGER NOT NULL DEFAULT 0,
+    reasoning_tokens        INTEGER NOT NULL DEFAULT 0,
+    cost_usd                REAL NOT NULL DEFAULT 0,
+    cost_source             TEXT NOT NULL,
+    service_tier            TEXT,
+    dedup_key               TEXT NOT NULL UNIQUE,
+    update_seq              INTEGER NOT NULL DEFAULT 0,
+    updated_at              TEXT
+);
+CREATE INDEX IF NOT EXISTS usage_events_ts ON usage_events(ts);
+CREATE INDEX IF NOT EXISTS usage_events_day ON usage_events(day);
+CREATE INDEX IF NOT EXISTS usage_events_session ON usage_events(session_id, ts);
+CREATE INDEX IF NOT EXISTS usage_events_update_seq ON usage_events(update_seq) WHERE update_seq > 0;
+CREATE TABLE IF NOT EXISTS message_tool_mart (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider      TEXT NOT NULL,
+    message_id    INTEGER REFERENCES messages(id),
+    project_id    INTEGER NOT NULL REFERENCES projects(id),
+    session_id    INTEGER NOT NULL REFERENCES sessions(id),
+    ts            TEXT NOT NULL,
+    ts_ms         INTEGER NOT NULL,
+    day           TEXT NOT NULL,
+    tool_name     TEXT NOT NULL,
+    file_path     TEXT,
+    byte_count    INTEGER,
+    call_index    INTEGER NOT NULL DEFAULT 0,
+    tool_use_id   TEXT NOT NULL,
+    result_ts     TEXT,
+    latency_ms    INTEGER,
+    is_error      INTEGER,
+    result_bytes  INTEGER,
+    result_seq    INTEGER,
+    UNIQUE (provider, tool_use_id)
+);
+CREATE INDEX IF NOT EXISTS tool_mart_ts ON message_tool_mart(ts);
+CREATE INDEX IF NOT EXISTS tool_mart_tool_ts ON message_tool_mart(tool_name, ts);
+CREATE INDEX IF NOT EXISTS tool_mart_session ON message_tool_mart(session_id, ts);
+CREATE INDEX IF NOT EXISTS tool_mart_result_seq ON message_tool_mart(result_seq) WHERE result_seq IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tool_mart_open ON message_tool_mart(session_id) WHERE result_ts IS NULL;
+)sql";
+
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE IF NOT EXISTS pending_tool_results (
+    provider      TEXT NOT NULL,
+    tool_use_id   TEXT NOT NULL,
+    ts            TEXT NOT NULL,
+    ts_ms         INTEGER NOT NULL,
+    is_error      INTEGER NOT NULL,
+    result_bytes  INTEGER NOT NULL,
+    PRIMARY KEY (provider, tool_use_id)
+);
+CREATE TABLE IF NOT EXISTS watcher_heartbeat (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    state        TEXT NOT NULL,
+    reason       TEXT,
+    pid          INTEGER,
+    hostname     TEXT,
+    version      TEXT,
+    started_at   TEXT,
+    beat_at      TEXT,
+    beat_ms      INTEGER,
+    interval_ms  INTEGER,
+    counters     TEXT
+);
+CREATE TABLE IF NOT EXISTS ingest_errors (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts       TEXT NOT NULL,
+    path     TEXT,
+    line_no  INTEGER,
+    kind     TEXT NOT NULL,
+    message  TEXT
+);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& schema_migrations() {
+    static const std::vector<Migration> steps = {
+        {1, "projects, sessions, transcript files, messages, usage events, tool calls", kV1},
+        {2, "pending tool results, watcher heartbeat, ingest error log", kV2},
+    };
+    return steps;
+}
+
+int current_schema_version() { return schema_migrations().back().version; }
+
+int schema_version(Database& db) {
+    Statement st(db, "PRAGMA user_version");
+    ResetGuard g(st);
+    return st.step() ? static_cast<int>(st.column_int(0)) : 0;
+}
+
+void migrate(Database& db) {
+    const int have = schema_version(db);
+    if (have > current_schema_version())
+        throw StoreError(SQLITE_ERROR, db.path().string() + ": store has schema version " + std::to_string(have) +
+                                           ", newer than this agentpulse understands (" +
+                                           std::to_string(current_schema_version()) +
+                                           "); upgrade agentpulse or point --store at another file");
+    for (const Migration& m : schema_migrations()) {
+        if (m.version <= have) continue;
+        Transaction tx(db);
+        db.exec(m.sql);
+        db.exec("PRAGMA user_version=" + std::to_string(m.version));
+        tx.commit();
+    }
+}
+
+int check_readable_schema(Database& db) {
+    const int have = schema_version(db);
+    if (have == 0)
+        throw StoreError(SQLITE_ERROR, db.path().string() +
+                                           ": store is empty (no schema yet); has a writer (agentpulse ingest "
+                                           "--follow) run against it?");
+    if (have > current_schema_version())
+        throw StoreError(SQLITE_ERROR, db.path().string() + ": store has schema version " + std::to_string(have) +
+                                           ", newer than this agentpulse understands (" +
+                                           std::to_string(current_schema_version()) + ")");
+    return have;
+}
+
+}  // namespace agentpulse

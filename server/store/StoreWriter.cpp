@@ -1,0 +1,528 @@
+// See StoreWriter.hpp. Statement text lives here, next to the code that binds it.
+#include "store/StoreWriter.hpp"
+
+#include <algorithm>
+#include <unistd.h>
+
+#include <map>
+
+#include "core/IsoTime.hpp"
+
+namespace agentpulse {
+
+namespace {
+constexpr std::size_t kUsageCacheMax = 200'000;
+constexpr std::size_t kCallCacheMax = 100'000;
+constexpr std::int64_t kErrorLogKeep = 10'000;
+
+std::string key2(std::string_view a, std::string_view b) {
+    std::string k;
+    k.reserve(a.size() + b.size() + 1);
+    k.append(a).push_back('\x1f');
+    k.append(b);
+    return k;
+}
+
+template <class T>
+std::optional<std::string> nonempty(const T& s) {
+    return s.empty() ? std::nullopt : std::optional<std::string>(std::string(s));
+}
+
+TokenCounts field_max(const TokenCounts& a, const TokenCounts& b) {
+    return {std::max(a.input, b.input),           std::max(a.output, b.output),
+            std::max(a.cache_read, b.cache_read), std::max(a.cache_create, b.cache_create),
+            std::max(a.cache_create_1h, b.cache_create_1h), std::max(a.reasoning, b.reasoning)};
+}
+}  // namespace
+
+BatchResult& BatchResult::operator+=(const BatchResult& o) {
+    messages += o.messages, usage_new += o.usage_new, usage_updated += o.usage_updated;
+    tool_calls += o.tool_calls, tool_results += o.tool_results, results_pending += o.results_pending;
+    return *this;
+}
+
+struct StoreWriter::Statements {
+    explicit Statements(Database& db)
+        : find_file(db, "SELECT id, path, provider, kind, project_slug, parent_session, device, inode, size, offset, "
+                        "line_no, head_len, head_hash, parser_state, rewrites FROM transcript_files WHERE path = ?")
+        , all_files(db, "SELECT id, path, provider, kind, project_slug, parent_session, device, inode, size, offset, "
+                        "line_no, head_len, head_hash, parser_state, rewrites FROM transcript_files ORDER BY id")
+        , insert_file(db, "INSERT INTO transcript_files(path, provider, kind, project_slug, parent_session, updated_at) "
+                          "VALUES (?,?,?,?,?,?) ON CONFLICT(path) DO NOTHING")
+        , update_file(db, "UPDATE transcript_files SET device=?, inode=?, size=?, offset=?, line_no=?, head_len=?, "
+                          "head_hash=?, parser_state=?, rewrites=?, updated_at=? WHERE id=?")
+        , upsert_project(db, "INSERT INTO projects(provider, slug, display_name, cwd, first_seen, last_seen) "
+                             "VALUES (?1,?2,?3,?4,?5,?5) ON CONFLICT(provider, slug) DO UPDATE SET "
+                             "cwd = coalesce(excluded.cwd, cwd), "
+                             "display_name = CASE WHEN excluded.cwd IS NOT NULL THEN excluded.display_name "
+                             "ELSE display_name END RETURNING id")
+        , touch_project(db, "UPDATE projects SET first_seen = min(coalesce(first_seen, ?1), ?1), "
+                            "last_seen = max(coalesce(last_seen, ?2), ?2) WHERE id = ?3")
+        , upsert_session(db, "INSERT INTO sessions(project_id, provider, session_id, started_at, last_at, cwd, "
+                             "git_branch, cli_version) VALUES (?1,?2,?3,?4,?4,?5,?6,?7) "
+                             "ON CONFLICT(provider, session_id) DO UPDATE SET cwd = coalesce(excluded.cwd, cwd), "
+                             "git_branch = coalesce(excluded.git_branch, git_branch), "
+                             "cli_version = coalesce(excluded.cli_version, cli_version) RETURNING id")
+        , touch_session(db, "UPDATE sessions SET started_at = min(coalesce(started_at, ?1), ?1), "
+                            "last_at = max(coalesce(last_at, ?2), ?2), model = coalesce(?3, model) WHERE id = ?4")
+        , insert_message(db, "INSERT INTO messages(provider, project_id, session_id, file_id, line_no, line_key, "
+                             "parent_key, ts, day, kind, role, model, api_message_id, request_id, input_tokens, "
+                             "output_tokens, cache_read_tokens, cache_create_tokens, is_sidechain, agent_id) "
+                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(line_key) DO NOTHING")
+        , find_message(db, "SELECT id FROM messages WHERE line_key = ?")
+        , find_usage(db, "SELECT id, input_tokens, output_tokens, cache_read_tokens, cache_create_tokens, "
+                         "cache_create_1h_tokens, reasoning_tokens, model, coalesce(service_tier, '') "
+                         "FROM usage_events WHERE dedup_key = ?")
+        , insert_usage(db, "INSERT INTO usage_events(provider, project_id, session_id, message_id, ts, day, model, "
+                           "input_tokens, output_tokens, cache_read_tokens, cache_create_tokens, "
+                           "cache_create_1h_tokens, reasoning_tokens, cost_usd, cost_source, service_tier, dedup_key) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        , grow_usage(db, "UPDATE usage_events SET input_tokens=?, output_tokens=?, cache_read_tokens=?, "
+                         "cache_create_tokens=?, cache_create_1h_tokens=?, reasoning_tokens=?, cost_usd=?, "
+                         "cost_source=?, update_seq=?, updated_at=? WHERE id=?")
+        , max_update_seq(db, "SELECT coalesce(max(update_seq), 0) FROM usage_events")
+        , max_result_seq(db, "SELECT coalesce(max(result_seq), 0) FROM message_tool_mart")
+        , insert_call(db, "INSERT INTO message_tool_mart(provider, message_id, project_id, session_id, ts, ts_ms, day, "
+                          "tool_name, file_path, byte_count, call_index, tool_use_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+                          "ON CONFLICT(provider, tool_use_id) DO NOTHING")
+        , calls_for_response(db, "SELECT count(*) FROM message_tool_mart t JOIN messages m ON m.id = t.message_id "
+                                 "WHERE m.api_message_id = ?")
+        , pair_result(db, "UPDATE message_tool_mart SET result_ts = ?1, "
+                          "latency_ms = CASE WHEN ?2 >= ts_ms THEN ?2 - ts_ms ELSE NULL END, is_error = ?3, "
+                          "result_bytes = ?4, byte_count = coalesce(byte_count, ?4), result_seq = ?5 "
+                          "WHERE provider = ?6 AND tool_use_id = ?7 AND result_ts IS NULL")
+        , call_exists(db, "SELECT 1 FROM message_tool_mart WHERE provider = ? AND tool_use_id = ?")
+        , count_pending(db, "SELECT count(*) FROM pending_tool_results")
+        , insert_pending(db, "INSERT INTO pending_tool_results(provider, tool_use_id, ts, ts_ms, is_error, result_bytes) "
+                             "VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING")
+        , take_pending(db, "DELETE FROM pending_tool_results WHERE provider = ? AND tool_use_id = ? "
+                           "RETURNING ts_ms, is_error, result_bytes")
+        , insert_error(db, "INSERT INTO ingest_errors(ts, path, line_no, kind, message) VALUES (?,?,?,?,?)")
+        , trim_errors(db, "DELETE FROM ingest_errors WHERE id <= (SELECT max(id) FROM ingest_errors) - ?")
+        , beat(db, "INSERT INTO watcher_heartbeat(id, state, reason, pid, hostname, version, started_at, beat_at, "
+                   "beat_ms, interval_ms, counters) VALUES (1,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                   "state=excluded.state, reason=excluded.reason, pid=excluded.pid, hostname=excluded.hostname, "
+                   "version=excluded.version, started_at=excluded.started_at, beat_at=excluded.beat_at, "
+                   "beat_ms=excluded.beat_ms, interval_ms=excluded.interval_ms, counters=excluded.counters") {}
+
+    Statement find_file, all_files, insert_file, update_file, upsert_project, touch_project, upsert_session,
+        touch_session, insert_message, find_message, find_usage, insert_usage, grow_usage, max_update_seq,
+        max_result_seq, insert_call, calls_for_response, pair_result, call_exists, count_pending, insert_pending,
+        take_pending, insert_error, trim_errors, beat;
+};
+
+StoreWriter::StoreWriter(Database& db, std::shared_ptr<const PriceBook> prices)
+    : db_(db), prices_(std::move(prices)), st_(std::make_unique<Statements>(db)) {}
+
+StoreWriter::~StoreWriter() = default;
+
+namespace {
+FileRecord read_file_row(Statement& s) {
+    FileRecord f;
+    f.id = s.column_int(0);
+    f.path = s.column_text(1);
+    f.provider = s.column_view(2) == "codex" ? Provider::Codex : Provider::Claude;
+    f.kind = s.column_text(3);
+    f.project_slug = s.column_text(4);
+    f.parent_session = s.column_text(5);
+    f.device = s.column_int(6);
+    f.inode = s.column_int(7);
+    f.size = s.column_int(8);
+    f.offset = s.column_int(9);
+    f.line_no = s.column_int(10);
+    f.head_len = s.column_int(11);
+    f.head_hash = s.column_text(12);
+    f.parser_state = s.column_text(13);
+    f.rewrites = s.column_int(14);
+    return f;
+}
+}  // namespace
+
+std::optional<FileRecord> StoreWriter::find_file(const std::string& path) {
+    Statement& s = st_->find_file;
+    ResetGuard g(s);
+    s.bind(1, path);
+    if (!s.step()) return std::nullopt;
+    return read_file_row(s);
+}
+
+std::vector<FileRecord> StoreWriter::all_files() {
+    Statement& s = st_->all_files;
+    ResetGuard g(s);
+    std::vector<FileRecord> out;
+    while (s.step()) out.push_back(read_file_row(s));
+    return out;
+}
+
+FileRecord StoreWriter::ensure_file(const FileRecord& proto) {
+    if (auto f = find_file(proto.path)) return *f;
+    st_->insert_file.bind(1, proto.path)
+        .bind(2, provider_name(proto.provider))
+        .bind(3, proto.kind)
+        .bind(4, nonempty(proto.project_slug))
+        .bind(5, nonempty(proto.parent_session))
+        .bind(6, format_iso8601(now_epoch_ms()))
+        .run();
+    auto f = find_file(proto.path);
+    if (!f) throw StoreError(SQLITE_ERROR, "transcript_files: row for " + proto.path + " vanished");
+    return *f;
+}
+
+void StoreWriter::drop_caches() {
+    projects_.clear();
+    sessions_.clear();
+    usage_.clear();
+    calls_per_response_.clear();
+    update_seq_.reset();
+    result_seq_.reset();
+    pending_results_.reset();
+}
+
+std::int64_t StoreWriter::project_id(const ParsedLine& line, Provider provider) {
+    const std::string key = key2(provider_name(provider), line.session.project_slug);
+    if (auto it = projects_.find(key); it != projects_.end()) return it->second;
+    Statement& s = st_->upsert_project;
+    ResetGuard g(s);
+    const std::string ts = format_iso8601(line.ts);
+    s.bind(1, provider_name(provider))
+        .bind(2, line.session.project_slug)
+        .bind(3, line.session.project_name.empty() ? line.session.project_slug : line.session.project_name)
+        .bind(4, nonempty(line.session.cwd))
+        .bind(5, ts);
+    if (!s.step()) throw StoreError(SQLITE_ERROR, "project upsert returned no row");
+    const std::int64_t id = s.column_int(0);
+    // Only cache once the cwd is known, so a later line can still name the project properly.
+    if (!line.session.cwd.empty()) projects_.emplace(key, id);
+    return id;
+}
+
+std::int64_t StoreWriter::session_row(const ParsedLine& line, Provider provider, std::int64_t project) {
+    const std::string key = key2(provider_name(provider), line.session.session_id);
+    if (auto it = sessions_.find(key); it != sessions_.end()) return it->second;
+    Statement& s = st_->upsert_session;
+    ResetGuard g(s);
+    s.bind(1, project)
+        .bind(2, provider_name(provider))
+        .bind(3, line.session.session_id)
+        .bind(4, format_iso8601(line.ts))
+        .bind(5, nonempty(line.session.cwd))
+        .bind(6, nonempty(line.session.git_branch))
+        .bind(7, nonempty(line.session.cli_version));
+    if (!s.step()) throw StoreError(SQLITE_ERROR, "session upsert returned no row");
+    const std::int64_t id = s.column_int(0);
+    sessions_.emplace(key, id);
+    return id;
+}
+
+std::int64_t StoreWriter::message_row(const ParsedLine& line, const FileRecord& file, std::int64_t project,
+                                      std::int64_t session, BatchResult& r) {
+    const MessageRecord& m = *line.message;
+    const std::string ts = format_iso8601(line.ts);
+    st_->insert_message.bind(1, provider_name(file.provider))
+        .bind(2, project)
+        .bind(3, session)
+        .bind(4, file.id)
+        .bind(5, line.line_no)
+        .bind(6, m.line_key)
+        .bind(7, nonempty(m.parent_key))
+        .bind(8, ts)
+        .bind(9, std::string_view(ts).substr(0, 10))
+        .bind(10, m.kind)
+        .bind(11, nonempty(m.role))
+        .bind(12, nonempty(m.model))
+        .bind(13, nonempty(m.api_message_id))
+        .bind(14, nonempty(m.request_id))
+        .bind(15, m.tokens.input)
+        .bind(16, m.tokens.output)
+        .bind(17, m.tokens.cache_read)
+        .bind(18, m.tokens.cache_create)
+        .bind(19, m.is_sidechain ? 1 : 0)
+        .bind(20, nonempty(m.agent_id));
+    if (st_->insert_message.run() == 1) {
+        ++r.messages;
+        return db_.last_insert_rowid();
+    }
+    Statement& f = st_->find_message;
+    ResetGuard g(f);
+    f.bind(1, m.line_key);
+    return f.step() ? f.column_int(0) : 0;
+}
+
+std::int64_t StoreWriter::next_update_seq() {
+    if (!update_seq_) {
+        ResetGuard g(st_->max_update_seq);
+        st_->max_update_seq.step();
+        update_seq_ = st_->max_update_seq.column_int(0);
+    }
+    return ++*update_seq_;
+}
+
+std::int64_t StoreWriter::next_result_seq() {
+    if (!result_seq_) {
+        ResetGuard g(st_->max_result_seq);
+        st_->max_result_seq.step();
+        result_seq_ = st_->max_result_seq.column_int(0);
+    }
+    return *result_seq_ + 1;
+}
+
+void StoreWriter::apply_usage(const ParsedLine& line, Provider provider, std::int64_t project, std::int64_t session,
+                              std::int64_t message, BatchResult& r) {
+    const UsageRecord& u = *line.usage;
+    auto it = usage_.find(u.dedup_key);
+    if (it == usage_.end()) {
+        Statement& f = st_->find_usage;
+        ResetGuard g(f);
+        f.bind(1, u.dedup_key);
+        if (f.step()) {
+            UsageSeen seen{f.column_int(0),
+                           {f.column_int(1), f.column_int(2), f.column_int(3), f.column_int(4), f.column_int(5),
+                            f.column_int(6)},
+                           f.column_text(7),
+                           f.column_text(8)};
+            if (usage_.size() >= kUsageCacheMax) usage_.clear();
+            it = usage_.emplace(u.dedup_key, std::move(seen)).first;
+        }
+    }
+    if (it == usage_.end()) {
+        const Cost c = prices_->cost(provider_name(provider), u.model, u.tokens, u.service_tier == "priority");
+        const std::string ts = format_iso8601(line.ts);
+        st_->insert_usage.bind(1, provider_name(provider))
+            .bind(2, project)
+            .bind(3, session)
+            .bind(4, message ? std::optional<std::int64_t>(message) : std::nullopt)
+            .bind(5, ts)
+            .bind(6, std::string_view(ts).substr(0, 10))
+            .bind(7, u.model)
+            .bind(8, u.tokens.input)
+            .bind(9, u.tokens.output)
+            .bind(10, u.tokens.cache_read)
+            .bind(11, u.tokens.cache_create)
+            .bind(12, u.tokens.cache_create_1h)
+            .bind(13, u.tokens.reasoning)
+            .bind(14, c.usd)
+            .bind(15, c.source)
+            .bind(16, nonempty(u.service_tier))
+            .bind(17, u.dedup_key)
+            .run();
+        if (usage_.size() >= kUsageCacheMax) usage_.clear();
+        usage_.emplace(u.dedup_key, UsageSeen{db_.last_insert_rowid(), u.tokens, u.model, u.service_tier});
+        ++r.usage_new;
+        return;
+    }
+    if (!u.grows) return;  // exact records: the first sighting is final
+    UsageSeen& seen = it->second;
+    const TokenCounts merged = field_max(seen.tokens, u.tokens);
+    if (merged == seen.tokens) return;
+    const Cost c = prices_->cost(provider_name(provider), seen.model, merged, seen.tier == "priority");
+    st_->grow_usage.bind(1, merged.input)
+        .bind(2, merged.output)
+        .bind(3, merged.cache_read)
+        .bind(4, merged.cache_create)
+        .bind(5, merged.cache_create_1h)
+        .bind(6, merged.reasoning)
+        .bind(7, c.usd)
+        .bind(8, c.source)
+        .bind(9, next_update_seq())
+        .bind(10, format_iso8601(line.ts))
+        .bind(11, seen.id)
+        .run();
+    seen.tokens = merged;
+    ++r.usage_updated;
+}
+
+std::int64_t StoreWriter::calls_so_far(const std::string& api_message_id) {
+    if (auto it = calls_per_response_.find(api_message_id); it != calls_per_response_.end()) return it->second;
+    Statement& s = st_->calls_for_response;
+    ResetGuard g(s);
+    s.bind(1, api_message_id);
+    const std::int64_t n = s.step() ? s.column_int(0) : 0;
+    if (calls_per_response_.size() >= kCallCacheMax) calls_per_response_.clear();
+    calls_per_response_.emplace(api_message_id, n);
+    return n;
+}
+
+void StoreWriter::apply_tool_call(const ParsedLine& line, const ToolCallRecord& call, Provider provider,
+                                  std::int64_t project, std::int64_t session, std::int64_t message,
+                                  std::int64_t call_index, BatchResult& r) {
+    const std::string ts = format_iso8601(line.ts);
+    st_->insert_call.bind(1, provider_name(provider))
+        .bind(2, message ? std::optional<std::int64_t>(message) : std::nullopt)
+        .bind(3, project)
+        .bind(4, session)
+        .bind(5, ts)
+        .bind(6, line.ts)
+        .bind(7, std::string_view(ts).substr(0, 10))
+        .bind(8, call.tool_name)
+        .bind(9, call.file_path)
+        .bind(10, call.byte_count)
+        .bind(11, call_index)
+        .bind(12, call.tool_use_id);
+    if (st_->insert_call.run() != 1) return;  // seen before (re-read or replayed file)
+    ++r.tool_calls;
+    if (!pending_results_) {
+        ResetGuard g(st_->count_pending);
+        st_->count_pending.step();
+        pending_results_ = st_->count_pending.column_int(0);
+    }
+    if (*pending_results_ == 0) return;
+    // The result was seen before its call (another file, or an out-of-order write): pair it now.
+    Statement& t = st_->take_pending;
+    std::optional<std::tuple<std::int64_t, bool, std::int64_t>> pending;
+    {
+        ResetGuard g(t);
+        t.bind(1, provider_name(provider)).bind(2, call.tool_use_id);
+        if (t.step()) pending.emplace(t.column_int(0), t.column_int(1) != 0, t.column_int(2));
+        while (t.step()) {
+        }
+    }
+    if (pending) {
+        --*pending_results_;
+        if (apply_tool_result(provider, call.tool_use_id, std::get<0>(*pending), std::get<1>(*pending),
+                              std::get<2>(*pending)))
+            ++r.tool_results;
+    }
+}
+
+bool StoreWriter::apply_tool_result(Provider provider, std::string_view tool_use_id, EpochMs ts, bool is_error,
+                                    std::int64_t bytes) {
+    const std::int64_t seq = next_result_seq();
+    const std::int64_t changed = st_->pair_result.bind(1, format_iso8601(ts))
+                                     .bind(2, ts)
+                                     .bind(3, is_error ? 1 : 0)
+                                     .bind(4, bytes)
+                                     .bind(5, seq)
+                                     .bind(6, provider_name(provider))
+                                     .bind(7, tool_use_id)
+                                     .run();
+    if (changed == 1) result_seq_ = seq;
+    return changed == 1;
+}
+
+BatchResult StoreWriter::commit(const IngestBatch& batch) {
+    BatchResult r;
+    try {
+        Transaction tx(db_);
+        const Provider provider = batch.file.provider;
+        struct Span {
+            EpochMs first = INT64_MAX, last = INT64_MIN;
+            std::optional<std::string> model;
+        };
+        std::map<std::int64_t, Span> touched_sessions, touched_projects;
+
+        for (const ParsedLine& line : batch.lines) {
+            const std::int64_t project = project_id(line, provider);
+            const std::int64_t session = session_row(line, provider, project);
+            for (auto* span : {&touched_sessions[session], &touched_projects[project]}) {
+                span->first = std::min(span->first, line.ts);
+                span->last = std::max(span->last, line.ts);
+            }
+            std::int64_t message = 0;
+            if (line.message) {
+                message = message_row(line, batch.file, project, session, r);
+                if (!line.message->model.empty() && line.message->model != "<synthetic>")
+                    touched_sessions[session].model = line.message->model;
+            }
+            if (line.usage) {
+                apply_usage(line, provider, project, session, message, r);
+                if (!line.usage->model.empty()) touched_sessions[session].model = line.usage->model;
+            }
+            std::int64_t base_index = 0;
+            const std::string& api_id = line.message ? line.message->api_message_id : std::string();
+            if (!line.tool_calls.empty() && !api_id.empty()) base_index = calls_so_far(api_id);
+            std::int64_t added = 0;
+            for (std::size_t i = 0; i < line.tool_calls.size(); ++i) {
+                const std::int64_t before = r.tool_calls;
+                apply_tool_call(line, line.tool_calls[i], provider, project, session, message,
+                                base_index + static_cast<std::int64_t>(i), r);
+                added += r.tool_calls - before;
+            }
+            if (!api_id.empty() && added > 0) calls_per_response_[api_id] = base_index + added;
+            for (const ToolResultRecord& res : line.tool_results) {
+                if (apply_tool_result(provider, res.tool_use_id, line.ts, res.is_error, res.result_bytes)) {
+                    ++r.tool_results;
+                    continue;
+                }
+                Statement& e = st_->call_exists;
+                bool exists;
+                {
+                    ResetGuard g(e);
+                    e.bind(1, provider_name(provider)).bind(2, res.tool_use_id);
+                    exists = e.step();
+                }
+                if (exists) continue;  // already paired: a duplicate result line
+                const std::string ts = format_iso8601(line.ts);
+                if (st_->insert_pending.bind(1, provider_name(provider))
+                        .bind(2, res.tool_use_id)
+                        .bind(3, ts)
+                        .bind(4, line.ts)
+                        .bind(5, res.is_error ? 1 : 0)
+                        .bind(6, res.result_bytes)
+                        .run() == 1) {
+                    ++r.results_pending;
+                    if (pending_results_) ++*pending_results_;
+                }
+            }
+        }
+        for (const auto& [id, span] : touched_sessions)
+            st_->touch_session.bind(1, format_iso8601(span.first))
+                .bind(2, format_iso8601(span.last))
+                .bind(3, span.model)
+                .bind(4, id)
+                .run();
+        for (const auto& [id, span] : touched_projects)
+            st_->touch_project.bind(1, format_iso8601(span.first)).bind(2, format_iso8601(span.last)).bind(3, id).run();
+
+        const std::string now = format_iso8601(now_epoch_ms());
+        for (const LineError& e : batch.errors)
+            st_->insert_error.bind(1, now)
+                .bind(2, batch.file.path)
+                .bind(3, e.line_no)
+                .bind(4, line_issue_name(e.issue))
+                .bind(5, e.detail)
+                .run();
+        if (!batch.errors.empty() && (errors_logged_ += static_cast<std::int64_t>(batch.errors.size())) > 1000) {
+            st_->trim_errors.bind(1, kErrorLogKeep).run();
+            errors_logged_ = 0;
+        }
+
+        const FileRecord& f = batch.file;
+        st_->update_file.bind(1, f.device)
+            .bind(2, f.inode)
+            .bind(3, f.size)
+            .bind(4, f.offset)
+            .bind(5, f.line_no)
+            .bind(6, f.head_len)
+            .bind(7, f.head_hash)
+            .bind(8, nonempty(f.parser_state))
+            .bind(9, f.rewrites)
+            .bind(10, now)
+            .bind(11, f.id)
+            .run();
+        tx.commit();
+    } catch (...) {
+        drop_caches();
+        throw;
+    }
+    return r;
+}
+
+void StoreWriter::beat(std::string_view state, std::string_view reason, std::string_view counters_json,
+                       std::int64_t interval_ms, std::string_view started_at) {
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    const EpochMs now = now_epoch_ms();
+    st_->beat.bind(1, state)
+        .bind(2, nonempty(reason))
+        .bind(3, static_cast<std::int64_t>(getpid()))
+        .bind(4, std::string_view(host))
+        .bind(5, AGENTPULSE_VERSION)
+        .bind(6, started_at)
+        .bind(7, format_iso8601(now))
+        .bind(8, now)
+        .bind(9, interval_ms)
+        .bind(10, counters_json)
+        .run();
+}
+
+}  // namespace agentpulse

@@ -1,0 +1,112 @@
+// The ingest side of the store: turns parsed transcript lines into rows, one transaction per batch,
+// with the file's new offset and parser state committed in the same transaction (crash-exact resume).
+// Every row has a natural key (line uuid, response key, tool_use id), so re-reading any bytes is harmless.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/PriceBook.hpp"
+#include "ingest/TranscriptRecords.hpp"
+#include "store/Database.hpp"
+#include "store/Statement.hpp"
+
+namespace agentpulse {
+
+// One row of transcript_files: where we are in one transcript.
+struct FileRecord {
+    std::int64_t id = 0;
+    std::string path;
+    Provider provider = Provider::Claude;
+    std::string kind;            // session | subagent | rollout
+    std::string project_slug;
+    std::string parent_session;
+    std::int64_t device = 0, inode = 0;
+    std::int64_t size = 0;       // file size when last read
+    std::int64_t offset = 0;     // bytes consumed, always at a line boundary
+    std::int64_t line_no = 0;    // lines consumed
+    std::int64_t head_len = 0;   // bytes covered by head_hash
+    std::string head_hash;       // fingerprint of the first head_len bytes
+    std::string parser_state;
+    std::int64_t rewrites = 0;   // times the file was found truncated or replaced
+};
+
+struct LineError {
+    std::int64_t line_no = 0;
+    LineIssue issue = LineIssue::None;
+    std::string detail;
+};
+
+struct IngestBatch {
+    FileRecord file;  // the state to commit (new offset, parser state)
+    std::vector<ParsedLine> lines;
+    std::vector<LineError> errors;
+};
+
+struct BatchResult {
+    std::int64_t messages = 0, usage_new = 0, usage_updated = 0, tool_calls = 0, tool_results = 0,
+                 results_pending = 0;
+    BatchResult& operator+=(const BatchResult& o);
+    std::int64_t rows() const { return messages + usage_new + usage_updated + tool_calls + tool_results; }
+};
+
+class StoreWriter {
+public:
+    StoreWriter(Database& db, std::shared_ptr<const PriceBook> prices);
+    ~StoreWriter();
+
+    std::optional<FileRecord> find_file(const std::string& path);
+    // Inserts the file's row (offset 0) if it is new; returns the stored record either way.
+    FileRecord ensure_file(const FileRecord& proto);
+    std::vector<FileRecord> all_files();
+
+    // Applies the batch and the file's new state atomically. On any exception nothing is written and
+    // the writer's caches are dropped (they may name rows that were rolled back).
+    BatchResult commit(const IngestBatch& batch);
+
+    // Watcher heartbeat (singleton row), in its own transaction.
+    void beat(std::string_view state, std::string_view reason, std::string_view counters_json, std::int64_t interval_ms,
+              std::string_view started_at);
+
+    const PriceBook& prices() const { return *prices_; }
+
+private:
+    struct Statements;
+    struct UsageSeen {
+        std::int64_t id;
+        TokenCounts tokens;
+        std::string model, tier;
+    };
+
+    std::int64_t project_id(const ParsedLine& line, Provider provider);
+    std::int64_t session_row(const ParsedLine& line, Provider provider, std::int64_t project);
+    std::int64_t message_row(const ParsedLine& line, const FileRecord& file, std::int64_t project, std::int64_t session,
+                             BatchResult& r);
+    void apply_usage(const ParsedLine& line, Provider provider, std::int64_t project, std::int64_t session,
+                     std::int64_t message, BatchResult& r);
+    void apply_tool_call(const ParsedLine& line, const ToolCallRecord& call, Provider provider, std::int64_t project,
+                         std::int64_t session, std::int64_t message, std::int64_t call_index,
+                         BatchResult& r);
+    bool apply_tool_result(Provider provider, std::string_view tool_use_id, EpochMs ts, bool is_error,
+                           std::int64_t bytes);
+    std::int64_t next_update_seq();
+    std::int64_t next_result_seq();
+    std::int64_t calls_so_far(const std::string& api_message_id);
+    void drop_caches();
+
+    Database& db_;
+    std::shared_ptr<const PriceBook> prices_;
+    std::unique_ptr<Statements> st_;
+
+    std::unordered_map<std::string, std::int64_t> projects_;  // provider/slug -> id
+    std::unordered_map<std::string, std::int64_t> sessions_;  // provider/session -> id
+    std::unordered_map<std::string, UsageSeen> usage_;        // dedup_key -> row (bounded)
+    std::unordered_map<std::string, std::int64_t> calls_per_response_;  // api message id -> calls seen
+    std::optional<std::int64_t> update_seq_, result_seq_, pending_results_;
+    std::int64_t errors_logged_ = 0;
+};
+
+}  // namespace agentpulse
