@@ -1,27 +1,135 @@
-// agentpulse serve. Until the live server lands (issue 3), it runs the embedded watcher alone and says so.
+// agentpulse serve: wires the store, the embedded watcher thread (unless --no-watcher), the poller
+// thread, the broadcaster and the HTTP server on one io_context, prints "listening on ..." once it
+// accepts connections, and shuts all of it down on SIGINT/SIGTERM.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <thread>
 
 #include "app/Startup.hpp"
-#include "app/StopSignals.hpp"
+#include "http/HttpServer.hpp"
 #include "ingest/Watcher.hpp"
+#include "live/Broadcaster.hpp"
+#include "live/Poller.hpp"
 
 namespace agentpulse {
+namespace net = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path default_static_dir() {
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    const fs::path dir = ec ? fs::current_path() : exe.parent_path();
+    for (const fs::path& candidate : {dir / "www", dir / ".." / "frontend" / "dist", fs::path("/usr/share/agentpulse/www")})
+        if (fs::is_regular_file(candidate / "index.html", ec)) return fs::weakly_canonical(candidate, ec);
+    return dir / ".." / "frontend" / "dist";
+}
+
+WatcherState embedded_state(const Watcher& w) {
+    const Watcher::Status s = w.status();
+    WatcherState out;
+    out.source = "embedded";
+    out.state = s.state == Watcher::State::Running ? "running" : s.state == Watcher::State::Stopped ? "stopped" : "unknown";
+    out.reason = s.state == Watcher::State::Starting ? "the watcher is starting (catching up on transcripts)" : s.reason;
+    if (s.since_ms > 0) out.since = format_iso8601(s.since_ms);
+    return out;
+}
+
+}  // namespace
 
 int run_serve(const Config& c) {
-    if (c.no_watcher) {
-        std::fprintf(stderr, "agentpulse serve --no-watcher: the live server is not built yet; nothing to do\n");
-        return 1;
-    }
+    boost::system::error_code aec;
+    const auto addr = net::ip::make_address(c.host == "localhost" ? "127.0.0.1" : c.host, aec);
+    if (aec) throw StartupError(2, "--host '" + c.host + "' is not an IP address");
+    if (!addr.is_loopback() && c.token.empty() && !c.allow_remote)
+        throw StartupError(2, "refusing to listen on " + c.host +
+                                  " without --token: anyone who can reach it would see your agents' activity. "
+                                  "Set --token (or AGENTPULSE_TOKEN), or pass --allow-remote if that is intended");
+    if (c.demo) throw StartupError(2, "--demo is not available in this build yet");
+
     auto prices = load_prices(c);
-    open_store_for_writing(c.store);  // clear error now, rather than on the watcher's thread
-    IngestStats stats;
-    Watcher watcher(WatcherOptions{{c.claude_projects, c.codex_sessions}, c.store, prices}, stats);
-    StopSignals signals([&](int) { watcher.stop(); });
-    std::fprintf(stderr, "agentpulse serve: the live server and dashboard are not built yet; running the watcher only "
-                         "(store %s)\n", c.store.string().c_str());
-    watcher.run();
+    IngestStats ingest_stats;
+    std::unique_ptr<Watcher> watcher;
+    if (c.no_watcher) {
+        open_store_for_reading(c.store);
+        spdlog::info("--no-watcher: reading {} (read-only); another process must write it", c.store.string());
+    } else {
+        open_store_for_writing(c.store);
+        watcher = std::make_unique<Watcher>(WatcherOptions{{c.claude_projects, c.codex_sessions}, c.store, prices},
+                                            ingest_stats);
+    }
+
+    net::io_context io(1);
+    Broadcaster broadcaster(10'000);
+    PollerOptions po;
+    po.store = c.store;
+    po.budget = c.budget;
+    if (watcher) po.embedded_watcher = [w = watcher.get()] { return embedded_state(*w); };
+    else po.embedded_watcher = nullptr;
+    Poller poller(po, io, broadcaster);
+    broadcaster.on_time_zones([&poller](std::vector<std::string> tzs) { poller.set_time_zones(std::move(tzs)); });
+    try {
+        poller.start();
+    } catch (const StoreError& e) {
+        throw StartupError(2, std::string("store: ") + e.what());
+    }
+
+    std::thread watcher_thread;
+    if (watcher) {
+        watcher->on_commit([&poller] { poller.poll_now(); });
+        watcher_thread = std::thread([w = watcher.get()] {
+            try {
+                w->run();
+            } catch (const std::exception& e) {
+                spdlog::error("watcher stopped: {}", e.what());
+                w->set_stopped(std::string("the watcher thread died: ") + e.what());
+            }
+        });
+    }
+
+    ServerContext ctx{broadcaster, poller, {}, StaticFiles(c.static_dir.empty() ? default_static_dir() : c.static_dir),
+                      c.token, {}, watcher ? &ingest_stats : nullptr};
+    ctx.started_ms = now_epoch_ms();
+    if (!ctx.static_files.available())
+        spdlog::warn("dashboard not found under {}; serving the API only (build it with scripts/build.sh)",
+                     ctx.static_files.root().string());
+    HttpServer server(io, ctx);
+    net::ip::tcp::endpoint ep;
+    try {
+        ep = server.listen(c.host, static_cast<unsigned short>(c.port));
+    } catch (const boost::system::system_error& e) {
+        poller.stop();
+        if (watcher) watcher->stop(), watcher_thread.join();
+        throw StartupError(1, "cannot listen on " + c.host + ":" + std::to_string(c.port) + ": " + e.code().message());
+    }
+    server.start();
+
+    net::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        spdlog::info("signal {}: shutting down", sig);
+        server.stop();
+        poller.stop();
+        if (watcher) watcher->stop();
+    });
+
+    const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+    std::printf("listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(ep.port()));
+    std::fflush(stdout);
+    spdlog::info("store {}; watcher {}", c.store.string(), watcher ? "embedded" : "external (--no-watcher)");
+
+    io.run();
+    poller.stop();
+    if (watcher) {
+        watcher->stop();
+        watcher_thread.join();
+    }
+    spdlog::info("stopped");
     return 0;
 }
 

@@ -1,0 +1,31 @@
+// See Auth.hpp.
+#include "http/Auth.hpp"
+
+namespace agentpulse {
+
+bool token_matches(std::string_view given, std::string_view expected) {
+    unsigned diff = static_cast<unsigned>(given.size() ^ expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        diff |= static_cast<unsigned char>(expected[i]) ^ static_cast<unsigned char>(i < given.size() ? given[i] : 0);
+    return diff == 0;
+}
+
+bool authorized(const HttpRequest& req, const std::string& token) {
+    if (token.empty()) return true;
+    constexpr std::string_view kBearer = "Bearer ";
+    if (std::string_view a = req.authorization; a.starts_with(kBearer) && token_matches(a.substr(kBearer.size()), token))
+        return true;
+    std::string_view cookies = req.cookie;
+    while (!cookies.empty()) {
+        const auto semi = cookies.find(';');
+        std::string_view c = cookies.substr(0, semi);
+        cookies = semi == std::string_view::npos ? std::string_view() : cookies.substr(semi + 1);
+        while (!c.empty() && c.front() == ' ') c.remove_prefix(1);
+        constexpr std::string_view kName = "agentpulse_token=";
+        if (c.starts_with(kName) && token_matches(c.substr(kName.size()), token)) return true;
+    }
+    if (auto it = req.query.find("token"); it != req.query.end() && token_matches(it->second, token)) return true;
+    return false;
+}
+
+}  // namespace agentpulse

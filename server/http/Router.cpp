@@ -1,0 +1,88 @@
+// See Router.hpp. Every /api route and /metrics require the token when one is configured; /healthz and
+// the dashboard's static files do not (the page itself carries no data).
+#include "http/Router.hpp"
+
+#include <boost/json.hpp>
+
+#include "core/ZonedCalendar.hpp"
+#include "http/Auth.hpp"
+#include "http/Metrics.hpp"
+
+namespace agentpulse {
+
+namespace {
+
+HttpResponse healthz(const ServerContext& ctx) {
+    boost::json::object o;
+    o["status"] = "ok";
+    o["version"] = AGENTPULSE_VERSION;
+    o["subscribers"] = ctx.sse.active;
+    o["watcher"] = ctx.poller.watcher_state().state;
+    return HttpResponse::json(boost::json::serialize(o));
+}
+
+int int_param(const HttpRequest& req, const std::string& key, int fallback, int lo, int hi) {
+    const std::string v = req.param(key);
+    if (v.empty()) return fallback;
+    try {
+        std::size_t used = 0;
+        const int n = std::stoi(v, &used);
+        if (used != v.size()) return fallback;
+        return std::clamp(n, lo, hi);
+    } catch (const std::exception&) {
+        return fallback;
+    }
+}
+
+}  // namespace
+
+Route route(const HttpRequest& req, ServerContext& ctx) {
+    const bool read_method = req.method == "GET" || req.method == "HEAD";
+    const bool api = req.path == "/metrics" || req.path == "/api" || req.path.starts_with("/api/");
+    if (!read_method) {
+        HttpResponse r = HttpResponse::error(405, "method not allowed: this server only answers GET and HEAD");
+        r.headers.emplace_back("Allow", "GET, HEAD");
+        return r;
+    }
+    if (req.path == "/healthz") return healthz(ctx);
+    if (!api) return ctx.static_files.serve(req);
+    if (!authorized(req, ctx.token)) {
+        HttpResponse r = HttpResponse::error(401, "missing or wrong token (Authorization: Bearer <token>, "
+                                                  "cookie agentpulse_token or ?token=)");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"agentpulse\"");
+        return r;
+    }
+    if (req.path == "/api/live/stream") {
+        StreamRoute s;
+        s.from = Watermark::parse(req.last_event_id);
+        if (!s.from && req.last_event_id.empty()) s.from = Watermark::parse(req.param("since"));
+        const std::string tz = req.param("tz", "UTC");
+        if (known_time_zone(tz)) {
+            s.tz = tz.empty() ? "UTC" : tz;
+        } else {
+            s.tz_error = "unknown time zone '" + tz.substr(0, 64) + "'; using UTC";
+        }
+        return s;
+    }
+    if (req.path == "/api/live/stats") {
+        const std::string tz = req.param("tz", "UTC");
+        const int window = int_param(req, "window_hours", 24, 1, ToolLatencyIndex::kMaxWindowHours);
+        return PollerRoute{[tz, window](Poller& p) {
+            return HttpResponse::json(boost::json::serialize(p.stats_snapshot(tz, window)));
+        }};
+    }
+    if (req.path == "/metrics") {
+        std::string io_part = metrics_io_part(ctx);
+        const IngestStats* ingest = ctx.ingest;
+        return PollerRoute{[io_part = std::move(io_part), ingest](Poller& p) {
+            HttpResponse r;
+            r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+            r.body = io_part + metrics_poller_part(p, ingest);
+            r.headers.emplace_back("Cache-Control", "no-store");
+            return r;
+        }};
+    }
+    return HttpResponse::error(404, "no such API route: " + req.path.substr(0, 200));
+}
+
+}  // namespace agentpulse

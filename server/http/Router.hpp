@@ -1,0 +1,31 @@
+// Maps a request to what answers it: an immediate response, a snapshot computed on the poller thread,
+// or the live stream. Auth, 404 and 405 are decided here. No Beast, no sockets: tested directly.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "core/Watermark.hpp"
+#include "http/HttpMessage.hpp"
+#include "http/ServerContext.hpp"
+
+namespace agentpulse {
+
+struct StreamRoute {
+    std::optional<Watermark> from;  // Last-Event-ID, else ?since=; garbage is ignored
+    std::string tz = "UTC";
+    std::string tz_error;
+};
+
+// Runs on the poller thread (it reads the poller's aggregates and its store connection).
+struct PollerRoute {
+    std::function<HttpResponse(Poller&)> run;
+};
+
+using Route = std::variant<HttpResponse, PollerRoute, StreamRoute>;
+
+Route route(const HttpRequest& req, ServerContext& ctx);
+
+}  // namespace agentpulse

@@ -1,0 +1,40 @@
+// What the HTTP layer needs from the rest of the server, gathered in one place by ServeCommand.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/SseSession.hpp"
+#include "http/StaticFiles.hpp"
+#include "ingest/IngestStats.hpp"
+#include "live/Broadcaster.hpp"
+#include "live/Poller.hpp"
+
+namespace agentpulse {
+
+struct ServerLimits {
+    std::size_t max_connections = 19'000;        // the process may hold 20,000 files
+    std::size_t header_limit = 16 * 1024;
+    std::size_t body_limit = 16 * 1024;
+    std::int64_t request_timeout_ms = 10'000;    // to receive a whole request (slowloris)
+    std::int64_t keepalive_timeout_ms = 30'000;  // idle between requests
+    std::int64_t heartbeat_ms = 15'000;          // SSE comment to idle streams
+    std::int64_t stall_ms = 15'000;              // a write pending this long drops the client
+    int retry_ms = 2'000;                        // SSE retry: for reconnecting browsers
+};
+
+struct ServerContext {
+    Broadcaster& broadcaster;
+    Poller& poller;
+    SseCounters sse;
+    StaticFiles static_files;
+    std::string token;
+    ServerLimits limits;
+    const IngestStats* ingest = nullptr;  // embedded watcher's counters, when there is one
+    std::uint64_t connections = 0;        // open HTTP connections, streams included (io thread)
+    std::uint64_t rejected = 0;           // refused with 503 at the cap
+    std::int64_t started_ms = 0;
+};
+
+}  // namespace agentpulse

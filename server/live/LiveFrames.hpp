@@ -1,0 +1,38 @@
+// The JSON payloads of the live stream and the stats snapshot, built from store rows. One place decides
+// every field name the dashboard and scripts read (see docs/live-api.md). No Asio here.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/BurnMath.hpp"
+#include "core/ToolLatencyIndex.hpp"
+#include "core/ZonedCalendar.hpp"
+#include "store/LiveQueries.hpp"
+
+namespace agentpulse {
+
+// What the server knows about the watcher (embedded thread, or another process's heartbeat).
+struct WatcherState {
+    std::string state = "unknown";  // running | stopped | unknown
+    std::string reason;             // why stopped / unknown
+    std::string source;             // embedded | heartbeat | none
+    std::optional<std::string> since, last_beat;
+    std::optional<std::int64_t> pid;
+    std::optional<double> beat_age_s;
+    bool operator==(const WatcherState& o) const { return state == o.state && reason == o.reason && source == o.source; }
+};
+
+boost::json::value usage_payload(const UsageRow& r);
+boost::json::value tool_call_payload(const ToolRow& r);
+boost::json::value tool_result_payload(const ToolRow& r);
+boost::json::value watcher_payload(const WatcherState& w);
+boost::json::value watermark_payload(const Watermark& w);
+boost::json::value burn_payload(const BurnBlock& b, const CalendarSpan& cal, EpochMs now);
+boost::json::value sessions_payload(const std::vector<InFlightSession>& s, EpochMs now, int idle_after_s);
+boost::json::value totals_payload(const WindowTotals& t, int window_s);
+boost::json::value latency_payload(const std::vector<ToolLatencySummary>& tools, int window_hours);
+
+}  // namespace agentpulse

@@ -1,0 +1,475 @@
+// See Poller.hpp. Everything below runs on the poller thread except start(), stop(), poll_now() and
+// set_time_zones(); the broadcaster is only ever touched through post() onto the io thread.
+#include "live/Poller.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/BurnMath.hpp"
+#include "core/SseFrame.hpp"
+#include "core/ZonedCalendar.hpp"
+
+namespace agentpulse {
+namespace net = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono;
+
+namespace {
+
+constexpr EpochMs kWindowMs = 5 * 60'000;
+constexpr EpochMs kDayMs = 86'400'000;
+
+std::int64_t steady_us() { return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count(); }
+
+RingFrame make_frame(std::string_view type, Stream stream, std::int64_t key, const Watermark& composite,
+                     const json::value& payload, EpochMs now) {
+    RingFrame f;
+    f.stream = stream;
+    f.key = key;
+    f.composite = composite;
+    const std::string id = composite.to_string();
+    f.bytes = std::make_shared<const std::string>(sse_frame(type, id, sse_data_json(type, payload, now)));
+    f.id_begin = static_cast<std::uint32_t>(7 + type.size() + 1);  // after "event: <type>\n"
+    f.id_end = static_cast<std::uint32_t>(f.id_begin + 4 + id.size() + 1);
+    return f;
+}
+
+std::shared_ptr<const std::string> control_frame(std::string_view type, const json::value& payload, EpochMs now) {
+    return std::make_shared<const std::string>(sse_frame(type, sse_data_json(type, payload, now)));
+}
+
+}  // namespace
+
+Poller::Poller(PollerOptions opts, net::io_context& io, Broadcaster& broadcaster)
+    : opts_(std::move(opts))
+    , io_(io)
+    , broadcaster_(broadcaster)
+    , ctx_(1)
+    , poll_timer_(ctx_)
+    , tick_timer_(ctx_)
+    , watcher_timer_(ctx_) {}
+
+Poller::~Poller() { stop(); }
+
+void Poller::start() {
+    db_ = std::make_unique<Database>(opts_.store, Database::Mode::ReadOnly);
+    q_ = std::make_unique<LiveQueries>(*db_);
+    preload();
+    check_watcher(true);
+    thread_ = std::thread([this] {
+        net::post(ctx_, [this] {
+            schedule_poll();
+            tick();
+            check_watcher(false);
+        });
+        ctx_.run();
+    });
+}
+
+void Poller::stop() {
+    if (!thread_.joinable()) return;
+    net::post(ctx_, [this] {
+        stopping_ = true;
+        poll_timer_.cancel();
+        tick_timer_.cancel();
+        watcher_timer_.cancel();
+        ctx_.stop();
+    });
+    thread_.join();
+}
+
+void Poller::preload() {
+    const auto t0 = steady_clock::now();
+    const EpochMs now = now_epoch_ms();
+    Watermark head;
+    std::vector<UsageRow> usage, updates;
+    std::vector<ToolRow> calls, results;
+    {
+        LiveQueries::ReadTx tx(*db_);
+        head = q_->head();
+        const int n = static_cast<int>(opts_.replay_rows);
+        usage = q_->usage_last(n);
+        updates = q_->updates_last(n);
+        calls = q_->calls_last(n);
+        results = q_->results_last(n);
+        Watermark first{usage.empty() ? head.usage + 1 : usage.front().id,
+                        calls.empty() ? head.tool_call + 1 : calls.front().id,
+                        results.empty() ? head.result + 1 : *results.front().result_seq,
+                        updates.empty() ? head.update + 1 : updates.front().update_seq};
+        broadcaster_evicted_ = q_->keys_before(first);
+        // Month to date in any zone: from two days before this UTC month (zones run up to 14 h ahead).
+        const auto cal = calendar_at(now, "UTC");
+        q_->load_cost_slots(slots_, cal->month_start - 2 * kDayMs);
+        q_->load_latency(latency_, now - ToolLatencyIndex::kMaxWindowHours * 3'600'000LL - 3'600'000LL);
+    }
+    // Merge the four streams by time (each stays in key order), so a resumed client replays in the order
+    // things happened; every frame's id is the running maximum.
+    struct Item {
+        Stream stream;
+        std::string_view ts;
+        std::size_t index;
+    };
+    std::vector<Item> items;
+    for (std::size_t i = 0; i < usage.size(); ++i) items.push_back({Stream::Usage, usage[i].ts, i});
+    for (std::size_t i = 0; i < calls.size(); ++i) items.push_back({Stream::ToolCall, calls[i].ts, i});
+    for (std::size_t i = 0; i < results.size(); ++i)
+        items.push_back({Stream::ToolResult, results[i].result_ts ? std::string_view(*results[i].result_ts) : results[i].ts, i});
+    for (std::size_t i = 0; i < updates.size(); ++i) items.push_back({Stream::UsageUpdate, updates[i].ts, i});
+    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.ts < b.ts; });
+    // Sorting by time could reorder a stream whose keys are not in time order (a late backfill): give
+    // each stream's slots back to its rows in key order.
+    {
+        std::size_t next[4] = {0, 0, 0, 0};
+        for (Item& it : items) it.index = next[static_cast<int>(it.stream)]++;
+    }
+    Watermark composite = broadcaster_evicted_;
+    FrameBatch batch;
+    for (const Item& it : items) {
+        switch (it.stream) {
+            case Stream::Usage: {
+                const UsageRow& r = usage[it.index];
+                composite.usage = r.id;
+                batch.frames.push_back(make_frame("event", Stream::Usage, r.id, composite, usage_payload(r), now));
+                break;
+            }
+            case Stream::ToolCall: {
+                const ToolRow& r = calls[it.index];
+                composite.tool_call = r.id;
+                batch.frames.push_back(make_frame("tool_call", Stream::ToolCall, r.id, composite, tool_call_payload(r), now));
+                break;
+            }
+            case Stream::ToolResult: {
+                const ToolRow& r = results[it.index];
+                composite.result = *r.result_seq;
+                batch.frames.push_back(
+                    make_frame("tool_result", Stream::ToolResult, *r.result_seq, composite, tool_result_payload(r), now));
+                break;
+            }
+            case Stream::UsageUpdate: {
+                const UsageRow& r = updates[it.index];
+                composite.update = r.update_seq;
+                batch.frames.push_back(
+                    make_frame("event_update", Stream::UsageUpdate, r.update_seq, composite, usage_payload(r), now));
+                break;
+            }
+        }
+    }
+    published_ = head;
+    batch.head = head;
+    // The ring is filled synchronously: start() runs before the server accepts anyone.
+    broadcaster_.ring().set_evicted_through(broadcaster_evicted_);
+    for (RingFrame& f : batch.frames) broadcaster_.ring().push(std::move(f));
+    broadcaster_.set_head(head);
+    spdlog::info("live: head {}, {} frames ready for replay, {} cost slots, {} tools with latency ({} ms)",
+                 head.to_string(), broadcaster_.ring().size(), slots_.size(), latency_.tools(),
+                 duration_cast<milliseconds>(steady_clock::now() - t0).count());
+}
+
+void Poller::schedule_poll() {
+    if (stopping_) return;
+    poll_timer_.expires_after(opts_.poll_interval);
+    poll_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec || stopping_) return;
+        poll_once();
+        schedule_poll();
+    });
+}
+
+void Poller::poll_now() {
+    if (poll_pending_.exchange(true)) return;
+    net::post(ctx_, [this] {
+        poll_pending_ = false;
+        if (!stopping_) poll_once();
+    });
+}
+
+void Poller::poll_once() {
+    const std::int64_t t0 = steady_us();
+    try {
+        for (int round = 0; round < 100; ++round) {  // bounded catch-up per wake
+            std::vector<UsageRow> usage, updates;
+            std::vector<ToolRow> calls, results;
+            {
+                LiveQueries::ReadTx tx(*db_);
+                usage = q_->usage_after(published_.usage, opts_.batch_limit);
+                calls = q_->calls_after(published_.tool_call, opts_.batch_limit);
+                results = q_->results_after(published_.result, opts_.batch_limit);
+                updates = q_->updates_after(published_.update, opts_.batch_limit);
+            }
+            ++counters_.polls;
+            const bool more = static_cast<int>(usage.size()) == opts_.batch_limit ||
+                              static_cast<int>(calls.size()) == opts_.batch_limit ||
+                              static_cast<int>(results.size()) == opts_.batch_limit ||
+                              static_cast<int>(updates.size()) == opts_.batch_limit;
+            if (usage.empty() && calls.empty() && results.empty() && updates.empty()) break;
+            FrameBatch batch = make_batch(usage, calls, results, updates);
+            if (!batch.frames.empty()) deliver(std::move(batch));
+            if (!more) break;
+        }
+    } catch (const StoreError& e) {
+        ++counters_.errors;
+        spdlog::warn("live poll failed: {} (retrying)", e.what());
+    }
+    const std::int64_t us = steady_us() - t0;
+    counters_.last_poll_us = us;
+    if (us > counters_.max_poll_us) counters_.max_poll_us = us;
+}
+
+FrameBatch Poller::make_batch(std::vector<UsageRow>& usage, std::vector<ToolRow>& calls, std::vector<ToolRow>& results,
+                              std::vector<UsageRow>& updates) {
+    const EpochMs now = now_epoch_ms();
+    FrameBatch batch;
+    Watermark w = published_;
+    std::set<EpochMs> touched;
+    EpochMs newest = 0;
+    auto note_ts = [&](std::string_view ts) {
+        if (const auto t = parse_iso8601(ts)) {
+            touched.insert(CostBuckets::slot_of(*t));
+            newest = std::max(newest, *t);
+        }
+    };
+    for (const UsageRow& r : usage) {
+        w.usage = r.id;
+        batch.frames.push_back(make_frame("event", Stream::Usage, r.id, w, usage_payload(r), now));
+        note_ts(r.ts);
+    }
+    for (const ToolRow& r : calls) {
+        w.tool_call = r.id;
+        batch.frames.push_back(make_frame("tool_call", Stream::ToolCall, r.id, w, tool_call_payload(r), now));
+        newest = std::max(newest, r.ts_ms);
+    }
+    // A result whose call is not out yet waits for the next poll (calls go first, in id order).
+    for (const ToolRow& r : results) {
+        if (r.id > w.tool_call) break;
+        w.result = *r.result_seq;
+        batch.frames.push_back(make_frame("tool_result", Stream::ToolResult, w.result, w, tool_result_payload(r), now));
+        latency_.add(r.tool_name, r.ts_ms, r.latency_ms, r.is_error);
+    }
+    // Likewise an update waits until its event is out.
+    for (const UsageRow& r : updates) {
+        if (r.id > w.usage) break;
+        w.update = r.update_seq;
+        batch.frames.push_back(make_frame("event_update", Stream::UsageUpdate, r.update_seq, w, usage_payload(r), now));
+        note_ts(r.ts);
+    }
+    if (!touched.empty()) refresh_slots(touched);
+    published_ = w;
+    batch.head = w;
+    counters_.rows += batch.frames.size();
+    if (newest > 0) counters_.last_row_lag_ms = now - newest;
+    std::string joined;
+    for (const RingFrame& f : batch.frames) joined += *f.bytes;
+    batch.joined = std::make_shared<const std::string>(std::move(joined));
+    return batch;
+}
+
+void Poller::refresh_slots(const std::set<EpochMs>& slots) {
+    LiveQueries::ReadTx tx(*db_);
+    for (const EpochMs s : slots) slots_.set(s, q_->cost_between(s, s + CostBuckets::kSlotMs));
+}
+
+void Poller::deliver(FrameBatch batch) {
+    ++counters_.batches;
+    net::post(io_, [this, b = std::move(batch)] { broadcaster_.publish(b); });
+}
+
+void Poller::set_time_zones(std::vector<std::string> tzs) {
+    std::vector<std::string> fresh;
+    {
+        std::lock_guard lk(mu_);
+        std::set<std::string> next(tzs.begin(), tzs.end());
+        for (const std::string& tz : next)
+            if (!tzs_.count(tz)) fresh.push_back(tz);
+        tzs_ = std::move(next);
+    }
+    if (fresh.empty()) return;
+    net::post(ctx_, [this, fresh] {
+        const EpochMs now = now_epoch_ms();
+        for (const std::string& tz : fresh) {
+            try {
+                auto frame = burn_frame(tz, now);
+                net::post(io_, [this, tz, frame] { broadcaster_.publish_burn(tz, frame); });
+            } catch (const StoreError& e) {
+                spdlog::warn("burn tick for {} failed: {}", tz, e.what());
+            }
+        }
+    });
+}
+
+std::shared_ptr<const std::string> Poller::burn_frame(const std::string& tz, EpochMs now) {
+    return control_frame("burn_tick", burn_block(tz, now), now);
+}
+
+json::value Poller::burn_block(const std::string& tz, EpochMs now) {
+    auto cal = calendar_at(now, tz);
+    if (!cal) cal = calendar_at(now, "UTC");
+    BurnInputs in;
+    in.now = now;
+    in.month_start = cal->month_start;
+    in.next_month_start = cal->next_month_start;
+    in.window_ms = kWindowMs;
+    in.cost_window = q_->totals_since(now - kWindowMs).cost_usd;
+    in.today = slots_.sum(cal->day_start, cal->next_day_start);
+    in.month_to_date = slots_.sum(cal->month_start, cal->next_month_start);
+    in.budget = opts_.budget;
+    json::value payload = burn_payload(compute_burn(in), *cal, now);
+    payload.as_object()["interval_s"] = opts_.tick_interval.count() / 1000.0;
+    return payload;
+}
+
+void Poller::tick() {
+    if (stopping_) return;
+    const EpochMs now = now_epoch_ms();
+    try {
+        std::set<std::string> tzs;
+        {
+            std::lock_guard lk(mu_);
+            tzs = tzs_;
+        }
+        for (const std::string& tz : tzs) {
+            auto frame = burn_frame(tz, now);
+            net::post(io_, [this, tz, frame] { broadcaster_.publish_burn(tz, frame); });
+        }
+        auto sessions = control_frame(
+            "sessions", sessions_payload(q_->sessions_in_flight(now - opts_.idle_after_s * 1000LL, 50), now, opts_.idle_after_s),
+            now);
+        net::post(io_, [this, sessions] { broadcaster_.publish_sessions(sessions); });
+        ++counters_.ticks;
+        slots_.prune_before(now - 40 * kDayMs);
+        latency_.prune(now);
+    } catch (const StoreError& e) {
+        ++counters_.errors;
+        spdlog::warn("burn tick failed: {}", e.what());
+    }
+    tick_timer_.expires_after(opts_.tick_interval);
+    tick_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) tick();
+    });
+}
+
+WatcherState Poller::read_watcher() {
+    if (opts_.embedded_watcher) return opts_.embedded_watcher();
+    WatcherState w;
+    w.source = "heartbeat";
+    if (!q_->has_heartbeat_table()) {
+        w.state = "unknown";
+        w.source = "none";
+        w.reason = "the store has no heartbeat table (written by an older or foreign writer)";
+        return w;
+    }
+    const auto hb = q_->heartbeat();
+    if (!hb) {
+        w.state = "unknown";
+        w.reason = "no watcher has written a heartbeat to this store; start one with `agentpulse ingest --follow`";
+        return w;
+    }
+    const EpochMs now = now_epoch_ms();
+    const double age = static_cast<double>(now - hb->beat_ms) / 1000.0;
+    const EpochMs stale_after = std::max<EpochMs>(3 * hb->interval_ms, 6000);
+    w.pid = hb->pid;
+    w.last_beat = hb->beat_at;
+    w.beat_age_s = age;
+    w.since = hb->started_at;
+    if (hb->state == "running" && now - hb->beat_ms <= stale_after) {
+        w.state = "running";
+    } else if (hb->state == "running") {
+        w.state = "stopped";
+        w.reason = "heartbeat stale: the watcher (pid " + std::to_string(hb->pid) + " on " + hb->hostname +
+                   ") last wrote " + std::to_string(static_cast<long long>(age)) +
+                   " s ago; it may have died. Restart `agentpulse ingest --follow`";
+        w.since = hb->beat_at;
+    } else {
+        w.state = "stopped";
+        w.reason = "the watcher stopped (" + (hb->reason.empty() ? std::string("no reason given") : hb->reason) +
+                   "); start `agentpulse ingest --follow`";
+        w.since = hb->beat_at;
+    }
+    return w;
+}
+
+void Poller::check_watcher(bool force) {
+    if (stopping_) return;
+    WatcherState w;
+    try {
+        w = read_watcher();
+    } catch (const StoreError& e) {
+        w.state = "unknown";
+        w.reason = std::string("cannot read the heartbeat: ") + e.what();
+    }
+    bool changed;
+    {
+        std::lock_guard lk(mu_);
+        changed = force || !(w == watcher_);
+        watcher_ = w;
+    }
+    if (changed) {
+        auto frame = control_frame("watcher", watcher_payload(w), now_epoch_ms());
+        if (force && !thread_.joinable())
+            broadcaster_.publish_watcher(frame);  // start(): the io thread is not running yet
+        else
+            net::post(io_, [this, frame] { broadcaster_.publish_watcher(frame); });
+    }
+    if (force && !thread_.joinable()) return;
+    watcher_timer_.expires_after(opts_.watcher_check_interval);
+    watcher_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) check_watcher(false);
+    });
+}
+
+std::vector<ToolLatencySummary> Poller::latency_summary(int window_hours, std::size_t limit) {
+    return latency_.summarize(now_epoch_ms(), window_hours, limit);
+}
+
+std::vector<std::pair<std::string, std::int64_t>> Poller::table_rows() { return q_->table_sequences(); }
+
+double Poller::usd_per_hour_utc() {
+    const EpochMs now = now_epoch_ms();
+    return q_->totals_since(now - kWindowMs).cost_usd / 5.0 * 60.0;
+}
+
+WatcherState Poller::watcher_state() const {
+    std::lock_guard lk(mu_);
+    return watcher_;
+}
+
+json::value Poller::stats_snapshot(const std::string& tz_in, int window_hours) {
+    const EpochMs now = now_epoch_ms();
+    std::string tz = tz_in;
+    auto cal = calendar_at(now, tz);
+    json::object o;
+    if (!cal) {
+        o["tz_error"] = "unknown time zone '" + tz + "'; using UTC";
+        tz = "UTC";
+        cal = calendar_at(now, tz);
+    }
+    window_hours = std::clamp(window_hours, 1, ToolLatencyIndex::kMaxWindowHours);
+    o["as_of"] = format_iso8601(now);
+    o["tz"] = cal->tz;
+    {
+        LiveQueries::ReadTx tx(*db_);
+        o["window"] = totals_payload(q_->totals_since(now - kWindowMs), static_cast<int>(kWindowMs / 1000));
+        o["sessions_in_flight"] =
+            sessions_payload(q_->sessions_in_flight(now - opts_.idle_after_s * 1000LL, 50), now, opts_.idle_after_s)
+                .as_object()
+                .at("sessions");
+        o["burn"] = burn_block(tz, now);
+    }
+    o["tool_latency"] = latency_payload(latency_.summarize(now, window_hours, 12), window_hours);
+    o["tool_latency_window_hours"] = window_hours;
+    o["tool_latency_measures"] =
+        "wall time from the line holding a tool call to the line holding its result, including any wait for the "
+        "user's approval";
+    o["watermarks"] = watermark_payload(published_);
+    o["watcher"] = watcher_payload(watcher_state());
+    json::object server;
+    server["version"] = AGENTPULSE_VERSION;
+    server["poll_interval_ms"] = opts_.poll_interval.count();
+    server["burn_interval_s"] = opts_.tick_interval.count() / 1000.0;
+    o["server"] = std::move(server);
+    return o;
+}
+
+}  // namespace agentpulse
