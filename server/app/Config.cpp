@@ -27,6 +27,7 @@ constexpr const char* kUsage = R"(agentpulse - a live view of AI coding agents a
 
 Usage:
   agentpulse serve   [options]   watch transcripts and serve the dashboard and live API
+  agentpulse demo    [options]   serve simulated agents' transcripts (same as serve --demo)
   agentpulse ingest  [options]   read all transcripts into the store once (--follow: keep tailing)
   agentpulse pricing check       list models seen in the store that the price card does not know
   agentpulse status  [options]   show the store's watcher heartbeat and ingest counters
@@ -163,7 +164,8 @@ CliOutcome parse_cli(int argc, const char* const* argv) {
             // Keys for other commands are fine in a shared file: only unknown keys are errors.
             po::options_description every;
             every.add(describe("serve"));
-            for (const auto& o : describe("ingest").options())
+            const po::options_description ingest = describe("ingest");  // named: options() refers into it
+            for (const auto& o : ingest.options())
                 if (!every.find_nothrow(o->long_name(), false)) every.add(o);
             const po::parsed_options parsed = po::parse_config_file(in, every, false);
             po::parsed_options mine(&desc);

@@ -1,6 +1,7 @@
 // agentpulse ingest [--follow]: backfill with a progress bar, then (with --follow) tail until a signal.
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cstdio>
 
 #include "app/ProgressBar.hpp"
@@ -17,8 +18,10 @@ int run_ingest(const Config& c) {
     IngestStats stats;
     TranscriptRoots roots{c.claude_projects, c.codex_sessions};
     Watcher watcher(WatcherOptions{roots, c.store, prices}, stats);
+    std::atomic<bool> interrupted{false};
     StopSignals signals([&](int) {
         spdlog::info("stopping");
+        interrupted = true;  // ends a backfill at its next batch (everything read by then is committed)
         watcher.stop();
     });
 
@@ -26,7 +29,9 @@ int run_ingest(const Config& c) {
         auto db = open_store_for_writing(c.store);
         StoreWriter writer(*db, prices);
         ProgressBar bar(c.progress);
-        const BackfillResult r = run_backfill(writer, roots, stats, TailerOptions{}, [&](const BackfillProgress& p) {
+        TailerOptions opts;
+        opts.cancel = &interrupted;
+        const BackfillResult r = run_backfill(writer, roots, stats, opts, [&](const BackfillProgress& p) {
             bar.update(p, stats.messages + stats.usage_events + stats.tool_calls);
         });
         bar.finish();
@@ -41,6 +46,12 @@ int run_ingest(const Config& c) {
         std::fflush(stdout);
         // Leave a small WAL behind for readers (FACTS.md 4: a 1.5 GB WAL slowed every reader).
         db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        if (interrupted) {
+            // --follow is stopped by a signal as a matter of course; a one-shot backfill did not finish.
+            std::fprintf(stderr, "agentpulse ingest: interrupted before the backfill finished; what was read is "
+                                 "stored, and running it again continues from there\n");
+            return c.follow ? 0 : 1;
+        }
         if (!c.follow) return r.failed_files > 0 ? 1 : 0;
     }
     spdlog::info("following transcripts under {} and {}", c.claude_projects.string(), c.codex_sessions.string());

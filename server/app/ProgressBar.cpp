@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace agentpulse {
@@ -14,7 +15,8 @@ std::string ProgressBar::render(const BackfillProgress& p, std::int64_t rows, in
     const double mb = p.bytes_done / 1e6, mb_total = p.bytes_total / 1e6;
     const double rate = p.seconds > 0 ? mb / p.seconds : 0;
     const double rows_rate = p.seconds > 0 ? rows / p.seconds : 0;
-    const double eta = rate > 0 ? (mb_total - mb) / rate : 0;
+    // Files that grow while being read can take bytes_done past bytes_total: no negative ETA then.
+    const double eta = rate > 0 ? std::max(0.0, mb_total - mb) / rate : 0;
     std::string bar(static_cast<std::size_t>(width), ' ');
     const int filled = static_cast<int>(frac * width);
     for (int i = 0; i < filled && i < width; ++i) bar[static_cast<std::size_t>(i)] = '=';

@@ -3,17 +3,21 @@
 // accepts connections, and shuts all of it down on SIGINT/SIGTERM.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <thread>
 
+#include "app/DemoAgents.hpp"
 #include "app/Startup.hpp"
 #include "http/HttpServer.hpp"
 #include "ingest/Watcher.hpp"
 #include "live/Broadcaster.hpp"
 #include "live/Poller.hpp"
+#include "live/QueryPool.hpp"
+#include "live/ReportJson.hpp"
 
 namespace agentpulse {
 namespace net = boost::asio;
@@ -42,7 +46,26 @@ WatcherState embedded_state(const Watcher& w) {
 
 }  // namespace
 
-int run_serve(const Config& c) {
+int run_serve(const Config& given) {
+    // --demo: simulated agents write into a temporary folder, which the embedded watcher watches; the
+    // store is a temporary file too unless --store (or AGENTPULSE_STORE / the config file) names one.
+    std::unique_ptr<DemoAgents> demo;
+    Config demo_config;
+    if (given.demo) {
+        try {
+            demo = std::make_unique<DemoAgents>();
+        } catch (const std::exception& e) {
+            throw StartupError(1, std::string("--demo: ") + e.what());
+        }
+        demo_config = given;
+        demo_config.claude_projects = demo->claude_root();
+        demo_config.codex_sessions = demo->codex_root();
+        if (given.store == default_store_path()) demo_config.store = demo->folder() / "store.db";
+        spdlog::info("demo: simulated agents write under {}; store {}", demo->folder().string(),
+                     demo_config.store.string());
+    }
+    const Config& c = demo ? demo_config : given;
+
     boost::system::error_code aec;
     const auto addr = net::ip::make_address(c.host == "localhost" ? "127.0.0.1" : c.host, aec);
     if (aec) throw StartupError(2, "--host '" + c.host + "' is not an IP address");
@@ -50,7 +73,6 @@ int run_serve(const Config& c) {
         throw StartupError(2, "refusing to listen on " + c.host +
                                   " without --token: anyone who can reach it would see your agents' activity. "
                                   "Set --token (or AGENTPULSE_TOKEN), or pass --allow-remote if that is intended");
-    if (c.demo) throw StartupError(2, "--demo is not available in this build yet");
 
     auto prices = load_prices(c);
     IngestStats ingest_stats;
@@ -66,6 +88,8 @@ int run_serve(const Config& c) {
 
     net::io_context io(1);
     Broadcaster broadcaster(10'000);
+    // Fan-out passes continue on the io thread between chunks of subscribers (accepts and polls interleave).
+    broadcaster.set_defer([&io](std::function<void()> fn) { net::post(io, std::move(fn)); });
     PollerOptions po;
     po.store = c.store;
     po.budget = c.budget;
@@ -76,6 +100,14 @@ int run_serve(const Config& c) {
     try {
         poller.start();
     } catch (const StoreError& e) {
+        throw StartupError(2, std::string("store: ") + e.what());
+    }
+    // Dashboard reports (Overview, Sessions) run on their own threads and connections.
+    QueryPool queries(c.store, 2);
+    try {
+        queries.start();
+    } catch (const StoreError& e) {
+        poller.stop();
         throw StartupError(2, std::string("store: ") + e.what());
     }
 
@@ -91,10 +123,24 @@ int run_serve(const Config& c) {
             }
         });
     }
+    if (demo) demo->start();
+
+    ServeInfo info;
+    info.demo = static_cast<bool>(demo);
+    info.embedded_watcher = static_cast<bool>(watcher);
+    info.claude_projects = c.claude_projects.string();
+    info.codex_sessions = c.codex_sessions.string();
+    info.store = c.store.string();
+    info.budget = c.budget;
+    info.token_required = !c.token.empty();
+    if (demo) info.demo_folder = demo->folder().string();
 
     ServerContext ctx{broadcaster, poller, {}, StaticFiles(c.static_dir.empty() ? default_static_dir() : c.static_dir),
                       c.token, {}, watcher ? &ingest_stats : nullptr};
     ctx.started_ms = now_epoch_ms();
+    ctx.queries = &queries;
+    ctx.info = &info;
+    ctx.prices = prices;
     if (!ctx.static_files.available())
         spdlog::warn("dashboard not found under {}; serving the API only (build it with scripts/build.sh)",
                      ctx.static_files.root().string());
@@ -124,6 +170,8 @@ int run_serve(const Config& c) {
     spdlog::info("store {}; watcher {}", c.store.string(), watcher ? "embedded" : "external (--no-watcher)");
 
     io.run();
+    if (demo) demo->stop();
+    queries.stop();
     poller.stop();
     if (watcher) {
         watcher->stop();

@@ -1,13 +1,21 @@
 // agentpulse entry point: parse the command line, run the command, map failures to exit codes.
 #include <cstdio>
 #include <exception>
+#include <string_view>
+#include <vector>
 
 #include "app/Config.hpp"
 #include "app/Startup.hpp"
 
 int main(int argc, char** argv) {
     using namespace agentpulse;
-    const CliOutcome cli = parse_cli(argc, argv);
+    // `agentpulse demo [options]` is `agentpulse serve --demo [options]`.
+    std::vector<const char*> args(argv, argv + argc);
+    if (argc >= 2 && std::string_view(argv[1]) == "demo") {
+        args[1] = "serve";
+        args.insert(args.begin() + 2, "--demo");
+    }
+    const CliOutcome cli = parse_cli(static_cast<int>(args.size()), args.data());
     if (!cli.config) {
         std::fputs(cli.message.c_str(), cli.exit_code == 0 ? stdout : stderr);
         if (!cli.message.empty() && cli.message.back() != '\n') std::fputc('\n', cli.exit_code == 0 ? stdout : stderr);

@@ -23,7 +23,9 @@ BurnBlock compute_burn(const BurnInputs& in) {
         s.budget_usd = *in.budget;
         s.used_fraction = in.month_to_date / *in.budget;
         s.projected_fraction = b.projected_month_usd / *in.budget;
-        s.status = s.used_fraction >= 1.0 ? "over" : s.used_fraction >= 0.8 ? "warning" : "ok";
+        // A hair of tolerance: 2.40 of 3.00 is 80% although 2.4 / 3 is 0.7999999999999999 in binary.
+        constexpr double kEps = 1e-9;
+        s.status = s.used_fraction >= 1.0 - kEps ? "over" : s.used_fraction >= 0.8 - kEps ? "warning" : "ok";
         b.budget = s;
     }
     return b;

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 namespace agentpulse {
 namespace {
@@ -97,9 +98,24 @@ std::string format_iso8601(EpochMs ms) {
     unsigned m, d;
     civil_from_days(days, y, m, d);
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, m, d, static_cast<int>(rem / 3'600'000),
-                  static_cast<int>(rem / 60'000 % 60), static_cast<int>(rem / 1000 % 60), static_cast<int>(rem % 1000));
-    return buf;
+    if (y < 0 || y > 9999) {
+        std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, m, d, static_cast<int>(rem / 3'600'000),
+                      static_cast<int>(rem / 60'000 % 60), static_cast<int>(rem / 1000 % 60), static_cast<int>(rem % 1000));
+        return buf;
+    }
+    // The common case by hand: ingest formats several timestamps per line, and snprintf dominated that.
+    auto put = [](char* at, unsigned v, int width) {
+        for (int i = width - 1; i >= 0; --i, v /= 10) at[i] = static_cast<char>('0' + v % 10);
+    };
+    std::memcpy(buf, "0000-00-00T00:00:00.000Z", 25);
+    put(buf, static_cast<unsigned>(y), 4);
+    put(buf + 5, m, 2);
+    put(buf + 8, d, 2);
+    put(buf + 11, static_cast<unsigned>(rem / 3'600'000), 2);
+    put(buf + 14, static_cast<unsigned>(rem / 60'000 % 60), 2);
+    put(buf + 17, static_cast<unsigned>(rem / 1000 % 60), 2);
+    put(buf + 20, static_cast<unsigned>(rem % 1000), 3);
+    return std::string(buf, 24);
 }
 
 std::string utc_day(EpochMs ms) { return format_iso8601(ms).substr(0, 10); }

@@ -49,9 +49,8 @@ Rates parse_rates(const json::object& o, std::string_view origin, const std::str
 
 bool glob_match(std::string_view p, std::string_view t) {
     std::size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
-    auto eq = [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-    };
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    auto eq = [&](char a, char b) { return lower(a) == lower(b); };  // ASCII only, as documented
     while (ti < t.size()) {
         if (pi < p.size() && p[pi] == '*') {
             star = pi++, mark = ti;

@@ -1,6 +1,8 @@
 // See Auth.hpp.
 #include "http/Auth.hpp"
 
+#include <algorithm>
+
 namespace agentpulse {
 
 bool token_matches(std::string_view given, std::string_view expected) {
@@ -12,9 +14,14 @@ bool token_matches(std::string_view given, std::string_view expected) {
 
 bool authorized(const HttpRequest& req, const std::string& token) {
     if (token.empty()) return true;
-    constexpr std::string_view kBearer = "Bearer ";
-    if (std::string_view a = req.authorization; a.starts_with(kBearer) && token_matches(a.substr(kBearer.size()), token))
-        return true;
+    // The scheme is case-insensitive (RFC 7235): "Bearer", "bearer" and "BEARER" all work.
+    constexpr std::string_view kBearer = "bearer ";
+    const std::string_view a = req.authorization;
+    const bool bearer = a.size() > kBearer.size() &&
+                        std::equal(kBearer.begin(), kBearer.end(), a.begin(), [](char k, char c) {
+                            return k == (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+                        });
+    if (bearer && token_matches(a.substr(kBearer.size()), token)) return true;
     std::string_view cookies = req.cookie;
     while (!cookies.empty()) {
         const auto semi = cookies.find(';');

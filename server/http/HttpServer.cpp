@@ -34,6 +34,8 @@ void log_failure(std::exception_ptr e, const char* what) {
 
 net::awaitable<HttpResponse> run_on_poller(PollerRoute r, Poller* poller) { co_return r.run(*poller); }
 
+net::awaitable<HttpResponse> run_on_pool(QueryRoute r, QueryPool* pool) { co_return pool->run(r.run); }
+
 // The stream's preamble: status line and headers (close-delimited body: no length, no chunking, so
 // HTTP/1.0 clients work too), retry, ready, and the newest control frames.
 std::string stream_preamble(const HttpRequest& req, const StreamRoute& s, const ServerContext& ctx,
@@ -55,6 +57,7 @@ std::string stream_preamble(const HttpRequest& req, const StreamRoute& s, const 
     if (!s.tz_error.empty()) ready["tz_error"] = s.tz_error;
     ready["replay"] = replay;
     ready["sessions_event"] = "sessions";
+    ready["demo"] = ctx.info && ctx.info->demo;
     p += sse_frame("ready", sse_data_json("ready", ready, now_epoch_ms()));
     if (auto w = ctx.broadcaster.latest_watcher()) p += *w;
     if (auto b = ctx.broadcaster.latest_burn(s.tz)) p += *b;
@@ -75,6 +78,7 @@ tcp::endpoint HttpServer::listen(const std::string& host, unsigned short port) {
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(ep);
     acceptor_.listen(net::socket_base::max_listen_connections);
+    acceptor_.non_blocking(true);  // accept_loop drains the queue with plain accept() calls
     return acceptor_.local_endpoint();
 }
 
@@ -137,6 +141,20 @@ net::awaitable<void> HttpServer::accept_loop() {
             continue;
         }
         net::co_spawn(io_, serve_connection(std::move(socket)), [](std::exception_ptr e) { log_failure(e, "connection"); });
+        // A reconnect storm (a restart under thousands of streams) fills the kernel's accept queue (somaxconn,
+        // 4,096) faster than requests are served; an overflowing queue drops SYNs that clients retry only
+        // after 1 s, then 3 s. Take what is queued now (the acceptor is non-blocking), so that connections
+        // wait in our queue instead. At most 256 at a time: the cap's headroom (1,000 files) covers them.
+        for (int i = 0; i < 256 && !stopped_; ++i) {
+            boost::system::error_code aec;
+            tcp::socket more = acceptor_.accept(aec);
+            if (aec) break;
+            if (ctx_.connections + ctx_.sse.active >= ctx_.limits.max_connections) {
+                reject(std::move(more));
+                continue;
+            }
+            net::co_spawn(io_, serve_connection(std::move(more)), [](std::exception_ptr e) { log_failure(e, "connection"); });
+        }
     }
 }
 
@@ -225,6 +243,17 @@ net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
         HttpResponse res;
         if (auto* r = std::get_if<HttpResponse>(&route_result)) {
             res = std::move(*r);
+        } else if (auto* q = std::get_if<QueryRoute>(&route_result)) {
+            // Reports run on the query pool: never on this thread, nor on the poller's.
+            if (!ctx_.queries) {
+                res = HttpResponse::error(503, "reports are not available on this server");
+            } else if (!ctx_.queries->try_enter()) {
+                res = HttpResponse::error(503, "too many report queries waiting; retry shortly");
+                res.headers.emplace_back("Retry-After", "1");
+            } else {
+                res = co_await net::co_spawn(ctx_.queries->executor(), run_on_pool(std::move(*q), ctx_.queries),
+                                             net::use_awaitable);
+            }
         } else {
             try {
                 res = co_await net::co_spawn(ctx_.poller.executor(),

@@ -34,7 +34,8 @@ std::string metrics_io_part(const ServerContext& ctx) {
     o.precision(12);
     const BroadcastStats& b = ctx.broadcaster.stats();
     metric(o, "agentpulse_subscribers", "gauge", "Live stream clients connected now.", static_cast<double>(ctx.sse.active));
-    metric(o, "agentpulse_http_connections", "gauge", "Open HTTP connections, streams included.",
+    metric(o, "agentpulse_http_connections", "gauge",
+           "Open HTTP connections that are not live streams (those are agentpulse_subscribers).",
            static_cast<double>(ctx.connections));
     metric(o, "agentpulse_http_rejected_total", "counter", "Connections refused with 503 at the connection cap.",
            static_cast<double>(ctx.rejected));
@@ -49,6 +50,11 @@ std::string metrics_io_part(const ServerContext& ctx) {
            static_cast<double>(ctx.sse.frames_direct));
     metric(o, "agentpulse_stream_async_writes_total", "counter", "Asynchronous writes (clients behind or partial sends).",
            static_cast<double>(ctx.sse.writes_async));
+    metric(o, "agentpulse_stream_gathered_writes_total", "counter",
+           "Non-blocking gathered writes (control frames, several batches or a replay in one send).",
+           static_cast<double>(ctx.sse.writes_gathered));
+    metric(o, "agentpulse_fanout_passes_total", "counter", "Fan-out passes over the subscriber list.",
+           static_cast<double>(b.passes));
     metric(o, "agentpulse_stream_resyncs_total", "counter",
            "Clients told to resync because rows were dropped for them (fell behind or resumed too late).",
            static_cast<double>(ctx.sse.resyncs));
@@ -68,6 +74,9 @@ std::string metrics_poller_part(Poller& poller, const IngestStats* ingest) {
     o.precision(12);
     const PollerCounters& c = poller.counters();
     metric(o, "agentpulse_polls_total", "counter", "Store polls for new rows.", static_cast<double>(c.polls.load()));
+    metric(o, "agentpulse_polls_unchanged_total", "counter",
+           "Polls that found the store unchanged (PRAGMA data_version) and read nothing.",
+           static_cast<double>(c.polls_unchanged.load()));
     metric(o, "agentpulse_poll_errors_total", "counter", "Store polls or ticks that failed.", static_cast<double>(c.errors.load()));
     metric(o, "agentpulse_poll_duration_seconds", "gauge", "Duration of the last poll.", c.last_poll_us.load() / 1e6);
     metric(o, "agentpulse_poll_duration_max_seconds", "gauge", "Longest poll so far.", c.max_poll_us.load() / 1e6);

@@ -7,6 +7,7 @@
 #include "core/ZonedCalendar.hpp"
 #include "http/Auth.hpp"
 #include "http/Metrics.hpp"
+#include "http/ReportRoutes.hpp"
 
 namespace agentpulse {
 
@@ -53,6 +54,14 @@ Route route(const HttpRequest& req, ServerContext& ctx) {
         return r;
     }
     if (req.path == "/api/live/stream") {
+        if (req.method == "HEAD") {
+            // The stream's headers without a body that would never end.
+            HttpResponse r;
+            r.content_type = "text/event-stream; charset=utf-8";
+            r.headers.emplace_back("Cache-Control", "no-cache");
+            r.headers.emplace_back("X-Accel-Buffering", "no");
+            return r;
+        }
         StreamRoute s;
         s.from = Watermark::parse(req.last_event_id);
         if (!s.from && req.last_event_id.empty()) s.from = Watermark::parse(req.param("since"));
@@ -67,8 +76,11 @@ Route route(const HttpRequest& req, ServerContext& ctx) {
     if (req.path == "/api/live/stats") {
         const std::string tz = req.param("tz", "UTC");
         const int window = int_param(req, "window_hours", 24, 1, ToolLatencyIndex::kMaxWindowHours);
-        return PollerRoute{[tz, window](Poller& p) {
-            return HttpResponse::json(boost::json::serialize(p.stats_snapshot(tz, window)));
+        const bool demo = ctx.info && ctx.info->demo;
+        return PollerRoute{[tz, window, demo](Poller& p) {
+            boost::json::value doc = p.stats_snapshot(tz, window);
+            doc.as_object()["demo"] = demo;
+            return HttpResponse::json(boost::json::serialize(doc));
         }};
     }
     if (req.path == "/metrics") {
@@ -82,6 +94,7 @@ Route route(const HttpRequest& req, ServerContext& ctx) {
             return r;
         }};
     }
+    if (auto r = report_route(req, ctx)) return std::move(*r);
     return HttpResponse::error(404, "no such API route: " + req.path.substr(0, 200));
 }
 

@@ -1,5 +1,5 @@
 // Maps a request to what answers it: an immediate response, a snapshot computed on the poller thread,
-// or the live stream. Auth, 404 and 405 are decided here. No Beast, no sockets: tested directly.
+// a report run on the query pool, or the live stream. Auth, 404 and 405 are decided here. No Beast, no sockets: tested directly.
 #pragma once
 
 #include <functional>
@@ -10,6 +10,7 @@
 #include "core/Watermark.hpp"
 #include "http/HttpMessage.hpp"
 #include "http/ServerContext.hpp"
+#include "store/ReportQueries.hpp"
 
 namespace agentpulse {
 
@@ -24,7 +25,12 @@ struct PollerRoute {
     std::function<HttpResponse(Poller&)> run;
 };
 
-using Route = std::variant<HttpResponse, PollerRoute, StreamRoute>;
+// Runs on a query-pool thread with that thread's read-only connection (the dashboard's reports).
+struct QueryRoute {
+    std::function<HttpResponse(ReportQueries&)> run;
+};
+
+using Route = std::variant<HttpResponse, PollerRoute, StreamRoute, QueryRoute>;
 
 Route route(const HttpRequest& req, ServerContext& ctx);
 

@@ -10,6 +10,8 @@
 #include "ingest/IngestStats.hpp"
 #include "live/Broadcaster.hpp"
 #include "live/Poller.hpp"
+#include "live/QueryPool.hpp"
+#include "live/ReportJson.hpp"
 
 namespace agentpulse {
 
@@ -32,9 +34,12 @@ struct ServerContext {
     std::string token;
     ServerLimits limits;
     const IngestStats* ingest = nullptr;  // embedded watcher's counters, when there is one
-    std::uint64_t connections = 0;        // open HTTP connections, streams included (io thread)
+    std::uint64_t connections = 0;        // open HTTP connections not (yet) streams (io thread); + sse.active = all
     std::uint64_t rejected = 0;           // refused with 503 at the cap
     std::int64_t started_ms = 0;
+    QueryPool* queries = nullptr;            // dashboard reports (Overview, Sessions); null = 503
+    const ServeInfo* info = nullptr;         // what /api/config reports (watched roots, demo)
+    std::shared_ptr<const PriceBook> prices; // for the money cache saved
 };
 
 }  // namespace agentpulse

@@ -1,14 +1,11 @@
 // See SseSession.hpp. Everything here runs on the io thread.
 #include "http/SseSession.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
-#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/SseFrame.hpp"
@@ -20,7 +17,8 @@ using tcp = net::ip::tcp;
 
 namespace {
 constexpr std::size_t kGatherBytes = 64 * 1024;  // most bytes in one write, and in flight per client
-constexpr std::size_t kGatherFrames = 512;
+constexpr std::size_t kGatherFrames = 64;         // one sendmsg takes at most 64 buffers (Asio's limit)
+constexpr int kPumpRounds = 64;                   // non-blocking writes per visit before going async
 constexpr int kSendBuffer = 64 * 1024;  // the kernel doubles it: ~128 KB queued per stalled client at most
 }  // namespace
 
@@ -53,29 +51,24 @@ void SseSession::start(std::string preamble, std::uint64_t start_seq, std::optio
     if (resync) control_[static_cast<std::size_t>(ControlSlot::Resync)] = resync_frame("replay_window_exceeded");
     b_.subscribe(this);
     subscribed_ = true;
-    net::co_spawn(socket_.get_executor(), read_until_closed(), [self = shared_from_this()](std::exception_ptr e) {
-        if (e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                spdlog::error("sse session reader failed: {}", ex.what());
-            }
-        }
-    });
+    read_some();
     send_now(std::make_shared<const std::string>(std::move(preamble)));
+    if (!writing_) pump();  // the replay (Last-Event-ID) and a resync go out now, not at the next row
 }
 
-net::awaitable<void> SseSession::read_until_closed() {
-    auto self = shared_from_this();
-    char buf[256];
-    std::size_t total = 0;
-    for (;;) {
-        auto [ec, n] = co_await socket_.async_read_some(net::buffer(buf), net::as_tuple(net::use_awaitable));
-        if (ec) break;
-        total += n;
-        if (total > 64 * 1024) break;  // a stream client has nothing to say; one that talks is hostile
-    }
-    stop();
+void SseSession::read_some() {
+    // A plain completion handler rather than a coroutine: with 10,000 idle streams the coroutine frame
+    // and its 256-byte buffer were about a third of a session's memory.
+    socket_.async_read_some(net::buffer(read_buf_), [self = shared_from_this()](const boost::system::error_code& ec,
+                                                                                std::size_t n) {
+        self->read_total_ += n;
+        // A stream client has nothing to say; one that talks is hostile.
+        if (ec || self->read_total_ > 64 * 1024) {
+            self->stop();
+            return;
+        }
+        self->read_some();
+    });
 }
 
 void SseSession::stop() {
@@ -92,6 +85,10 @@ void SseSession::stop() {
 
 void SseSession::on_stalled() {
     ++counters_.stalled;
+    // Reset, not FIN: a FIN would queue behind the unsent bytes of a reader that stopped, and the kernel
+    // would keep the orphaned socket and its full send buffer for minutes.
+    boost::system::error_code ec;
+    socket_.set_option(net::socket_base::linger(true, 0), ec);
     stop();
 }
 
@@ -104,11 +101,9 @@ bool SseSession::control_pending() const {
     return false;
 }
 
-bool SseSession::caught_up() const { return next_seq_ == b_.ring().end_seq() && !base_ && !control_pending(); }
-
 void SseSession::on_frames(std::uint64_t first, std::uint64_t end, const std::shared_ptr<const std::string>& joined) {
     if (closed_ || writing_) return;  // a write in progress pulls the new frames when it completes
-    if (next_seq_ == first && !base_ && !control_pending()) {
+    if (next_seq_ == first && first < end && end == b_.ring().end_seq() && joined && !base_ && !control_pending()) {
         next_seq_ = end;
         ++counters_.frames_direct;
         send_now(joined);
@@ -118,13 +113,9 @@ void SseSession::on_frames(std::uint64_t first, std::uint64_t end, const std::sh
 }
 
 void SseSession::on_control(ControlSlot slot, const std::shared_ptr<const std::string>& frame) {
-    if (closed_) return;
-    if (!writing_ && caught_up()) {
-        send_now(frame);
-        return;
-    }
-    control_[static_cast<std::size_t>(slot)] = frame;
-    if (!writing_) pump();
+    // Kept for the broadcaster's next visit (it starts a pass after every control publish), so a burn
+    // tick and the sessions list of the same tick leave in one send.
+    if (!closed_) control_[static_cast<std::size_t>(slot)] = frame;
 }
 
 void SseSession::send_now(std::shared_ptr<const std::string> bytes) {
@@ -154,14 +145,60 @@ std::shared_ptr<const std::string> SseSession::resync_frame(std::string_view rea
 }
 
 void SseSession::pump() {
-    if (writing_ || closed_) return;
+    // Each round gathers what the client lacks and tries a non-blocking write; the first write the socket
+    // does not take whole goes asynchronous (its completion pumps again).
+    for (int round = 0; round < kPumpRounds && !writing_ && !closed_; ++round) {
+        if (!gather()) return;
+        std::size_t total = 0;
+        for (const auto& b : buffers_) total += b.size();
+        boost::system::error_code ec;
+        std::size_t n = socket_.write_some(buffers_, ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) {
+            ec = {};
+            n = 0;
+        }
+        if (ec) {
+            ++counters_.write_errors;
+            stop();
+            return;
+        }
+        counters_.bytes += n;
+        ++counters_.writes_gathered;
+        last_write_ms_ = steady_now_ms();
+        if (n < total) {
+            // Drop what was written from the front of the gather and send the rest asynchronously.
+            std::size_t skip = 0;
+            while (skip < buffers_.size() && n >= buffers_[skip].size()) n -= buffers_[skip++].size();
+            buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(skip));
+            if (!buffers_.empty()) buffers_[0] += n;
+            for (const auto* s : borrowed_) inflight_.push_back(*s);  // now they must outlive this call
+            borrowed_.clear();
+            write_async();
+            return;
+        }
+    }
+    if (!writing_ && !closed_ && (next_seq_ < b_.ring().end_seq() || control_pending())) {
+        // Still more after kPumpRounds full writes (a long replay): continue on the next io turn.
+        net::post(socket_.get_executor(), [self = shared_from_this()] { self->pump(); });
+    }
+}
+
+bool SseSession::gather() {
     buffers_.clear();
     inflight_.clear();
+    borrowed_.clear();
     std::size_t bytes = 0;
-    auto add = [&](std::shared_ptr<const std::string> s) {
+    auto add = [&](std::shared_ptr<const std::string> s) {  // a frame only this client has
         bytes += s->size();
         buffers_.push_back(net::buffer(*s));
         inflight_.push_back(std::move(s));
+    };
+    // Ring frames and batches stay alive while the write is synchronous: no reference counting per frame
+    // per client unless the write goes asynchronous (pump() then copies the references into inflight_).
+    auto borrow = [&](const std::shared_ptr<const std::string>& s) {
+        bytes += s->size();
+        buffers_.push_back(net::buffer(*s));
+        borrowed_.push_back(&s);
     };
     const FrameRing& ring = b_.ring();
     if (next_seq_ < ring.begin_seq()) {
@@ -174,6 +211,18 @@ void SseSession::pump() {
         if (c) add(std::move(c));
         c.reset();
     }
+    if (!base_) {
+        // Usually the client stands where a batch begins (it had everything at its last visit): take whole
+        // batches, one buffer each, instead of their frames one by one.
+        const auto& recent = b_.recent_batches();
+        auto it = std::lower_bound(recent.begin(), recent.end(), next_seq_,
+                                   [](const BatchRef& r, std::uint64_t seq) { return r.first < seq; });
+        for (; it != recent.end() && it->first == next_seq_ && bytes < kGatherBytes && buffers_.size() < kGatherFrames;
+             ++it) {
+            borrow(it->joined);
+            next_seq_ = it->end;
+        }
+    }
     while (next_seq_ < ring.end_seq() && bytes < kGatherBytes && buffers_.size() < kGatherFrames) {
         const RingFrame& f = ring.at(next_seq_++);
         if (base_) {
@@ -184,11 +233,10 @@ void SseSession::pump() {
             }
             base_.reset();
         }
-        add(f.bytes);
+        borrow(f.bytes);
     }
     if (next_seq_ == ring.end_seq() && base_ && base_->covered_by(b_.head())) base_.reset();
-    if (buffers_.empty()) return;
-    write_async();
+    return !buffers_.empty();
 }
 
 void SseSession::write_async() {

@@ -1,11 +1,10 @@
-// One Server-Sent Events client. Its coroutine keeps one read pending, so a disconnect or reset is
+// One Server-Sent Events client. It keeps one read pending, so a disconnect or reset is
 // noticed at once and the session unsubscribes and frees itself. Writes need no coroutine: a client that
 // keeps up gets each batch written straight from the broadcaster (non-blocking send, no queue, no wake);
 // one that is behind pulls frames from the shared ring as its socket drains, and gets `resync` if the ring
 // moved past it. Per-client memory: the socket and at most one in-flight gather of ring frames.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <array>
@@ -39,10 +38,12 @@ public:
     std::int64_t idle_ms(std::int64_t now_ms) const override;
 
 private:
-    boost::asio::awaitable<void> read_until_closed();
+    void read_some();
     void pump();
+    // Fills buffers_/inflight_ with control frames and the ring frames the client lacks (at most
+    // kGatherBytes / kGatherFrames). False when there is nothing to send.
+    bool gather();
     bool control_pending() const;
-    bool caught_up() const;
     // Tries a non-blocking send of the whole buffer; the rest, if any, goes out asynchronously.
     void send_now(std::shared_ptr<const std::string> bytes);
     void write_async();
@@ -58,13 +59,17 @@ private:
     bool writing_ = false, closed_ = false, subscribed_ = false;
     std::int64_t write_started_ms_ = 0, last_write_ms_ = 0;
     std::vector<std::shared_ptr<const std::string>> inflight_;  // keeps gathered frames alive
+    std::vector<const std::shared_ptr<const std::string>*> borrowed_;  // ring frames of a synchronous write
     std::vector<boost::asio::const_buffer> buffers_;
+    std::array<char, 32> read_buf_{};
+    std::size_t read_total_ = 0;
 };
 
 // Shared by all sessions (io thread only), read by /metrics.
 struct SseCounters {
     std::uint64_t active = 0, opened = 0, closed = 0, frames_direct = 0, writes_async = 0, resyncs = 0,
                   write_errors = 0, stalled = 0;
+    std::uint64_t writes_gathered = 0;  // non-blocking gathered writes (catch-up, control frames, replay)
     std::uint64_t bytes = 0;
 };
 

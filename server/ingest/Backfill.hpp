@@ -21,7 +21,8 @@ struct BackfillResult {
     double seconds = 0;
 };
 
-// Reads every transcript to its end. `on_progress` is called after each commit and each file.
+// Reads every transcript to its end, or until *opts.cancel turns true (what was read by then is committed).
+// `on_progress` is called after each commit and each file.
 BackfillResult run_backfill(StoreWriter& writer, const TranscriptRoots& roots, IngestStats& stats,
                             const TailerOptions& opts, const std::function<void(const BackfillProgress&)>& on_progress);
 

@@ -42,15 +42,23 @@ std::int64_t result_size(const json::value* content) {
     return n;
 }
 
-TokenCounts read_usage(const json::value* usage) {
+// A count that is present but not an integer (a string, a fraction) reads as 0 and sets `bad`.
+std::int64_t count(const json::value* v, bool& bad) {
+    if (!v || v->is_null()) return 0;
+    const auto n = jf::integer(v);
+    if (!n) bad = true;
+    return n.value_or(0);
+}
+
+TokenCounts read_usage(const json::value* usage, bool& bad) {
     TokenCounts t;
-    t.input = jf::integer(jf::field(usage, "input_tokens")).value_or(0);
-    t.output = jf::integer(jf::field(usage, "output_tokens")).value_or(0);
-    t.cache_read = jf::integer(jf::field(usage, "cache_read_input_tokens")).value_or(0);
-    const std::int64_t create_all = jf::integer(jf::field(usage, "cache_creation_input_tokens")).value_or(0);
+    t.input = count(jf::field(usage, "input_tokens"), bad);
+    t.output = count(jf::field(usage, "output_tokens"), bad);
+    t.cache_read = count(jf::field(usage, "cache_read_input_tokens"), bad);
+    const std::int64_t create_all = count(jf::field(usage, "cache_creation_input_tokens"), bad);
     const json::value* breakdown = jf::field(usage, "cache_creation");
-    const std::int64_t c5 = jf::integer(jf::field(breakdown, "ephemeral_5m_input_tokens")).value_or(0);
-    const std::int64_t c1 = jf::integer(jf::field(breakdown, "ephemeral_1h_input_tokens")).value_or(0);
+    const std::int64_t c5 = count(jf::field(breakdown, "ephemeral_5m_input_tokens"), bad);
+    const std::int64_t c1 = count(jf::field(breakdown, "ephemeral_1h_input_tokens"), bad);
     t.cache_create = std::max(create_all, c5 + c1);
     t.cache_create_1h = c1;
     return t;
@@ -124,7 +132,9 @@ LineOutcome ClaudeLineParser::parse(std::string_view line, std::int64_t line_no,
         m.api_message_id = clean_text(jf::str(jf::field(message, "id")), issue);
         m.request_id = clean_text(jf::str(jf::field(root, "requestId")), issue);
         const json::value* usage = jf::field(message, "usage");
-        m.tokens = read_usage(usage);
+        bool bad_usage = usage && !usage->is_null() && !usage->is_object();
+        m.tokens = read_usage(usage, bad_usage);
+        if (bad_usage && issue == LineIssue::None) issue = LineIssue::MissingField;
         const bool billable = jf::object(usage) && m.model != "<synthetic>" && !m.tokens.empty();
         if (billable && !tokens_plausible(m.tokens)) {
             issue = LineIssue::AbsurdTokens;

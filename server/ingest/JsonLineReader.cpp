@@ -13,13 +13,13 @@ boost::json::parse_options line_options() {
 
 JsonLineReader::JsonLineReader()
     : buffer_(new unsigned char[kArenaBytes])
-    , arena_(buffer_.get(), kArenaBytes)
     , parser_(boost::json::storage_ptr(), line_options()) {}
 
 const boost::json::value* JsonLineReader::parse(std::string_view line) {
     value_.reset();  // drops the previous DOM before its arena is reused
-    arena_.release();
-    parser_.reset(boost::json::storage_ptr(&arena_));
+    parser_.reset();
+    arena_.emplace(buffer_.get(), kArenaBytes);  // gives back the previous line's blocks
+    parser_.reset(boost::json::storage_ptr(&*arena_));
     ec_.clear();
     parser_.write(line.data(), line.size(), ec_);
     if (ec_) return nullptr;

@@ -24,7 +24,9 @@ public:
 private:
     static constexpr std::size_t kArenaBytes = 64 * 1024;
     std::unique_ptr<unsigned char[]> buffer_;
-    boost::json::monotonic_resource arena_;
+    // Re-created for every line: monotonic_resource::release() keeps doubling its next block size, so
+    // one arena reused across many large lines soon asks for an impossible block (std::bad_alloc).
+    std::optional<boost::json::monotonic_resource> arena_;
     boost::json::parser parser_;
     std::optional<boost::json::value> value_;  // move-constructed, so it keeps the arena storage
     boost::system::error_code ec_;

@@ -21,6 +21,7 @@ namespace agentpulse {
 namespace {
 
 constexpr std::size_t kReadChunk = 1u << 20;
+constexpr std::size_t kKeepBufferBytes = 4u << 20;
 constexpr std::int64_t kHeadBytes = 4096;
 constexpr std::int64_t kTailBytes = 256;
 
@@ -135,7 +136,10 @@ TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(s
     std::size_t batch_bytes = 0;
     bool skipping_long_line = false;
     int logged = 0, unlogged = 0;
-    std::string buf;
+    // Reused between calls, and only zero-filled when it grows: a fresh 1 MB string per call (per
+    // append, in follow mode) cost a page-faulted allocation and a 1 MB memset per read.
+    std::string& buf = read_buf_;
+    std::size_t used = 0;  // bytes of buf holding file data
     bool progressed = false;
 
     auto note = [&](LineIssue issue, std::string detail) {
@@ -157,7 +161,13 @@ TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(s
         batch.file.parser_state = parser->save_state();
         batch.file.head_len = std::min(consumed, kHeadBytes);
         batch.file.head_hash = identity(fd.get(), batch.file.head_len, consumed);
-        try {
+        if (sink_) {
+            IngestBatch out;
+            out.file = batch.file;
+            out.lines = std::move(batch.lines);
+            out.errors = std::move(batch.errors);
+            if (!sink_->accept(std::move(out), consumed - committed)) return false;
+        } else try {
             const BatchResult r = writer_.commit(batch);
             stats_.messages += r.messages;
             stats_.usage_events += r.usage_new;
@@ -170,8 +180,10 @@ TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(s
             spdlog::error("{}: store refused a batch ({}); nothing was lost, will retry", file.path, e.what());
             return false;
         }
-        file = batch.file;
-        if (progress) progress(consumed - committed);
+        if (!sink_) {
+            file = batch.file;
+            if (progress) progress(consumed - committed);
+        }
         committed = consumed;
         batch.lines.clear();
         batch.errors.clear();
@@ -181,29 +193,28 @@ TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(s
     };
 
     for (;;) {
-        const std::size_t old = buf.size();
-        buf.resize(old + kReadChunk);
-        const ssize_t n = ::pread(fd.get(), buf.data() + old, kReadChunk, read_pos);
+        if (buf.size() < used + kReadChunk) buf.resize(used + kReadChunk);
+        const ssize_t n = ::pread(fd.get(), buf.data() + used, kReadChunk, read_pos);
         if (n < 0) {
-            buf.resize(old);
             ++stats_.read_errors;
             spdlog::warn("{}: read failed at byte {}: {} (will retry)", file.path, read_pos, std::strerror(errno));
             break;
         }
-        buf.resize(old + static_cast<std::size_t>(n));
         if (n == 0) break;
+        used += static_cast<std::size_t>(n);
         read_pos += n;
         stats_.bytes_read += n;
 
         std::size_t start = 0;
-        while (const void* hit = std::memchr(buf.data() + start, '\n', buf.size() - start)) {
+        while (const void* hit = std::memchr(buf.data() + start, '\n', used - start)) {
             const std::size_t nl = static_cast<std::size_t>(static_cast<const char*>(hit) - buf.data());
             std::string_view line(buf.data() + start, nl - start);
             if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
             ++line_no;
             ++stats_.lines_read;
             batch_bytes += line.size() + 1;
-            if (skipping_long_line) {
+            // Also when one read brought the whole line in: the verdict must not depend on where reads fall.
+            if (skipping_long_line || line.size() > opts_.max_line_bytes) {
                 skipping_long_line = false;
                 ++stats_.lines_rejected;
                 note(LineIssue::TooLong, "longer than " + std::to_string(opts_.max_line_bytes) + " bytes, skipped");
@@ -224,17 +235,20 @@ TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(s
             consumed = buf_offset + static_cast<std::int64_t>(start);
             if (batch_bytes >= opts_.batch_bytes || batch.lines.size() >= opts_.batch_lines) {
                 if (!commit()) return TailStatus::StoreFailed;
+                if (opts_.cancel && opts_.cancel->load()) return TailStatus::Progressed;
             }
         }
-        buf.erase(0, start);
+        std::memmove(buf.data(), buf.data() + start, used - start);
+        used -= start;
         buf_offset += static_cast<std::int64_t>(start);
-        if (buf.size() > opts_.max_line_bytes) {
+        if (used > opts_.max_line_bytes) {
             // Drop what we have of an over-long line and skip to its end.
             skipping_long_line = true;
-            buf_offset += static_cast<std::int64_t>(buf.size());
-            buf.clear();
+            buf_offset += static_cast<std::int64_t>(used);
+            used = 0;
         }
     }
+    if (buf.capacity() > kKeepBufferBytes) std::string().swap(buf);  // after a very long line
     if (unlogged > 0) spdlog::warn("{}: {} more line issues not logged (see ingest_errors)", file.path, unlogged);
     if (consumed != committed || !batch.errors.empty() || identity_changed) {
         if (!commit()) return TailStatus::StoreFailed;

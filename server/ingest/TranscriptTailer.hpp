@@ -4,8 +4,10 @@
 // fingerprints) is read again from the start; natural keys keep that from counting anything twice.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "ingest/IngestStats.hpp"
 #include "store/StoreWriter.hpp"
@@ -17,6 +19,7 @@ struct TailerOptions {
     std::size_t batch_bytes = 8u << 20;      // commit at least this often (bytes of input)
     std::size_t batch_lines = 20'000;        // ... or this many lines
     int max_logged_issues = 20;              // per call; the rest are counted
+    const std::atomic<bool>* cancel = nullptr;  // when set, stop at the next batch boundary (shutdown)
 };
 
 enum class TailStatus {
@@ -28,9 +31,23 @@ enum class TailStatus {
 };
 const char* tail_status_name(TailStatus s);
 
+// Where finished batches go instead of being committed on the tailer's thread: backfill hands them to
+// its writer thread (Backfill.cpp), so that parsing the next batch overlaps committing this one.
+class BatchSink {
+public:
+    virtual ~BatchSink() = default;
+    // Takes the batch (rows, errors and the file state to commit with them); `bytes` is the input it
+    // covers. False when the store refused an earlier batch of this file: the tailer then stops reading
+    // it, so that no later offset is committed past rows that were not.
+    virtual bool accept(IngestBatch&& batch, std::int64_t bytes) = 0;
+};
+
 class TranscriptTailer {
 public:
     TranscriptTailer(StoreWriter& writer, IngestStats& stats, TailerOptions opts = {});
+    // With a sink, ingest() parses only: commits, their counters, `file` updates and progress are the
+    // sink's business, and StoreFailed is reported for a file only once the sink refuses a batch.
+    void set_sink(BatchSink* sink) { sink_ = sink; }
 
     // `file` is the committed state and is updated to each newly committed state. `progress` receives
     // the number of bytes consumed by each commit.
@@ -40,6 +57,8 @@ private:
     StoreWriter& writer_;
     IngestStats& stats_;
     TailerOptions opts_;
+    BatchSink* sink_ = nullptr;
+    std::string read_buf_;
 };
 
 }  // namespace agentpulse

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/IsoTime.hpp"
+#include "ingest/Backfill.hpp"
 #include "ingest/InotifyWatcher.hpp"
 #include "store/Migrations.hpp"
 
@@ -30,7 +31,12 @@ struct Watcher::Loop {
         : w(w)
         , db(w.opts_.store, Database::Mode::ReadWrite)
         , writer((migrate(db), db), w.opts_.prices)
-        , tailer(writer, w.stats_, w.opts_.tailer) {}
+        , tailer(writer, w.stats_, with_cancel(w.opts_.tailer, &w.stop_)) {}
+
+    static TailerOptions with_cancel(TailerOptions o, const std::atomic<bool>* stop) {
+        o.cancel = stop;
+        return o;
+    }
 
     Watcher& w;
     Database db;
@@ -90,10 +96,10 @@ struct Watcher::Loop {
     void handle(const InotifyWatcher::Event& e) {
         if (e.is_dir) {
             if (e.appeared) {
-                // Files may have been written before the watch existed: scan the new tree now.
+                // Files may have been written before the watch existed: scan the new tree now. Known
+                // paths too (a folder deleted and created again): the tailer sees what changed.
                 watch_tree(e.path);
-                for (const FileRecord& f : discover_transcripts(w.opts_.roots, e.path))
-                    if (!files.count(f.path)) track(f);
+                for (const FileRecord& f : discover_transcripts(w.opts_.roots, e.path)) track(f);
             }
             return;
         }
@@ -172,6 +178,9 @@ void Watcher::run() {
         }
     };
 
+    // Catch up through the backfill pipeline first (parse thread, group commits): after a long pause
+    // or on a first start, file-by-file transactions through the loop below are many times slower.
+    run_backfill(loop.writer, opts_.roots, stats_, Loop::with_cancel(opts_.tailer, &stop_), {});
     for (const FileRecord& f : loop.writer.all_files()) loop.files.emplace(f.path, f);
     for (const fs::path& root : {opts_.roots.claude_projects, opts_.roots.codex_sessions}) {
         std::error_code ec;
@@ -183,8 +192,13 @@ void Watcher::run() {
     beat("running", {});
     spdlog::info("watcher: {} transcripts, {} directories watched", loop.files.size(), loop.inotify.watched());
 
+    // A missing root is checked often (from the first pass on), so a first transcript shows up quickly.
+    auto rescan_in = [&] {
+        return loop.roots_missing ? std::min(opts_.rescan_interval, std::chrono::milliseconds(2000))
+                                  : opts_.rescan_interval;
+    };
     auto next_beat = Clock::now() + opts_.heartbeat_interval;
-    auto next_rescan = Clock::now() + opts_.rescan_interval;
+    auto next_rescan = Clock::now() + rescan_in();
     while (!stop_) {
         if (loop.drain() && on_commit_) on_commit_();
         const auto now = Clock::now();
@@ -194,9 +208,7 @@ void Watcher::run() {
         }
         if (now >= next_rescan) {
             loop.rescan();
-            // A missing root is checked often, so a first transcript shows up quickly.
-            next_rescan = now + (loop.roots_missing ? std::min(opts_.rescan_interval, std::chrono::milliseconds(2000))
-                                                    : opts_.rescan_interval);
+            next_rescan = now + rescan_in();
         }
         if (!loop.dirty.empty()) continue;
         auto until = std::min(next_beat, next_rescan);

@@ -16,7 +16,55 @@ void Broadcaster::publish(const FrameBatch& batch) {
     head_ = batch.head;
     ++stats_.batches;
     stats_.frames += batch.frames.size();
-    for_each([&](Subscriber* s) { s->on_frames(first, end, batch.joined); });
+    last_first_ = first;
+    last_end_ = end;
+    last_joined_ = batch.joined;
+    if (batch.joined) {
+        if (!recent_.empty() && recent_.back().end != first) recent_.clear();  // keep them contiguous
+        recent_.push_back({first, end, batch.joined});
+        while (!recent_.empty() && (recent_.size() > 1024 || recent_.front().first < ring_.begin_seq())) recent_.pop_front();
+    }
+    request_pass();
+}
+
+void Broadcaster::request_pass() {
+    if (passing_) {
+        again_ = true;
+        return;
+    }
+    passing_ = true;
+    cursor_ = subs_.size();
+    // The first chunk runs on the next io turn, not now: publishes handed over together (a tick's burn
+    // frames and sessions list) then leave in the same send.
+    if (defer_)
+        defer_([this] { pass_step(); });
+    else
+        pass_step();
+}
+
+void Broadcaster::pass_step() {
+    for (;;) {
+        // Visit one chunk. A subscriber that leaves during a visit is swapped with the last, which was
+        // visited already (or, if the list shrank below the cursor, is re-checked: a visit to a client
+        // that has everything writes nothing).
+        for (std::size_t n = 0; cursor_ > 0 && (n < kPassChunk || !defer_); ++n) {
+            --cursor_;
+            if (cursor_ < subs_.size()) subs_[cursor_]->on_frames(last_first_, last_end_, last_joined_);
+        }
+        if (cursor_ > 0) {
+            defer_([this] { pass_step(); });
+            return;
+        }
+        ++stats_.passes;
+        if (!again_) break;
+        again_ = false;
+        cursor_ = subs_.size();
+        if (defer_) {
+            defer_([this] { pass_step(); });
+            return;
+        }
+    }
+    passing_ = false;
 }
 
 void Broadcaster::publish_burn(const std::string& tz, std::shared_ptr<const std::string> frame) {
@@ -24,27 +72,33 @@ void Broadcaster::publish_burn(const std::string& tz, std::shared_ptr<const std:
     for_each([&](Subscriber* s) {
         if (s->tz() == tz) s->on_control(ControlSlot::Burn, frame);
     });
+    request_pass();
 }
 
 void Broadcaster::publish_sessions(std::shared_ptr<const std::string> frame) {
     sessions_ = frame;
     for_each([&](Subscriber* s) { s->on_control(ControlSlot::Sessions, frame); });
+    request_pass();
 }
 
 void Broadcaster::publish_watcher(std::shared_ptr<const std::string> frame) {
     watcher_ = frame;
     for_each([&](Subscriber* s) { s->on_control(ControlSlot::Watcher, frame); });
+    request_pass();
 }
 
 void Broadcaster::sweep(std::int64_t now_ms, std::int64_t idle_ms, std::int64_t stall_ms) {
+    bool beat = false;
     for_each([&](Subscriber* s) {
         if (s->write_pending_ms(now_ms) > stall_ms) {
             ++stats_.stalled_drops;
             s->on_stalled();
         } else if (s->idle_ms(now_ms) >= idle_ms) {
             s->on_control(ControlSlot::Heartbeat, heartbeat_);
+            beat = true;
         }
     });
+    if (beat) request_pass();
 }
 
 void Broadcaster::close_all() {

@@ -2,9 +2,13 @@
 // thread hands it batches with post(), so publish, subscribe and unsubscribe never race. A batch is
 // serialized once (one shared buffer) and the same bytes go to every client that keeps up; a client that
 // is behind reads from the ring at its own pace, and gets `resync` if the ring moved past it.
+// Fan-out is a pass over the subscriber list in chunks (other io work runs between chunks): each visit
+// writes everything the client lacks in one send, so rows that land while a pass is under way reach the
+// clients it has not visited yet in that same send, and the next pass brings the rest up to date.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,8 +31,10 @@ struct FrameBatch {
 class Subscriber {
 public:
     virtual ~Subscriber() = default;
-    // Frames [first, end) were appended to the ring; `joined` holds exactly their bytes.
+    // A fan-out pass visits the client: frames [first, end) are the newest batch and `joined` holds exactly
+    // their bytes; the client writes whatever it lacks (control frames and ring frames) in one send.
     virtual void on_frames(std::uint64_t first, std::uint64_t end, const std::shared_ptr<const std::string>& joined) = 0;
+    // Keeps the newest frame of that kind for the next visit (a pass follows every control publish).
     virtual void on_control(ControlSlot slot, const std::shared_ptr<const std::string>& frame) = 0;
     // Close the client: it stayed stalled too long.
     virtual void on_stalled() = 0;
@@ -47,13 +53,25 @@ private:
     std::size_t slot_ = SIZE_MAX;
 };
 
+// A published batch as one buffer: a client that stands at `first` can take [first, end) in one piece.
+struct BatchRef {
+    std::uint64_t first = 0, end = 0;
+    std::shared_ptr<const std::string> joined;
+};
+
 struct BroadcastStats {
     std::uint64_t batches = 0, frames = 0, bytes = 0, subscribers_total = 0, resyncs = 0, stalled_drops = 0;
+    std::uint64_t passes = 0;  // fan-out passes over the subscriber list
 };
 
 class Broadcaster {
 public:
     explicit Broadcaster(std::size_t ring_capacity);
+
+    // How a fan-out pass continues after a chunk of subscribers: post onto the io thread. Without one
+    // (unit tests) a pass visits everybody at once.
+    void set_defer(std::function<void(std::function<void()>)> defer) { defer_ = std::move(defer); }
+    static constexpr std::size_t kPassChunk = 256;
 
     // Row frames from the poller (first load included).
     void publish(const FrameBatch& batch);
@@ -72,6 +90,8 @@ public:
     std::size_t subscribers() const { return subs_.size(); }
 
     const FrameRing& ring() const { return ring_; }
+    // The newest batches still wholly in the ring, oldest first, contiguous in sequence.
+    const std::deque<BatchRef>& recent_batches() const { return recent_; }
     FrameRing& ring() { return ring_; }
     const Watermark& head() const { return head_; }
     void set_head(const Watermark& w) { head_ = w; }
@@ -97,8 +117,18 @@ private:
         }
     }
 
+    // One pass at a time; a publish during a pass asks for another (the clients already visited lack it).
+    void request_pass();
+    void pass_step();
+
     FrameRing ring_;
     Watermark head_;
+    std::function<void(std::function<void()>)> defer_;
+    bool passing_ = false, again_ = false;
+    std::size_t cursor_ = 0;                   // visits go from the back of subs_ down to index 0
+    std::uint64_t last_first_ = 0, last_end_ = 0;  // the newest batch, for the visits' direct path
+    std::shared_ptr<const std::string> last_joined_;
+    std::deque<BatchRef> recent_;
     std::vector<Subscriber*> subs_;
     std::map<std::string, std::size_t> tz_count_;
     std::map<std::string, std::shared_ptr<const std::string>> burn_;

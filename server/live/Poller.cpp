@@ -57,6 +57,7 @@ Poller::~Poller() { stop(); }
 void Poller::start() {
     db_ = std::make_unique<Database>(opts_.store, Database::Mode::ReadOnly);
     q_ = std::make_unique<LiveQueries>(*db_);
+    data_version_ = std::make_unique<Statement>(*db_, "PRAGMA data_version");
     preload();
     check_watcher(true);
     thread_ = std::thread([this] {
@@ -100,56 +101,57 @@ void Poller::preload() {
                         results.empty() ? head.result + 1 : *results.front().result_seq,
                         updates.empty() ? head.update + 1 : updates.front().update_seq};
         broadcaster_evicted_ = q_->keys_before(first);
-        // Month to date in any zone: from two days before this UTC month (zones run up to 14 h ahead).
-        const auto cal = calendar_at(now, "UTC");
-        q_->load_cost_slots(slots_, cal->month_start - 2 * kDayMs);
+        // Month to date in any zone: a local month began at most 31 days and a DST hour ago. (Not "this UTC
+        // month": early on the 1st UTC, zones west of UTC are still in the previous month.)
+        q_->load_cost_slots(slots_, now - 32 * kDayMs);
         q_->load_latency(latency_, now - ToolLatencyIndex::kMaxWindowHours * 3'600'000LL - 3'600'000LL);
     }
-    // Merge the four streams by time (each stays in key order), so a resumed client replays in the order
-    // things happened; every frame's id is the running maximum.
-    struct Item {
-        Stream stream;
-        std::string_view ts;
-        std::size_t index;
-    };
-    std::vector<Item> items;
-    for (std::size_t i = 0; i < usage.size(); ++i) items.push_back({Stream::Usage, usage[i].ts, i});
-    for (std::size_t i = 0; i < calls.size(); ++i) items.push_back({Stream::ToolCall, calls[i].ts, i});
-    for (std::size_t i = 0; i < results.size(); ++i)
-        items.push_back({Stream::ToolResult, results[i].result_ts ? std::string_view(*results[i].result_ts) : results[i].ts, i});
-    for (std::size_t i = 0; i < updates.size(); ++i) items.push_back({Stream::UsageUpdate, updates[i].ts, i});
-    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.ts < b.ts; });
-    // Sorting by time could reorder a stream whose keys are not in time order (a late backfill): give
-    // each stream's slots back to its rows in key order.
-    {
-        std::size_t next[4] = {0, 0, 0, 0};
-        for (Item& it : items) it.index = next[static_cast<int>(it.stream)]++;
-    }
+    // Merge the four streams by time, so a resumed client replays in the order things happened, while
+    // each stream stays in key order and a result never precedes its call nor an update its event (times
+    // can disagree with keys: clock skew between files, late backfills, a result timed before its call).
+    // Every frame's id is the running maximum, so ids only grow along the ring.
     Watermark composite = broadcaster_evicted_;
     FrameBatch batch;
-    for (const Item& it : items) {
-        switch (it.stream) {
+    std::size_t ui = 0, ci = 0, ri = 0, gi = 0;
+    auto result_time = [](const ToolRow& r) {
+        return r.result_ts ? std::string_view(*r.result_ts) : std::string_view(r.ts);
+    };
+    for (;;) {
+        // Candidates in priority order for equal times: event, call, result, update.
+        std::optional<Stream> pick;
+        std::string_view best;
+        auto consider = [&](Stream s, std::string_view t) {
+            if (!pick || t < best) pick = s, best = t;
+        };
+        if (ui < usage.size()) consider(Stream::Usage, usage[ui].ts);
+        if (ci < calls.size()) consider(Stream::ToolCall, calls[ci].ts);
+        if (ri < results.size() && results[ri].id <= composite.tool_call)
+            consider(Stream::ToolResult, result_time(results[ri]));
+        if (gi < updates.size() && updates[gi].id <= composite.usage)
+            consider(Stream::UsageUpdate, updates[gi].updated_at);
+        if (!pick) break;  // with no events or calls left, every result and update is eligible: all done
+        switch (*pick) {
             case Stream::Usage: {
-                const UsageRow& r = usage[it.index];
+                const UsageRow& r = usage[ui++];
                 composite.usage = r.id;
                 batch.frames.push_back(make_frame("event", Stream::Usage, r.id, composite, usage_payload(r), now));
                 break;
             }
             case Stream::ToolCall: {
-                const ToolRow& r = calls[it.index];
+                const ToolRow& r = calls[ci++];
                 composite.tool_call = r.id;
                 batch.frames.push_back(make_frame("tool_call", Stream::ToolCall, r.id, composite, tool_call_payload(r), now));
                 break;
             }
             case Stream::ToolResult: {
-                const ToolRow& r = results[it.index];
+                const ToolRow& r = results[ri++];
                 composite.result = *r.result_seq;
                 batch.frames.push_back(
                     make_frame("tool_result", Stream::ToolResult, *r.result_seq, composite, tool_result_payload(r), now));
                 break;
             }
             case Stream::UsageUpdate: {
-                const UsageRow& r = updates[it.index];
+                const UsageRow& r = updates[gi++];
                 composite.update = r.update_seq;
                 batch.frames.push_back(
                     make_frame("event_update", Stream::UsageUpdate, r.update_seq, composite, usage_payload(r), now));
@@ -189,6 +191,19 @@ void Poller::poll_now() {
 void Poller::poll_once() {
     const std::int64_t t0 = steady_us();
     try {
+        if (!catching_up_) {
+            std::int64_t version;
+            {
+                ResetGuard g(*data_version_);
+                version = data_version_->step() ? data_version_->column_int(0) : -1;
+            }
+            if (version >= 0 && version == last_data_version_) {
+                ++counters_.polls_unchanged;
+                return;
+            }
+            last_data_version_ = version;
+        }
+        catching_up_ = false;
         for (int round = 0; round < 100; ++round) {  // bounded catch-up per wake
             std::vector<UsageRow> usage, updates;
             std::vector<ToolRow> calls, results;
@@ -208,6 +223,7 @@ void Poller::poll_once() {
             FrameBatch batch = make_batch(usage, calls, results, updates);
             if (!batch.frames.empty()) deliver(std::move(batch));
             if (!more) break;
+            if (round == 99) catching_up_ = true;  // the next poll goes on even if nothing new was committed
         }
     } catch (const StoreError& e) {
         ++counters_.errors;
@@ -329,14 +345,16 @@ void Poller::tick() {
             std::lock_guard lk(mu_);
             tzs = tzs_;
         }
-        for (const std::string& tz : tzs) {
-            auto frame = burn_frame(tz, now);
-            net::post(io_, [this, tz, frame] { broadcaster_.publish_burn(tz, frame); });
-        }
+        std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> burns;
+        for (const std::string& tz : tzs) burns.emplace_back(tz, burn_frame(tz, now));
         auto sessions = control_frame(
             "sessions", sessions_payload(q_->sessions_in_flight(now - opts_.idle_after_s * 1000LL, 50), now, opts_.idle_after_s),
             now);
-        net::post(io_, [this, sessions] { broadcaster_.publish_sessions(sessions); });
+        // One hand-over, so the tick's frames reach each client in one send (one fan-out pass).
+        net::post(io_, [this, burns = std::move(burns), sessions] {
+            for (const auto& [tz, frame] : burns) broadcaster_.publish_burn(tz, frame);
+            broadcaster_.publish_sessions(sessions);
+        });
         ++counters_.ticks;
         slots_.prune_before(now - 40 * kDayMs);
         latency_.prune(now);
@@ -377,9 +395,10 @@ WatcherState Poller::read_watcher() {
         w.state = "running";
     } else if (hb->state == "running") {
         w.state = "stopped";
+        // No age in the text: a changed reason is a new state to announce, and the age changes every
+        // check (beat_age_s carries it).
         w.reason = "heartbeat stale: the watcher (pid " + std::to_string(hb->pid) + " on " + hb->hostname +
-                   ") last wrote " + std::to_string(static_cast<long long>(age)) +
-                   " s ago; it may have died. Restart `agentpulse ingest --follow`";
+                   ") last wrote at " + hb->beat_at + "; it may have died. Restart `agentpulse ingest --follow`";
         w.since = hb->beat_at;
     } else {
         w.state = "stopped";

@@ -3,6 +3,12 @@
 
 namespace agentpulse {
 
+namespace {
+// SQLite's memory statistics take a global mutex on every allocation (thousands per ingest batch) and
+// nothing here reads them. Must run before SQLite initialises, hence at static initialisation.
+[[maybe_unused]] const int kNoMemoryStatistics = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}  // namespace
+
 bool StoreError::transient() const {
     switch (code_ & 0xff) {
         case SQLITE_FULL:

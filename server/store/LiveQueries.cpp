@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kUsageCols =
     "SELECT u.id, u.update_seq, u.project_id, u.session_id, u.provider, u.ts, u.model, u.cost_source, "
     "p.display_name, s.session_id, u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_create_tokens, "
-    "u.cache_create_1h_tokens, u.reasoning_tokens, u.cost_usd "
+    "u.cache_create_1h_tokens, u.reasoning_tokens, u.cost_usd, coalesce(u.updated_at, u.ts) "
     "FROM usage_events u JOIN projects p ON p.id = u.project_id JOIN sessions s ON s.id = u.session_id ";
 
 constexpr const char* kToolCols =
@@ -34,6 +34,7 @@ UsageRow read_usage(Statement& s) {
     r.session = s.column_text(9);
     r.tokens = {s.column_int(10), s.column_int(11), s.column_int(12), s.column_int(13), s.column_int(14), s.column_int(15)};
     r.cost_usd = s.column_double(16);
+    r.updated_at = s.column_text(17);
     return r;
 }
 

@@ -20,6 +20,7 @@ namespace agentpulse {
 struct UsageRow {
     std::int64_t id = 0, update_seq = 0, project_id = 0, session_row = 0;
     std::string provider, ts, model, cost_source, project, session;
+    std::string updated_at;  // time of the line that last grew it (= ts if it never grew)
     TokenCounts tokens;
     double cost_usd = 0;
 };

@@ -165,12 +165,19 @@ CREATE TABLE IF NOT EXISTS ingest_errors (
 );
 )sql";
 
+// StoreWriter counts the tool calls already stored for a response (call_index of a split response's
+// later calls) by message_id: without this index that count scanned the whole tool table per response.
+constexpr std::string_view kV3 = R"sql(
+CREATE INDEX IF NOT EXISTS tool_mart_message ON message_tool_mart(message_id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
     static const std::vector<Migration> steps = {
         {1, "projects, sessions, transcript files, messages, usage events, tool calls", kV1},
         {2, "pending tool results, watcher heartbeat, ingest error log", kV2},
+        {3, "index of tool calls by message", kV3},
     };
     return steps;
 }

@@ -11,9 +11,12 @@
 namespace agentpulse {
 
 namespace {
-constexpr std::size_t kUsageCacheMax = 200'000;
-constexpr std::size_t kCallCacheMax = 100'000;
+// The caches serve the lines of one response, which arrive close together; a miss falls back to an
+// indexed lookup. Small caps keep memory flat however large the corpus (about 300 B per usage entry).
+constexpr std::size_t kUsageCacheMax = 20'000;
+constexpr std::size_t kCallCacheMax = 20'000;
 constexpr std::int64_t kErrorLogKeep = 10'000;
+constexpr int kPageCacheKiB = 64 * 1024;
 
 std::string key2(std::string_view a, std::string_view b) {
     std::string k;
@@ -51,20 +54,29 @@ struct StoreWriter::Statements {
                           "VALUES (?,?,?,?,?,?) ON CONFLICT(path) DO NOTHING")
         , update_file(db, "UPDATE transcript_files SET device=?, inode=?, size=?, offset=?, line_no=?, head_len=?, "
                           "head_hash=?, parser_state=?, rewrites=?, updated_at=? WHERE id=?")
+        // A project's folder is the shortest (lexically first) cwd its lines name: the root the agent
+        // was started in, not a subfolder it moved to; and the same whatever order lines are read in.
         , upsert_project(db, "INSERT INTO projects(provider, slug, display_name, cwd, first_seen, last_seen) "
                              "VALUES (?1,?2,?3,?4,?5,?5) ON CONFLICT(provider, slug) DO UPDATE SET "
-                             "cwd = coalesce(excluded.cwd, cwd), "
-                             "display_name = CASE WHEN excluded.cwd IS NOT NULL THEN excluded.display_name "
-                             "ELSE display_name END RETURNING id")
+                             "display_name = CASE WHEN excluded.cwd IS NOT NULL AND (cwd IS NULL OR excluded.cwd < cwd) "
+                             "THEN excluded.display_name ELSE display_name END, "
+                             "cwd = CASE WHEN excluded.cwd IS NOT NULL AND (cwd IS NULL OR excluded.cwd < cwd) "
+                             "THEN excluded.cwd ELSE cwd END RETURNING id")
         , touch_project(db, "UPDATE projects SET first_seen = min(coalesce(first_seen, ?1), ?1), "
                             "last_seen = max(coalesce(last_seen, ?2), ?2) WHERE id = ?3")
         , upsert_session(db, "INSERT INTO sessions(project_id, provider, session_id, started_at, last_at, cwd, "
                              "git_branch, cli_version) VALUES (?1,?2,?3,?4,?4,?5,?6,?7) "
-                             "ON CONFLICT(provider, session_id) DO UPDATE SET cwd = coalesce(excluded.cwd, cwd), "
-                             "git_branch = coalesce(excluded.git_branch, git_branch), "
-                             "cli_version = coalesce(excluded.cli_version, cli_version) RETURNING id")
+                             "ON CONFLICT(provider, session_id) DO UPDATE SET provider = excluded.provider RETURNING id")
+        // cwd, branch and version are the latest line's (by time), the model the latest message's: the
+        // same whatever order files and lines are read in, and across restarts.
         , touch_session(db, "UPDATE sessions SET started_at = min(coalesce(started_at, ?1), ?1), "
-                            "last_at = max(coalesce(last_at, ?2), ?2), model = coalesce(?3, model) WHERE id = ?4")
+                            "last_at = max(coalesce(last_at, ?2), ?2), "
+                            "cwd = CASE WHEN ?2 >= coalesce(last_at, '') THEN ?3 ELSE cwd END, "
+                            "git_branch = CASE WHEN ?2 >= coalesce(last_at, '') THEN ?4 ELSE git_branch END, "
+                            "cli_version = CASE WHEN ?2 >= coalesce(last_at, '') THEN ?5 ELSE cli_version END, "
+                            "model = coalesce((SELECT m.model FROM messages m WHERE m.session_id = ?6 AND "
+                            "m.model IS NOT NULL AND m.model <> '<synthetic>' ORDER BY m.ts DESC LIMIT 1), model) "
+                            "WHERE id = ?6")
         , insert_message(db, "INSERT INTO messages(provider, project_id, session_id, file_id, line_no, line_key, "
                              "parent_key, ts, day, kind, role, model, api_message_id, request_id, input_tokens, "
                              "output_tokens, cache_read_tokens, cache_create_tokens, is_sidechain, agent_id) "
@@ -112,7 +124,11 @@ struct StoreWriter::Statements {
 };
 
 StoreWriter::StoreWriter(Database& db, std::shared_ptr<const PriceBook> prices)
-    : db_(db), prices_(std::move(prices)), st_(std::make_unique<Statements>(db)) {}
+    : db_(db), prices_(std::move(prices)), st_(std::make_unique<Statements>(db)) {
+    // Rows land in several indexes keyed on random ids (uuids, response keys): with SQLite's default
+    // 2 MB page cache nearly every insert re-reads and re-dirties pages. Bounded, so RSS stays flat.
+    db_.exec("PRAGMA cache_size=-" + std::to_string(kPageCacheKiB));
+}
 
 StoreWriter::~StoreWriter() = default;
 
@@ -179,7 +195,7 @@ void StoreWriter::drop_caches() {
 }
 
 std::int64_t StoreWriter::project_id(const ParsedLine& line, Provider provider) {
-    const std::string key = key2(provider_name(provider), line.session.project_slug);
+    const std::string key = key2(key2(provider_name(provider), line.session.project_slug), line.session.cwd);
     if (auto it = projects_.find(key); it != projects_.end()) return it->second;
     Statement& s = st_->upsert_project;
     ResetGuard g(s);
@@ -191,7 +207,7 @@ std::int64_t StoreWriter::project_id(const ParsedLine& line, Provider provider) 
         .bind(5, ts);
     if (!s.step()) throw StoreError(SQLITE_ERROR, "project upsert returned no row");
     const std::int64_t id = s.column_int(0);
-    // Only cache once the cwd is known, so a later line can still name the project properly.
+    // Cached per cwd, so that every folder a project's lines name is seen once (see upsert_project).
     if (!line.session.cwd.empty()) projects_.emplace(key, id);
     return id;
 }
@@ -402,11 +418,18 @@ bool StoreWriter::apply_tool_result(Provider provider, std::string_view tool_use
 BatchResult StoreWriter::commit(const IngestBatch& batch) {
     BatchResult r;
     try {
-        Transaction tx(db_);
+        if (grouping_ && (group_lost_ || !group_))
+            throw StoreError(SQLITE_ABORT, db_.path().string() + ": earlier batches of this commit group were "
+                                           "rolled back; refusing later ones so that no offset skips them");
+        std::optional<Transaction> tx;
+        if (grouping_)
+            db_.exec("SAVEPOINT batch");
+        else
+            tx.emplace(db_);
         const Provider provider = batch.file.provider;
         struct Span {
             EpochMs first = INT64_MAX, last = INT64_MIN;
-            std::optional<std::string> model;
+            const SessionRef* latest = nullptr;  // the session fields of the line at `last`
         };
         std::map<std::int64_t, Span> touched_sessions, touched_projects;
 
@@ -415,18 +438,11 @@ BatchResult StoreWriter::commit(const IngestBatch& batch) {
             const std::int64_t session = session_row(line, provider, project);
             for (auto* span : {&touched_sessions[session], &touched_projects[project]}) {
                 span->first = std::min(span->first, line.ts);
-                span->last = std::max(span->last, line.ts);
+                if (line.ts >= span->last) span->last = line.ts, span->latest = &line.session;
             }
             std::int64_t message = 0;
-            if (line.message) {
-                message = message_row(line, batch.file, project, session, r);
-                if (!line.message->model.empty() && line.message->model != "<synthetic>")
-                    touched_sessions[session].model = line.message->model;
-            }
-            if (line.usage) {
-                apply_usage(line, provider, project, session, message, r);
-                if (!line.usage->model.empty()) touched_sessions[session].model = line.usage->model;
-            }
+            if (line.message) message = message_row(line, batch.file, project, session, r);
+            if (line.usage) apply_usage(line, provider, project, session, message, r);
             std::int64_t base_index = 0;
             const std::string& api_id = line.message ? line.message->api_message_id : std::string();
             if (!line.tool_calls.empty() && !api_id.empty()) base_index = calls_so_far(api_id);
@@ -467,8 +483,10 @@ BatchResult StoreWriter::commit(const IngestBatch& batch) {
         for (const auto& [id, span] : touched_sessions)
             st_->touch_session.bind(1, format_iso8601(span.first))
                 .bind(2, format_iso8601(span.last))
-                .bind(3, span.model)
-                .bind(4, id)
+                .bind(3, nonempty(span.latest->cwd))
+                .bind(4, nonempty(span.latest->git_branch))
+                .bind(5, nonempty(span.latest->cli_version))
+                .bind(6, id)
                 .run();
         for (const auto& [id, span] : touched_projects)
             st_->touch_project.bind(1, format_iso8601(span.first)).bind(2, format_iso8601(span.last)).bind(3, id).run();
@@ -499,12 +517,51 @@ BatchResult StoreWriter::commit(const IngestBatch& batch) {
             .bind(10, now)
             .bind(11, f.id)
             .run();
-        tx.commit();
+        if (tx)
+            tx->commit();
+        else
+            db_.exec("RELEASE batch");
     } catch (...) {
+        if (grouping_ && group_ && !group_lost_) {
+            sqlite3_exec(db_.handle(), "ROLLBACK TO batch; RELEASE batch", nullptr, nullptr, nullptr);
+            // Some errors (disk full, I/O) make SQLite roll back the whole transaction: the group is lost.
+            if (sqlite3_get_autocommit(db_.handle())) group_lost_ = true;
+        }
         drop_caches();
         throw;
     }
     return r;
+}
+
+void StoreWriter::begin_group() {
+    abandon_group();
+    group_.emplace(db_);
+    grouping_ = true;
+}
+
+void StoreWriter::end_group() {
+    if (!grouping_) return;
+    if (!group_lost_) {
+        try {
+            group_->commit();
+            group_.reset();
+            grouping_ = false;
+            return;
+        } catch (const StoreError&) {
+            group_lost_ = true;
+            drop_caches();
+            throw;
+        }
+    }
+    drop_caches();
+    throw StoreError(SQLITE_ABORT, db_.path().string() + ": a commit group was rolled back; its files are read "
+                                   "again from their stored offsets on the next run");
+}
+
+void StoreWriter::abandon_group() {
+    if (grouping_ && !group_lost_) drop_caches();  // they may name rows the rollback removes
+    group_.reset();  // rolls back if still open
+    grouping_ = group_lost_ = false;
 }
 
 void StoreWriter::beat(std::string_view state, std::string_view reason, std::string_view counters_json,

@@ -67,6 +67,17 @@ public:
     // the writer's caches are dropped (they may name rows that were rolled back).
     BatchResult commit(const IngestBatch& batch);
 
+    // Group commit, for backfill: between begin_group() and end_group() each commit() applies its batch
+    // under a SAVEPOINT of one long transaction (a failed batch still leaves nothing behind) and the
+    // group's rows and offsets become durable together at end_group(). A transaction per batch (at
+    // least one per file) rewrites every index page it touched, which costs more than the rows.
+    // If the group is lost (rolled back by SQLite, or its COMMIT fails) every later commit() throws
+    // until begin_group() or abandon_group(), so no later offset can skip over the lost rows.
+    void begin_group();
+    void end_group();      // throws StoreError when the group could not be committed
+    void abandon_group();  // rolls back whatever the group holds; back to one transaction per batch
+    bool in_group() const { return grouping_; }
+
     // Watcher heartbeat (singleton row), in its own transaction.
     void beat(std::string_view state, std::string_view reason, std::string_view counters_json, std::int64_t interval_ms,
               std::string_view started_at);
@@ -107,6 +118,8 @@ private:
     std::unordered_map<std::string, std::int64_t> calls_per_response_;  // api message id -> calls seen
     std::optional<std::int64_t> update_seq_, result_seq_, pending_results_;
     std::int64_t errors_logged_ = 0;
+    std::optional<Transaction> group_;
+    bool grouping_ = false, group_lost_ = false;
 };
 
 }  // namespace agentpulse

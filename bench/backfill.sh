@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Backfill benchmark: builds agentpulse in Release (build-release/), generates a synthetic corpus once
+# (cached under bench/out/), ingests it into a fresh store under /usr/bin/time -v, and prints MB/s,
+# rows/s (messages + usage events + tool calls) and peak RSS; checks the store against the corpus.
+#   BYTES=1G FILES=2000 SEED=1   corpus size, file count and seed     RUNS=1   repetitions
+#   BUILD_DIR=...                another build folder                 KEEP_STORE=1  keep the last store
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bytes="${BYTES:-1G}" files="${FILES:-2000}" seed="${SEED:-1}" runs="${RUNS:-1}"
+build="${BUILD_DIR:-$root/build-release}"
+out="$root/bench/out"
+mkdir -p "$out"
+
+if [[ ! -x /usr/bin/time ]] || ! command -v sqlite3 >/dev/null; then "$root/scripts/install-deps.sh" --test; fi
+BUILD_DIR="$build" BUILD_TYPE=Release BUILD_DASHBOARD=0 "$root/scripts/build.sh" -DAGENTPULSE_BUILD_TESTS=OFF >/dev/null
+
+corpus="$out/corpus-$bytes-$files-$seed"
+if [[ ! -f "$corpus.json" ]]; then
+  echo "backfill: generating corpus $corpus (once; cached)" >&2
+  rm -rf "$corpus" "$corpus.json.tmp"
+  "$build/agentpulse-make-corpus" --out "$corpus" --bytes "$bytes" --files "$files" --seed "$seed" >"$corpus.json.tmp"
+  mv "$corpus.json.tmp" "$corpus.json"
+fi
+expect() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" "$corpus.json"; }
+corpus_bytes=$(expect bytes)
+corpus_files=$(expect files)
+
+store="$out/backfill-store.db"
+for run in $(seq 1 "$runs"); do
+  rm -f "$store" "$store-wal" "$store-shm"
+  sync
+  t0=$(date +%s%N)
+  /usr/bin/time -v -o "$out/backfill-time.txt" "$build/agentpulse" ingest --no-progress --log-level warn \
+    --store "$store" --claude-projects "$corpus/claude" --codex-sessions "$corpus/codex" >"$out/backfill-stdout.txt"
+  t1=$(date +%s%N)
+  wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+  rss_kb=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$out/backfill-time.txt")
+  user=$(awk -F: '/User time/ { gsub(/ /, "", $2); print $2 }' "$out/backfill-time.txt")
+  sys=$(awk -F: '/System time/ { gsub(/ /, "", $2); print $2 }' "$out/backfill-time.txt")
+  read -r messages usage calls <<<"$(sqlite3 -separator ' ' "file:$store?mode=ro" \
+    "SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM usage_events), (SELECT count(*) FROM message_tool_mart)")"
+  rows=$((messages + usage + calls))
+  awk -v b="$corpus_bytes" -v f="$corpus_files" -v w="$wall" -v r="$rows" -v rss="$rss_kb" -v u="$user" -v s="$sys" \
+      -v m="$messages" -v ue="$usage" -v tc="$calls" -v run="$run" 'BEGIN {
+    printf "run %d: %.1f MB in %d files, %.2f s wall (user %.2f s, sys %.2f s)\n", run, b / 1e6, f, w, u, s
+    printf "  backfill  %.1f MB/s\n", b / 1e6 / w
+    printf "  rows      %d (%d messages + %d usage events + %d tool calls): %.0f rows/s\n", r, m, ue, tc, r / w
+    printf "  peak RSS  %.1f MB\n", rss / 1024
+  }'
+  status=ok
+  [[ "$messages" == "$(expect messages)" && "$usage" == "$(expect usage_events)" && "$calls" == "$(expect tool_calls)" ]] || status=MISMATCH
+  echo "  store vs corpus: $status (corpus: $(expect messages) messages, $(expect usage_events) usage events, $(expect tool_calls) tool calls)"
+  [[ $status == ok ]] || exit 1
+done
+[[ -n "${KEEP_STORE:-}" ]] || rm -f "$store" "$store-wal" "$store-shm"

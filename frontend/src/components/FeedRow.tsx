@@ -1,0 +1,75 @@
+// One row of the event stream: a tool call (tool badge, project, file path or bytes, then its result),
+// a tool result (latency, error mark) or a usage event (model, cost, tokens). Memoised: a row renders
+// again only when its own item changes (a result landing, a usage event growing).
+import { memo } from 'react';
+import type { FeedItem } from '../api/liveStore';
+import { formatBytes, formatCost, formatDuration, formatTime, formatTokens, shortPath } from '../format';
+import { colorFor } from './palette';
+
+function ToolBadge({ name }: { name: string }) {
+  return (
+    <span className="badge" style={{ '--badge': colorFor(name) } as React.CSSProperties}>
+      {name}
+    </span>
+  );
+}
+
+export const FeedRow = memo(function FeedRow({ item }: { item: FeedItem }) {
+  if (item.kind === 'usage') {
+    const u = item.usage;
+    return (
+      <li className="feed__row feed__row--usage" data-key={item.key}>
+        <span className="feed__time">{formatTime(u.ts)}</span>
+        <span className="feed__kind" title="usage event (one API response)">$</span>
+        <span className="chip" title={u.provider}>{u.model || 'unknown model'}</span>
+        <span className={u.cost_source === 'unpriced' ? 'feed__cost unpriced' : 'feed__cost'} title={u.cost_source}>
+          {formatCost(u.cost_usd, u.cost_source)}
+        </span>
+        <span className="feed__detail" title={`input ${u.input_tokens}, output ${u.output_tokens}, cache read ${u.cache_read_tokens}, cache write ${u.cache_create_tokens}`}>
+          {formatTokens(u.input_tokens + u.cache_read_tokens + u.cache_create_tokens)} in · {formatTokens(u.output_tokens)} out
+          {item.updates > 0 && <span className="muted"> · grew ×{item.updates}</span>}
+        </span>
+        <span className="feed__project">{u.project}</span>
+      </li>
+    );
+  }
+  if (item.kind === 'call') {
+    const c = item.call;
+    const r = item.result;
+    return (
+      <li className="feed__row feed__row--call" data-key={item.key}>
+        <span className="feed__time">{formatTime(c.ts)}</span>
+        <span className="feed__kind" title="tool call">→</span>
+        <ToolBadge name={c.tool_name} />
+        <span className="feed__detail" title={c.file_path ?? undefined}>
+          {c.file_path ? shortPath(c.file_path) : c.byte_count != null ? formatBytes(c.byte_count) : ''}
+        </span>
+        <span className="feed__status">
+          {!r ? (
+            <span className="pending" title="waiting for the result">running</span>
+          ) : r.is_error ? (
+            <span className="error-mark" title="the tool reported an error">✗ {formatDuration(r.latency_ms)}</span>
+          ) : (
+            <span className="ok-mark">✓ {formatDuration(r.latency_ms)}</span>
+          )}
+        </span>
+        <span className="feed__project">{c.project}</span>
+      </li>
+    );
+  }
+  const r = item.result;
+  return (
+    <li className={r.is_error ? 'feed__row feed__row--result feed__row--error' : 'feed__row feed__row--result'} data-key={item.key}>
+      <span className="feed__time">{formatTime(r.result_ts ?? r.ts)}</span>
+      <span className="feed__kind" title="tool result">←</span>
+      <ToolBadge name={r.tool_name} />
+      <span className="feed__detail">
+        {r.is_error ? <span className="error-mark">✗ error</span> : <span className="ok-mark">✓</span>}{' '}
+        {formatDuration(r.latency_ms)}
+        {r.result_bytes != null && <span className="muted"> · {formatBytes(r.result_bytes)}</span>}
+        {item.filePath && <span className="muted"> · {shortPath(item.filePath)}</span>}
+      </span>
+      <span className="feed__project">{r.project}</span>
+    </li>
+  );
+});

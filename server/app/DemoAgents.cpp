@@ -1,0 +1,113 @@
+// See DemoAgents.hpp. Lines are appended when their simulated time comes (the fleet starts at the wall
+// clock's now), each with one write() of the whole line and its newline, as the agents themselves do.
+#include "app/DemoAgents.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
+#include "core/IsoTime.hpp"
+#include "sim/TranscriptSynth.hpp"
+
+namespace agentpulse {
+namespace fs = std::filesystem;
+
+namespace {
+
+void append_line(const fs::path& file, const std::string& text) {
+    std::error_code ec;
+    fs::create_directories(file.parent_path(), ec);
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error("cannot append to " + file.string());
+    std::string line = text;
+    line += '\n';
+    std::size_t done = 0;
+    while (done < line.size()) {
+        const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+}
+
+}  // namespace
+
+DemoAgents::DemoAgents(DemoOptions opts) : opts_(opts) {
+    if (opts_.seed == 0) opts_.seed = static_cast<std::uint64_t>(now_epoch_ms());
+    std::string tmpl = (fs::temp_directory_path() / "agentpulse-demo-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary folder for the demo");
+    folder_ = tmpl;
+    fs::create_directories(claude_root());
+    fs::create_directories(codex_root());
+    if (opts_.history_days > 0) {
+        const EpochMs now = now_epoch_ms();
+        SynthCorpusOptions c;
+        c.claude_root = claude_root();
+        c.codex_root = codex_root();
+        c.target_bytes = opts_.history_bytes;
+        c.files = opts_.history_files;
+        c.seed = opts_.seed;
+        c.codex_share = 0.3;
+        // Sessions start over the month before today and end before now.
+        c.start_ms = now - static_cast<EpochMs>(opts_.history_days) * 86'400'000;
+        c.days = std::max(1, opts_.history_days - 1);
+        const SynthTotals t = write_synth_corpus(c);
+        spdlog::info("demo: wrote {} history transcripts ({} usage events, {} tool calls) under {}", t.files,
+                     t.usage_events, t.tool_calls, folder_.string());
+    }
+}
+
+DemoAgents::~DemoAgents() {
+    stop();
+    std::error_code ec;
+    fs::remove_all(folder_, ec);
+}
+
+void DemoAgents::start() { thread_ = std::thread([this] { run(); }); }
+
+void DemoAgents::stop() {
+    {
+        std::lock_guard lk(mu_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void DemoAgents::run() {
+    SynthFleetOptions o;
+    o.seed = opts_.seed + 1;
+    o.start_ms = now_epoch_ms();
+    o.concurrent = opts_.concurrent;
+    o.codex_share = 0.3;
+    o.median_session_bytes = 250'000;
+    o.time_scale = opts_.time_scale;
+    SynthFleet fleet(o);
+    std::unique_lock lk(mu_);
+    while (!stop_ && !fleet.done()) {
+        const EpochMs now = now_epoch_ms();
+        const EpochMs due = fleet.next_at();
+        if (due > now) {
+            cv_.wait_for(lk, std::chrono::milliseconds(std::min<EpochMs>(due - now, 500)));
+            continue;
+        }
+        lk.unlock();
+        try {
+            const SynthLine line = fleet.next();
+            const fs::path root = line.provider == Provider::Codex ? codex_root() : claude_root();
+            append_line(root / line.path, line.text);
+            ++lines_;
+        } catch (const std::exception& e) {
+            spdlog::warn("demo agents: {}", e.what());
+        }
+        lk.lock();
+    }
+}
+
+}  // namespace agentpulse

@@ -1,0 +1,208 @@
+// The dashboard end to end, in Debian's Chromium against the real agentpulse binary: transcript lines
+// appended to a temporary folder show on the Live tab within 1 s, then on Overview and Sessions; the
+// back button walks the tabs; a killed and restarted server is reconnected to and the rows written
+// meanwhile show; a dead watcher raises the banner. Screenshots go to tests/e2e/artifacts/.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { artifacts, binary, browser, ClaudeSession, dashboard, percentile, run, serve, tmpdir, waitFor } from './harness.mjs';
+
+fs.mkdirSync(artifacts, { recursive: true });
+const shot = (page, name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+
+before(() => {
+  assert.ok(fs.existsSync(binary), `no server binary at ${binary}: run scripts/build.sh first`);
+  assert.ok(fs.existsSync(path.join(dashboard, 'index.html')), `no built dashboard at ${dashboard}: run scripts/build.sh first`);
+});
+
+/** Waits (in the page, every animation frame) for a feed row holding `needle`; resolves with the page's Date.now() then. */
+function rowSeen(page, needle, timeout = 5000) {
+  return page
+    .waitForFunction(
+      (n) => {
+        const el = Array.from(document.querySelectorAll('[data-key]')).find((e) => e.textContent.includes(n));
+        return el ? Date.now() : false;
+      },
+      needle,
+      { polling: 'raf', timeout },
+    )
+    .then((h) => h.jsonValue())
+    .catch(async (e) => {
+      const rows = await page.locator('[data-key]').evaluateAll((els) => els.slice(0, 8).map((el) => el.textContent)).catch(() => []);
+      const conn = await page.getByTestId('connection').innerText().catch(() => '?');
+      throw new Error(`no feed row with "${needle}" after ${timeout} ms (connection: ${conn}; newest rows: ${JSON.stringify(rows)}): ${e.message}`);
+    });
+}
+
+describe('dashboard with an embedded watcher', () => {
+  const dir = tmpdir();
+  const store = path.join(dir, 'store.db');
+  const claude = path.join(dir, 'claude');
+  const codex = path.join(dir, 'codex');
+  fs.mkdirSync(claude);
+  fs.mkdirSync(codex);
+  const agent = new ClaudeSession(claude, { project: 'shop' });
+  agent.user('Add a checkout page');
+  let server;
+  let b;
+  let page;
+
+  before(async () => {
+    server = await serve({ store, claude, codex, extra: ['--budget', '50'] });
+    b = await browser();
+    page = await b.context.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+  });
+  after(async () => {
+    await b?.close();
+    await server?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('Live tab shows appended lines within 1 s', async () => {
+    await page.goto(`${server.url}/live`);
+    await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor({ timeout: 10_000 });
+    const latencies = [];
+    for (let i = 1; i <= 12; i++) {
+      const needle = `e2e-live-${i}.ts`;
+      const seen = rowSeen(page, needle);
+      const t0 = Date.now();
+      const [id] = agent.assistant({ tools: [{ name: 'Read', input: { file_path: `${agent.cwd}/src/${needle}` } }] });
+      const at = await seen;
+      latencies.push(at - t0);
+      if (i % 3 === 0) agent.result(id, { content: 'x'.repeat(300) });
+      await page.waitForTimeout(150);
+    }
+    const summary = { samples: latencies.length, p50_ms: percentile(latencies, 50), p95_ms: percentile(latencies, 95), max_ms: Math.max(...latencies), all_ms: latencies };
+    fs.writeFileSync(path.join(artifacts, 'live-latency.json'), JSON.stringify(summary, null, 2));
+    console.log(`append -> visible on the Live tab: p50 ${summary.p50_ms} ms, p95 ${summary.p95_ms} ms, max ${summary.max_ms} ms (${latencies.length} appends)`);
+    assert.ok(summary.max_ms < 1000, `a row took ${summary.max_ms} ms to show (limit 1000 ms): ${latencies}`);
+
+    // A result: its own row with the latency, and the call's row marked done; an error is marked.
+    const [bad] = agent.assistant({ tools: [{ name: 'Bash', input: { command: 'npm test' } }] });
+    agent.result(bad, { content: 'exit 1', isError: true });
+    await page.locator('.feed__row--error').first().waitFor({ timeout: 3000 });
+    await page.locator('[data-key^="t"]', { hasText: 'e2e-live-3.ts' }).getByText('✓').waitFor({ timeout: 3000 });
+    // Usage events carry the model and a cost.
+    await page.locator('.feed__row--usage', { hasText: 'claude-sonnet-4-5' }).first().waitFor({ timeout: 3000 });
+    assert.match(await page.locator('.feed__row--usage .feed__cost').first().innerText(), /^\$\d/);
+    // Burn ticker (a tick every 5 s), budget bar, sessions in flight, tool latency.
+    await waitFor(async () => (await page.getByTestId('burn-today').innerText()).match(/\$0\.[0-9]*[1-9]|\$[1-9]/), { timeout: 12_000, what: 'a non-zero today in the burn ticker' });
+    await page.getByTestId('budget').waitFor();
+    await page.getByTestId('inflight').getByText('shop').waitFor({ timeout: 8000 });
+    await page.getByTestId('latency').getByText('Read').first().waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByTestId('watcher-banner').count(), 0);
+    await shot(page, 'live');
+  });
+
+  test('Overview and Sessions show the same rows; the back button walks the tabs', async () => {
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    assert.equal(new URL(page.url()).pathname, '/');
+    await page.getByTestId('overview').waitFor({ timeout: 10_000 });
+    await page.getByTestId('top-projects').getByText('shop').waitFor();
+    await page.getByTestId('top-models').getByText('claude-sonnet-4-5-20250929').waitFor();
+    assert.notEqual(await page.getByTestId('overview-today').locator('.stat__value').innerText(), '$0.00');
+    await page.getByTestId('cache-saved').waitFor();
+    await shot(page, 'overview');
+
+    // Keyboard: from the focused Overview tab, ArrowRight twice opens Sessions.
+    await page.getByRole('tab', { name: 'Overview' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForURL(/\/sessions$/);
+    const table = page.getByTestId('session-table');
+    await table.getByText('shop').waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: /Cost/ }).click();
+    await page.waitForURL(/sort=cost/);
+    await shot(page, 'sessions');
+
+    await table.locator('a.mono').first().click();
+    await page.waitForURL(/\/sessions\/\d+$/);
+    const timeline = page.getByTestId('timeline-table');
+    await timeline.getByText('Read').first().waitFor({ timeout: 10_000 });
+    await timeline.getByText('✗ error').waitFor();
+    await page.getByTestId('cost-chart').waitFor();
+    await shot(page, 'session');
+
+    // Back walks the same views again (history entries made by pushState: no page loads).
+    const at = (re) => waitFor(() => re.test(page.url()), { timeout: 5000, what: `the address to match ${re}` });
+    await page.goBack();
+    await at(/\/sessions\?sort=cost$/);
+    await table.waitFor();
+    await page.goBack();
+    await at(/\/sessions$/);
+    await page.goBack();
+    await at(/\/live$/);
+    await page.getByTestId('feed').waitFor();
+    await page.goBack();
+    await at(/:\d+\/$/);
+    await page.getByTestId('overview').waitFor();
+  });
+
+  test('a killed and restarted server: the page reconnects and shows the rows written meanwhile', async () => {
+    await page.mouse.move(1, 1);  // a pointer resting on the event stream would (rightly) hold it still
+    await page.goto(`${server.url}/live`);
+    await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor({ timeout: 10_000 });
+    const port = server.port;
+    await server.stop('SIGKILL');
+    await page.getByTestId('connection').filter({ hasText: 'Reconnecting' }).waitFor({ timeout: 10_000 });
+    agent.assistant({ tools: [{ name: 'Grep', input: { pattern: 'TODO', path: `${agent.cwd}/e2e-while-down.ts` } }] });
+    agent.assistant({ tools: [{ name: 'Write', input: { file_path: `${agent.cwd}/src/e2e-while-down-2.ts`, content: 'export {}' } }] });
+    await shot(page, 'reconnecting');
+    server = await serve({ store, claude, codex, port, extra: ['--budget', '50'] });
+    await page.getByTestId('connection').filter({ hasText: /Live|Resynced/ }).waitFor({ timeout: 15_000 });
+    await rowSeen(page, 'e2e-while-down.ts', 15_000);
+    await rowSeen(page, 'e2e-while-down-2.ts', 5_000);
+    // And it is live again: a new line shows within a second.
+    const seen = rowSeen(page, 'e2e-after-restart.ts');
+    const t0 = Date.now();
+    agent.assistant({ tools: [{ name: 'Read', input: { file_path: `${agent.cwd}/e2e-after-restart.ts` } }] });
+    assert.ok((await seen) - t0 < 1000);
+  });
+});
+
+describe('dashboard reading a store another process writes (--no-watcher)', () => {
+  const dir = tmpdir();
+  const store = path.join(dir, 'store.db');
+  const claude = path.join(dir, 'claude');
+  const codex = path.join(dir, 'codex');
+  fs.mkdirSync(claude);
+  fs.mkdirSync(codex);
+  let ingest;
+  let server;
+  let b;
+
+  after(async () => {
+    await b?.close();
+    await server?.stop();
+    await ingest?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the banner appears when the watcher dies', async () => {
+    ingest = await run(['ingest', '--follow', '--no-progress', '--log-level', 'warn', '--store', store, '--claude-projects', claude, '--codex-sessions', codex]);
+    // serve --no-watcher needs the schema the writer creates: retry until it starts.
+    server = await waitFor(
+      () => serve({ store, claude, codex, extra: ['--no-watcher'] }).catch(() => null),
+      { timeout: 15_000, every: 300, what: 'serve --no-watcher to start against the new store' },
+    );
+    b = await browser();
+    const page = await b.context.newPage();
+    await page.goto(`${server.url}/`);
+    // Nothing ingested yet: the empty state says who writes this store.
+    await page.getByTestId('empty-state').getByText('ingest --follow').waitFor({ timeout: 10_000 });
+    await page.getByRole('tab', { name: 'Live' }).click();
+    await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor({ timeout: 10_000 });
+    await waitFor(async () => (await page.getByTestId('watcher-banner').count()) === 0, { timeout: 10_000, what: 'the watcher to be seen running' });
+
+    await ingest.stop('SIGKILL');  // no goodbye: only the heartbeat going stale tells
+    const banner = page.getByTestId('watcher-banner');
+    await banner.waitFor({ timeout: 15_000 });
+    const text = await banner.innerText();
+    assert.match(text, /watcher: stopped/);
+    assert.match(text, /heartbeat stale/);
+    assert.match(text, /ingest --follow/);
+    await shot(page, 'watcher-banner');
+  });
+});

@@ -1,0 +1,159 @@
+// Runs a real child process (the agentpulse binary) with its output in files, a clean environment
+// (no AGENTPULSE_* variables, no user configuration file), bounded waits and signals.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace agentpulse::test {
+
+struct ExitStatus {
+    bool exited = false;  // false: killed by `signal`
+    int code = -1;
+    int signal = 0;
+};
+
+inline std::string slurp(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+class Process {
+  public:
+    // `io_dir` receives <name>.out and <name>.err; `env` is added to (and overrides) the clean environment.
+    Process(const std::vector<std::string>& args, const std::filesystem::path& io_dir,
+            const std::string& name, const std::map<std::string, std::string>& env = {})
+        : out_(io_dir / (name + ".out")), err_(io_dir / (name + ".err")) {
+        std::filesystem::create_directories(io_dir);
+        std::vector<std::string> env_strings;
+        for (char** e = environ; *e; ++e) {
+            const std::string kv = *e;
+            const std::string key = kv.substr(0, kv.find('='));
+            if (key.starts_with("AGENTPULSE_") || key == "XDG_CONFIG_HOME" || env.count(key)) continue;
+            env_strings.push_back(kv);
+        }
+        env_strings.push_back("XDG_CONFIG_HOME=" + (io_dir / "no-config").string());
+        for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+        std::vector<char*> argv, envp;
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        for (auto& e : env_strings) envp.push_back(e.data());
+        envp.push_back(nullptr);
+
+        const int out_fd = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        const int err_fd = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (out_fd < 0 || err_fd < 0)
+            throw std::runtime_error("cannot create the output files in " + io_dir.string());
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::dup2(out_fd, 1);
+            ::dup2(err_fd, 2);
+            const int null_fd = ::open("/dev/null", O_RDONLY);
+            ::dup2(null_fd, 0);
+            ::execve(argv[0], argv.data(), envp.data());
+            ::_exit(127);
+        }
+        ::close(out_fd);
+        ::close(err_fd);
+        if (pid_ < 0) throw std::runtime_error("fork failed");
+    }
+    ~Process() {
+        if (!status_) {
+            ::kill(pid_, SIGKILL);
+            wait_for(std::chrono::seconds(10));
+        }
+    }
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    pid_t pid() const { return pid_; }
+    bool running() { return !poll(); }
+
+    // The exit status once the process has ended (reaped), without waiting.
+    std::optional<ExitStatus> poll() {
+        if (status_) return status_;
+        int st = 0;
+        const pid_t r = ::waitpid(pid_, &st, WNOHANG);
+        if (r == pid_) status_ = decode(st);
+        return status_;
+    }
+
+    // Waits at most `limit`; nullopt when the process is still running.
+    std::optional<ExitStatus> wait_for(std::chrono::milliseconds limit) {
+        const auto until = std::chrono::steady_clock::now() + limit;
+        for (auto step = std::chrono::milliseconds(1);;
+             step = std::min(step * 2, std::chrono::milliseconds(20))) {
+            if (poll()) return status_;
+            if (std::chrono::steady_clock::now() >= until) return std::nullopt;
+            std::this_thread::sleep_for(step);
+        }
+    }
+
+    // Waits, and kills the process (SIGKILL) if it does not end within `limit`.
+    ExitStatus finish(std::chrono::milliseconds limit) {
+        if (auto s = wait_for(limit)) return *s;
+        ::kill(pid_, SIGKILL);
+        auto s = wait_for(std::chrono::seconds(10));
+        throw std::runtime_error("process did not end within " + std::to_string(limit.count()) +
+                                 " ms (killed)" + (s ? "" : " and could not be reaped") +
+                                 "; stderr: " + err());
+    }
+
+    void signal(int sig) {
+        if (!status_) ::kill(pid_, sig);
+    }
+
+    std::string out() const { return slurp(out_); }
+    std::string err() const { return slurp(err_); }
+
+  private:
+    static ExitStatus decode(int st) {
+        ExitStatus s;
+        if (WIFEXITED(st)) s.exited = true, s.code = WEXITSTATUS(st);
+        if (WIFSIGNALED(st)) s.signal = WTERMSIG(st);
+        return s;
+    }
+
+    std::filesystem::path out_, err_;
+    pid_t pid_ = -1;
+    std::optional<ExitStatus> status_;
+};
+
+// Runs to the end (bounded) and returns the status.
+inline ExitStatus run_to_end(const std::vector<std::string>& args, const std::filesystem::path& io_dir,
+                             const std::string& name, std::string* out = nullptr, std::string* err = nullptr,
+                             std::chrono::milliseconds limit = std::chrono::seconds(60)) {
+    Process p(args, io_dir, name);
+    const ExitStatus s = p.finish(limit);
+    if (out) *out = p.out();
+    if (err) *err = p.err();
+    return s;
+}
+
+// Polls `pred` every few milliseconds until it holds or `limit` passes; returns whether it held.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        if (pred()) return true;
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+}  // namespace agentpulse::test

@@ -1,0 +1,308 @@
+// app/Config: flags > environment (AGENTPULSE_<FLAG>) > configuration file, defaults from XDG_DATA_HOME /
+// CLAUDE_CONFIG_DIR / CODEX_HOME / HOME, and exit code 2 with a message for every kind of bad usage.
+#include <stdlib.h>
+#include <unistd.h>  // environ
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "TempDir.hpp"
+#include "app/Config.hpp"
+
+using namespace agentpulse;
+using namespace agentpulse::test;
+
+namespace {
+
+// Sets and unsets environment variables for one test and restores them all afterwards. Starts from an
+// environment without AGENTPULSE_* variables and with a private XDG_CONFIG_HOME (no user config file).
+class Env {
+  public:
+    Env() {
+        std::vector<std::string> ours;
+        for (char** e = environ; *e; ++e)
+            if (std::string_view(*e).starts_with("AGENTPULSE_"))
+                ours.emplace_back(std::string(*e).substr(0, std::string(*e).find('=')));
+        for (const auto& name : ours) unset(name);
+        set("XDG_CONFIG_HOME", (dir / "config").string());
+    }
+    ~Env() {
+        for (const auto& [name, value] : saved_) {
+            if (value)
+                ::setenv(name.c_str(), value->c_str(), 1);
+            else
+                ::unsetenv(name.c_str());
+        }
+    }
+    void set(const std::string& name, const std::string& value) {
+        save(name);
+        ::setenv(name.c_str(), value.c_str(), 1);
+    }
+    void unset(const std::string& name) {
+        save(name);
+        ::unsetenv(name.c_str());
+    }
+    TempDir dir;
+
+  private:
+    void save(const std::string& name) {
+        if (saved_.count(name)) return;
+        const char* v = std::getenv(name.c_str());
+        saved_[name] = v ? std::optional<std::string>(v) : std::nullopt;
+    }
+    std::map<std::string, std::optional<std::string>> saved_;
+};
+
+CliOutcome cli(std::vector<std::string> args) {
+    args.insert(args.begin(), "agentpulse");
+    std::vector<const char*> argv;
+    for (const auto& a : args) argv.push_back(a.c_str());
+    return parse_cli(static_cast<int>(argv.size()), argv.data());
+}
+
+bool contains(const std::string& hay, const std::string& needle) {
+    return hay.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(config)
+
+BOOST_AUTO_TEST_CASE(flags_beat_environment_beat_file) {
+    Env env;
+    const auto file = env.dir / "agentpulse.conf";
+    write_file(file,
+               "# comment\nstore = /from/file.db\nport = 1111\nclaude-projects = /file/claude\n"
+               "codex-sessions = /file/codex\nhost = 127.0.0.2\nlog-level = warn\n");
+    env.set("AGENTPULSE_STORE", "/from/env.db");
+    env.set("AGENTPULSE_PORT", "2222");
+    env.set("AGENTPULSE_CLAUDE_PROJECTS", "/env/claude");
+
+    CliOutcome o = cli({"serve", "--config", file.string(), "--store", "/from/flag.db"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->store == "/from/flag.db");          // flag
+    BOOST_TEST(o.config->port == 2222);                      // environment over file
+    BOOST_TEST(o.config->claude_projects == "/env/claude");  // environment over file
+    BOOST_TEST(o.config->codex_sessions == "/file/codex");   // file
+    BOOST_TEST(o.config->host == "127.0.0.2");               // file over the built-in default
+    BOOST_TEST(o.config->log_level == "warn");
+    BOOST_TEST(o.config->config_file == file);
+
+    o = cli({"serve", "--config", file.string(), "--port", "3333"});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(o.config->store == "/from/env.db");
+    BOOST_TEST(o.config->port == 3333);
+
+    env.unset("AGENTPULSE_STORE");
+    env.unset("AGENTPULSE_PORT");
+    o = cli({"serve", "--config", file.string()});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(o.config->store == "/from/file.db");
+    BOOST_TEST(o.config->port == 1111);
+
+    // The file can also be named by AGENTPULSE_CONFIG, or found in $XDG_CONFIG_HOME/agentpulse/.
+    env.set("AGENTPULSE_CONFIG", file.string());
+    o = cli({"ingest"});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(o.config->store == "/from/file.db");
+    env.unset("AGENTPULSE_CONFIG");
+    write_file(env.dir / "config" / "agentpulse" / "agentpulse.conf", "store = /from/xdg.db\n");
+    o = cli({"ingest"});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(o.config->store == "/from/xdg.db");
+}
+
+BOOST_AUTO_TEST_CASE(switches_from_every_source) {
+    Env env;
+    CliOutcome o = cli({"ingest", "--follow"});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(o.config->follow);
+    o = cli({"ingest", "-f", "--no-progress"});
+    BOOST_TEST(o.config->follow);
+    BOOST_TEST(!o.config->progress);
+    o = cli({"ingest"});
+    BOOST_TEST(!o.config->follow);
+    BOOST_TEST(o.config->progress);
+    env.set("AGENTPULSE_FOLLOW", "true");
+    o = cli({"ingest"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->follow);
+    env.unset("AGENTPULSE_FOLLOW");
+    write_file(env.dir / "f.conf", "follow = true\n");
+    o = cli({"ingest", "--config", (env.dir / "f.conf").string()});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->follow);
+}
+
+BOOST_AUTO_TEST_CASE(keys_of_other_commands_are_fine_in_a_shared_file) {
+    Env env;
+    write_file(env.dir / "shared.conf", "port = 9000\nfollow = true\ntoken = abc\nstore = /s.db\n");
+    CliOutcome o = cli({"ingest", "--config", (env.dir / "shared.conf").string()});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->follow);
+    BOOST_TEST(o.config->store == "/s.db");
+    o = cli({"serve", "--config", (env.dir / "shared.conf").string()});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->port == 9000);
+    BOOST_TEST(o.config->token == "abc");
+    // And environment variables for other commands are ignored, not errors.
+    env.set("AGENTPULSE_PORT", "1");
+    BOOST_TEST(cli({"ingest"}).config.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_key_in_the_file_is_a_usage_error) {
+    Env env;
+    write_file(env.dir / "bad.conf", "store = /s.db\nprot = 9000\n");
+    const CliOutcome o = cli({"serve", "--config", (env.dir / "bad.conf").string()});
+    BOOST_TEST(!o.config);
+    BOOST_TEST(o.exit_code == 2);
+    BOOST_TEST(contains(o.message, "prot"), o.message);
+    BOOST_TEST(contains(o.message, (env.dir / "bad.conf").string()), o.message);
+}
+
+BOOST_AUTO_TEST_CASE(bad_values_are_usage_errors_with_messages) {
+    Env env;
+    struct Case {
+        std::vector<std::string> args;
+        std::string expect;
+    };
+    const std::vector<Case> cases = {
+        {{"serve", "--port", "70000"}, "--port must be between 0 and 65535"},
+        {{"serve", "--port", "-1"}, "--port must be between 0 and 65535"},
+        {{"serve", "--port", "http"}, "port"},
+        {{"serve", "--budget", "-5"}, "--budget must be a positive"},
+        {{"serve", "--demo", "--no-watcher"}, "--demo needs the watcher"},
+        {{"serve", "--log-level", "loud"}, "--log-level must be one of"},
+        {{"serve", "--frobnicate"}, "frobnicate"},
+        {{"ingest", "--port", "9000"}, "port"},  // ingest has no --port
+        {{"ingest", "extra"}, "unexpected argument 'extra'"},
+        {{"pricing"}, "pricing needs a subcommand"},
+        {{"pricing", "guess"}, "pricing needs a subcommand"},
+        {{"serve", "--config", "/nonexistent/agentpulse.conf"}, "does not exist"},
+        {{"launch"}, "unknown command 'launch'"},
+        {{}, "missing command"},
+    };
+    for (const Case& c : cases) {
+        std::string joined;
+        for (const auto& a : c.args) joined += a + " ";
+        BOOST_TEST_CONTEXT(joined) {
+            const CliOutcome o = cli(c.args);
+            BOOST_TEST(!o.config);
+            BOOST_TEST(o.exit_code == 2);
+            BOOST_TEST(contains(o.message, c.expect), o.message);
+        }
+    }
+    // A bad value from the environment names the environment.
+    env.set("AGENTPULSE_PORT", "abc");
+    const CliOutcome o = cli({"serve"});
+    BOOST_TEST(o.exit_code == 2);
+    BOOST_TEST(contains(o.message, "environment"), o.message);
+}
+
+BOOST_AUTO_TEST_CASE(help_and_version_exit_0) {
+    Env env;
+    for (const std::vector<std::string>& args :
+         std::vector<std::vector<std::string>>{{"--help"}, {"-h"}, {"help"}}) {
+        const CliOutcome o = cli(args);
+        BOOST_TEST(!o.config);
+        BOOST_TEST(o.exit_code == 0);
+        BOOST_TEST(contains(o.message, "agentpulse serve"));
+        BOOST_TEST(contains(o.message, "AGENTPULSE_"));
+    }
+    CliOutcome o = cli({"serve", "--help"});
+    BOOST_TEST(o.exit_code == 0);
+    BOOST_TEST(!o.config);
+    for (const char* flag : {"--host", "--port", "--store", "--claude-projects", "--codex-sessions",
+                             "--no-watcher", "--token", "--budget", "--demo", "--pricing", "--config"})
+        BOOST_TEST(contains(o.message, flag), flag);
+    o = cli({"ingest", "--help"});
+    BOOST_TEST(o.exit_code == 0);
+    BOOST_TEST(contains(o.message, "--follow"));
+    // --help wins even over a bad value elsewhere.
+    o = cli({"serve", "--help", "--port", "99999"});
+    BOOST_TEST(o.exit_code == 0);
+    o = cli({"--version"});
+    BOOST_TEST(o.exit_code == 0);
+    BOOST_TEST(contains(o.message, AGENTPULSE_VERSION));
+}
+
+BOOST_AUTO_TEST_CASE(defaults_follow_the_environment) {
+    Env env;
+    env.set("XDG_DATA_HOME", "/xdg/data");
+    env.set("CLAUDE_CONFIG_DIR", "/cc/dir");
+    env.set("CODEX_HOME", "/cx/home");
+    CliOutcome o = cli({"serve"});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(o.config->store == "/xdg/data/agentpulse/store.db");
+    BOOST_TEST(o.config->claude_projects == "/cc/dir/projects");
+    BOOST_TEST(o.config->codex_sessions == "/cx/home/sessions");
+    BOOST_TEST(o.config->host == "127.0.0.1");
+    BOOST_TEST(o.config->port == 8787);
+    BOOST_TEST(!o.config->no_watcher);
+    BOOST_TEST(o.config->pricing.empty());
+
+    env.unset("XDG_DATA_HOME");
+    env.unset("CLAUDE_CONFIG_DIR");
+    env.unset("CODEX_HOME");
+    env.set("HOME", "/home/zoe");
+    o = cli({"ingest"});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(o.config->store == "/home/zoe/.local/share/agentpulse/store.db");
+    BOOST_TEST(o.config->claude_projects == "/home/zoe/.claude/projects");
+    BOOST_TEST(o.config->codex_sessions == "/home/zoe/.codex/sessions");
+    BOOST_TEST(default_store_path() == "/home/zoe/.local/share/agentpulse/store.db");
+}
+
+// conf/agentpulse.conf documents every key: with all its examples switched on it must load for every
+// command, and every flag of `serve` and `ingest` must be in it.
+BOOST_AUTO_TEST_CASE(shipped_configuration_file_documents_every_key) {
+    Env env;
+    const std::filesystem::path conf = std::filesystem::path(AGENTPULSE_PRICING_FILE).parent_path() / "agentpulse.conf";
+    std::ifstream in(conf);
+    BOOST_REQUIRE_MESSAGE(in, conf << " is missing");
+    const std::regex example(R"(^#([a-z][a-z-]*) =(.*)$)");
+    std::string line, enabled;
+    std::set<std::string> keys;
+    while (std::getline(in, line)) {
+        std::smatch m;
+        if (std::regex_match(line, m, example)) {
+            keys.insert(m[1]);
+            enabled += m[1].str() + " =" + m[2].str() + "\n";
+        }
+    }
+    BOOST_TEST(keys.size() >= 10u);
+    write_file(env.dir / "all.conf", enabled);
+    for (const char* command : {"serve", "ingest", "status"}) {
+        const CliOutcome o = cli({command, "--config", (env.dir / "all.conf").string()});
+        BOOST_TEST(o.config.has_value(), command << ": " << o.message);
+    }
+    // Every flag is documented in the file.
+    const std::regex flag(R"(--([a-z][a-z-]*))");
+    for (const char* command : {"serve", "ingest"}) {
+        const std::string help = cli({command, "--help"}).message;
+        for (auto it = std::sregex_iterator(help.begin(), help.end(), flag); it != std::sregex_iterator(); ++it) {
+            const std::string name = (*it)[1];
+            if (name == "help" || name == "config" || name == "version") continue;
+            BOOST_TEST(keys.count(name) == 1u, "--" << name << " of '" << command << "' is not in " << conf);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(serve_port_zero_and_positional_pricing_args) {
+    Env env;
+    CliOutcome o = cli({"serve", "--port", "0", "--no-watcher", "--token", "t"});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(o.config->port == 0);
+    BOOST_TEST(o.config->no_watcher);
+    o = cli({"pricing", "check", "--store", "/s.db"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->args == (std::vector<std::string>{"check"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

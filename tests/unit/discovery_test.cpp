@@ -1,0 +1,120 @@
+// ingest/TranscriptDiscovery and InotifyWatcher on real folders: which files are transcripts, what their
+// paths say (project, session, sub-agent parent), stable order, and inotify events for new files/folders.
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <filesystem>
+
+#include "TempDir.hpp"
+#include "ingest/InotifyWatcher.hpp"
+#include "ingest/TranscriptDiscovery.hpp"
+
+using namespace agentpulse;
+using namespace agentpulse::test;
+namespace fs = std::filesystem;
+
+BOOST_AUTO_TEST_SUITE(discovery)
+
+BOOST_AUTO_TEST_CASE(classifies_claude_and_codex_paths) {
+    TempDir dir;
+    const TranscriptRoots roots{dir / "claude", dir / "codex"};
+    auto c = classify_transcript(roots, dir / "claude/-home-ana-shop/abc.jsonl");
+    BOOST_REQUIRE(c);
+    BOOST_TEST((c->provider == Provider::Claude));
+    BOOST_TEST(c->kind == "session");
+    BOOST_TEST(c->project_slug == "-home-ana-shop");
+    BOOST_TEST(c->parent_session.empty());
+    c = classify_transcript(roots, dir / "claude/-home-ana-shop/abc/subagents/agent-1.jsonl");
+    BOOST_REQUIRE(c);
+    BOOST_TEST(c->kind == "subagent");
+    BOOST_TEST(c->parent_session == "abc");
+    BOOST_TEST(c->project_slug == "-home-ana-shop");
+    c = classify_transcript(roots, dir / "claude/-home-ana-shop/abc/subagents/workflows/w/agent-2.jsonl");
+    BOOST_REQUIRE(c);
+    BOOST_TEST(c->parent_session == "abc");
+    c = classify_transcript(roots, dir / "codex/2026/11/25/rollout-x.jsonl");
+    BOOST_REQUIRE(c);
+    BOOST_TEST((c->provider == Provider::Codex));
+    BOOST_TEST(c->kind == "rollout");
+    // Not transcripts.
+    BOOST_TEST(!classify_transcript(roots, dir / "claude/stray.jsonl"));  // no project folder
+    BOOST_TEST(!classify_transcript(roots, dir / "claude/-p/notes.txt"));
+    BOOST_TEST(!classify_transcript(roots, dir / "elsewhere/-p/a.jsonl"));
+    BOOST_TEST(!classify_transcript(roots, dir / "claude/../codex-not/x.jsonl"));
+    BOOST_TEST(!classify_transcript({{}, dir / "codex"}, dir / "claude/-p/a.jsonl"));
+}
+
+BOOST_AUTO_TEST_CASE(discovers_in_a_stable_order_and_skips_what_is_not_there) {
+    TempDir dir;
+    const TranscriptRoots roots{dir / "claude", dir / "codex"};
+    BOOST_TEST(discover_transcripts(roots).empty());  // neither root exists yet
+    for (const char* p : {"claude/-b/s2.jsonl", "claude/-a/s1.jsonl", "claude/-a/s1/subagents/agent-z.jsonl",
+                          "claude/-a/readme.md", "claude/top.jsonl", "codex/2026/11/25/rollout-1.jsonl",
+                          "codex/2026/11/24/rollout-0.jsonl"})
+        write_file(dir / p, "{}\n");
+    fs::create_directories(dir / "claude/-a/dir.jsonl");  // a folder, not a file
+    const auto files = discover_transcripts(roots);
+    std::vector<std::string> got;
+    for (const auto& f : files) got.push_back(fs::path(f.path).lexically_relative(dir.path()).string());
+    const std::vector<std::string> want = {"claude/-a/s1.jsonl", "claude/-a/s1/subagents/agent-z.jsonl",
+                                           "claude/-b/s2.jsonl", "codex/2026/11/24/rollout-0.jsonl",
+                                           "codex/2026/11/25/rollout-1.jsonl"};
+    BOOST_TEST(got == want, boost::test_tools::per_element());
+    // Only below one folder.
+    BOOST_TEST(discover_transcripts(roots, dir / "claude/-b").size() == 1u);
+    // Watches: every folder of the tree, the root included.
+    const auto dirs = watch_directories(dir / "codex");
+    BOOST_TEST(dirs.size() == 5u);  // codex, 2026, 11, 24, 25
+    BOOST_TEST(watch_directories(dir / "missing").empty());
+}
+
+BOOST_AUTO_TEST_CASE(inotify_reports_new_files_folders_and_appends) {
+    TempDir dir;
+    InotifyWatcher w;
+    BOOST_REQUIRE(w.add_directory(dir.path()));
+    BOOST_TEST(w.add_directory(dir.path()));  // idempotent
+    BOOST_TEST(w.watched() == 1u);
+    bool overflow = false;
+    BOOST_TEST(w.wait(std::chrono::milliseconds(0), overflow).empty());
+
+    write_file(dir / "a.jsonl", "x\n");
+    fs::create_directories(dir / "proj");
+    auto collect = [&](auto pred) {
+        std::vector<InotifyWatcher::Event> all;
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (std::chrono::steady_clock::now() < until && !pred(all))
+            for (auto& e : w.wait(std::chrono::milliseconds(100), overflow)) all.push_back(std::move(e));
+        return all;
+    };
+    auto has = [](const std::vector<InotifyWatcher::Event>& es, const fs::path& p, bool dir, bool appeared) {
+        for (const auto& e : es)
+            if (e.path == p && e.is_dir == dir && e.appeared == appeared) return true;
+        return false;
+    };
+    auto events = collect([&](const auto& es) {
+        return has(es, dir / "a.jsonl", false, true) && has(es, dir / "proj", true, true);
+    });
+    BOOST_TEST(has(events, dir / "a.jsonl", false, true));
+    BOOST_TEST(has(events, dir / "proj", true, true));
+    BOOST_TEST(!overflow);
+
+    write_file(dir / "a.jsonl", "y\n", true);
+    events = collect([&](const auto& es) { return has(es, dir / "a.jsonl", false, false); });
+    BOOST_TEST(has(events, dir / "a.jsonl", false, false));  // modified
+
+    fs::remove(dir / "a.jsonl");
+    events = collect([&](const auto& es) {
+        for (const auto& e : es)
+            if (e.path == dir / "a.jsonl" && e.gone) return true;
+        return false;
+    });
+    BOOST_TEST(!events.empty());
+
+    // wake() ends a wait early from another thread (here: before it starts).
+    w.wake();
+    const auto t0 = std::chrono::steady_clock::now();
+    w.wait(std::chrono::seconds(5), overflow);
+    BOOST_TEST((std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,200 @@
+// live/FrameRing: eviction keeps the newest N frames and moves evicted_through per stream; first_needed
+// finds where a resuming client starts; with_id rewrites only the id line. Also live/Broadcaster's
+// subscriber bookkeeping (unsubscribe during a walk, time zones), without sockets.
+#include <boost/test/unit_test.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "core/SseFrame.hpp"
+#include "live/Broadcaster.hpp"
+#include "live/FrameRing.hpp"
+
+using namespace agentpulse;
+
+namespace {
+
+// A row frame as the poller builds it: `key` in `stream`, carrying the composite watermark `w`.
+RingFrame frame(Stream stream, std::int64_t key, const Watermark& w) {
+    RingFrame f;
+    f.stream = stream;
+    f.key = key;
+    f.composite = w;
+    const std::string type = stream == Stream::Usage        ? "event"
+                             : stream == Stream::ToolCall   ? "tool_call"
+                             : stream == Stream::ToolResult ? "tool_result"
+                                                            : "event_update";
+    const std::string id = w.to_string();
+    f.bytes = std::make_shared<const std::string>(sse_frame(type, id, "{\"k\":" + std::to_string(key) + "}"));
+    f.id_begin = static_cast<std::uint32_t>(7 + type.size() + 1);
+    f.id_end = static_cast<std::uint32_t>(f.id_begin + 4 + id.size() + 1);
+    return f;
+}
+
+// Alternates events and tool calls: u1, t1, u2, t2, ...
+std::vector<RingFrame> alternating(int n) {
+    std::vector<RingFrame> out;
+    Watermark w;
+    for (int i = 1; i <= n; ++i) {
+        w.usage = i;
+        out.push_back(frame(Stream::Usage, i, w));
+        w.tool_call = i;
+        out.push_back(frame(Stream::ToolCall, i, w));
+    }
+    return out;
+}
+
+struct FakeSub : Subscriber {
+    explicit FakeSub(std::string tz, Broadcaster* b = nullptr) : b_(b) { tz_ = std::move(tz); }
+    void on_frames(std::uint64_t first, std::uint64_t end,
+                   const std::shared_ptr<const std::string>&) override {
+        got.emplace_back(first, end);
+        if (leave_on_frames && b_) b_->unsubscribe(this);
+    }
+    void on_control(ControlSlot slot, const std::shared_ptr<const std::string>&) override {
+        controls.push_back(slot);
+    }
+    void on_stalled() override { stalled = true; }
+    void close() override { closed = true; }
+    std::int64_t write_pending_ms(std::int64_t) const override { return pending; }
+    std::int64_t idle_ms(std::int64_t) const override { return idle; }
+    Broadcaster* b_;
+    bool leave_on_frames = false, stalled = false, closed = false;
+    std::int64_t pending = 0, idle = 0;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> got;
+    std::vector<ControlSlot> controls;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(frame_ring)
+
+BOOST_AUTO_TEST_CASE(keeps_the_newest_and_tracks_evictions) {
+    FrameRing ring(5);
+    BOOST_TEST(ring.empty());
+    for (RingFrame& f : alternating(4)) ring.push(std::move(f));  // 8 frames: u1 t1 u2 t2 u3 t3 u4 t4
+    BOOST_TEST(ring.size() == 5u);
+    BOOST_TEST(ring.begin_seq() == 3u);
+    BOOST_TEST(ring.end_seq() == 8u);
+    // Evicted: u1 t1 u2 -> usage through 2, tool calls through 1.
+    BOOST_TEST(ring.evicted_through().usage == 2);
+    BOOST_TEST(ring.evicted_through().tool_call == 1);
+    BOOST_TEST(ring.evicted_through().result == 0);
+    BOOST_TEST((ring.at(3).stream == Stream::ToolCall));
+    BOOST_TEST(ring.at(3).key == 2);
+    BOOST_TEST(ring.at(7).key == 4);
+    std::size_t bytes = 0;
+    for (std::uint64_t s = ring.begin_seq(); s < ring.end_seq(); ++s) bytes += ring.at(s).bytes->size();
+    BOOST_TEST(ring.bytes() == bytes);
+}
+
+BOOST_AUTO_TEST_CASE(preset_eviction_mark_is_kept_until_overtaken) {
+    FrameRing ring(3);
+    ring.set_evicted_through({10, 20, 30, 40});  // a preloaded ring: older rows exist but are not held
+    Watermark w{10, 20, 30, 40};
+    w.usage = 11;
+    ring.push(frame(Stream::Usage, 11, w));
+    BOOST_TEST((ring.evicted_through() == Watermark{10, 20, 30, 40}));
+    for (int i = 12; i <= 14; ++i) {
+        w.usage = i;
+        ring.push(frame(Stream::Usage, i, w));
+    }
+    BOOST_TEST((ring.evicted_through() == Watermark{11, 20, 30, 40}));
+}
+
+BOOST_AUTO_TEST_CASE(first_needed_for_resuming_clients) {
+    FrameRing ring(100);
+    for (RingFrame& f : alternating(5)) ring.push(std::move(f));  // seq 0..9: u1 t1 u2 t2 ... u5 t5
+    BOOST_TEST(ring.first_needed({0, 0, 0, 0}) == 0u);
+    BOOST_TEST(ring.first_needed({1, 0, 0, 0}) == 1u);  // has u1: starts at t1
+    BOOST_TEST(ring.first_needed({1, 1, 0, 0}) == 2u);
+    BOOST_TEST(ring.first_needed({3, 3, 0, 0}) == 6u);
+    BOOST_TEST(ring.first_needed({5, 5, 0, 0}) == 10u);  // up to date: nothing to replay
+    BOOST_TEST(ring.first_needed({9, 9, 9, 9}) == 10u);
+    // Ahead in one stream, behind in another: the first frame it lacks decides (the session then skips
+    // frames whose key it already has).
+    BOOST_TEST(ring.first_needed({5, 2, 0, 0}) == 5u);  // t3 at seq 5
+    FrameRing empty(10);
+    BOOST_TEST(empty.first_needed({3, 3, 3, 3}) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(first_needed_after_eviction_is_within_the_ring) {
+    FrameRing ring(4);
+    for (RingFrame& f : alternating(5)) ring.push(std::move(f));  // keeps seq 6..9: u4 t4 u5 t5
+    BOOST_TEST(ring.begin_seq() == 6u);
+    BOOST_TEST(ring.first_needed({3, 3, 0, 0}) == 6u);
+    BOOST_TEST(ring.first_needed({4, 4, 0, 0}) == 8u);
+    // A client behind the ring is detected by the caller through evicted_through.
+    BOOST_TEST(!ring.evicted_through().covered_by({2, 2, 0, 0}));
+    BOOST_TEST(ring.evicted_through().covered_by({3, 3, 0, 0}));
+}
+
+BOOST_AUTO_TEST_CASE(with_id_rewrites_only_the_id_line) {
+    const RingFrame f = frame(Stream::ToolCall, 7, {3, 7, 1, 0});
+    BOOST_TEST(*f.bytes == "event: tool_call\nid: u3.t7.r1.g0\ndata: {\"k\":7}\n\n");
+    BOOST_TEST(f.with_id({30, 7, 12, 5}) == "event: tool_call\nid: u30.t7.r12.g5\ndata: {\"k\":7}\n\n");
+}
+
+BOOST_AUTO_TEST_CASE(broadcaster_fans_out_and_survives_unsubscribe_mid_walk) {
+    Broadcaster b(100);
+    std::vector<std::unique_ptr<FakeSub>> subs;
+    for (int i = 0; i < 5; ++i) {
+        subs.push_back(std::make_unique<FakeSub>(i % 2 ? "Europe/Berlin" : "UTC", &b));
+        b.subscribe(subs.back().get());
+    }
+    subs[1]->leave_on_frames = true;
+    subs[4]->leave_on_frames = true;
+    FrameBatch batch;
+    for (RingFrame& f : alternating(2)) batch.frames.push_back(std::move(f));
+    batch.joined = std::make_shared<const std::string>("x");
+    batch.head = {2, 2, 0, 0};
+    b.publish(batch);
+    for (const auto& s : subs) {
+        BOOST_REQUIRE(s->got.size() == 1u);  // everyone once, nobody skipped or twice
+        BOOST_TEST(s->got[0].first == 0u);
+        BOOST_TEST(s->got[0].second == 4u);
+    }
+    BOOST_TEST(b.subscribers() == 3u);
+    BOOST_TEST((b.head() == Watermark{2, 2, 0, 0}));
+    b.publish(batch);
+    BOOST_TEST(subs[1]->got.size() == 1u);
+    BOOST_TEST(subs[0]->got.size() == 2u);
+    BOOST_TEST(subs[0]->got[1].first == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(broadcaster_time_zones_and_controls) {
+    Broadcaster b(10);
+    std::vector<std::vector<std::string>> seen;
+    b.on_time_zones([&](std::vector<std::string> tzs) { seen.push_back(std::move(tzs)); });
+    FakeSub a("UTC"), c("UTC"), d("Asia/Kolkata");
+    b.subscribe(&a);
+    b.subscribe(&c);  // same zone: no change
+    b.subscribe(&d);
+    BOOST_REQUIRE(seen.size() == 2u);
+    BOOST_TEST(seen[1] == (std::vector<std::string>{"Asia/Kolkata", "UTC"}),
+               boost::test_tools::per_element());
+    auto tick = std::make_shared<const std::string>("burn");
+    b.publish_burn("Asia/Kolkata", tick);
+    BOOST_TEST(a.controls.empty());
+    BOOST_TEST(d.controls.size() == 1u);
+    BOOST_TEST(b.latest_burn("Asia/Kolkata") == tick);
+    BOOST_TEST(!b.latest_burn("UTC"));
+    b.publish_sessions(tick);
+    BOOST_TEST(a.controls.size() == 1u);
+    b.unsubscribe(&d);
+    BOOST_REQUIRE(seen.size() == 3u);
+    BOOST_TEST(seen[2] == (std::vector<std::string>{"UTC"}), boost::test_tools::per_element());
+    b.unsubscribe(&d);  // twice: harmless
+    BOOST_TEST(b.subscribers() == 2u);
+    // Sweep: a stalled writer is dropped, an idle one gets a heartbeat.
+    a.pending = 20'000;
+    c.idle = 16'000;
+    b.sweep(0, 15'000, 15'000);
+    BOOST_TEST(a.stalled);
+    BOOST_TEST(b.stats().stalled_drops == 1u);
+    BOOST_TEST((c.controls.back() == ControlSlot::Heartbeat));
+    b.close_all();
+    BOOST_TEST(c.closed);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
