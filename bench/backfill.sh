@@ -2,11 +2,11 @@
 # Backfill benchmark: builds agentpulse in Release (build-release/), generates a synthetic corpus once
 # (cached under bench/out/), ingests it into a fresh store under /usr/bin/time -v, and prints MB/s,
 # rows/s (messages + usage events + tool calls) and peak RSS; checks the store against the corpus.
-#   BYTES=1G FILES=2000 SEED=1   corpus size, file count and seed     RUNS=1   repetitions
+#   BYTES=1100M FILES=2000 SEED=1  corpus size (K/M/G = 10^3/6/9), file count, seed    RUNS=1  repetitions
 #   BUILD_DIR=...                another build folder                 KEEP_STORE=1  keep the last store
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bytes="${BYTES:-1G}" files="${FILES:-2000}" seed="${SEED:-1}" runs="${RUNS:-1}"
+bytes="${BYTES:-1100M}" files="${FILES:-2000}" seed="${SEED:-1}" runs="${RUNS:-1}"
 build="${BUILD_DIR:-$root/build-release}"
 out="$root/bench/out"
 mkdir -p "$out"
@@ -14,7 +14,12 @@ mkdir -p "$out"
 if [[ ! -x /usr/bin/time ]] || ! command -v sqlite3 >/dev/null; then "$root/scripts/install-deps.sh" --test; fi
 BUILD_DIR="$build" BUILD_TYPE=Release BUILD_DASHBOARD=0 "$root/scripts/build.sh" -DAGENTPULSE_BUILD_TESTS=OFF >/dev/null
 
-corpus="$out/corpus-$bytes-$files-$seed"
+# The cache is keyed on the generator's sources too, so that a changed generator makes a new corpus.
+gen=$(cat "$root/server/sim/TranscriptSynth.cpp" "$root/bench/make_corpus.cpp" | sha1sum | cut -c1-8)
+corpus="$out/corpus-$bytes-$files-$seed-$gen"
+for stale in "$out/corpus-$bytes-$files-$seed"-*; do
+  [[ -e "$stale" && "$stale" != "$corpus" && "$stale" != "$corpus.json" ]] && rm -rf "$stale"
+done
 if [[ ! -f "$corpus.json" ]]; then
   echo "backfill: generating corpus $corpus (once; cached)" >&2
   rm -rf "$corpus" "$corpus.json.tmp"
@@ -26,6 +31,7 @@ corpus_bytes=$(expect bytes)
 corpus_files=$(expect files)
 
 store="$out/backfill-store.db"
+walls=() rsss=() cpus=()
 for run in $(seq 1 "$runs"); do
   rm -f "$store" "$store-wal" "$store-shm"
   sync
@@ -51,5 +57,15 @@ for run in $(seq 1 "$runs"); do
   [[ "$messages" == "$(expect messages)" && "$usage" == "$(expect usage_events)" && "$calls" == "$(expect tool_calls)" ]] || status=MISMATCH
   echo "  store vs corpus: $status (corpus: $(expect messages) messages, $(expect usage_events) usage events, $(expect tool_calls) tool calls)"
   [[ $status == ok ]] || exit 1
+  walls+=("$wall") rsss+=("$rss_kb") cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')")
 done
+if (( runs > 1 )); then
+  median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+  mw=$(median "${walls[@]}") minw=$(printf '%s\n' "${walls[@]}" | sort -g | head -1) maxw=$(printf '%s\n' "${walls[@]}" | sort -g | tail -1)
+  awk -v b="$corpus_bytes" -v m="$mw" -v lo="$minw" -v hi="$maxw" -v c="$(median "${cpus[@]}")" \
+      -v rss="$(printf '%s\n' "${rsss[@]}" | sort -g | tail -1)" -v n="$runs" 'BEGIN {
+    printf "%d runs: median %.2f s wall = %.1f MB/s (fastest %.1f, slowest %.1f MB/s); median CPU %.2f s; max peak RSS %.1f MB\n",
+      n, m, b / 1e6 / m, b / 1e6 / lo, b / 1e6 / hi, c, rss / 1024
+  }'
+fi
 [[ -n "${KEEP_STORE:-}" ]] || rm -f "$store" "$store-wal" "$store-shm"

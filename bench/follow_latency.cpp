@@ -45,17 +45,20 @@ struct Options {
 
 int usage(const char* why) {
     if (why) std::fprintf(stderr, "agentpulse-follow-latency: %s\n", why);
-    std::fprintf(stderr,
-                 "usage: agentpulse-follow-latency [--agentpulse PATH] [--lines N] [--interval-ms M] "
-                 "[--timeout-s S] [--corpus-bytes B] [--keep]\n"
-                 "  PATH defaults to the agentpulse binary next to this one; N <= 100000; S bounds the whole run.\n");
+    std::fprintf(
+        stderr,
+        "usage: agentpulse-follow-latency [--agentpulse PATH] [--lines N] [--interval-ms M] "
+        "[--timeout-s S] [--corpus-bytes B] [--keep]\n"
+        "  PATH defaults to the agentpulse binary next to this one; N <= 100000; S bounds the whole run.\n");
     return 2;
 }
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
 
 class Child {
-public:
+  public:
     Child(const fs::path& binary, const std::vector<std::string>& args, const fs::path& log) {
         std::vector<char*> argv;
         std::vector<std::string> all{binary.string()};
@@ -93,24 +96,27 @@ public:
         }
     }
 
-private:
+  private:
     pid_t pid_ = -1;
 };
 
 // A Claude assistant line (one API response, one text block) for `session` with the given uuid.
 std::string assistant_line(const std::string& session, const std::string& uuid, int n) {
     char buf[1200];
-    std::snprintf(buf, sizeof buf,
-                  "{\"parentUuid\":null,\"isSidechain\":false,\"userType\":\"external\",\"cwd\":\"/home/bench/src/probe\","
-                  "\"sessionId\":\"%s\",\"version\":\"2.1.12\",\"gitBranch\":\"main\",\"message\":{\"id\":"
-                  "\"msg_01probe%012d\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
-                  "\"claude-sonnet-4-5-20250929\",\"content\":[{\"type\":\"text\",\"text\":\"probe line %d\"}],"
-                  "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":3,"
-                  "\"cache_creation_input_tokens\":120,\"cache_read_input_tokens\":40000,\"cache_creation\":"
-                  "{\"ephemeral_5m_input_tokens\":120,\"ephemeral_1h_input_tokens\":0},\"output_tokens\":42,"
-                  "\"service_tier\":\"standard\"}},\"requestId\":\"req_011Cprobe%012d\",\"type\":\"assistant\","
-                  "\"uuid\":\"%s\",\"timestamp\":\"%s\"}\n",
-                  session.c_str(), n, n, n, uuid.c_str(), agentpulse::format_iso8601(agentpulse::now_epoch_ms()).c_str());
+    std::snprintf(
+        buf, sizeof buf,
+        "{\"parentUuid\":null,\"isSidechain\":false,\"userType\":\"external\",\"cwd\":\"/home/bench/src/"
+        "probe\","
+        "\"sessionId\":\"%s\",\"version\":\"2.1.12\",\"gitBranch\":\"main\",\"message\":{\"id\":"
+        "\"msg_01probe%012d\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+        "\"claude-sonnet-4-5-20250929\",\"content\":[{\"type\":\"text\",\"text\":\"probe line %d\"}],"
+        "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":3,"
+        "\"cache_creation_input_tokens\":120,\"cache_read_input_tokens\":40000,\"cache_creation\":"
+        "{\"ephemeral_5m_input_tokens\":120,\"ephemeral_1h_input_tokens\":0},\"output_tokens\":42,"
+        "\"service_tier\":\"standard\"}},\"requestId\":\"req_011Cprobe%012d\",\"type\":\"assistant\","
+        "\"uuid\":\"%s\",\"timestamp\":\"%s\"}\n",
+        session.c_str(), n, n, n, uuid.c_str(),
+        agentpulse::format_iso8601(agentpulse::now_epoch_ms()).c_str());
     return buf;
 }
 
@@ -170,7 +176,8 @@ int run(const Options& o) {
     std::unique_ptr<Database> db;
     bool ready = false;
     while (!ready && Clock::now() < deadline) {
-        if (!child.running()) throw std::runtime_error("agentpulse exited early; see " + (dir / "agentpulse.log").string());
+        if (!child.running())
+            throw std::runtime_error("agentpulse exited early; see " + (dir / "agentpulse.log").string());
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         try {
             if (!db) {
@@ -183,7 +190,8 @@ int run(const Options& o) {
                         "(SELECT count(*) FROM transcript_files), "
                         "(SELECT count(*) FROM watcher_heartbeat WHERE state = 'running')");
             ResetGuard g(q);
-            ready = q.step() && q.column_int(0) == corpus_bytes && q.column_int(1) == corpus_files && q.column_int(2) == 1;
+            ready = q.step() && q.column_int(0) == corpus_bytes && q.column_int(1) == corpus_files &&
+                    q.column_int(2) == 1;
         } catch (const agentpulse::StoreError&) {
             db.reset();  // schema not there yet
         }
@@ -226,10 +234,11 @@ int run(const Options& o) {
     ::close(fd);
     child.stop();
 
-    std::printf("append-to-commit latency over %zu appends (%d ms apart, %d timed out after 5 s):\n", lat.size(),
-                o.interval_ms, timed_out);
-    std::printf("  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n", percentile(lat, 50), percentile(lat, 90),
-                percentile(lat, 99), lat.empty() ? 0.0 : *std::max_element(lat.begin(), lat.end()));
+    std::printf("append-to-commit latency over %zu appends (%d ms apart, %d timed out after 5 s):\n",
+                lat.size(), o.interval_ms, timed_out);
+    std::printf("  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n", percentile(lat, 50),
+                percentile(lat, 90), percentile(lat, 99),
+                lat.empty() ? 0.0 : *std::max_element(lat.begin(), lat.end()));
     if (o.keep) std::printf("kept %s\n", dir.c_str());
     return timed_out == 0 && !lat.empty() ? 0 : 1;
 }

@@ -18,11 +18,12 @@ namespace {
 
 int usage(const char* why) {
     if (why) std::fprintf(stderr, "agentpulse-make-corpus: %s\n", why);
-    std::fprintf(stderr,
-                 "usage: agentpulse-make-corpus --out DIR [--bytes N] [--files N] [--seed S] [--codex-share F] "
-                 "[--days N]\n"
-                 "  writes DIR/claude (Claude Code projects root) and DIR/codex (Codex sessions root);\n"
-                 "  N accepts K, M and G suffixes (powers of 1000). DIR must not exist or be empty.\n");
+    std::fprintf(
+        stderr,
+        "usage: agentpulse-make-corpus --out DIR [--bytes N] [--files N] [--seed S] [--codex-share F] "
+        "[--days N]\n"
+        "  writes DIR/claude (Claude Code projects root) and DIR/codex (Codex sessions root);\n"
+        "  N accepts K, M and G suffixes (powers of 1000). DIR must not exist or be empty.\n");
     return 2;
 }
 
@@ -30,10 +31,20 @@ bool parse_size(std::string_view s, std::int64_t& out) {
     std::int64_t mult = 1;
     if (!s.empty()) {
         switch (s.back()) {
-            case 'k': case 'K': mult = 1'000; break;
-            case 'm': case 'M': mult = 1'000'000; break;
-            case 'g': case 'G': mult = 1'000'000'000; break;
-            default: break;
+            case 'k':
+            case 'K':
+                mult = 1'000;
+                break;
+            case 'm':
+            case 'M':
+                mult = 1'000'000;
+                break;
+            case 'g':
+            case 'G':
+                mult = 1'000'000'000;
+                break;
+            default:
+                break;
         }
         if (mult != 1) s.remove_suffix(1);
     }
@@ -109,13 +120,13 @@ int main(int argc, char** argv) {
         "\"tool_results\":%lld,\"tool_errors\":%lld,\"input_tokens\":%lld,\"output_tokens\":%lld,"
         "\"cache_read_tokens\":%lld,\"cache_create_tokens\":%lld,\"cache_create_1h_tokens\":%lld,"
         "\"seed\":%llu,\"seconds\":%.2f}\n",
-        static_cast<long long>(t.files), static_cast<long long>(t.subagent_files), static_cast<long long>(t.bytes),
-        static_cast<long long>(t.lines), static_cast<long long>(t.messages), static_cast<long long>(t.usage_events),
-        static_cast<long long>(t.usage_updates), static_cast<long long>(t.unpriced_events),
-        static_cast<long long>(t.tool_calls), static_cast<long long>(t.tool_results),
-        static_cast<long long>(t.tool_errors), static_cast<long long>(t.tokens.input),
-        static_cast<long long>(t.tokens.output), static_cast<long long>(t.tokens.cache_read),
-        static_cast<long long>(t.tokens.cache_create), static_cast<long long>(t.tokens.cache_create_1h),
-        static_cast<unsigned long long>(o.seed), secs);
+        static_cast<long long>(t.files), static_cast<long long>(t.subagent_files),
+        static_cast<long long>(t.bytes), static_cast<long long>(t.lines), static_cast<long long>(t.messages),
+        static_cast<long long>(t.usage_events), static_cast<long long>(t.usage_updates),
+        static_cast<long long>(t.unpriced_events), static_cast<long long>(t.tool_calls),
+        static_cast<long long>(t.tool_results), static_cast<long long>(t.tool_errors),
+        static_cast<long long>(t.tokens.input), static_cast<long long>(t.tokens.output),
+        static_cast<long long>(t.tokens.cache_read), static_cast<long long>(t.tokens.cache_create),
+        static_cast<long long>(t.tokens.cache_create_1h), static_cast<unsigned long long>(o.seed), secs);
     return 0;
 }

@@ -725,7 +725,7 @@ def sc_stall(ctx, args):
             ("ratio", "p99_ratio", "<= 1.10", lambda v: v <= 1.10, "median"),
             ("kernel bytes one stalled stream pins on the server (send queue), KB", "stall_server_side_kb",
              "<= 256", lambda v: v <= 256, "max"),
-            ("  plus the stalled reader's own receive queue (load client side), KB", "stall_pinned_kb", "-", None,
+            ("  with the stalled reader's own receive queue (both ends, loopback), KB", "stall_pinned_kb", "-", None,
              "max"),
             ("stalled clients dropped by the server", "stalled_dropped_server", f"{k}", lambda v: v == k, "min"),
             ("stalled clients that saw the drop (reset)", "stalled_dropped_client", "-", None, "min"),

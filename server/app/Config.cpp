@@ -141,7 +141,8 @@ CliOutcome parse_cli(int argc, const char* const* argv) {
         fs::path file;
         if (vm.count("config")) {
             file = vm["config"].as<std::string>();
-            if (!fs::exists(file)) {
+            std::error_code exists_ec;
+            if (!fs::exists(file, exists_ec)) {
                 out.exit_code = 2;
                 out.message = "configuration file " + file.string() + " does not exist";
                 return out;
@@ -151,7 +152,8 @@ CliOutcome parse_cli(int argc, const char* const* argv) {
         } else {
             const std::string xdg = env("XDG_CONFIG_HOME");
             const fs::path candidate = (xdg.empty() ? home() / ".config" : fs::path(xdg)) / "agentpulse" / "agentpulse.conf";
-            if (fs::exists(candidate)) file = candidate;
+            std::error_code exists_ec;  // an unreadable $HOME/.config is no reason to fail
+            if (fs::exists(candidate, exists_ec)) file = candidate;
         }
         if (!file.empty()) {
             stage = "configuration file " + file.string();

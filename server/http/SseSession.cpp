@@ -53,7 +53,12 @@ void SseSession::start(std::string preamble, std::uint64_t start_seq, std::optio
     subscribed_ = true;
     read_some();
     send_now(std::make_shared<const std::string>(std::move(preamble)));
-    if (!writing_) pump();  // the replay (Last-Event-ID) and a resync go out now, not at the next row
+    // The replay (Last-Event-ID) and a resync go out now, not at the next row; but on the next io turn:
+    // in a reconnect storm every client gets its `ready` (and the accept loop its turn) before the
+    // replays, which are most of the storm's work.
+    net::post(socket_.get_executor(), [self = shared_from_this()] {
+        if (!self->writing_) self->pump();
+    });
 }
 
 void SseSession::read_some() {

@@ -103,13 +103,26 @@ BackfillResult run_backfill(StoreWriter& writer, const TranscriptRoots& roots, I
 
     std::vector<FileRecord> files;
     BackfillProgress p;
-    for (const FileRecord& proto : discover_transcripts(roots)) {
-        FileRecord f = writer.ensure_file(proto);
-        struct stat st {};
-        if (::stat(f.path.c_str(), &st) != 0) continue;
-        const std::int64_t pending = st.st_size >= f.offset ? st.st_size - f.offset : st.st_size;
-        p.bytes_total += pending;
-        files.push_back(std::move(f));
+    // New files are registered in one transaction: on a fresh store, one commit per file was thousands
+    // of tiny transactions before the first byte was parsed.
+    try {
+        writer.begin_group();
+    } catch (const StoreError& e) {
+        spdlog::warn("store: cannot open a transaction for new files ({}); registering them one by one", e.what());
+    }
+    try {
+        for (const FileRecord& proto : discover_transcripts(roots)) {
+            FileRecord f = writer.ensure_file(proto);
+            struct stat st {};
+            if (::stat(f.path.c_str(), &st) != 0) continue;
+            const std::int64_t pending = st.st_size >= f.offset ? st.st_size - f.offset : st.st_size;
+            p.bytes_total += pending;
+            files.push_back(std::move(f));
+        }
+        writer.end_group();
+    } catch (...) {
+        writer.abandon_group();
+        throw;
     }
     stats.files_seen += static_cast<std::int64_t>(files.size());
     p.files_total = static_cast<std::int64_t>(files.size());

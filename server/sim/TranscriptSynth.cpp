@@ -26,7 +26,9 @@ std::uint64_t splitmix64(std::uint64_t& x) {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
 }
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+std::uint64_t rotl(std::uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
 }  // namespace
 
 SynthRng::SynthRng(std::uint64_t seed) {
@@ -45,23 +47,31 @@ std::uint64_t SynthRng::next() {
     return result;
 }
 
-std::uint64_t SynthRng::below(std::uint64_t n) { return n <= 1 ? 0 : next() % n; }
+std::uint64_t SynthRng::below(std::uint64_t n) {
+    return n <= 1 ? 0 : next() % n;
+}
 
 std::int64_t SynthRng::between(std::int64_t lo, std::int64_t hi) {
     if (hi <= lo) return lo;
     return lo + static_cast<std::int64_t>(below(static_cast<std::uint64_t>(hi - lo) + 1));
 }
 
-double SynthRng::unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+double SynthRng::unit() {
+    return static_cast<double>(next() >> 11) * 0x1.0p-53;
+}
 
-bool SynthRng::chance(double p) { return unit() < p; }
+bool SynthRng::chance(double p) {
+    return unit() < p;
+}
 
 double SynthRng::normal() {
     const double u1 = std::max(unit(), 1e-12), u2 = unit();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
 }
 
-double SynthRng::lognormal(double median, double sigma) { return median * std::exp(sigma * normal()); }
+double SynthRng::lognormal(double median, double sigma) {
+    return median * std::exp(sigma * normal());
+}
 
 SynthTotals& SynthTotals::operator+=(const SynthTotals& o) {
     files += o.files, bytes += o.bytes, lines += o.lines;
@@ -69,7 +79,8 @@ SynthTotals& SynthTotals::operator+=(const SynthTotals& o) {
     unpriced_events += o.unpriced_events;
     tool_calls += o.tool_calls, tool_results += o.tool_results, tool_errors += o.tool_errors;
     subagent_files += o.subagent_files;
-    tokens.input += o.tokens.input, tokens.output += o.tokens.output, tokens.cache_read += o.tokens.cache_read;
+    tokens.input += o.tokens.input, tokens.output += o.tokens.output,
+        tokens.cache_read += o.tokens.cache_read;
     tokens.cache_create += o.tokens.cache_create, tokens.cache_create_1h += o.tokens.cache_create_1h;
     tokens.reasoning += o.tokens.reasoning;
     return *this;
@@ -90,11 +101,21 @@ void put_string(std::string& o, std::string_view s) {
         o.append(s.data() + run, i - run);
         run = i + 1;
         switch (c) {
-            case '"': o += "\\\""; break;
-            case '\\': o += "\\\\"; break;
-            case '\n': o += "\\n"; break;
-            case '\t': o += "\\t"; break;
-            case '\r': o += "\\r"; break;
+            case '"':
+                o += "\\\"";
+                break;
+            case '\\':
+                o += "\\\\";
+                break;
+            case '\n':
+                o += "\\n";
+                break;
+            case '\t':
+                o += "\\t";
+                break;
+            case '\r':
+                o += "\\r";
+                break;
             default:
                 o += "\\u00";
                 o.push_back(kHex[c >> 4]);
@@ -106,7 +127,7 @@ void put_string(std::string& o, std::string_view s) {
 }
 
 class JsonWriter {
-public:
+  public:
     explicit JsonWriter(std::string& out) : o_(out) {}
     JsonWriter& obj() { return open('{', '}'); }
     JsonWriter& arr() { return open('[', ']'); }
@@ -165,7 +186,7 @@ public:
         return key(k).val(v);
     }
 
-private:
+  private:
     JsonWriter& open(char c, char closer) {
         pre();
         o_.push_back(c);
@@ -200,18 +221,18 @@ const T& pick(SynthRng& r, const T (&a)[N]) {
 }
 
 constexpr std::string_view kIdents[] = {
-    "user",      "session",    "token",     "cache",     "store",      "event",     "handler",  "config",
-    "request",   "response",   "parser",    "buffer",    "offset",     "index",     "client",   "server",
-    "router",    "query",      "result",    "value",     "item",       "entry",     "record",   "payload",
-    "stream",    "writer",     "reader",    "options",   "context",    "state",     "model",    "price",
-    "usage",     "budget",     "timer",     "queue",     "batch",      "line",      "file",     "path",
-    "project",   "agent",      "tool",      "latency",   "error",      "count",     "total",    "delta",
-    "window",    "limit",      "retry",     "backoff",   "socket",     "frame",     "header",   "body",
-    "status",    "cursor",     "schema",    "migration", "table",      "column",    "row",      "key",
-    "hash",      "snapshot",   "watcher",   "poller",    "ticker",     "fetchUser", "parseLine", "orderTotal",
-    "createdAt", "updatedAt",  "isActive",  "userId",    "invoice",    "cart",      "checkout", "webhook",
-    "tenant",    "permission", "role",      "auth",      "jwt",        "refresh",   "metrics",  "histogram",
-    "span",      "trace",      "logger",    "registry",  "scheduler",  "worker",    "pool",     "channel"};
+    "user",      "session",    "token",    "cache",     "store",     "event",     "handler",   "config",
+    "request",   "response",   "parser",   "buffer",    "offset",    "index",     "client",    "server",
+    "router",    "query",      "result",   "value",     "item",      "entry",     "record",    "payload",
+    "stream",    "writer",     "reader",   "options",   "context",   "state",     "model",     "price",
+    "usage",     "budget",     "timer",    "queue",     "batch",     "line",      "file",      "path",
+    "project",   "agent",      "tool",     "latency",   "error",     "count",     "total",     "delta",
+    "window",    "limit",      "retry",    "backoff",   "socket",    "frame",     "header",    "body",
+    "status",    "cursor",     "schema",   "migration", "table",     "column",    "row",       "key",
+    "hash",      "snapshot",   "watcher",  "poller",    "ticker",    "fetchUser", "parseLine", "orderTotal",
+    "createdAt", "updatedAt",  "isActive", "userId",    "invoice",   "cart",      "checkout",  "webhook",
+    "tenant",    "permission", "role",     "auth",      "jwt",       "refresh",   "metrics",   "histogram",
+    "span",      "trace",      "logger",   "registry",  "scheduler", "worker",    "pool",      "channel"};
 
 constexpr std::string_view kTsLines[] = {
     "import { @, @ } from './@';",
@@ -405,14 +426,20 @@ constexpr std::string_view kShellLines[] = {
 };
 
 constexpr std::string_view kBashCommands[] = {
-    "npm test -- @", "make -j4 @",   "git status",     "git diff --stat", "pytest -x tests/test_@.py",
+    "npm test -- @", "make -j4 @",      "git status",   "git diff --stat", "pytest -x tests/test_@.py",
     "cargo test @",  "go test ./@/...", "ls -la src/@", "rg -n \"@\" src", "cd build && ctest -R @"};
-constexpr std::string_view kCodexCommands[] = {"rg -n \"@\" src", "sed -n '1,200p' src/@/@.ts", "ls -la",
-                                               "cargo test @",    "pytest -q tests/test_@.py",   "git diff",
-                                               "go test ./...",   "npm run build"};
+constexpr std::string_view kCodexCommands[] = {"rg -n \"@\" src",
+                                               "sed -n '1,200p' src/@/@.ts",
+                                               "ls -la",
+                                               "cargo test @",
+                                               "pytest -q tests/test_@.py",
+                                               "git diff",
+                                               "go test ./...",
+                                               "npm run build"};
 
-constexpr std::string_view kDirs[] = {"src",      "src/lib", "src/components", "src/api", "server/core", "server/store",
-                                      "tests",    "docs",    "scripts",        "internal/@", "pkg/@",  "app/@"};
+constexpr std::string_view kDirs[] = {"src",         "src/lib",      "src/components", "src/api",
+                                      "server/core", "server/store", "tests",          "docs",
+                                      "scripts",     "internal/@",   "pkg/@",          "app/@"};
 
 struct Lang {
     std::string_view ext;
@@ -420,9 +447,9 @@ struct Lang {
     std::size_t count;
 };
 const Lang kLangs[] = {
-    {".ts", kTsLines, std::size(kTsLines)},   {".tsx", kTsLines, std::size(kTsLines)},
-    {".py", kPyLines, std::size(kPyLines)},   {".cpp", kCppLines, std::size(kCppLines)},
-    {".rs", kRsLines, std::size(kRsLines)},   {".go", kGoLines, std::size(kGoLines)},
+    {".ts", kTsLines, std::size(kTsLines)}, {".tsx", kTsLines, std::size(kTsLines)},
+    {".py", kPyLines, std::size(kPyLines)}, {".cpp", kCppLines, std::size(kCppLines)},
+    {".rs", kRsLines, std::size(kRsLines)}, {".go", kGoLines, std::size(kGoLines)},
     {".md", kMdLines, std::size(kMdLines)},
 };
 
@@ -476,7 +503,9 @@ std::string prose(SynthRng& r, int sentences) {
     return s;
 }
 
-std::string shell_output(SynthRng& r, std::int64_t bytes) { return text_of(r, kShellLines, std::size(kShellLines), bytes); }
+std::string shell_output(SynthRng& r, std::int64_t bytes) {
+    return text_of(r, kShellLines, std::size(kShellLines), bytes);
+}
 
 // "cat -n" view of a file as Claude Code's Read returns it: right-aligned number, an arrow, the line.
 std::string numbered(std::string_view text) {
@@ -530,7 +559,8 @@ std::string uuid4(SynthRng& r) {
     std::string h = hex_id(r, 32);
     h[12] = '4';
     h[16] = "89ab"[r.below(4)];
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
+           h.substr(20);
 }
 
 struct WeightedModel {
@@ -602,10 +632,10 @@ std::string date_path(EpochMs at) {
 
 struct ToolPlan {
     std::string name, id;
-    std::string input;       // JSON object text
-    std::string result;      // JSON value text for tool_result.content
-    std::string use_result;  // JSON value text for the line's toolUseResult
-    std::string task_prompt; // Task: what the sub-agent is asked
+    std::string input;        // JSON object text
+    std::string result;       // JSON value text for tool_result.content
+    std::string use_result;   // JSON value text for the line's toolUseResult
+    std::string task_prompt;  // Task: what the sub-agent is asked
     bool is_error = false;
     double latency_ms = 0;
     std::int64_t context_bytes = 0;  // what the result adds to the conversation
@@ -755,14 +785,18 @@ struct SynthSession::Impl {
             w.null();
         else
             w.val(parent);
-        w.kv("isSidechain", s.sidechain).kv("userType", "external").kv("cwd", cwd).kv("sessionId", session_id);
+        w.kv("isSidechain", s.sidechain)
+            .kv("userType", "external")
+            .kv("cwd", cwd)
+            .kv("sessionId", session_id);
         w.kv("version", version).kv("gitBranch", branch);
         if (s.sidechain) w.kv("agentId", s.agent_id);
     }
 
     // A user line: a prompt (`content_json` a string or block list) or tool results.
     std::string user_line(const Stream& s, std::string_view parent, const std::string& uuid, EpochMs at,
-                          std::string_view content_json, std::string_view tool_use_result = {}, bool meta = false) {
+                          std::string_view content_json, std::string_view tool_use_result = {},
+                          bool meta = false) {
         std::string out;
         out.reserve(content_json.size() + tool_use_result.size() + 512);
         JsonWriter w(out);
@@ -785,7 +819,12 @@ struct SynthSession::Impl {
         JsonWriter w(out);
         w.obj();
         envelope(w, s, parent);
-        w.key("message").obj().kv("id", msg_id).kv("type", "message").kv("role", "assistant").kv("model", model);
+        w.key("message")
+            .obj()
+            .kv("id", msg_id)
+            .kv("type", "message")
+            .kv("role", "assistant")
+            .kv("model", model);
         w.key("content").arr().raw(block_json).end();
         w.key("stop_reason").null().key("stop_sequence").null();
         w.key("usage").obj().kv("input_tokens", t.input).kv("cache_creation_input_tokens", t.cache_create);
@@ -822,8 +861,8 @@ struct SynthSession::Impl {
         return out;
     }
 
-    std::string progress_line(const Stream& s, std::string_view parent, const std::string& tool_id, int seconds,
-                              EpochMs at) {
+    std::string progress_line(const Stream& s, std::string_view parent, const std::string& tool_id,
+                              int seconds, EpochMs at) {
         std::string out;
         JsonWriter w(out);
         w.obj();
@@ -862,7 +901,8 @@ struct SynthSession::Impl {
                 use = json_text("Error: File does not exist.");
             } else {
                 const std::string shown = numbered(text);
-                res = r.chance(0.2) ? "[{\"type\":\"text\",\"text\":" + json_text(shown) + "}]" : json_text(shown);
+                res = r.chance(0.2) ? "[{\"type\":\"text\",\"text\":" + json_text(shown) + "}]"
+                                    : json_text(shown);
                 wu.obj().kv("type", "text").key("file").obj().kv("filePath", abs).kv("content", text);
                 wu.kv("numLines", lines).kv("startLine", 1).kv("totalLines", lines).end().end();
                 p.context_bytes = static_cast<std::int64_t>(shown.size());
@@ -873,7 +913,13 @@ struct SynthSession::Impl {
             const std::string text = file_text(rel, sized(2'500, 0.9));
             wi.obj().kv("file_path", abs).kv("content", text).end();
             res = json_text("File created successfully at: " + abs);
-            wu.obj().kv("type", "create").kv("filePath", abs).kv("content", text).key("structuredPatch").arr().end();
+            wu.obj()
+                .kv("type", "create")
+                .kv("filePath", abs)
+                .kv("content", text)
+                .key("structuredPatch")
+                .arr()
+                .end();
             wu.end();
             p.latency_ms = r.lognormal(700, 1.4);
         } else if (name == "Edit" || name == "MultiEdit") {
@@ -887,7 +933,9 @@ struct SynthSession::Impl {
                                    text_of(r, l.lines, l.count, r.between(40, 900)));
             wi.obj().kv("file_path", abs);
             if (name == "Edit") {
-                wi.kv("old_string", pairs[0].first).kv("new_string", pairs[0].second).kv("replace_all", false);
+                wi.kv("old_string", pairs[0].first)
+                    .kv("new_string", pairs[0].second)
+                    .kv("replace_all", false);
             } else {
                 wi.key("edits").arr();
                 for (const auto& [a, b] : pairs) wi.obj().kv("old_string", a).kv("new_string", b).end();
@@ -896,14 +944,15 @@ struct SynthSession::Impl {
             wi.end();
             p.is_error = r.chance(0.05);
             if (p.is_error) {
-                res = json_text(
-                    "<tool_use_error>String to replace not found in file.\nString: " + pairs[0].first +
-                    "</tool_use_error>");
+                res = json_text("<tool_use_error>String to replace not found in file.\nString: " +
+                                pairs[0].first + "</tool_use_error>");
                 use = json_text("Error: String to replace not found in file.");
             } else {
                 const std::string snippet = numbered(pairs[0].second);
-                res = json_text("The file " + abs + " has been updated. Here's the result of running `cat -n` on a "
-                                "snippet of the edited file:\n" + snippet);
+                res = json_text("The file " + abs +
+                                " has been updated. Here's the result of running `cat -n` on a "
+                                "snippet of the edited file:\n" +
+                                snippet);
                 wu.obj().kv("filePath", abs).kv("oldString", pairs[0].first).kv("newString", pairs[0].second);
                 wu.kv("originalFile", original).key("structuredPatch").arr();
                 for (const auto& pr : pairs) {
@@ -933,7 +982,12 @@ struct SynthSession::Impl {
                 use = json_text("Error: Exit code 1\n" + out);
             } else {
                 res = json_text(out);
-                wu.obj().kv("stdout", out).kv("stderr", "").kv("interrupted", false).kv("isImage", false).end();
+                wu.obj()
+                    .kv("stdout", out)
+                    .kv("stderr", "")
+                    .kv("interrupted", false)
+                    .kv("isImage", false)
+                    .end();
             }
             p.context_bytes = static_cast<std::int64_t>(out.size());
             p.latency_ms = r.lognormal(1'800, 1.3);
@@ -948,15 +1002,20 @@ struct SynthSession::Impl {
             std::string listing;
             std::vector<std::string> names;
             for (std::int64_t i = 0; i < n && static_cast<std::int64_t>(listing.size()) < cap(); ++i) {
-                names.push_back(cwd + "/" + filled(pick(r, kDirs), r) + "/" + filled("@", r) + std::string(ext));
+                names.push_back(cwd + "/" + filled(pick(r, kDirs), r) + "/" + filled("@", r) +
+                                std::string(ext));
                 listing += names.back();
-                if (grep && r.chance(0.5)) listing += ":" + std::to_string(r.between(1, 900)) + ":" + filled(pick(r, kTsLines), r);
+                if (grep && r.chance(0.5))
+                    listing += ":" + std::to_string(r.between(1, 900)) + ":" + filled(pick(r, kTsLines), r);
                 listing.push_back('\n');
             }
-            res = json_text(n == 0 ? std::string("No files found") : "Found " + std::to_string(names.size()) + " files\n" + listing);
+            res = json_text(n == 0 ? std::string("No files found")
+                                   : "Found " + std::to_string(names.size()) + " files\n" + listing);
             wu.obj().kv("mode", grep ? "files_with_matches" : "glob").key("filenames").arr();
             for (const auto& f : names) wu.val(f);
-            wu.end().kv("numFiles", static_cast<std::int64_t>(names.size())).kv("durationMs", r.between(3, 400));
+            wu.end()
+                .kv("numFiles", static_cast<std::int64_t>(names.size()))
+                .kv("durationMs", r.between(3, 400));
             wu.kv("truncated", false).end();
             p.context_bytes = static_cast<std::int64_t>(listing.size());
             p.latency_ms = r.lognormal(grep ? 150 : 60, 0.8);
@@ -964,13 +1023,15 @@ struct SynthSession::Impl {
             wi.obj().key("todos").arr();
             const auto n = r.between(2, 7);
             for (std::int64_t i = 0; i < n; ++i)
-                wi.obj().kv("content", filled(pick(r, kPrompts), r))
+                wi.obj()
+                    .kv("content", filled(pick(r, kPrompts), r))
                     .kv("status", i == 0 ? "in_progress" : (i < n / 2 ? "completed" : "pending"))
                     .kv("activeForm", filled("Working on @", r))
                     .end();
             wi.end().end();
-            res = json_text("Todos have been modified successfully. Ensure that you continue to use the todo list to "
-                            "track your progress.");
+            res = json_text(
+                "Todos have been modified successfully. Ensure that you continue to use the todo list to "
+                "track your progress.");
             use = in;
             p.latency_ms = r.lognormal(15, 0.5);
         }
@@ -998,7 +1059,8 @@ struct SynthSession::Impl {
         if (spawned >= o.subagents) return false;
         // Spread the Task calls over the session's budget; all are made before it may end.
         return generated >= o.target_bytes ||
-               static_cast<double>(generated) >= static_cast<double>(o.target_bytes) * (spawned + 0.3) / o.subagents;
+               static_cast<double>(generated) >=
+                   static_cast<double>(o.target_bytes) * (spawned + 0.3) / o.subagents;
     }
 
     // Usage of the next request on stream `s`: the conversation so far, most of it cached.
@@ -1022,11 +1084,19 @@ struct SynthSession::Impl {
         if (r.chance(0.006)) {  // a local API error line: <synthetic>, zero usage, not billed
             const std::string uuid = uuid4(r);
             std::string block;
-            JsonWriter(block).obj().kv("type", "text").kv("text", "API Error: 529 {\"type\":\"error\",\"error\":"
-                                                                  "{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}").end();
+            JsonWriter(block)
+                .obj()
+                .kv("type", "text")
+                .kv("text",
+                    "API Error: 529 {\"type\":\"error\",\"error\":"
+                    "{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}")
+                .end();
             SynthTotals f;
             f.messages = 1;
-            push(si, at, assistant_line(*s, s->last_uuid, uuid, at, "<synthetic>", "msg_" + uuid4(r), req_id, block, {}, true), f);
+            push(si, at,
+                 assistant_line(*s, s->last_uuid, uuid, at, "<synthetic>", "msg_" + uuid4(r), req_id, block,
+                                {}, true),
+                 f);
             s->last_uuid = uuid;
             at += dur(r.lognormal(4'000, 0.6));
         }
@@ -1038,14 +1108,20 @@ struct SynthSession::Impl {
         if (r.chance(0.35)) {
             std::string b;
             const std::string thought = prose(r, static_cast<int>(r.between(2, 12)));
-            JsonWriter(b).obj().kv("type", "thinking").kv("thinking", thought).kv("signature", base64_blob(r, r.between(200, 1200))).end();
+            JsonWriter(b)
+                .obj()
+                .kv("type", "thinking")
+                .kv("thinking", thought)
+                .kv("signature", base64_blob(r, r.between(200, 1200)))
+                .end();
             out_bytes += static_cast<std::int64_t>(thought.size());
             blocks.push_back(std::move(b));
             tool_of_block.push_back(-1);
         }
         if (final_text || r.chance(0.55)) {
             std::string b;
-            const std::string said = prose(r, static_cast<int>(final_text ? r.between(2, 14) : r.between(1, 3)));
+            const std::string said =
+                prose(r, static_cast<int>(final_text ? r.between(2, 14) : r.between(1, 3)));
             JsonWriter(b).obj().kv("type", "text").kv("text", said).end();
             out_bytes += static_cast<std::int64_t>(said.size());
             blocks.push_back(std::move(b));
@@ -1057,9 +1133,12 @@ struct SynthSession::Impl {
                 ToolPlan task;
                 task.name = "Task";
                 task.id = "toolu_01" + base62(r, 22);
-                task.task_prompt = filled(pick(r, kPrompts), r) + " " + prose(r, static_cast<int>(r.between(1, 5)));
+                task.task_prompt =
+                    filled(pick(r, kPrompts), r) + " " + prose(r, static_cast<int>(r.between(1, 5)));
                 std::string in;
-                JsonWriter(in).obj().kv("description", filled("Explore @ @", r))
+                JsonWriter(in)
+                    .obj()
+                    .kv("description", filled("Explore @ @", r))
                     .kv("prompt", task.task_prompt)
                     .kv("subagent_type", r.chance(0.5) ? "Explore" : "general-purpose")
                     .end();
@@ -1070,8 +1149,14 @@ struct SynthSession::Impl {
             for (int i = 0; i < n; ++i) plans.push_back(plan_tool(draw_tool(s->sidechain)));
             for (std::size_t i = 0; i < plans.size(); ++i) {
                 std::string b;
-                JsonWriter(b).obj().kv("type", "tool_use").kv("id", plans[i].id).kv("name", plans[i].name)
-                    .key("input").raw(plans[i].input).end();
+                JsonWriter(b)
+                    .obj()
+                    .kv("type", "tool_use")
+                    .kv("id", plans[i].id)
+                    .kv("name", plans[i].name)
+                    .key("input")
+                    .raw(plans[i].input)
+                    .end();
                 out_bytes += static_cast<std::int64_t>(plans[i].input.size());
                 blocks.push_back(std::move(b));
                 tool_of_block.push_back(static_cast<int>(i));
@@ -1104,7 +1189,10 @@ struct SynthSession::Impl {
             const int ti = tool_of_block[i];
             if (ti >= 0) f.tool_calls = 1;
             const std::string uuid = uuid4(r);
-            push(si, at, assistant_line(*s, s->last_uuid, uuid, at, s->model, msg_id, req_id, blocks[i], usage, false), f);
+            push(
+                si, at,
+                assistant_line(*s, s->last_uuid, uuid, at, s->model, msg_id, req_id, blocks[i], usage, false),
+                f);
             s->last_uuid = uuid;
             done = std::max(done, at);
             if (ti < 0) continue;
@@ -1119,9 +1207,16 @@ struct SynthSession::Impl {
                 result_at = end + dur(r.lognormal(200, 0.5));
                 const std::string list = "[{\"type\":\"text\",\"text\":" + json_text(report) + "}]";
                 std::string use;
-                JsonWriter(use).obj().kv("status", "completed").kv("agentId", streams.back().agent_id)
-                    .key("content").raw(list).kv("totalDurationMs", result_at - at)
-                    .kv("totalTokens", r.between(5'000, 90'000)).kv("totalToolUseCount", r.between(2, 30)).end();
+                JsonWriter(use)
+                    .obj()
+                    .kv("status", "completed")
+                    .kv("agentId", streams.back().agent_id)
+                    .key("content")
+                    .raw(list)
+                    .kv("totalDurationMs", result_at - at)
+                    .kv("totalTokens", r.between(5'000, 90'000))
+                    .kv("totalToolUseCount", r.between(2, 30))
+                    .end();
                 p.result = list;
                 p.use_result = std::move(use);
                 p.context_bytes = static_cast<std::int64_t>(report.size());
@@ -1130,7 +1225,8 @@ struct SynthSession::Impl {
                 // A long command reports progress while it runs.
                 if (p.name == "Bash" && p.latency_ms > 3'000) {
                     for (int sec = 1; sec * 1000 < p.latency_ms && sec <= 30; sec += sec < 4 ? 1 : 5)
-                        push(si, at + dur(sec * 1000.0), progress_line(*s, uuid, p.id, sec, at + dur(sec * 1000.0)));
+                        push(si, at + dur(sec * 1000.0),
+                             progress_line(*s, uuid, p.id, sec, at + dur(sec * 1000.0)));
                 }
             }
             std::string content = "[{\"tool_use_id\":";
@@ -1163,8 +1259,13 @@ struct SynthSession::Impl {
         envelope(w, s, s.last_uuid);
         const std::string buuid = uuid4(r);
         w.kv("type", "system").kv("subtype", "compact_boundary").kv("content", "Conversation compacted");
-        w.kv("isMeta", false).kv("level", "info").key("compactMetadata").obj().kv("trigger", "auto")
-            .kv("preTokens", s.context).end();
+        w.kv("isMeta", false)
+            .kv("level", "info")
+            .key("compactMetadata")
+            .obj()
+            .kv("trigger", "auto")
+            .kv("preTokens", s.context)
+            .end();
         w.kv("uuid", buuid).kv("timestamp", format_iso8601(at)).end();
         push(si, at, std::move(b));
         SynthTotals f;
@@ -1189,7 +1290,7 @@ struct SynthSession::Impl {
         const int si = static_cast<int>(streams.size()) - 1;
         const std::int64_t budget = std::max<std::int64_t>(
             8'000, static_cast<std::int64_t>(static_cast<double>(remaining()) * r.unit() * 0.6 /
-                                              std::max(1, o.subagents - spawned + 1)));
+                                             std::max(1, o.subagents - spawned + 1)));
         const std::int64_t start_bytes = generated;
         const std::string uuid = uuid4(r);
         SynthTotals f;
@@ -1207,8 +1308,12 @@ struct SynthSession::Impl {
         EpochMs t = now;
         if (turns == 0 && r.chance(0.3)) {
             std::string b;
-            JsonWriter(b).obj().kv("type", "summary").kv("summary", filled(pick(r, kPrompts), r))
-                .kv("leafUuid", uuid4(r)).end();
+            JsonWriter(b)
+                .obj()
+                .kv("type", "summary")
+                .kv("summary", filled(pick(r, kPrompts), r))
+                .kv("leafUuid", uuid4(r))
+                .end();
             push(0, t, std::move(b));
         }
         const std::string uuid = uuid4(r);
@@ -1220,7 +1325,8 @@ struct SynthSession::Impl {
         t += dur(r.lognormal(30, 0.5));
         push(0, t,
              user_line(s, s.last_uuid, uuid, t,
-                       r.chance(0.3) ? "[{\"type\":\"text\",\"text\":" + json_text(prompt) + "}]" : json_text(prompt)),
+                       r.chance(0.3) ? "[{\"type\":\"text\",\"text\":" + json_text(prompt) + "}]"
+                                     : json_text(prompt)),
              f);
         s.last_uuid = uuid;
         const int rounds = 1 + static_cast<int>(std::min<double>(14, r.lognormal(3, 0.8)));
@@ -1247,25 +1353,51 @@ struct SynthSession::Impl {
 
     std::string message_payload(std::string_view role, std::string_view kind, const std::string& text) {
         std::string p;
-        JsonWriter(p).obj().kv("type", "message").kv("role", role).key("content").arr().obj().kv("type", kind)
-            .kv("text", text).end().end().end();
+        JsonWriter(p)
+            .obj()
+            .kv("type", "message")
+            .kv("role", role)
+            .key("content")
+            .arr()
+            .obj()
+            .kv("type", kind)
+            .kv("text", text)
+            .end()
+            .end()
+            .end();
         return p;
     }
 
     std::string usage_json(const Usage& u) {
         std::string p;
-        JsonWriter(p).obj().kv("input_tokens", u.input).kv("cached_input_tokens", u.cached)
-            .kv("output_tokens", u.output).kv("reasoning_output_tokens", u.reasoning)
-            .kv("total_tokens", u.input + u.output).end();
+        JsonWriter(p)
+            .obj()
+            .kv("input_tokens", u.input)
+            .kv("cached_input_tokens", u.cached)
+            .kv("output_tokens", u.output)
+            .kv("reasoning_output_tokens", u.reasoning)
+            .kv("total_tokens", u.input + u.output)
+            .end();
         return p;
     }
 
     std::string rate_limits() {
         std::string p;
-        JsonWriter(p).obj().key("primary").obj().kv("used_percent", static_cast<double>(r.between(0, 95)))
-            .kv("window_minutes", 300).kv("resets_in_seconds", r.between(60, 18'000)).end()
-            .key("secondary").obj().kv("used_percent", static_cast<double>(r.between(0, 60)))
-            .kv("window_minutes", 10080).kv("resets_in_seconds", r.between(3'600, 600'000)).end().end();
+        JsonWriter(p)
+            .obj()
+            .key("primary")
+            .obj()
+            .kv("used_percent", static_cast<double>(r.between(0, 95)))
+            .kv("window_minutes", 300)
+            .kv("resets_in_seconds", r.between(60, 18'000))
+            .end()
+            .key("secondary")
+            .obj()
+            .kv("used_percent", static_cast<double>(r.between(0, 60)))
+            .kv("window_minutes", 10080)
+            .kv("resets_in_seconds", r.between(3'600, 600'000))
+            .end()
+            .end();
         return p;
     }
 
@@ -1282,9 +1414,20 @@ struct SynthSession::Impl {
         codex_total.input += last.input, codex_total.cached += last.cached;
         codex_total.output += last.output, codex_total.reasoning += last.reasoning;
         std::string p;
-        JsonWriter(p).obj().kv("type", "token_count").key("info").obj().key("total_token_usage")
-            .raw(usage_json(codex_total)).key("last_token_usage").raw(usage_json(last))
-            .kv("model_context_window", 272'000).end().key("rate_limits").raw(rate_limits()).end();
+        JsonWriter(p)
+            .obj()
+            .kv("type", "token_count")
+            .key("info")
+            .obj()
+            .key("total_token_usage")
+            .raw(usage_json(codex_total))
+            .key("last_token_usage")
+            .raw(usage_json(last))
+            .kv("model_context_window", 272'000)
+            .end()
+            .key("rate_limits")
+            .raw(rate_limits())
+            .end();
         SynthTotals f;
         f.usage_events = 1;
         f.unpriced_events = is_unknown_model(codex_model) ? 1 : 0;
@@ -1293,7 +1436,10 @@ struct SynthSession::Impl {
         f.tokens.output = last.output;
         f.tokens.reasoning = last.reasoning;
         push(0, at, codex_line(at, "event_msg", p), f);
-        if (r.chance(0.3)) push(0, at + dur(r.between(1, 40)), codex_line(at + dur(r.between(1, 40)), "event_msg", p));
+        if (r.chance(0.3)) {
+            const EpochMs again = at + dur(static_cast<double>(r.between(1, 40)));
+            push(0, again, codex_line(again, "event_msg", p));
+        }
     }
 
     void codex_turn() {
@@ -1304,20 +1450,34 @@ struct SynthSession::Impl {
         if (turns == 0) {
             std::string p;
             JsonWriter w(p);
-            w.obj().kv("id", session_id).kv("timestamp", format_iso8601(t)).kv("cwd", cwd)
-                .kv("originator", "codex_cli_rs").kv("cli_version", version).key("instructions").null()
-                .kv("source", "cli").kv("model_provider", "openai").key("git").obj()
-                .kv("commit_hash", hex_id(r, 40)).kv("branch", branch)
-                .kv("repository_url", "git@github.com:" + std::string(pick(r, kUsers)) + "/" + cwd.substr(cwd.rfind('/') + 1) + ".git")
-                .end().end();
+            w.obj()
+                .kv("id", session_id)
+                .kv("timestamp", format_iso8601(t))
+                .kv("cwd", cwd)
+                .kv("originator", "codex_cli_rs")
+                .kv("cli_version", version)
+                .key("instructions")
+                .null()
+                .kv("source", "cli")
+                .kv("model_provider", "openai")
+                .key("git")
+                .obj()
+                .kv("commit_hash", hex_id(r, 40))
+                .kv("branch", branch)
+                .kv("repository_url", "git@github.com:" + std::string(pick(r, kUsers)) + "/" +
+                                          cwd.substr(cwd.rfind('/') + 1) + ".git")
+                .end()
+                .end();
             push(0, t, codex_line(t, "session_meta", p));
-            push(0, t + 2, codex_line(t + 2, "response_item",
-                                      message_payload("user", "input_text",
-                                                      "<environment_context>\n  <cwd>" + cwd +
-                                                          "</cwd>\n  <approval_policy>on-request</approval_policy>\n"
-                                                          "  <sandbox_mode>workspace-write</sandbox_mode>\n"
-                                                          "  <network_access>restricted</network_access>\n  <shell>bash</shell>\n"
-                                                          "</environment_context>")),
+            push(0, t + 2,
+                 codex_line(t + 2, "response_item",
+                            message_payload(
+                                "user", "input_text",
+                                "<environment_context>\n  <cwd>" + cwd +
+                                    "</cwd>\n  <approval_policy>on-request</approval_policy>\n"
+                                    "  <sandbox_mode>workspace-write</sandbox_mode>\n"
+                                    "  <network_access>restricted</network_access>\n  <shell>bash</shell>\n"
+                                    "</environment_context>")),
                  msg);
         }
         if (turns > 0 && r.chance(0.05)) {
@@ -1326,9 +1486,19 @@ struct SynthSession::Impl {
         }
         {
             std::string p;
-            JsonWriter(p).obj().kv("cwd", cwd).kv("approval_policy", "on-request").key("sandbox_policy").obj()
-                .kv("mode", "workspace-write").kv("network_access", false).end().kv("model", codex_model)
-                .kv("effort", r.chance(0.5) ? "medium" : "high").kv("summary", "auto").end();
+            JsonWriter(p)
+                .obj()
+                .kv("cwd", cwd)
+                .kv("approval_policy", "on-request")
+                .key("sandbox_policy")
+                .obj()
+                .kv("mode", "workspace-write")
+                .kv("network_access", false)
+                .end()
+                .kv("model", codex_model)
+                .kv("effort", r.chance(0.5) ? "medium" : "high")
+                .kv("summary", "auto")
+                .end();
             push(0, t + 3, codex_line(t + 3, "turn_context", p));
         }
         std::string prompt = filled(pick(r, kPrompts), r);
@@ -1336,10 +1506,24 @@ struct SynthSession::Impl {
         push(0, t, codex_line(t, "response_item", message_payload("user", "input_text", prompt)), msg);
         {
             std::string p;
-            JsonWriter(p).obj().kv("type", "user_message").kv("message", prompt).key("images").arr().end().end();
+            JsonWriter(p)
+                .obj()
+                .kv("type", "user_message")
+                .kv("message", prompt)
+                .key("images")
+                .arr()
+                .end()
+                .end();
             push(0, t + 1, codex_line(t + 1, "event_msg", p));
             std::string q;
-            JsonWriter(q).obj().kv("type", "token_count").key("info").null().key("rate_limits").raw(rate_limits()).end();
+            JsonWriter(q)
+                .obj()
+                .kv("type", "token_count")
+                .key("info")
+                .null()
+                .key("rate_limits")
+                .raw(rate_limits())
+                .end();
             push(0, t + 2, codex_line(t + 2, "event_msg", q));
         }
         s.context += static_cast<std::int64_t>(prompt.size()) / 4;
@@ -1350,11 +1534,23 @@ struct SynthSession::Impl {
             t += dur(r.lognormal(3'500, 0.8));
             std::int64_t out_bytes = 0;
             if (r.chance(0.8)) {
-                const std::string summary = "**" + filled("Inspecting @ @", r) + "**\n\n" + prose(r, static_cast<int>(r.between(1, 4)));
+                const std::string summary = "**" + filled("Inspecting @ @", r) + "**\n\n" +
+                                            prose(r, static_cast<int>(r.between(1, 4)));
                 std::string p;
-                JsonWriter(p).obj().kv("type", "reasoning").key("summary").arr().obj().kv("type", "summary_text")
-                    .kv("text", summary).end().end().key("content").null()
-                    .kv("encrypted_content", "gAAAAAB" + base64_blob(r, sized(2'500, 0.7))).end();
+                JsonWriter(p)
+                    .obj()
+                    .kv("type", "reasoning")
+                    .key("summary")
+                    .arr()
+                    .obj()
+                    .kv("type", "summary_text")
+                    .kv("text", summary)
+                    .end()
+                    .end()
+                    .key("content")
+                    .null()
+                    .kv("encrypted_content", "gAAAAAB" + base64_blob(r, sized(2'500, 0.7)))
+                    .end();
                 push(0, t, codex_line(t, "response_item", p));
                 std::string q;
                 JsonWriter(q).obj().kv("type", "agent_reasoning").kv("text", summary).end();
@@ -1364,7 +1560,8 @@ struct SynthSession::Impl {
             }
             if (final) {
                 const std::string said = prose(r, static_cast<int>(r.between(2, 12)));
-                push(0, t, codex_line(t, "response_item", message_payload("assistant", "output_text", said)), msg);
+                push(0, t, codex_line(t, "response_item", message_payload("assistant", "output_text", said)),
+                     msg);
                 std::string q;
                 JsonWriter(q).obj().kv("type", "agent_message").kv("message", said).end();
                 push(0, t + 1, codex_line(t + 1, "event_msg", q));
@@ -1386,20 +1583,38 @@ struct SynthSession::Impl {
                 if (r.chance(0.25)) {  // apply_patch
                     const std::string rel = project_file();
                     const Lang& l = lang_of(rel);
-                    const std::string patch = "*** Begin Patch\n*** " + std::string(r.chance(0.2) ? "Add" : "Update") +
-                                              " File: " + rel + "\n@@\n" + text_of(r, l.lines, l.count, sized(900, 1.0)) +
-                                              "*** End Patch\n";
-                    JsonWriter(p).obj().kv("type", "custom_tool_call").kv("status", "completed").kv("call_id", call_id)
-                        .kv("name", "apply_patch").kv("input", patch).end();
+                    const std::string patch =
+                        "*** Begin Patch\n*** " + std::string(r.chance(0.2) ? "Add" : "Update") +
+                        " File: " + rel + "\n@@\n" + text_of(r, l.lines, l.count, sized(900, 1.0)) +
+                        "*** End Patch\n";
+                    JsonWriter(p)
+                        .obj()
+                        .kv("type", "custom_tool_call")
+                        .kv("status", "completed")
+                        .kv("call_id", call_id)
+                        .kv("name", "apply_patch")
+                        .kv("input", patch)
+                        .end();
                     out_bytes += static_cast<std::int64_t>(patch.size());
                     const bool fail = r.chance(0.04);
                     rf.tool_errors = fail ? 1 : 0;
                     std::string inner;
-                    JsonWriter(inner).obj().kv("output", fail ? "apply_patch verification failed: context not found\n"
-                                                              : "Success. Updated the following files:\nM " + rel + "\n")
-                        .key("metadata").obj().kv("exit_code", fail ? 1 : 0).kv("duration_seconds", 0.0).end().end();
-                    JsonWriter(out).obj().kv("type", "custom_tool_call_output").kv("call_id", call_id)
-                        .kv("output", inner).end();
+                    JsonWriter(inner)
+                        .obj()
+                        .kv("output", fail ? "apply_patch verification failed: context not found\n"
+                                           : "Success. Updated the following files:\nM " + rel + "\n")
+                        .key("metadata")
+                        .obj()
+                        .kv("exit_code", fail ? 1 : 0)
+                        .kv("duration_seconds", 0.0)
+                        .end()
+                        .end();
+                    JsonWriter(out)
+                        .obj()
+                        .kv("type", "custom_tool_call_output")
+                        .kv("call_id", call_id)
+                        .kv("output", inner)
+                        .end();
                 } else {
                     const std::string cmd = filled(pick(r, kCodexCommands), r);
                     std::string args;
@@ -1411,21 +1626,40 @@ struct SynthSession::Impl {
                         aw.kv("command", cmd);
                     }
                     aw.kv("workdir", cwd).kv("timeout_ms", 120'000).end();
-                    JsonWriter(p).obj().kv("type", "function_call").kv("name", r.chance(0.5) ? "shell" : "shell_command")
-                        .kv("arguments", args).kv("call_id", call_id).end();
+                    JsonWriter(p)
+                        .obj()
+                        .kv("type", "function_call")
+                        .kv("name", r.chance(0.5) ? "shell" : "shell_command")
+                        .kv("arguments", args)
+                        .kv("call_id", call_id)
+                        .end();
                     out_bytes += static_cast<std::int64_t>(args.size());
                     const bool fail = r.chance(0.08);
                     rf.tool_errors = fail ? 1 : 0;
-                    const std::string text = shell_output(r, std::min<std::int64_t>(sized(1'200, 1.3), 16'000));
+                    const std::string text =
+                        shell_output(r, std::min<std::int64_t>(sized(1'200, 1.3), 16'000));
                     result_bytes += static_cast<std::int64_t>(text.size());
                     std::string output;
                     if (r.chance(0.5)) {
-                        JsonWriter(output).obj().kv("output", text).key("metadata").obj().kv("exit_code", fail ? 1 : 0)
-                            .kv("duration_seconds", r.unit() * 8).end().end();
+                        JsonWriter(output)
+                            .obj()
+                            .kv("output", text)
+                            .key("metadata")
+                            .obj()
+                            .kv("exit_code", fail ? 1 : 0)
+                            .kv("duration_seconds", r.unit() * 8)
+                            .end()
+                            .end();
                     } else {
-                        output = "Exit code: " + std::string(fail ? "1" : "0") + "\nWall time: 0.4 seconds\nOutput:\n" + text;
+                        output = "Exit code: " + std::string(fail ? "1" : "0") +
+                                 "\nWall time: 0.4 seconds\nOutput:\n" + text;
                     }
-                    JsonWriter(out).obj().kv("type", "function_call_output").kv("call_id", call_id).kv("output", output).end();
+                    JsonWriter(out)
+                        .obj()
+                        .kv("type", "function_call_output")
+                        .kv("call_id", call_id)
+                        .kv("output", output)
+                        .end();
                 }
                 push(0, call_at, codex_line(call_at, "response_item", p), cf);
                 const EpochMs result_at = call_at + dur(r.lognormal(1'500, 1.2));
@@ -1444,12 +1678,24 @@ SynthSession::SynthSession(const SynthSessionOptions& opts) : impl_(std::make_un
 SynthSession::~SynthSession() = default;
 SynthSession::SynthSession(SynthSession&&) noexcept = default;
 SynthSession& SynthSession::operator=(SynthSession&&) noexcept = default;
-bool SynthSession::done() const { return impl_->queue.empty(); }
-EpochMs SynthSession::next_at() const { return impl_->queue.front().at; }
-SynthLine SynthSession::next() { return impl_->next(); }
-const SynthTotals& SynthSession::totals() const { return impl_->totals; }
-const std::string& SynthSession::session_id() const { return impl_->session_id; }
-const std::string& SynthSession::main_path() const { return impl_->streams[0].path; }
+bool SynthSession::done() const {
+    return impl_->queue.empty();
+}
+EpochMs SynthSession::next_at() const {
+    return impl_->queue.front().at;
+}
+SynthLine SynthSession::next() {
+    return impl_->next();
+}
+const SynthTotals& SynthSession::totals() const {
+    return impl_->totals;
+}
+const std::string& SynthSession::session_id() const {
+    return impl_->session_id;
+}
+const std::string& SynthSession::main_path() const {
+    return impl_->streams[0].path;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Fleet
@@ -1470,7 +1716,8 @@ struct SynthFleet::Impl {
     mutable SynthTotals sum;
 
     explicit Impl(const SynthFleetOptions& opts) : o(opts), r(opts.seed) {
-        for (int i = 0; i < std::max(1, o.concurrent); ++i) start(o.start_ms + static_cast<EpochMs>(i * 7'000 * o.time_scale));
+        for (int i = 0; i < std::max(1, o.concurrent); ++i)
+            start(o.start_ms + static_cast<EpochMs>(i * 7'000 * o.time_scale));
     }
     void start(EpochMs at) {
         if (o.max_sessions > 0 && started >= o.max_sessions) return;
@@ -1479,8 +1726,8 @@ struct SynthFleet::Impl {
         so.provider = r.chance(o.codex_share) ? Provider::Codex : Provider::Claude;
         so.seed = r.next();
         so.start_ms = at;
-        so.target_bytes = std::clamp<std::int64_t>(std::llround(r.lognormal(static_cast<double>(o.median_session_bytes), 1.0)),
-                                                   20'000, 50'000'000);
+        so.target_bytes = std::clamp<std::int64_t>(
+            std::llround(r.lognormal(static_cast<double>(o.median_session_bytes), 1.0)), 20'000, 50'000'000);
         so.subagents = so.provider == Provider::Claude ? draw_subagents(r) : 0;
         so.time_scale = o.time_scale;
         running.emplace_back(so);
@@ -1505,9 +1752,15 @@ struct SynthFleet::Impl {
 
 SynthFleet::SynthFleet(const SynthFleetOptions& opts) : impl_(std::make_unique<Impl>(opts)) {}
 SynthFleet::~SynthFleet() = default;
-bool SynthFleet::done() const { return impl_->running.empty(); }
-EpochMs SynthFleet::next_at() const { return impl_->running[impl_->earliest()].next_at(); }
-SynthLine SynthFleet::next() { return impl_->next(); }
+bool SynthFleet::done() const {
+    return impl_->running.empty();
+}
+EpochMs SynthFleet::next_at() const {
+    return impl_->running[impl_->earliest()].next_at();
+}
+SynthLine SynthFleet::next() {
+    return impl_->next();
+}
 const SynthTotals& SynthFleet::totals() const {
     impl_->sum = impl_->finished;
     for (const SynthSession& s : impl_->running) impl_->sum += s.totals();
@@ -1549,9 +1802,11 @@ SynthTotals write_synth_corpus(const SynthCorpusOptions& opts) {
         so.provider = p.provider;
         so.seed = r.next();
         so.subagents = p.subagents;
-        so.start_ms = opts.start_ms + static_cast<EpochMs>(span * static_cast<double>(i) / static_cast<double>(plan.size())) +
+        so.start_ms = opts.start_ms +
+                      static_cast<EpochMs>(span * static_cast<double>(i) / static_cast<double>(plan.size())) +
                       r.between(0, 3'600'000);
-        so.target_bytes = std::max<std::int64_t>(2'000, std::llround(static_cast<double>(bytes_left) * p.weight / weight_left));
+        so.target_bytes = std::max<std::int64_t>(
+            2'000, std::llround(static_cast<double>(bytes_left) * p.weight / weight_left));
         weight_left -= p.weight;
         SynthSession session(so);
         std::map<std::string, std::FILE*> open;
@@ -1564,7 +1819,8 @@ SynthTotals write_synth_corpus(const SynthCorpusOptions& opts) {
                 const SynthLine line = session.next();
                 auto it = open.find(line.path);
                 if (it == open.end()) {
-                    const fs::path full = (line.provider == Provider::Claude ? opts.claude_root : opts.codex_root) / line.path;
+                    const fs::path full =
+                        (line.provider == Provider::Claude ? opts.claude_root : opts.codex_root) / line.path;
                     fs::create_directories(full.parent_path());
                     std::FILE* f = std::fopen(full.c_str(), "wb");
                     if (!f) throw std::runtime_error("cannot write " + full.string());
@@ -1581,7 +1837,9 @@ SynthTotals write_synth_corpus(const SynthCorpusOptions& opts) {
         bool closed = true;
         for (auto& [path, f] : open) closed = std::fclose(f) == 0 && closed;
         open.clear();
-        if (!closed) throw std::runtime_error("write failed while closing a transcript of session " + session.session_id());
+        if (!closed)
+            throw std::runtime_error("write failed while closing a transcript of session " +
+                                     session.session_id());
         all += session.totals();
         bytes_left -= session.totals().bytes;
         if (opts.on_progress) opts.on_progress(all);

@@ -22,7 +22,7 @@ inline constexpr EpochMs kSynthEpoch = 1767603600000;
 // xoshiro256** seeded through splitmix64. Portable (std:: distributions differ between libraries),
 // so a seed names the same corpus everywhere.
 class SynthRng {
-public:
+  public:
     explicit SynthRng(std::uint64_t seed);
     std::uint64_t next();
     std::uint64_t below(std::uint64_t n);                    // [0, n), n > 0
@@ -32,7 +32,7 @@ public:
     double normal();
     double lognormal(double median, double sigma);
 
-private:
+  private:
     std::uint64_t s_[4];
 };
 
@@ -72,7 +72,7 @@ struct SynthSessionOptions {
 
 // One simulated agent session (with its sub-agents), stepped forward line by line in time order.
 class SynthSession {
-public:
+  public:
     explicit SynthSession(const SynthSessionOptions& opts);
     ~SynthSession();
     SynthSession(SynthSession&&) noexcept;
@@ -86,7 +86,7 @@ public:
     const std::string& session_id() const;
     const std::string& main_path() const;  // the session's own transcript (sub-agents live beside it)
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
@@ -104,7 +104,7 @@ struct SynthFleetOptions {
 };
 
 class SynthFleet {
-public:
+  public:
     explicit SynthFleet(const SynthFleetOptions& opts);
     ~SynthFleet();
     bool done() const;
@@ -112,7 +112,7 @@ public:
     SynthLine next();         // only while !done()
     const SynthTotals& totals() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -24,12 +24,19 @@ namespace agentpulse::test {
 
 using Clock = std::chrono::steady_clock;
 
+// Sanitizer builds keep freed memory in quarantine and shadow it: RSS says nothing about leaks there.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kRssIsMeaningful = false;
+#else
+constexpr bool kRssIsMeaningful = true;
+#endif
+
 inline double ms_since(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
 class LiveServer {
-  public:
+public:
     // `extra` follows `serve --port 0 --store STORE --claude-projects D --codex-sessions D`.
     LiveServer(const std::filesystem::path& dir, const std::filesystem::path& store,
                std::vector<std::string> extra, const std::string& name = "serve") {
@@ -132,7 +139,7 @@ class LiveServer {
         return {*s, took};
     }
 
-  private:
+private:
     static int& counter() {
         static int n = 0;
         return n;

@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(five_hundred_clients_vanish_and_are_freed) {
                                         << " ms, all gone (250 FIN + 250 RST) in " << gone_ms << " ms; RSS "
                                         << rss << " KiB");
     }
-    for (std::size_t r = 1; r < after_round.size(); ++r)
+    for (std::size_t r = 1; r < after_round.size() && kRssIsMeaningful; ++r)
         BOOST_TEST(after_round[r] <= after_first_kb + kToleranceKb, "round " << r << " RSS " << after_round[r]
                                                                              << " KiB vs " << after_first_kb
                                                                              << " KiB after round 0");

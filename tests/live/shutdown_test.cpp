@@ -1,6 +1,7 @@
-// (g) SIGTERM and SIGINT: every stream client sees a clean end of stream (FIN, not a reset, and no cut
-// frame), idle keep-alive and half-sent requests are closed too, a client that stopped reading does not
-// hold the exit up, and the process exits 0 within 2 s, with the embedded watcher running.
+// (g) SIGTERM and SIGINT while rows land: every reading stream client sees a clean end of stream (FIN,
+// not a reset, and no cut frame), idle keep-alive and half-sent requests are closed too, a client that
+// stopped reading does not hold the exit up, and the process exits 0 within 2 s (embedded watcher on).
+// Also: no hang when the signal lands among requests answered on the poller thread.
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>

@@ -148,7 +148,8 @@ BOOST_AUTO_TEST_CASE(stalled_client_is_dropped_and_others_keep_up) {
     BOOST_TEST(stalled.wait_closed(Millis(5000)));
     // No per-client backlog: ~34,000 rows later the server holds no more than the ring and buffers did.
     const long rss_after = server.rss_kb();
-    BOOST_TEST(rss_peak - rss_before < 3 * 1024, "RSS grew " << rss_peak - rss_before << " KiB");
+    if (kRssIsMeaningful)
+        BOOST_TEST(rss_peak - rss_before < 3 * 1024, "RSS grew " << rss_peak - rss_before << " KiB");
     LIVE_FIGURE("slow consumer: " << head.usage << " rows, fast clients' worst commit->client lag " << worst
                                   << " ms; stalled client dropped " << dropped_at
                                   << " ms after it connected; RSS before " << rss_before << " KiB, peak "
