@@ -7,7 +7,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 
 #include "app/DemoAgents.hpp"
@@ -155,13 +157,27 @@ int run_serve(const Config& given) {
     }
     server.start();
 
+    // Shutdown: close the listener and every connection, end every stream, and let io.run() return once
+    // nothing is in flight. The poller keeps running until then, because a request being answered on its
+    // thread (stats, metrics) must complete for its session to end; a backstop thread stops the io_context
+    // if anything still holds it after 1.5 s, so serve always exits within the 2 s the contract promises.
+    std::mutex backstop_mutex;
+    std::condition_variable backstop_cv;
+    bool io_done = false;
+    std::thread backstop;
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         spdlog::info("signal {}: shutting down", sig);
         server.stop();
-        poller.stop();
         if (watcher) watcher->stop();
+        backstop = std::thread([&] {
+            std::unique_lock lock(backstop_mutex);
+            if (!backstop_cv.wait_for(lock, std::chrono::milliseconds(1500), [&] { return io_done; })) {
+                spdlog::warn("shutdown: work still pending after 1.5 s; stopping anyway");
+                io.stop();
+            }
+        });
     });
 
     const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
@@ -170,6 +186,12 @@ int run_serve(const Config& given) {
     spdlog::info("store {}; watcher {}", c.store.string(), watcher ? "embedded" : "external (--no-watcher)");
 
     io.run();
+    {
+        std::lock_guard lock(backstop_mutex);
+        io_done = true;
+    }
+    backstop_cv.notify_all();
+    if (backstop.joinable()) backstop.join();
     if (demo) demo->stop();
     queries.stop();
     poller.stop();

@@ -28,8 +28,16 @@ Watermark Watermark::max_with(const Watermark& o) const {
 }
 
 std::string Watermark::to_string() const {
-    return "u" + std::to_string(usage) + ".t" + std::to_string(tool_call) + ".r" + std::to_string(result) + ".g" +
-           std::to_string(update);
+    // to_chars into a fixed buffer: cheap, and no temporary-string concatenation (GCC 12 warns on it).
+    char buf[4 * 22];
+    char* p = buf;
+    const char tags[4] = {'u', 't', 'r', 'g'};
+    for (int i = 0; i < 4; ++i) {
+        if (i > 0) *p++ = '.';
+        *p++ = tags[i];
+        p = std::to_chars(p, buf + sizeof buf, (*this)[static_cast<Stream>(i)]).ptr;
+    }
+    return std::string(buf, p);
 }
 
 std::optional<Watermark> Watermark::parse(std::string_view s) {

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,6 +62,8 @@ class Process {
             throw std::runtime_error("cannot create the output files in " + io_dir.string());
         pid_ = ::fork();
         if (pid_ == 0) {
+            // If the test process dies (a ctest timeout kills it), take the child with it.
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             ::dup2(out_fd, 1);
             ::dup2(err_fd, 2);
             const int null_fd = ::open("/dev/null", O_RDONLY);
