@@ -30,6 +30,7 @@ Usage:
   agentpulse demo    [options]   serve simulated agents' transcripts (same as serve --demo)
   agentpulse ingest  [options]   read all transcripts into the store once (--follow: keep tailing)
   agentpulse pricing check       list models seen in the store that the price card does not know
+  agentpulse pricing reprice     re-price stored usage with the current price card
   agentpulse status  [options]   show the store's watcher heartbeat and ingest counters
   agentpulse --version | --help
 
