@@ -12,7 +12,7 @@ pkgs=(build-essential cmake pkg-config ccache git
       libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libboost-program-options1.81-dev
       libspdlog-dev libfmt-dev libsqlite3-dev sqlite3 libhowardhinnant-date-dev tzdata curl ca-certificates)
 if (( want_test )); then
-  pkgs+=(chromium python3 procps psmisc time)
+  pkgs+=(chromium python3 procps psmisc time clang-14 libclang-rt-14-dev)
 fi
 # Node.js builds the dashboard: use the machine's own when it has one, else Debian's.
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # Draws commit-to-receipt latency against subscriber count from `run.sh sweep --json FILE`: an SVG written
 # here by hand (no plotting library needed) and, when Chromium is installed, a PNG screenshot of it.
-# Usage: bench/load/chart.py SWEEP.json OUT.png   (also writes OUT.svg)
+# Usage: bench/load/chart.py SWEEP.json OUT.png [OUT.svg]   (the SVG is kept only if asked for, or if there is
+# no Chromium to turn it into the PNG)
 import json
 import math
 import os
@@ -15,8 +16,8 @@ LEFT, RIGHT, TOP, BOTTOM = 80, 210, 60, 70
 
 
 def main():
-    if len(sys.argv) != 3:
-        print(__doc__ or "usage: chart.py SWEEP.json OUT.png", file=sys.stderr)
+    if len(sys.argv) not in (3, 4):
+        print("usage: chart.py SWEEP.json OUT.png [OUT.svg]", file=sys.stderr)
         return 2
     with open(sys.argv[1]) as f:
         data = json.load(f)
@@ -32,7 +33,7 @@ def main():
     targets = [(1, 10), (1000, 25), (10000, 150)]
     ys = [p[k] for _, k, _, _ in series for p in points if p.get(k)] + [t for _, t in targets]
     xmin, xmax = 1, max(xs + [x for x, _ in targets]) * 1.3
-    ymin = 10 ** math.floor(math.log10(max(0.1, min(ys))))
+    ymin = 10 ** math.floor(math.log10(max(0.01, min(ys))))
     ymax = 10 ** math.ceil(math.log10(max(ys) * 1.2))
 
     def px(x):
@@ -44,8 +45,8 @@ def main():
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="DejaVu Sans, sans-serif" font-size="13">',
            f'<rect width="{W}" height="{H}" fill="white"/>',
            f'<text x="{LEFT}" y="28" font-size="17" font-weight="bold">Live fan-out: commit to receipt against subscribers</text>',
-           f'<text x="{LEFT}" y="47" fill="#555">100 rows/s, one load process; server and load client pinned to separate cores '
-           f'({mach.get("nproc", "?")} x {mach.get("cpu", "?")})</text>']
+           f'<text x="{LEFT}" y="47" fill="#555">100 rows/s for 20 s per count, one run; server and load client pinned to separate cores '
+           f'({mach.get("nproc", "?")} x {mach.get("cpu", "?")}; load avg at start {mach.get("load_avg", [0])[0]:.1f})</text>']
     # Grid and axes.
     d = ymin
     while d <= ymax * 1.001:
@@ -67,7 +68,10 @@ def main():
         X, Y = px(x), py(t)
         out.append(f'<path d="M{X - 7:.1f},{Y:.1f} L{X + 7:.1f},{Y:.1f} M{X:.1f},{Y - 7:.1f} L{X:.1f},{Y + 7:.1f}" '
                    f'stroke="#2ca02c" stroke-width="2.5"/>')
-        out.append(f'<text x="{X + 9:.1f}" y="{Y - 6:.1f}" fill="#2ca02c" font-size="11">p99 target {t} ms</text>')
+        right = X > LEFT + 0.6 * (W - LEFT - RIGHT)  # near the legend: label to the left of the mark
+        anchor = "end" if right else "start"
+        out.append(f'<text x="{X - 9 if right else X + 9:.1f}" y="{Y - 6:.1f}" fill="#2ca02c" font-size="11" '
+                   f'text-anchor="{anchor}">p99 target {t} ms</text>')
     # Series.
     ly = TOP + 10
     for name, key, color, dashed in series:
@@ -88,20 +92,26 @@ def main():
     out.append(f'<text x="{W - RIGHT + 15}" y="{ly + 64}" fill="#555" font-size="11">coalesced per pass</text>')
     out.append("</svg>")
     png = sys.argv[2]
-    svg = os.path.splitext(png)[0] + ".svg"
-    with open(svg, "w") as f:
-        f.write("\n".join(out) + "\n")
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    keep_svg = len(sys.argv) == 4 or not browser
+    svg = sys.argv[3] if len(sys.argv) == 4 else os.path.splitext(png)[0] + ".svg"
+    if keep_svg:
+        with open(svg, "w") as f:
+            f.write("\n".join(out) + "\n")
     if not browser:
         print(f"wrote {svg} (no chromium: no PNG)")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
+        if not keep_svg:
+            svg = os.path.join(tmp, "chart.svg")
+            with open(svg, "w") as f:
+                f.write("\n".join(out) + "\n")
         subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
                         "--hide-scrollbars", f"--user-data-dir={tmp}", f"--screenshot={os.path.abspath(png)}",
                         f"--window-size={W},{H}", "file://" + os.path.abspath(svg)],
                        check=True, capture_output=True, timeout=120)
-    print(f"wrote {svg} and {png}")
+    print(f"wrote {png}" + (f" and {svg}" if keep_svg else ""))
     return 0
 
 

@@ -227,26 +227,35 @@ def metrics(port, timeout=3):
 
 
 class Sampler(threading.Thread):
-    """Samples the server once a second: CPU, RSS, fds, kernel TCP memory, /metrics."""
+    """Samples the server once a second (CPU, RSS, fds, kernel TCP memory) and its /metrics every
+    METRICS_EVERY s: a scrape runs on the poller thread and sums the last 5 minutes of rows (30,000 at
+    100 rows/s), so scraping every second would itself load the server's core."""
+
+    METRICS_EVERY = float(os.environ.get("AGENTPULSE_LOAD_METRICS_EVERY", "5"))
 
     def __init__(self, server, interval=1.0, with_metrics=True):
         super().__init__(daemon=True)
         self.server, self.interval, self.with_metrics = server, interval, with_metrics
         self.samples = []
         self.stop_event = threading.Event()
+        self.last_metrics = 0.0
 
-    def snapshot(self):
+    def snapshot(self, with_metrics=None):
         pid = self.server.pid
         s = {"t": time.time(), "cpu_s": proc_cpu_s(pid), "rss_kb": proc_rss_kb(pid), "fds": proc_fds(pid),
              "tcp": sockstat()}
-        if self.with_metrics:
+        if self.with_metrics if with_metrics is None else with_metrics:
             s["metrics"] = metrics(self.server.port)
         return s
 
     def run(self):
         while not self.stop_event.wait(self.interval):
             try:
-                self.samples.append(self.snapshot())
+                now = time.time()
+                scrape = self.with_metrics and now - self.last_metrics >= self.METRICS_EVERY - 0.01
+                if scrape:
+                    self.last_metrics = now
+                self.samples.append(self.snapshot(with_metrics=scrape))
             except OSError:
                 return
 
@@ -408,12 +417,14 @@ def streaming_run(ctx, n, rate, duration, burst=1, stall=0, stall_after_ms=2000,
         cl.wait_ready()
         time.sleep(1.0)
         base = samp.snapshot()
+        threads0 = proc_threads_cpu(srv.pid)
         wp = writer(ctx, store, rate, duration, burst, background=True)
         probe = None
         if ss_probe:
             probe = ss_probe(srv)
         w = writer_result(wp, duration + 120)
         after = samp.snapshot()
+        threads1 = proc_threads_cpu(srv.pid)
         m = cl.finish(until_id=w["last_id"], drain_s=60)
         end = samp.snapshot()
     finally:
@@ -433,12 +444,22 @@ def streaming_run(ctx, n, rate, duration, burst=1, stall=0, stall_after_ms=2000,
         "bytes_per_delivery": m["bytes_per_delivery"],
         "server_cpu_pct": 100.0 * cpu / wall if wall > 0 else 0,
         "server_cpu_per_delivery_us": 1e6 * cpu / m["deliveries"] if m["deliveries"] else 0,
+        # The io thread is the process's first thread (tid = pid); the rest are the poller and helpers.
+        "server_io_thread_cpu_pct": 100.0 * (threads1.get(str(srv.pid), 0) - threads0.get(str(srv.pid), 0)) / wall
+        if wall > 0 else 0,
+        "server_other_threads_cpu_pct": 100.0 * sum(v - threads0.get(k, 0) for k, v in threads1.items()
+                                                    if k != str(srv.pid)) / wall if wall > 0 else 0,
         "server_rss_mb": samp.peak("rss_kb") / 1024,
         "server_fds": base["fds"],
         "tcp_mem_mb": max((s["tcp"]["mem_bytes"] for s in samp.samples), default=0) / 2**20,
         "client_cpu_pct": 100.0 * m["client_cpu_s"] / m["client_wall_s"] if m["client_wall_s"] else 0,
         "commit_p99_us": w.get("commit_p99_us", 0),
         "poll_duration_max_ms": 1000 * end.get("metrics", {}).get("agentpulse_poll_duration_max_seconds", 0),
+        # Poll lag: a row's commit-time `ts` (ms) to the poll that published it; the gauge holds the last
+        # poll's newest row, scraped every Sampler.METRICS_EVERY s, so this is the worst scraped value.
+        "poll_lag_max_ms": 1000 * samp.metric_max("agentpulse_poll_row_lag_seconds"),
+        "server_fds_peak": samp.peak("fds"),
+        "server_subscribers": samp.metric_max("agentpulse_subscribers"),
         "batches": end.get("metrics", {}).get("agentpulse_batches_published_total", 0),
         "async_writes": end.get("metrics", {}).get("agentpulse_stream_async_writes_total", 0),
         "direct_writes": end.get("metrics", {}).get("agentpulse_stream_direct_writes_total", 0),
@@ -494,14 +515,15 @@ def floor_rows():
 def sc_c1k(ctx, args):
     dur = 10 if ctx.quick else 30
     runs = [with_floor(ctx, streaming_run(ctx, 1000, 100, dur), 1000, 100, dur) for _ in range(args.runs)]
-    return runs, latency_rows(25) + correctness_rows() + cost_rows() + floor_rows()
+    return runs, latency_rows(25) + correctness_rows() + cost_rows() + server_rows() + floor_rows()
 
 
 def sc_c10k(ctx, args):
     dur = args.duration or (30 if ctx.quick else 600)
     runs = [with_floor(ctx, streaming_run(ctx, 10_000, 100, dur), 10_000, 100, min(dur, 60)) for _ in range(args.runs)]
     rows = latency_rows(150) + correctness_rows() + [
-        ("unexpected disconnects", "unexpected_disconnects", "0", lambda v: v == 0, "max")] + cost_rows() + floor_rows()
+        ("unexpected disconnects", "unexpected_disconnects", "0", lambda v: v == 0, "max")] + cost_rows() + server_rows() + \
+        floor_rows()
     return runs, rows
 
 
@@ -521,10 +543,23 @@ def correctness_rows():
             ("resyncs", "resyncs", "0", lambda v: v == 0, "max")]
 
 
+def server_rows():
+    """What the server saw: sockets, kernel TCP memory, frames it dropped (resyncs, stalled drops), poll lag."""
+    return [("server open fds (peak; one per stream + ~20)", "server_fds_peak", "-", None, "median"),
+            ("kernel TCP memory, whole machine (peak), MB", "tcp_mem_mb", "-", None, "median"),
+            ("server resyncs sent (frames skipped for a client)", "server_resyncs", "0", lambda v: v == 0, "max"),
+            ("server stalled-client drops", "server_stalled_drops", "0", lambda v: v == 0, "max"),
+            ("poll lag (row ts to its poll), worst sampled, ms", "poll_lag_max_ms", "-", None, "median"),
+            ("longest poll, ms", "poll_duration_max_ms", "-", None, "median"),
+            ("reconnects", "reconnects", "0", lambda v: v == 0, "max")]
+
+
 def cost_rows():
     return [("deliveries/s", "deliveries_per_s", "-", None, "median"),
             ("server CPU, % of one core", "server_cpu_pct", "-", None, "median"),
             ("server CPU per delivery, us", "server_cpu_per_delivery_us", "-", None, "median"),
+            ("  io thread (fan-out), % of one core", "server_io_thread_cpu_pct", "-", None, "median"),
+            ("  poller and other threads, % of one core", "server_other_threads_cpu_pct", "-", None, "median"),
             ("server RSS, MB", "server_rss_mb", "-", None, "median"),
             ("load client CPU, % of its core", "client_cpu_pct", "-", None, "median")]
 
@@ -902,8 +937,19 @@ def machine():
                 break
     with open("/proc/meminfo") as f:
         mem_kb = int(f.readline().split()[1])
+    try:
+        with open("/proc/self/autogroup") as f:
+            autogroup = f.read().strip()
+    except OSError:
+        autogroup = "-"
+    try:
+        with open("/proc/pressure/cpu") as f:
+            pressure = f.readline().strip()
+    except OSError:
+        pressure = "-"
     return {"nproc": os.cpu_count(), "cpu": model, "ram_gb": round(mem_kb / 2**20, 1),
-            "kernel": os.uname().release, "load_avg": os.getloadavg()}
+            "kernel": os.uname().release, "load_avg": os.getloadavg(), "autogroup": autogroup,
+            "cpu_pressure": pressure}
 
 
 def main():
@@ -959,8 +1005,11 @@ def main():
                       "runs": [r.get(key) for r in runs]})
     width = max(len(t["label"]) for t in table)
     print(f"\n{name}: {SCENARIOS[name][1]}")
-    print(f"machine: {mach['nproc']} x {mach['cpu']}, {mach['ram_gb']} GB; load avg at start "
-          f"{mach['load_avg'][0]:.2f}; {args.runs} run(s), median shown; {time.time() - t0:.0f} s")
+    end_load = os.getloadavg()
+    print(f"machine: {mach['nproc']} x {mach['cpu']}, {mach['ram_gb']} GB, kernel {mach['kernel']}; load avg at start "
+          f"{mach['load_avg'][0]:.2f}, at end {end_load[0]:.2f} (5 min {end_load[1]:.2f}); {mach['autogroup']}; "
+          f"{args.runs} run(s), median shown; {time.time() - t0:.0f} s")
+    mach["load_avg_end"] = end_load
     print(f"{'figure':<{width}}  {'value':>12}  {'target':<22} {'pass':<4}  runs")
     for t in table:
         mark = "" if t["ok"] is None else ("ok" if t["ok"] else "FAIL")

@@ -3,8 +3,10 @@
 #include "app/Config.hpp"
 
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace agentpulse {
@@ -21,6 +23,25 @@ std::string env(const char* name) {
 fs::path home() {
     const std::string h = env("HOME");
     return h.empty() ? fs::path("/") : fs::path(h);
+}
+
+// Boost 1.81's error_with_option_name::what() replaces each placeholder (%value%, %option%, ...) until none
+// is left, so a value or option name that itself holds a placeholder (`--port %value%`, a config line
+// `port = %value%`) makes it loop for ever, growing the message (found by fuzz/config_fuzz). Swap every '%'
+// in what the user wrote for a look-alike before what() runs.
+struct SubstitutionAccess : po::error_with_option_name {
+    static std::map<std::string, std::string>& of(po::error_with_option_name& e) {
+        return e.*(&SubstitutionAccess::m_substitutions);
+    }
+};
+
+void defuse_placeholders(po::error& e) {
+    auto* named = dynamic_cast<po::error_with_option_name*>(&e);
+    if (!named) return;
+    for (auto& [key, value] : SubstitutionAccess::of(*named)) {
+        for (std::size_t p = value.find('%'); p != std::string::npos; p = value.find('%', p))
+            value.replace(p, 1, "\xef\xbc\x85");  // U+FF05 FULLWIDTH PERCENT SIGN
+    }
 }
 
 constexpr const char* kUsage = R"(agentpulse - a live view of AI coding agents at work
@@ -60,6 +81,9 @@ po::options_description describe(const std::string& command) {
             ("budget", po::value<double>(), "monthly budget in USD, for the burn ticker's budget bar")
             ("demo", po::bool_switch(), "simulate agents writing transcripts into a temporary folder and watch those")
             ("allow-remote", po::bool_switch(), "allow a non-loopback --host without --token")
+            ("max-connections", po::value<long long>(), "open connections and streams before new ones get 503 (default 19000)")
+            ("request-timeout-ms", po::value<long long>(), "time allowed to send a whole request, in ms (default 10000)")
+            ("keepalive-timeout-ms", po::value<long long>(), "idle time before a keep-alive connection is closed, in ms (default 30000)")
             ("static-dir", po::value<std::string>(), "folder with the built dashboard (default: next to the binary)");
         common.add(serve);
     } else if (command == "ingest") {
@@ -182,11 +206,15 @@ CliOutcome parse_cli(int argc, const char* const* argv) {
         c.command = command;
         c.config_file = file;
         if (vm.count("args")) c.args = vm["args"].as<std::vector<std::string>>();
-        c.store = vm.count("store") ? fs::path(vm["store"].as<std::string>()) : default_store_path();
-        c.claude_projects = vm.count("claude-projects") ? fs::path(vm["claude-projects"].as<std::string>())
-                                                        : default_claude_projects();
-        c.codex_sessions = vm.count("codex-sessions") ? fs::path(vm["codex-sessions"].as<std::string>())
-                                                      : default_codex_sessions();
+        // An empty value (`--store ""`, `AGENTPULSE_STORE=` in a compose file) means the default: SQLite
+        // would open "" as a private temporary database that vanishes on exit (found by fuzz/config_fuzz).
+        const auto path_or = [&vm](const char* key, fs::path fallback) {
+            if (vm.count(key) && !vm[key].as<std::string>().empty()) return fs::path(vm[key].as<std::string>());
+            return fallback;
+        };
+        c.store = path_or("store", default_store_path());
+        c.claude_projects = path_or("claude-projects", default_claude_projects());
+        c.codex_sessions = path_or("codex-sessions", default_codex_sessions());
         if (vm.count("pricing")) c.pricing = vm["pricing"].as<std::string>();
         c.log_level = vm["log-level"].as<std::string>();
         static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
@@ -202,9 +230,23 @@ CliOutcome parse_cli(int argc, const char* const* argv) {
             if (vm.count("token")) c.token = vm["token"].as<std::string>();
             if (vm.count("budget")) {
                 c.budget = vm["budget"].as<double>();
-                if (!(*c.budget > 0)) throw po::error("--budget must be a positive amount of USD");
+                // "inf" and "nan" parse as doubles; neither is an amount (found by fuzz/config_fuzz).
+                if (!(std::isfinite(*c.budget) && *c.budget > 0))
+                    throw po::error("--budget must be a positive amount of USD");
             }
             if (vm.count("static-dir")) c.static_dir = vm["static-dir"].as<std::string>();
+            if (vm.count("max-connections")) {
+                const long long n = vm["max-connections"].as<long long>();
+                if (n < 1 || n > 1'000'000) throw po::error("--max-connections must be between 1 and 1000000");
+                c.max_connections = static_cast<std::size_t>(n);
+            }
+            for (const char* key : {"request-timeout-ms", "keepalive-timeout-ms"}) {
+                if (!vm.count(key)) continue;
+                const long long ms = vm[key].as<long long>();
+                if (ms < 100 || ms > 3'600'000)
+                    throw po::error(std::string("--") + key + " must be between 100 and 3600000 (ms)");
+                (key[0] == 'r' ? c.request_timeout_ms : c.keepalive_timeout_ms) = ms;
+            }
             if (c.demo && c.no_watcher) throw po::error("--demo needs the watcher; drop --no-watcher");
         }
         if (command == "ingest") {
@@ -216,7 +258,8 @@ CliOutcome parse_cli(int argc, const char* const* argv) {
         if (command != "pricing" && !c.args.empty())
             throw po::error("unexpected argument '" + c.args[0] + "'");
         out.config = std::move(c);
-    } catch (const po::error& e) {
+    } catch (po::error& e) {
+        defuse_placeholders(e);
         out.exit_code = 2;
         out.message = std::string("agentpulse ") + command + ": " + e.what() + " (in the " + stage +
                       ")\nRun 'agentpulse " + command + " --help' for the options.";

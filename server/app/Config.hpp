@@ -2,6 +2,8 @@
 // into one Config. Every key is documented in conf/agentpulse.conf.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -27,6 +29,10 @@ struct Config {
     bool allow_remote = false;
     std::string token;
     std::optional<double> budget;
+    // HTTP limits (serve); unset = the built-in defaults of ServerLimits (http/ServerContext.hpp).
+    std::optional<std::size_t> max_connections;      // open connections + streams before 503
+    std::optional<std::int64_t> request_timeout_ms;  // to receive a whole request
+    std::optional<std::int64_t> keepalive_timeout_ms;  // idle between requests on a keep-alive connection
     std::string log_level = "info";
     bool progress = true;
 };

@@ -45,7 +45,13 @@ int run_ingest(const Config& c) {
                     static_cast<long long>(r.failed_files));
         std::fflush(stdout);
         // Leave a small WAL behind for readers (FACTS.md 4: a 1.5 GB WAL slowed every reader).
-        db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        // Best effort: a full disk or another writer can refuse it, which must not end the run (the WAL is
+        // checkpointed again automatically as later commits go through).
+        try {
+            db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        } catch (const StoreError& e) {
+            spdlog::warn("store: checkpoint skipped ({})", e.what());
+        }
         if (interrupted) {
             // --follow is stopped by a signal as a matter of course; a one-shot backfill did not finish.
             std::fprintf(stderr, "agentpulse ingest: interrupted before the backfill finished; what was read is "

@@ -75,6 +75,10 @@ int run_serve(const Config& given) {
         throw StartupError(2, "refusing to listen on " + c.host +
                                   " without --token: anyone who can reach it would see your agents' activity. "
                                   "Set --token (or AGENTPULSE_TOKEN), or pass --allow-remote if that is intended");
+    if (!addr.is_loopback() && c.token.empty())
+        spdlog::warn("listening on {} without a token (--allow-remote): anyone who can reach this address sees your "
+                     "agents' activity",
+                     c.host);
 
     auto prices = load_prices(c);
     IngestStats ingest_stats;
@@ -140,6 +144,10 @@ int run_serve(const Config& given) {
     ServerContext ctx{broadcaster, poller, {}, StaticFiles(c.static_dir.empty() ? default_static_dir() : c.static_dir),
                       c.token, {}, watcher ? &ingest_stats : nullptr};
     ctx.started_ms = now_epoch_ms();
+    ctx.loopback_only = addr.is_loopback();
+    if (c.max_connections) ctx.limits.max_connections = *c.max_connections;
+    if (c.request_timeout_ms) ctx.limits.request_timeout_ms = *c.request_timeout_ms;
+    if (c.keepalive_timeout_ms) ctx.limits.keepalive_timeout_ms = *c.keepalive_timeout_ms;
     ctx.queries = &queries;
     ctx.info = &info;
     ctx.prices = prices;

@@ -7,9 +7,43 @@
 #include <system_error>
 
 #include "store/Migrations.hpp"
+#include "store/Statement.hpp"
 
 namespace agentpulse {
 namespace fs = std::filesystem;
+
+namespace {
+
+// A cheap look at the store's structure before anything writes to it: SQLite checks the header (a file
+// that is not a database, or shorter than its header says) on the first read, parsing the schema finds a
+// damaged sqlite_master, and reading the first and last row of every table walks both edges of each
+// b-tree. Damage deep inside a table is only found when that page is read. A damaged store is refused
+// (exit 2) rather than written to, so that the file is left as it was for inspection.
+void check_store_structure(Database& db) {
+    std::vector<std::string> tables;
+    {
+        Statement s(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+        ResetGuard g(s);
+        while (s.step()) tables.push_back(s.column_text(0));
+    }
+    for (const std::string& t : tables) {
+        if (t.starts_with("sqlite_")) continue;
+        for (const char* order : {"ASC", "DESC"}) {
+            Statement s(db, "SELECT * FROM \"" + t + "\" ORDER BY rowid " + order + " LIMIT 1");
+            ResetGuard g(s);
+            s.step();
+        }
+    }
+}
+
+std::string damaged_hint(const StoreError& e) {
+    const int code = e.code() & 0xff;
+    if (code != SQLITE_CORRUPT && code != SQLITE_NOTADB) return {};
+    return "; the store is damaged or not an agentpulse store: it was left untouched. Move it aside (a new store "
+           "is rebuilt from the transcripts) or point --store at another file";
+}
+
+}  // namespace
 
 void setup_logging(const std::string& level) {
     // Logs go to standard error: standard output carries what scripts read ("listening on ...").
@@ -35,11 +69,15 @@ std::unique_ptr<Database> open_store_for_writing(const fs::path& path) {
         throw StartupError(2, "store: cannot create the folder " + path.parent_path().string() + ": " + ec.message() +
                                   " (choose another with --store)");
     try {
+        std::error_code sec;
+        const bool existed = fs::exists(path, sec) && fs::file_size(path, sec) > 0;
         auto db = std::make_unique<Database>(path, Database::Mode::ReadWrite);
+        if (existed) check_store_structure(*db);
         migrate(*db);
         return db;
     } catch (const StoreError& e) {
-        throw StartupError(2, std::string("store: ") + e.what() + " (choose another with --store)");
+        const std::string hint = damaged_hint(e);
+        throw StartupError(2, std::string("store: ") + e.what() + (hint.empty() ? " (choose another with --store)" : hint));
     }
 }
 
@@ -49,10 +87,11 @@ std::unique_ptr<Database> open_store_for_reading(const fs::path& path) {
         throw StartupError(2, "store: " + path.string() + " does not exist (has a writer run against it?)");
     try {
         auto db = std::make_unique<Database>(path, Database::Mode::ReadOnly);
+        check_store_structure(*db);
         check_readable_schema(*db);
         return db;
     } catch (const StoreError& e) {
-        throw StartupError(2, std::string("store: ") + e.what());
+        throw StartupError(2, std::string("store: ") + e.what() + damaged_hint(e));
     }
 }
 

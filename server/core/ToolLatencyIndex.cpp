@@ -41,7 +41,8 @@ std::vector<ToolLatencySummary> ToolLatencyIndex::summarize(EpochMs now, int win
     for (const auto& [name, t] : tools_) {
         ToolLatencySummary s;
         s.tool_name = name;
-        for (auto it = t.hours.lower_bound(from_hour); it != t.hours.end(); ++it) {
+        // Up to the current hour: calls timed in the future (bad timestamps) wait for their time.
+        for (auto it = t.hours.lower_bound(from_hour); it != t.hours.end() && it->first <= floor_to(now, kHour); ++it) {
             s.histogram.merge(it->second.hist);
             s.errors += it->second.errors;
         }

@@ -29,10 +29,29 @@ bool authorized(const HttpRequest& req, const std::string& token) {
         cookies = semi == std::string_view::npos ? std::string_view() : cookies.substr(semi + 1);
         while (!c.empty() && c.front() == ' ') c.remove_prefix(1);
         constexpr std::string_view kName = "agentpulse_token=";
-        if (c.starts_with(kName) && token_matches(c.substr(kName.size()), token)) return true;
+        if (!c.starts_with(kName)) continue;
+        // The dashboard stores the token with encodeURIComponent: compare it decoded (and as sent, for a
+        // cookie set by hand).
+        const std::string_view value = c.substr(kName.size());
+        std::string decoded;
+        if (token_matches(value, token) || (percent_decode(value, decoded) && token_matches(decoded, token)))
+            return true;
     }
     if (auto it = req.query.find("token"); it != req.query.end() && token_matches(it->second, token)) return true;
     return false;
+}
+
+bool host_allowed_without_token(std::string_view host) {
+    if (host.empty()) return true;
+    if (host.front() == '[') return host.find(']') != std::string_view::npos;  // an IPv6 literal
+    if (const auto colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
+    while (!host.empty() && host.back() == '.') host.remove_suffix(1);
+    if (host.empty()) return false;
+    std::string h(host);
+    for (char& c : h) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (h == "localhost" || h.ends_with(".localhost")) return true;
+    if (h.find('.') == std::string::npos) return true;  // single label: not something public DNS resolves
+    return std::all_of(h.begin(), h.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });  // IPv4
 }
 
 }  // namespace agentpulse

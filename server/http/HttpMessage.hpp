@@ -16,6 +16,7 @@ struct HttpRequest {
     std::string path;    // percent-encoded path, without the query
     std::map<std::string, std::string> query;  // decoded parameters (last one wins)
     std::string authorization, cookie, last_event_id;
+    std::string host;  // the Host header, as sent
     unsigned version = 11;  // 10 or 11
 
     std::string param(const std::string& key, const std::string& fallback = {}) const {

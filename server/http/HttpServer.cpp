@@ -32,6 +32,81 @@ void log_failure(std::exception_ptr e, const char* what) {
     }
 }
 
+// The parser of one request, as every connection configures it.
+void configure(http::request_parser<http::string_body>& parser, const ServerLimits& limits) {
+    parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
+    parser.body_limit(limits.body_limit);
+}
+
+// The status a failed read is answered with; 0: close without an answer (the peer went away).
+int read_error_status(const boost::system::error_code& ec) {
+    if (ec == http::error::header_limit) return 431;
+    if (ec == http::error::body_limit) return 413;
+    if (ec.category() == http::make_error_code(http::error::bad_target).category() && ec != http::error::end_of_stream &&
+        ec != http::error::partial_message)
+        return 400;
+    return 0;
+}
+
+// A header_limit error is 414 URI Too Long when the request line is to blame (it did not even end within the
+// limit, or its target is past limits.target_limit), else 431. `parsed_target`: the parser's target, empty
+// while the request line is incomplete (Beast consumes the request line and whole fields as it goes, so
+// the bytes left in the buffer cannot tell).
+int header_limit_status(std::string_view parsed_target, const ServerLimits& limits) {
+    return parsed_target.empty() || parsed_target.size() > limits.target_limit ? 414 : 431;
+}
+
+// A request Beast parsed that is refused anyway (then the connection is closed): 414 for a target past
+// limits.target_limit, 400 for a Transfer-Encoding that does not end in chunked (RFC 9112 6.3: its length
+// cannot be known; a smuggling shape). 0: fine.
+std::pair<int, const char*> refused_request(const http::request<http::string_body>& msg, const ServerLimits& limits) {
+    if (msg.target().size() > limits.target_limit) return {414, "request target too long"};
+    if (msg.find(http::field::transfer_encoding) != msg.end() && !msg.chunked())
+        return {400, "a request's Transfer-Encoding must end in chunked"};
+    return {0, ""};
+}
+
+// What the router sees of a parsed request (target not yet split: route_request does that).
+HttpRequest to_request(const http::request<http::string_body>& msg) {
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.version = msg.version();
+    req.authorization = std::string(msg[http::field::authorization]);
+    req.cookie = std::string(msg[http::field::cookie]);
+    req.last_event_id = std::string(msg["Last-Event-ID"]);
+    req.host = std::string(msg[http::field::host]);
+    return req;
+}
+
+// A SyncReadStream over bytes in memory, `chunk` bytes per read, then end of file.
+class MemoryReadStream {
+public:
+    MemoryReadStream(std::string_view data, std::size_t chunk) : data_(data), chunk_(std::max<std::size_t>(chunk, 1)) {}
+    template <class Buffers>
+    std::size_t read_some(const Buffers& b) {
+        boost::system::error_code ec;
+        const std::size_t n = read_some(b, ec);
+        if (ec) throw boost::system::system_error(ec);
+        return n;
+    }
+    template <class Buffers>
+    std::size_t read_some(const Buffers& b, boost::system::error_code& ec) {
+        ec = {};
+        if (data_.empty()) {
+            ec = net::error::eof;
+            return 0;
+        }
+        const std::size_t n = net::buffer_copy(b, net::buffer(data_.data(), std::min(chunk_, data_.size())));
+        data_.remove_prefix(n);
+        return n;
+    }
+
+private:
+    std::string_view data_;
+    std::size_t chunk_;
+};
+
 net::awaitable<HttpResponse> run_on_poller(PollerRoute r, Poller* poller) { co_return r.run(*poller); }
 
 net::awaitable<HttpResponse> run_on_pool(QueryRoute r, QueryPool* pool) { co_return pool->run(r.run); }
@@ -39,7 +114,7 @@ net::awaitable<HttpResponse> run_on_pool(QueryRoute r, QueryPool* pool) { co_ret
 // The stream's preamble: status line and headers (close-delimited body: no length, no chunking, so
 // HTTP/1.0 clients work too), retry, ready, and the newest control frames.
 std::string stream_preamble(const HttpRequest& req, const StreamRoute& s, const ServerContext& ctx,
-                            const boost::json::object& replay) {
+                            const boost::json::object& replay, const Watermark& position) {
     std::string p = req.version == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n";
     p += "Content-Type: text/event-stream; charset=utf-8\r\n"
          "Cache-Control: no-cache\r\n"
@@ -58,7 +133,9 @@ std::string stream_preamble(const HttpRequest& req, const StreamRoute& s, const 
     ready["replay"] = replay;
     ready["sessions_event"] = "sessions";
     ready["demo"] = ctx.info && ctx.info->demo;
-    p += sse_frame("ready", sse_data_json("ready", ready, now_epoch_ms()));
+    // `ready` carries the stream's starting position as its id, so a client that sees no row before it
+    // reconnects still resumes from here (EventSource sends the last id it saw as Last-Event-ID).
+    p += sse_frame("ready", position.to_string(), sse_data_json("ready", ready, now_epoch_ms()));
     if (auto w = ctx.broadcaster.latest_watcher()) p += *w;
     if (auto b = ctx.broadcaster.latest_burn(s.tz)) p += *b;
     if (auto ss = ctx.broadcaster.latest_sessions()) p += *ss;
@@ -66,6 +143,55 @@ std::string stream_preamble(const HttpRequest& req, const StreamRoute& s, const 
 }
 
 }  // namespace
+
+std::vector<RequestRead> read_requests(std::string_view bytes, const ServerLimits& limits, std::size_t chunk) {
+    std::vector<RequestRead> out;
+    MemoryReadStream stream(bytes, chunk);
+    beast::flat_buffer buffer;
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        configure(parser, limits);
+        boost::system::error_code ec;
+        http::read(stream, buffer, parser, ec);
+        // The same verdicts as serve_connection: 400/413/431, 414 for an over-long request line or target.
+        if (ec) {
+            int status = read_error_status(ec);
+            if (status == 431)
+                status = header_limit_status({parser.get().target().data(), parser.get().target().size()}, limits);
+            if (status) out.push_back(RequestRead{std::nullopt, false, status, ec.message()});
+            return out;
+        }
+        const auto& msg = parser.get();
+        if (const auto [refused, why] = refused_request(msg, limits); refused) {
+            out.push_back(RequestRead{std::nullopt, false, refused, why});
+            return out;
+        }
+        out.push_back(RequestRead{to_request(msg), msg.keep_alive(), 0, {}});
+        if (!msg.keep_alive()) return out;
+    }
+}
+
+StreamStart plan_stream(const HttpRequest& req, const StreamRoute& s, const ServerContext& ctx) {
+    const FrameRing& ring = ctx.broadcaster.ring();
+    StreamStart st;
+    st.start = ring.end_seq();
+    boost::json::object replay;
+    replay["requested"] = s.from ? boost::json::value(s.from->to_string()) : boost::json::value(nullptr);
+    if (s.from) {
+        if (!s.from->covered_by(ctx.broadcaster.head())) {
+            st.resync = true;  // ahead of this server: another store, or the store was rebuilt
+        } else if (!ring.evicted_through().covered_by(*s.from)) {
+            st.resync = true;  // rows it missed are no longer held
+        } else {
+            st.start = ring.first_needed(*s.from);
+            st.base = s.from;
+        }
+    }
+    replay["frames"] = ring.end_seq() - st.start;
+    replay["resync"] = st.resync;
+    st.preamble = stream_preamble(req, s, ctx, replay, st.base ? *st.base : ctx.broadcaster.head());
+    return st;
+}
 
 HttpServer::HttpServer(net::io_context& io, ServerContext& ctx) : io_(io), ctx_(ctx), acceptor_(io), sweep_timer_(io) {}
 
@@ -140,6 +266,9 @@ net::awaitable<void> HttpServer::accept_loop() {
             reject(std::move(socket));
             continue;
         }
+        // Counted now, not when the coroutine first runs (co_spawn posts it): otherwise every connection of
+        // the burst below would pass the cap check before any of them counted.
+        ++ctx_.connections;
         net::co_spawn(io_, serve_connection(std::move(socket)), [](std::exception_ptr e) { log_failure(e, "connection"); });
         // A reconnect storm (a restart under thousands of streams) fills the kernel's accept queue (somaxconn,
         // 4,096) faster than requests are served; an overflowing queue drops SYNs that clients retry only
@@ -153,13 +282,14 @@ net::awaitable<void> HttpServer::accept_loop() {
                 reject(std::move(more));
                 continue;
             }
+            ++ctx_.connections;
             net::co_spawn(io_, serve_connection(std::move(more)), [](std::exception_ptr e) { log_failure(e, "connection"); });
         }
     }
 }
 
 net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
-    ++ctx_.connections;
+    // ctx_.connections was incremented by the accept loop; this connection gives it back when it ends.
     struct Count {
         ServerContext& c;
         ~Count() { --c.connections; }
@@ -177,19 +307,15 @@ net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
     bool first = true;
     while (!stopped_) {
         http::request_parser<http::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(ctx_.limits.header_limit));
-        parser.body_limit(ctx_.limits.body_limit);
+        configure(parser, ctx_.limits);
         stream.expires_after(std::chrono::milliseconds(first ? ctx_.limits.request_timeout_ms
                                                              : ctx_.limits.keepalive_timeout_ms));
         first = false;
         auto [ec, n] = co_await http::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
         if (ec) {
-            int status = 0;
-            if (ec == http::error::header_limit) status = 431;
-            else if (ec == http::error::body_limit) status = 413;
-            else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
-                     ec != http::error::end_of_stream && ec != http::error::partial_message)
-                status = 400;
+            int status = read_error_status(ec);
+            if (status == 431)
+                status = header_limit_status({parser.get().target().data(), parser.get().target().size()}, ctx_.limits);
             if (status) {
                 http::response<http::string_body> res{static_cast<http::status>(status), 11};
                 res.set(http::field::content_type, "application/json");
@@ -202,41 +328,26 @@ net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
             break;
         }
         const auto& msg = parser.get();
-        HttpRequest req;
-        req.method = std::string(msg.method_string());
-        req.target = std::string(msg.target());
-        req.version = msg.version();
-        req.authorization = std::string(msg[http::field::authorization]);
-        req.cookie = std::string(msg[http::field::cookie]);
-        req.last_event_id = std::string(msg["Last-Event-ID"]);
-        Route route_result = parse_target(req.target, req.path, req.query)
-                                 ? route(req, ctx_)
-                                 : Route{HttpResponse::error(400, "malformed request target")};
+        if (const auto [refused, why] = refused_request(msg, ctx_.limits); refused) {
+            // Parsed, but refused all the same (a target past its limit, an unknowable body length): then close.
+            http::response<http::string_body> res{static_cast<http::status>(refused), msg.version()};
+            res.set(http::field::content_type, "application/json");
+            res.set(http::field::connection, "close");
+            res.body() = HttpResponse::error(refused, why).body;
+            res.prepare_payload();
+            stream.expires_after(std::chrono::seconds(2));
+            co_await http::async_write(stream, res, net::as_tuple(net::use_awaitable));
+            break;
+        }
+        HttpRequest req = to_request(msg);
+        Route route_result = route_request(req, ctx_);
 
         if (auto* s = std::get_if<StreamRoute>(&route_result)) {
             stream.expires_never();
-            const FrameRing& ring = ctx_.broadcaster.ring();
-            std::uint64_t start = ring.end_seq();
-            std::optional<Watermark> base;
-            bool resync = false;
-            boost::json::object replay;
-            replay["requested"] = s->from ? boost::json::value(s->from->to_string()) : boost::json::value(nullptr);
-            if (s->from) {
-                if (!s->from->covered_by(ctx_.broadcaster.head())) {
-                    resync = true;  // ahead of this server: another store, or the store was rebuilt
-                } else if (!ring.evicted_through().covered_by(*s->from)) {
-                    resync = true;  // rows it missed are no longer held
-                } else {
-                    start = ring.first_needed(*s->from);
-                    base = s->from;
-                }
-            }
-            replay["frames"] = ring.end_seq() - start;
-            replay["resync"] = resync;
-            std::string preamble = stream_preamble(req, *s, ctx_, replay);
+            StreamStart st = plan_stream(req, *s, ctx_);
             open_.erase(raw);
             auto session = std::make_shared<SseSession>(stream.release_socket(), ctx_.broadcaster, ctx_.sse, s->tz);
-            session->start(std::move(preamble), start, base, resync);
+            session->start(std::move(st.preamble), st.start, st.base, st.resync);
             co_return;
         }
 
@@ -264,7 +375,9 @@ net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
                 res = HttpResponse::error(500, std::string("store read failed: ") + e.what());
             }
         }
-        const bool keep_alive = msg.keep_alive();
+        // A malformed target or parameter (400) ends the connection: a client that sends one is not trusted
+        // to frame its next request right.
+        const bool keep_alive = msg.keep_alive() && res.status != 400;
         auto fill = [&](auto& out) {
             out.set(http::field::server, "agentpulse/" AGENTPULSE_VERSION);
             out.set(http::field::content_type, res.content_type);

@@ -7,12 +7,38 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "http/Router.hpp"
 #include "http/ServerContext.hpp"
 
 namespace agentpulse {
+
+// One request as a connection reads it: the same Beast parser, limits and error statuses as the server's
+// connections use. For tests and fuzzing without sockets (fuzz/http_request_fuzz.cpp).
+struct RequestRead {
+    std::optional<HttpRequest> request;  // set when a whole request was read
+    bool keep_alive = false;
+    int error_status = 0;                // 400, 413, 414 or 431: answered, then the connection is closed
+    std::string error;                   // the parser's message for it
+};
+// Reads requests from `bytes`, delivered `chunk` bytes at a time (1 = a slowloris client), until the bytes
+// run out, a request is refused, or one does not keep the connection alive.
+std::vector<RequestRead> read_requests(std::string_view bytes, const ServerLimits& limits, std::size_t chunk);
+
+// Where a new stream starts in the ring (from its Last-Event-ID or ?since=) and its preamble (status line,
+// headers, retry, ready and the newest control frames).
+struct StreamStart {
+    std::uint64_t start = 0;
+    std::optional<Watermark> base;
+    bool resync = false;
+    std::string preamble;
+};
+StreamStart plan_stream(const HttpRequest& req, const StreamRoute& s, const ServerContext& ctx);
 
 class HttpServer {
 public:

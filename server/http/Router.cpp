@@ -47,6 +47,12 @@ Route route(const HttpRequest& req, ServerContext& ctx) {
     }
     if (req.path == "/healthz") return healthz(ctx);
     if (!api) return ctx.static_files.serve(req);
+    if (ctx.loopback_only && ctx.token.empty() && !host_allowed_without_token(req.host)) {
+        // A page on another site reaching 127.0.0.1 through DNS rebinding: no data without a token.
+        return HttpResponse::error(403, "host name '" + req.host.substr(0, 100) +
+                                            "' not allowed without a token (DNS rebinding defence): use "
+                                            "127.0.0.1 or localhost, or start the server with --token");
+    }
     if (!authorized(req, ctx.token)) {
         HttpResponse r = HttpResponse::error(401, "missing or wrong token (Authorization: Bearer <token>, "
                                                   "cookie agentpulse_token or ?token=)");
@@ -96,6 +102,11 @@ Route route(const HttpRequest& req, ServerContext& ctx) {
     }
     if (auto r = report_route(req, ctx)) return std::move(*r);
     return HttpResponse::error(404, "no such API route: " + req.path.substr(0, 200));
+}
+
+Route route_request(HttpRequest& req, ServerContext& ctx) {
+    if (!parse_target(req.target, req.path, req.query)) return HttpResponse::error(400, "malformed request target");
+    return route(req, ctx);
 }
 
 }  // namespace agentpulse

@@ -33,5 +33,8 @@ struct QueryRoute {
 using Route = std::variant<HttpResponse, PollerRoute, StreamRoute, QueryRoute>;
 
 Route route(const HttpRequest& req, ServerContext& ctx);
+// What a connection does with a request read off the wire: splits its target into req.path and req.query
+// (400 when malformed), then route().
+Route route_request(HttpRequest& req, ServerContext& ctx);
 
 }  // namespace agentpulse

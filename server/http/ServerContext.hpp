@@ -17,7 +17,8 @@ namespace agentpulse {
 
 struct ServerLimits {
     std::size_t max_connections = 19'000;        // the process may hold 20,000 files
-    std::size_t header_limit = 16 * 1024;
+    std::size_t header_limit = 16 * 1024;       // request line + headers, else 431
+    std::size_t target_limit = 8 * 1024;        // the request target alone, else 414
     std::size_t body_limit = 16 * 1024;
     std::int64_t request_timeout_ms = 10'000;    // to receive a whole request (slowloris)
     std::int64_t keepalive_timeout_ms = 30'000;  // idle between requests
@@ -40,6 +41,7 @@ struct ServerContext {
     QueryPool* queries = nullptr;            // dashboard reports (Overview, Sessions); null = 503
     const ServeInfo* info = nullptr;         // what /api/config reports (watched roots, demo)
     std::shared_ptr<const PriceBook> prices; // for the money cache saved
+    bool loopback_only = false;              // bound to a loopback address: see host_allowed_without_token (Auth.hpp)
 };
 
 }  // namespace agentpulse

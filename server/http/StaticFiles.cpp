@@ -2,6 +2,8 @@
 // refused outright, and the resolved file must still lie under the canonical root (symlinks included).
 #include "http/StaticFiles.hpp"
 
+#include "core/Utf8.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -64,10 +66,25 @@ std::string_view StaticFiles::mime_type(std::string_view ext) {
 }
 
 HttpResponse StaticFiles::serve(const HttpRequest& req) const {
+    // Encoded separators (%2f, %5c) are how traversal hides from a check on the raw path; no file of the
+    // dashboard needs one.
+    for (std::size_t p = req.path.find('%'); p != std::string::npos; p = req.path.find('%', p + 1)) {
+        if (p + 2 >= req.path.size()) break;
+        const char a = req.path[p + 1], b = static_cast<char>(req.path[p + 2] | 0x20);
+        if ((a == '2' && b == 'f') || (a == '5' && b == 'c'))
+            return HttpResponse::error(400, "encoded slashes and backslashes are not allowed in paths");
+    }
     std::string decoded;
     if (!percent_decode(req.path, decoded)) return HttpResponse::error(400, "malformed path");
     if (decoded.find('\\') != std::string::npos) return HttpResponse::error(400, "backslashes are not allowed in paths");
-    std::string rel;
+    // A '%' left after decoding means the path was encoded twice (%252e): refused rather than guessed at.
+    if (decoded.find('%') != std::string::npos) return HttpResponse::error(400, "double-encoded paths are not allowed");
+    for (const char c : decoded)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            return HttpResponse::error(400, "control characters are not allowed in paths");
+    // Overlong forms (%c0%ae is a '.' to a lax decoder) and other invalid UTF-8.
+    if (!is_valid_utf8(decoded)) return HttpResponse::error(400, "paths must be valid UTF-8");
+    std::string rel, first_segment;
     bool last_has_dot = false;
     std::size_t pos = 0;
     while (pos <= decoded.size()) {
@@ -76,7 +93,8 @@ HttpResponse StaticFiles::serve(const HttpRequest& req) const {
         pos = slash == std::string::npos ? decoded.size() + 1 : slash + 1;
         if (seg.empty()) continue;
         if (seg == "." || seg == "..") return HttpResponse::error(400, "dot segments are not allowed in paths");
-        if (!rel.empty()) rel += '/';
+        if (rel.empty()) first_segment = seg;
+        else rel += '/';
         rel += seg;
         last_has_dot = seg.find('.') != std::string::npos;
     }
@@ -103,8 +121,11 @@ HttpResponse StaticFiles::serve(const HttpRequest& req) const {
             return r;
         }
     }
-    // Client-side routes (/live, /sessions/123) get the app; missing files get 404.
-    if (!last_has_dot) return index();
+    // The dashboard's client-side routes (frontend/src/routes.ts: /live, /sessions, /sessions/123) get the
+    // app; anything else that is not a file of the dashboard is 404 (/etc/passwd, /assets, a symlink out, a
+    // missing /sessions/x.js).
+    const bool client_route = first_segment == "live" || first_segment == "sessions" || first_segment == "overview";
+    if (client_route && !last_has_dot) return index();
     return HttpResponse::error(404, "not found");
 }
 

@@ -105,24 +105,57 @@ BackfillResult run_backfill(StoreWriter& writer, const TranscriptRoots& roots, I
     BackfillProgress p;
     // New files are registered in one transaction: on a fresh store, one commit per file was thousands
     // of tiny transactions before the first byte was parsed.
+    const std::vector<FileRecord> found = discover_transcripts(roots);
+    auto add = [&](const FileRecord& proto) {
+        FileRecord f = writer.ensure_file(proto);
+        struct stat st {};
+        if (::stat(f.path.c_str(), &st) != 0) return;
+        const std::int64_t pending = st.st_size >= f.offset ? st.st_size - f.offset : st.st_size;
+        p.bytes_total += pending;
+        files.push_back(std::move(f));
+    };
+    bool grouped = false;
     try {
         writer.begin_group();
+        grouped = true;
     } catch (const StoreError& e) {
+        if (!e.transient()) throw;
         spdlog::warn("store: cannot open a transaction for new files ({}); registering them one by one", e.what());
     }
-    try {
-        for (const FileRecord& proto : discover_transcripts(roots)) {
-            FileRecord f = writer.ensure_file(proto);
-            struct stat st {};
-            if (::stat(f.path.c_str(), &st) != 0) continue;
-            const std::int64_t pending = st.st_size >= f.offset ? st.st_size - f.offset : st.st_size;
-            p.bytes_total += pending;
-            files.push_back(std::move(f));
+    if (grouped) {
+        try {
+            for (const FileRecord& proto : found) add(proto);
+            writer.end_group();
+        } catch (const StoreError& e) {
+            writer.abandon_group();
+            if (!e.transient()) throw;
+            spdlog::warn("store: registering new files failed ({}); trying them one by one", e.what());
+            files.clear();
+            p.bytes_total = 0;
+            grouped = false;
+        } catch (...) {
+            writer.abandon_group();
+            throw;
         }
-        writer.end_group();
-    } catch (...) {
-        writer.abandon_group();
-        throw;
+    }
+    std::int64_t unregistered = 0;
+    if (!grouped) {
+        // The store refuses writes (disk full, locked for longer than the busy timeout, read-only): the first
+        // file it refuses to register ends the registration, so that a long lock does not cost a timeout per
+        // file. The files registered until then are read (their batches may go through); the rest are left
+        // for a later run or, under --follow, for the watcher's rescans.
+        for (std::size_t i = 0; i < found.size(); ++i) {
+            try {
+                add(found[i]);
+            } catch (const StoreError& e) {
+                if (!e.transient()) throw;
+                ++stats.commit_errors;
+                unregistered = static_cast<std::int64_t>(found.size() - i);
+                spdlog::error("store: cannot register transcripts ({}); {} of them are left for a later run", e.what(),
+                              unregistered);
+                break;
+            }
+        }
     }
     stats.files_seen += static_cast<std::int64_t>(files.size());
     p.files_total = static_cast<std::int64_t>(files.size());
@@ -195,6 +228,7 @@ BackfillResult run_backfill(StoreWriter& writer, const TranscriptRoots& roots, I
     } join{queue, parser};
 
     BackfillResult r;
+    r.failed_files = unregistered;
     std::set<std::int64_t> failed;  // file ids whose batch the store refused: later batches are dropped
     start_group();
     for (bool more = true; more && !group_failed;) {

@@ -6,6 +6,7 @@
 #include "ingest/FieldCleaning.hpp"
 
 #include <cstdio>
+#include <limits>
 
 namespace agentpulse {
 namespace json = boost::json;
@@ -59,7 +60,10 @@ TokenCounts read_usage(const json::value* usage, bool& bad) {
     const json::value* breakdown = jf::field(usage, "cache_creation");
     const std::int64_t c5 = count(jf::field(breakdown, "ephemeral_5m_input_tokens"), bad);
     const std::int64_t c1 = count(jf::field(breakdown, "ephemeral_1h_input_tokens"), bad);
-    t.cache_create = std::max(create_all, c5 + c1);
+    // Counts are not trusted yet (tokens_plausible judges them later): a sum that overflows is absurd.
+    std::int64_t both = 0;
+    if (__builtin_add_overflow(c5, c1, &both)) both = std::numeric_limits<std::int64_t>::max();
+    t.cache_create = std::max(create_all, both);
     t.cache_create_1h = c1;
     return t;
 }

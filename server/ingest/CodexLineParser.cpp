@@ -14,14 +14,31 @@ namespace json = boost::json;
 
 namespace {
 
-std::optional<CodexLineParser::Totals> read_totals(const json::value* v) {
+// A session's cumulative counts reach billions, never this: beyond it (or below 0) a total is corrupt.
+// Bounding them also keeps the sums and deltas below from overflowing (found by fuzz/transcript_fuzz).
+constexpr std::int64_t kMaxCumulativeTokens = 1'000'000'000'000'000;
+
+bool totals_plausible(const CodexLineParser::Totals& t) {
+    for (const std::int64_t v : {t.input, t.cached, t.output, t.reasoning, t.total})
+        if (v < 0 || v > kMaxCumulativeTokens) return false;
+    return true;
+}
+
+// nullopt when absent or not an object; `absurd` is set when present but out of range.
+std::optional<CodexLineParser::Totals> read_totals(const json::value* v, bool& absurd) {
     if (!jf::object(v)) return std::nullopt;
     CodexLineParser::Totals t;
     t.input = jf::integer(jf::field(v, "input_tokens")).value_or(0);
     t.cached = jf::integer(jf::field(v, "cached_input_tokens")).value_or(0);
     t.output = jf::integer(jf::field(v, "output_tokens")).value_or(0);
     t.reasoning = jf::integer(jf::field(v, "reasoning_output_tokens")).value_or(0);
-    t.total = jf::integer(jf::field(v, "total_tokens")).value_or(t.input + t.output);
+    const auto total = jf::integer(jf::field(v, "total_tokens"));
+    t.total = total.value_or(0);
+    if (!totals_plausible(t)) {
+        absurd = true;
+        return std::nullopt;
+    }
+    if (!total) t.total = t.input + t.output;  // both bounded: no overflow
     return t;
 }
 
@@ -105,8 +122,9 @@ LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, 
 
     if (token_count) {
         const json::value* info = jf::field(payload, "info");
-        const auto total = read_totals(jf::field(info, "total_token_usage"));
-        const auto last = read_totals(jf::field(info, "last_token_usage"));
+        bool absurd = false;
+        const auto total = read_totals(jf::field(info, "total_token_usage"), absurd);
+        const auto last = read_totals(jf::field(info, "last_token_usage"), absurd);
         Totals delta;
         if (total && have_totals_ && total->total >= totals_.total && total->input >= totals_.input &&
             total->output >= totals_.output) {
@@ -117,7 +135,8 @@ LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, 
         } else if (total && !have_totals_) {
             delta = *total;
         } else {
-            return LineOutcome::Ignored;  // no usage info (rate-limit only event)
+            if (absurd) issue = LineIssue::AbsurdTokens;
+            return LineOutcome::Ignored;  // no usage info (rate-limit only event), or only corrupt counts
         }
         if (total) totals_ = *total, have_totals_ = true;
         TokenCounts t;
@@ -234,7 +253,8 @@ void CodexLineParser::load_state(std::string_view state) {
     if (const json::array* t = jf::array(jf::field(v, "totals")); t && t->size() == 5) {
         totals_ = {jf::integer(&(*t)[0]).value_or(0), jf::integer(&(*t)[1]).value_or(0), jf::integer(&(*t)[2]).value_or(0),
                    jf::integer(&(*t)[3]).value_or(0), jf::integer(&(*t)[4]).value_or(0)};
-        have_totals_ = true;
+        have_totals_ = totals_plausible(totals_);
+        if (!have_totals_) totals_ = {};
     }
 }
 

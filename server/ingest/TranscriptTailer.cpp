@@ -177,6 +177,7 @@ TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(s
             ++stats_.batches;
         } catch (const StoreError& e) {
             ++stats_.commit_errors;
+            last_store_error_ = e.what();
             spdlog::error("{}: store refused a batch ({}); nothing was lost, will retry", file.path, e.what());
             return false;
         }

@@ -53,12 +53,16 @@ public:
     // the number of bytes consumed by each commit.
     TailStatus ingest(FileRecord& file, const std::function<void(std::int64_t)>& progress = {});
 
+    // Why the store refused the last batch that came back StoreFailed (e.g. "database or disk is full").
+    const std::string& last_store_error() const { return last_store_error_; }
+
 private:
     StoreWriter& writer_;
     IngestStats& stats_;
     TailerOptions opts_;
     BatchSink* sink_ = nullptr;
     std::string read_buf_;
+    std::string last_store_error_;
 };
 
 }  // namespace agentpulse

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -48,11 +50,31 @@ struct Watcher::Loop {
     std::map<std::string, Clock::time_point> retry;    // paths whose store commit failed -> when to retry
     std::set<std::string> unreadable;                  // paths that failed to open (retried on rescan/attrib)
     bool roots_missing = false;
+    std::map<std::string, FileRecord> unregistered;    // the store refused to register them: retried in 2 s
+    Clock::time_point register_retry_at{};
+    bool rescan_soon = false;                          // a root went away: look for it again shortly
+    std::string store_problem;                         // why the store refuses writes ("" when it does not)
+
+    // The store refused a write (disk full, locked, read-only...): say so in the state and the heartbeat
+    // until a commit goes through again. Nothing is lost meanwhile: offsets did not move.
+    void store_failed(const std::string& why) {
+        const std::string problem = "the store refuses writes (" + why + "); nothing is lost, retrying every 2 s";
+        if (problem == store_problem) return;
+        store_problem = problem;
+        w.set_state(State::Running, store_problem);
+    }
+    void store_ok() {
+        if (store_problem.empty()) return;
+        spdlog::info("the store accepts writes again");
+        store_problem.clear();
+        w.set_state(State::Running, {});
+    }
 
     void watch_tree(const fs::path& root) {
         for (const fs::path& d : watch_directories(root)) {
             if (!inotify.add_directory(d))
-                spdlog::warn("{}: cannot add an inotify watch (limit reached?); relying on rescans", d.string());
+                spdlog::warn("{}: cannot add an inotify watch ({}); relying on rescans", d.string(),
+                             errno == ENOSPC ? "the watch limit is reached" : std::strerror(errno));
         }
     }
 
@@ -63,7 +85,10 @@ struct Watcher::Loop {
                 it = files.emplace(proto.path, writer.ensure_file(proto)).first;
             } catch (const StoreError& e) {
                 ++w.stats_.commit_errors;
-                spdlog::error("{}: cannot register ({}); will retry on the next rescan", proto.path, e.what());
+                spdlog::error("{}: cannot register ({}); will retry in 2 s", proto.path, e.what());
+                store_failed(e.what());
+                if (unregistered.empty()) register_retry_at = Clock::now() + std::chrono::seconds(2);
+                unregistered.emplace(proto.path, proto);
                 return;
             }
             ++w.stats_.files_seen;
@@ -100,11 +125,30 @@ struct Watcher::Loop {
                 // paths too (a folder deleted and created again): the tailer sees what changed.
                 watch_tree(e.path);
                 for (const FileRecord& f : discover_transcripts(w.opts_.roots, e.path)) track(f);
+            } else if (!e.gone) {
+                // Attributes of a folder changed (chmod back after chmod 000): files below it that could not
+                // be read, or changed meanwhile, are read now rather than at the next rescan.
+                watch_tree(e.path);
+                for (const FileRecord& f : discover_transcripts(w.opts_.roots, e.path)) {
+                    auto it = files.find(f.path);
+                    struct stat st {};
+                    if (it == files.end() || unreadable.count(f.path) || ::stat(f.path.c_str(), &st) != 0 ||
+                        st.st_size != it->second.size || static_cast<std::int64_t>(st.st_ino) != it->second.inode)
+                        track(f);
+                }
             }
             return;
         }
         if (e.gone) {
             dirty.erase(e.path.string());
+            // A root itself was deleted or moved away (rm -rf): nothing watches its parent, so look for it
+            // again soon (and every 2 s while it is missing) instead of at the next slow rescan.
+            for (const fs::path& root : {w.opts_.roots.claude_projects, w.opts_.roots.codex_sessions})
+                if (!root.empty() && e.path == root) {
+                    spdlog::warn("{}: the transcripts folder went away; it will be picked up if it appears again",
+                                 root.string());
+                    rescan_soon = true;
+                }
             return;
         }
         if (auto f = classify_transcript(w.opts_.roots, e.path)) {
@@ -121,12 +165,26 @@ struct Watcher::Loop {
             auto it = files.find(path);
             if (it == files.end()) continue;
             const TailStatus s = tailer.ingest(it->second);
-            if (s == TailStatus::Progressed) committed = true;
-            if (s == TailStatus::StoreFailed) retry[path] = Clock::now() + std::chrono::seconds(2);
+            if (s == TailStatus::Progressed) committed = true, store_ok();
+            if (s == TailStatus::StoreFailed) {
+                retry[path] = Clock::now() + std::chrono::seconds(2);
+                store_failed(tailer.last_store_error());
+            }
             if (s == TailStatus::Unreadable) unreadable.insert(path);
             if (s != TailStatus::Unreadable) unreadable.erase(path);
         }
         const auto now = Clock::now();
+        if (!unregistered.empty() && now >= register_retry_at) {
+            std::map<std::string, FileRecord> again;
+            again.swap(unregistered);
+            for (const auto& [path, proto] : again) {
+                track(proto);
+                if (!unregistered.empty()) {  // still refused: keep the rest for the next retry
+                    for (const auto& [p, f] : again) unregistered.emplace(p, f);
+                    break;
+                }
+            }
+        }
         for (auto it = retry.begin(); it != retry.end();) {
             if (it->second <= now) {
                 dirty.insert(it->first);
@@ -158,15 +216,23 @@ Watcher::Status Watcher::status() const {
 
 void Watcher::stop() {
     stop_ = true;
+    // Under the lock, so run() cannot unhook and destroy the InotifyWatcher between the load and wake().
+    std::lock_guard lock(wake_mutex_);
     if (auto* ino = static_cast<InotifyWatcher*>(wake_target_.load())) ino->wake();
 }
 
 void Watcher::run() {
     Loop loop(*this);
-    wake_target_ = &loop.inotify;
+    {
+        std::lock_guard lock(wake_mutex_);
+        wake_target_ = &loop.inotify;
+    }
     struct Unhook {
         Watcher& w;
-        ~Unhook() { w.wake_target_ = nullptr; }
+        ~Unhook() {
+            std::lock_guard lock(w.wake_mutex_);
+            w.wake_target_ = nullptr;
+        }
     } unhook{*this};
 
     const std::string started_at = format_iso8601(now_epoch_ms());
@@ -199,12 +265,20 @@ void Watcher::run() {
     };
     auto next_beat = Clock::now() + opts_.heartbeat_interval;
     auto next_rescan = Clock::now() + rescan_in();
+    std::string beat_problem;  // the store problem the last heartbeat told
     while (!stop_) {
         if (loop.drain() && on_commit_) on_commit_();
         const auto now = Clock::now();
-        if (now >= next_beat) {
-            beat("running", {});
+        // A new store problem (or its end) is told at once, not at the next regular beat.
+        if (now >= next_beat || beat_problem != loop.store_problem) {
+            beat("running", loop.store_problem);
+            beat_problem = loop.store_problem;
             next_beat = now + opts_.heartbeat_interval;
+        }
+        if (loop.rescan_soon) {
+            loop.rescan_soon = false;
+            loop.roots_missing = true;  // rescans every 2 s until the root is back
+            next_rescan = std::min(next_rescan, now + std::chrono::milliseconds(500));
         }
         if (now >= next_rescan) {
             loop.rescan();
@@ -213,6 +287,7 @@ void Watcher::run() {
         if (!loop.dirty.empty()) continue;
         auto until = std::min(next_beat, next_rescan);
         for (const auto& [path, when] : loop.retry) until = std::min(until, when);
+        if (!loop.unregistered.empty()) until = std::min(until, loop.register_retry_at);
         bool overflow = false;
         const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
         for (const auto& e : loop.inotify.wait(std::max(timeout, std::chrono::milliseconds(0)), overflow)) loop.handle(e);

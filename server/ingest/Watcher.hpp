@@ -58,6 +58,7 @@ private:
     IngestStats& stats_;
     std::atomic<bool> stop_{false};
     std::atomic<void*> wake_target_{nullptr};
+    std::mutex wake_mutex_;  // held while wake_target_ is set, cleared or used
     mutable std::mutex mu_;
     Status status_;
     std::function<void()> on_commit_;

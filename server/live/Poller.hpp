@@ -30,6 +30,11 @@ namespace agentpulse {
 struct PollerOptions {
     std::filesystem::path store;
     std::chrono::milliseconds poll_interval{5};
+    // After this long without a commit the poll interval stretches to idle_poll_interval (an idle server
+    // then costs a quarter of the wake-ups). A commit by the embedded watcher pokes the poller at once
+    // either way; only a store written by another process waits up to idle_poll_interval for its first row.
+    std::chrono::milliseconds idle_after{2000};
+    std::chrono::milliseconds idle_poll_interval{20};
     std::chrono::milliseconds tick_interval{5000};
     std::chrono::milliseconds watcher_check_interval{1000};
     int batch_limit = 500;
@@ -101,6 +106,7 @@ private:
     // rows, so an idle poll costs one cheap statement instead of a read transaction and four queries.
     std::unique_ptr<Statement> data_version_;
     std::int64_t last_data_version_ = -1;
+    std::chrono::steady_clock::time_point last_change_{};  // the last poll that saw a commit
     bool catching_up_ = false;  // the last poll stopped at its round bound with rows left
 
     // Poller thread state.

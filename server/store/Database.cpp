@@ -36,15 +36,23 @@ Database::Database(const std::filesystem::path& path, Mode mode, int busy_timeou
     }
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, busy_timeout_ms);
-    if (mode == Mode::ReadWrite) {
-        exec("PRAGMA journal_mode=WAL");
-        exec("PRAGMA synchronous=NORMAL");
-        exec("PRAGMA foreign_keys=ON");
-        // Keep the WAL from growing without bound during a long backfill (FACTS.md 4).
-        exec("PRAGMA wal_autocheckpoint=4000");
-        exec("PRAGMA journal_size_limit=67108864");
+    try {
+        if (mode == Mode::ReadWrite) {
+            exec("PRAGMA journal_mode=WAL");
+            exec("PRAGMA synchronous=NORMAL");
+            exec("PRAGMA foreign_keys=ON");
+            // Keep the WAL from growing without bound during a long backfill (FACTS.md 4).
+            exec("PRAGMA wal_autocheckpoint=4000");
+            exec("PRAGMA journal_size_limit=67108864");
+        }
+        exec("PRAGMA temp_store=MEMORY");
+    } catch (...) {
+        // A constructor that throws gets no destructor: close the connection here (a damaged or foreign
+        // file fails the first PRAGMA; found by LeakSanitizer in the corrupt-store fault test).
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        throw;
     }
-    exec("PRAGMA temp_store=MEMORY");
 }
 
 Database::~Database() {

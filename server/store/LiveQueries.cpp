@@ -94,15 +94,16 @@ struct LiveQueries::Statements {
                            "coalesce(sum(input_tokens),0), coalesce(sum(output_tokens),0), "
                            "coalesce(sum(cache_read_tokens),0), coalesce(sum(cache_create_tokens),0), "
                            "coalesce(sum(cache_create_1h_tokens),0), coalesce(sum(reasoning_tokens),0) "
-                           "FROM usage_events WHERE ts > ?")
-        , tool_totals(db, "SELECT count(*), coalesce(sum(is_error),0) FROM message_tool_mart WHERE ts > ?")
+                           "FROM usage_events WHERE ts > ?1 AND ts <= ?2")
+        , tool_totals(db, "SELECT count(*), coalesce(sum(is_error),0) FROM message_tool_mart WHERE ts > ?1 AND ts <= ?2")
         , cost_between(db, "SELECT coalesce(sum(cost_usd),0) FROM usage_events WHERE ts >= ? AND ts < ?")
         , cost_rows(db, "SELECT ts, cost_usd FROM usage_events WHERE ts >= ?")
         , latency_rows(db, "SELECT tool_name, ts_ms, latency_ms, coalesce(is_error,0) FROM message_tool_mart "
                            "WHERE ts >= ? AND result_ts IS NOT NULL")
         , in_flight(db, "SELECT s.id, s.provider, s.session_id, p.display_name, coalesce(s.model,''), "
                         "coalesce(s.started_at,''), coalesce(s.last_at,'') FROM sessions s "
-                        "JOIN projects p ON p.id = s.project_id WHERE s.last_at >= ? ORDER BY s.last_at DESC LIMIT ?")
+                        "JOIN projects p ON p.id = s.project_id WHERE s.last_at >= ?1 AND s.last_at <= ?3 "
+                        "ORDER BY s.last_at DESC LIMIT ?2")
         , session_cost(db, "SELECT coalesce(sum(cost_usd),0), count(*) FROM usage_events WHERE session_id = ?")
         , session_calls(db, "SELECT count(*) FROM message_tool_mart WHERE session_id = ?")
         , running_tool(db, "SELECT tool_name, ts FROM message_tool_mart WHERE session_id = ? AND result_ts IS NULL "
@@ -169,13 +170,13 @@ Watermark LiveQueries::head() {
     return {s.column_int(0), s.column_int(1), s.column_int(2), s.column_int(3)};
 }
 
-WindowTotals LiveQueries::totals_since(EpochMs from) {
+WindowTotals LiveQueries::totals_since(EpochMs from, EpochMs until) {
     WindowTotals t;
-    const std::string since = format_iso8601(from);
+    const std::string since = format_iso8601(from), to = format_iso8601(until);
     {
         Statement& s = st_->usage_totals;
         ResetGuard g(s);
-        s.bind(1, since);
+        s.bind(1, since).bind(2, to);
         s.step();
         t.events = s.column_int(0);
         t.cost_usd = s.column_double(1);
@@ -184,7 +185,7 @@ WindowTotals LiveQueries::totals_since(EpochMs from) {
     }
     Statement& s = st_->tool_totals;
     ResetGuard g(s);
-    s.bind(1, since);
+    s.bind(1, since).bind(2, to);
     s.step();
     t.tool_calls = s.column_int(0);
     t.tool_errors = s.column_int(1);
@@ -217,13 +218,13 @@ void LiveQueries::load_latency(ToolLatencyIndex& into, EpochMs from) {
     while (s.step()) into.add(s.column_text(0), s.column_int(1), s.column_opt_int(2), s.column_int(3) != 0);
 }
 
-std::vector<InFlightSession> LiveQueries::sessions_in_flight(EpochMs active_since, int limit) {
+std::vector<InFlightSession> LiveQueries::sessions_in_flight(EpochMs active_since, int limit, EpochMs active_until) {
     std::vector<InFlightSession> out;
     const std::string since = format_iso8601(active_since);
     {
         Statement& s = st_->in_flight;
         ResetGuard g(s);
-        s.bind(1, since).bind(2, limit);
+        s.bind(1, since).bind(2, limit).bind(3, format_iso8601(active_until));
         while (s.step()) {
             InFlightSession f;
             f.session_row = s.column_int(0);

@@ -88,11 +88,14 @@ public:
     Watermark keys_before(const Watermark& below);
 
     Watermark head();
-    WindowTotals totals_since(EpochMs from);
+    // Rows timed in (from, until]: `until` is now, so rows timed in the future (a skewed clock, a bad
+    // timestamp) do not sit in the rolling window until their time comes (docs/ingest.md, clock oddities).
+    WindowTotals totals_since(EpochMs from, EpochMs until);
     double cost_between(EpochMs from, EpochMs to);
     void load_cost_slots(CostBuckets& into, EpochMs from);
     void load_latency(ToolLatencyIndex& into, EpochMs from);
-    std::vector<InFlightSession> sessions_in_flight(EpochMs active_since, int limit);
+    // Sessions whose latest line is timed in [active_since, active_until].
+    std::vector<InFlightSession> sessions_in_flight(EpochMs active_since, int limit, EpochMs active_until);
     std::optional<Heartbeat> heartbeat();  // nullopt: no heartbeat row (or table)
     bool has_heartbeat_table();
     // sqlite_sequence per streamed table (= rows ever inserted; cheap on any store size).

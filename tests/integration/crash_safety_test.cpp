@@ -203,7 +203,9 @@ BOOST_AUTO_TEST_CASE(killed_backfill_restarts_to_the_clean_result) {
         BOOST_TEST(diff.empty(), "stores differ after " << killed << " kills (seed " << s << "):\n" << diff);
         for (const char* ext : {"", "-wal", "-shm"}) fs::remove(ws.dir / ("b.db" + std::string(ext)));
     };
-    while (killed < 24 && trials < 80) {
+    // At least 24 kills here and 26 under --follow below: 50 or more kills across backfill and follow
+    // (issue 6), besides the one-shot runs over growing transcripts.
+    while (killed < 28 && trials < 90) {
         ++trials;
         using Uniform = std::uniform_real_distribution<double>;
         const double d =
@@ -227,7 +229,7 @@ BOOST_AUTO_TEST_CASE(killed_backfill_restarts_to_the_clean_result) {
     BOOST_TEST_MESSAGE("backfill: " << killed << " kills in " << trials << " runs, " << chains + 1
                                     << " chains (first commit after " << commit_ms
                                     << " ms; at time:committed) " << kill_points.str());
-    BOOST_TEST(killed >= 20);
+    BOOST_TEST(killed >= 24);
     check_chain("killed");
     BOOST_TEST_MESSAGE("compared " << total_rows(a) << " rows");
 }
@@ -303,7 +305,7 @@ BOOST_AUTO_TEST_CASE(killed_follow_while_transcripts_grow_restarts_to_the_clean_
     auto follower = start();
     int kills = 0;
     const std::size_t n = growth.chunks.size();
-    const std::size_t kill_every = std::max<std::size_t>(1, n / 24);
+    const std::size_t kill_every = std::max<std::size_t>(1, n / 28);
     std::int64_t at_last_kill = -1;
     int kills_after_progress = 0;
     // About 6 s of appending in all, so that the follower tails (and is killed) mid-stream.
@@ -326,7 +328,7 @@ BOOST_AUTO_TEST_CASE(killed_follow_while_transcripts_grow_restarts_to_the_clean_
             follower = start();
         }
     }
-    BOOST_TEST(kills >= 20);
+    BOOST_TEST(kills >= 26);
     BOOST_TEST(kills_after_progress >= 10);
     BOOST_TEST_MESSAGE("follow: " << kills << " kills, " << kills_after_progress << " after new commits");
 

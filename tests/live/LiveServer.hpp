@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -37,7 +38,7 @@ inline double ms_since(Clock::time_point t0) {
 
 class LiveServer {
 public:
-    // `extra` follows `serve --port 0 --store STORE --claude-projects D --codex-sessions D`.
+    // `extra` follows `serve --port 0 --store STORE --claude-projects D --codex-sessions D --static-dir D`.
     LiveServer(const std::filesystem::path& dir, const std::filesystem::path& store,
                std::vector<std::string> extra, const std::string& name = "serve") {
         std::filesystem::create_directories(dir / "claude");
@@ -54,6 +55,14 @@ public:
                                          (dir / "codex").string(),
                                          "--static-dir",
                                          (dir / "no-dashboard").string()};
+        // A flag in `extra` replaces the default above (e.g. "--port P" to restart on the same port,
+        // "--static-dir D" to serve a dashboard).
+        for (std::size_t i = 2; i + 1 < args.size();) {
+            if (std::find(extra.begin(), extra.end(), args[i]) != extra.end())
+                args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+            else
+                i += 2;
+        }
         args.insert(args.end(), extra.begin(), extra.end());
         proc_ = std::make_unique<Process>(args, dir / "logs", name + std::to_string(++counter()));
         const auto t0 = Clock::now();

@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(bad_requests_slowloris_http10_pipelining) {
     BOOST_TEST(r.status == 431);
     BOOST_TEST(r.complete);
     r = http_request(port, "/healthz?" + std::string(20'000, 'q'));
-    BOOST_TEST(r.status == 431);
+    BOOST_TEST(r.status == 414);  // the target alone is too long: URI Too Long (hostile_limits_test.cpp)
     std::vector<std::pair<std::string, std::string>> many;
     for (int i = 0; i < 400; ++i) many.emplace_back("X-H" + std::to_string(i), std::string(60, 'v'));
     r = http_request(port, "/healthz", many);

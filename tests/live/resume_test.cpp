@@ -142,6 +142,8 @@ BOOST_AUTO_TEST_CASE(garbage_or_future_last_event_id) {
         BOOST_TEST(int_of(p.at("replay").at("frames")) == 0);
         BOOST_TEST(p.at("replay").at("resync").as_bool() == false);
         BOOST_TEST((ready_watermark(*ready) == head));
+        // ready's id is where the stream starts: a reconnect before any row resumes from there.
+        BOOST_TEST(ready->id.value_or("none") == head.to_string(), garbage);
         auto e = c.next(Millis(300));
         while (e && e->event != "event" && e->event != "resync") e = c.next(Millis(300));
         BOOST_TEST(!e, garbage << ": got " << (e ? e->event : ""));
@@ -154,6 +156,7 @@ BOOST_AUTO_TEST_CASE(garbage_or_future_last_event_id) {
         const auto p = payload_of(*ready);
         BOOST_TEST(p.at("replay").at("requested").as_string() == head.to_string());
         BOOST_TEST(int_of(p.at("replay").at("frames")) == 0);
+        BOOST_TEST(ready->id.value_or("none") == head.to_string());
         BOOST_TEST(p.at("replay").at("resync").as_bool() == false);
         feed.responses(1);
         StreamChecker check(head);

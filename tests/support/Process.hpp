@@ -3,12 +3,15 @@
 #pragma once
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -34,11 +37,21 @@ inline std::string slurp(const std::filesystem::path& p) {
     return ss.str();
 }
 
+// What the child changes about itself after fork, before exec (fault tests).
+struct ChildOptions {
+    // Run as this user and group (the parent must be root): permission bits do not stop root.
+    std::optional<uid_t> uid;
+    std::optional<gid_t> gid;
+    // RLIMIT_FSIZE in bytes: writes past it fail with EFBIG (SIGXFSZ is ignored so they fail, not kill).
+    std::optional<std::uint64_t> max_file_size;
+};
+
 class Process {
   public:
     // `io_dir` receives <name>.out and <name>.err; `env` is added to (and overrides) the clean environment.
     Process(const std::vector<std::string>& args, const std::filesystem::path& io_dir,
-            const std::string& name, const std::map<std::string, std::string>& env = {})
+            const std::string& name, const std::map<std::string, std::string>& env = {},
+            const ChildOptions& child = {})
         : out_(io_dir / (name + ".out")), err_(io_dir / (name + ".err")) {
         std::filesystem::create_directories(io_dir);
         std::vector<std::string> env_strings;
@@ -62,7 +75,15 @@ class Process {
             throw std::runtime_error("cannot create the output files in " + io_dir.string());
         pid_ = ::fork();
         if (pid_ == 0) {
-            // If the test process dies (a ctest timeout kills it), take the child with it.
+            if (child.max_file_size) {
+                ::signal(SIGXFSZ, SIG_IGN);  // survives exec: the write fails with EFBIG instead
+                const rlimit lim{static_cast<rlim_t>(*child.max_file_size), static_cast<rlim_t>(*child.max_file_size)};
+                if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(126);
+            }
+            if (child.gid && (::setgroups(0, nullptr) != 0 || ::setgid(*child.gid) != 0)) ::_exit(126);
+            if (child.uid && ::setuid(*child.uid) != 0) ::_exit(126);
+            // If the test process dies (a ctest timeout kills it), take the child with it. After setuid,
+            // which clears this setting.
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             ::dup2(out_fd, 1);
             ::dup2(err_fd, 2);

@@ -205,6 +205,34 @@ BOOST_AUTO_TEST_CASE(bad_values_are_usage_errors_with_messages) {
     BOOST_TEST(contains(o.message, "environment"), o.message);
 }
 
+BOOST_AUTO_TEST_CASE(http_limits_from_every_source) {
+    Env env;
+    CliOutcome o = cli({"serve"});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(!o.config->max_connections);  // unset: the server's built-in defaults apply
+    BOOST_TEST(!o.config->request_timeout_ms);
+    BOOST_TEST(!o.config->keepalive_timeout_ms);
+    o = cli({"serve", "--max-connections", "50", "--request-timeout-ms", "2000", "--keepalive-timeout-ms", "1500"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(*o.config->max_connections == 50u);
+    BOOST_TEST(*o.config->request_timeout_ms == 2000);
+    BOOST_TEST(*o.config->keepalive_timeout_ms == 1500);
+    env.set("AGENTPULSE_MAX_CONNECTIONS", "77");
+    write_file(env.dir / "l.conf", "max-connections = 99\nkeepalive-timeout-ms = 4000\n");
+    o = cli({"serve", "--config", (env.dir / "l.conf").string()});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(*o.config->max_connections == 77u);  // environment over file
+    BOOST_TEST(*o.config->keepalive_timeout_ms == 4000);
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"serve", "--max-connections", "0"}, {"serve", "--max-connections", "-3"},
+          {"serve", "--request-timeout-ms", "5"}, {"serve", "--keepalive-timeout-ms", "99999999"}}) {
+        o = cli(bad);
+        BOOST_TEST(!o.config, bad[1]);
+        BOOST_TEST(o.exit_code == 2);
+        BOOST_TEST(contains(o.message, bad[1] + " must be between"), o.message);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(help_and_version_exit_0) {
     Env env;
     for (const std::vector<std::string>& args :
