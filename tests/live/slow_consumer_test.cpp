@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "LiveServer.hpp"
@@ -27,6 +28,11 @@ BOOST_AUTO_TEST_CASE(stalled_client_is_dropped_and_others_keep_up) {
     constexpr int kFast = 3;
     std::vector<std::unique_ptr<SseClient>> fast;
     std::vector<StreamChecker> checks(kFast);
+    std::vector<std::mutex> check_locks(kFast);  // a reader thread feeds each checker while this one polls it
+    auto caught_up = [&](int i, const Watermark& w) {
+        std::lock_guard lock(check_locks[i]);
+        return checks[i].caught_up(w);
+    };
     const auto t0 = Clock::now();
     for (int i = 0; i < kFast; ++i) {
         fast.push_back(std::make_unique<SseClient>(server.port()));
@@ -42,8 +48,10 @@ BOOST_AUTO_TEST_CASE(stalled_client_is_dropped_and_others_keep_up) {
         readers.emplace_back([&, i] {
             try {
                 while (!stop) {
-                    if (auto e = fast[i]->next(Millis(50)))
+                    if (auto e = fast[i]->next(Millis(50))) {
+                        std::lock_guard lock(check_locks[i]);
                         checks[i].feed(*e);
+                    }
                     else if (fast[i]->eof())
                         throw std::runtime_error("fast client's stream ended");
                 }
@@ -66,7 +74,7 @@ BOOST_AUTO_TEST_CASE(stalled_client_is_dropped_and_others_keep_up) {
     const Watermark warm = feed.head();
     for (int i = 0; i < kFast; ++i) {
         const auto until = Clock::now() + std::chrono::seconds(10);
-        while (!checks[i].caught_up(warm) && Clock::now() < until) std::this_thread::sleep_for(Millis(10));
+        while (!caught_up(i, warm) && Clock::now() < until) std::this_thread::sleep_for(Millis(10));
     }
 
     // The stalled client: a 4 KB receive window, and it never reads after the response head.
@@ -119,7 +127,7 @@ BOOST_AUTO_TEST_CASE(stalled_client_is_dropped_and_others_keep_up) {
     const Watermark head = feed.head();
     for (int i = 0; i < kFast; ++i) {
         const auto until = Clock::now() + std::chrono::seconds(10);
-        while (!checks[i].caught_up(head) && Clock::now() < until) std::this_thread::sleep_for(Millis(10));
+        while (!caught_up(i, head) && Clock::now() < until) std::this_thread::sleep_for(Millis(10));
     }
     stop = true;
     for (auto& t : readers) t.join();
