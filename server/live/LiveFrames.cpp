@@ -161,14 +161,18 @@ json::value totals_payload(const WindowTotals& t, int window_s) {
     o["sessions"] = t.sessions;
     o["tool_calls"] = t.tool_calls;
     o["tool_errors"] = t.tool_errors;
-    json::object tok;
-    tok["input"] = t.tokens.input;
-    tok["output"] = t.tokens.output;
-    tok["cache_read"] = t.tokens.cache_read;
-    tok["cache_create"] = t.tokens.cache_create;
-    tok["cache_create_1h"] = t.tokens.cache_create_1h;
-    tok["reasoning"] = t.tokens.reasoning;
-    o["tokens"] = std::move(tok);
+    o["tokens"] = tokens_payload(t.tokens);
+    return o;
+}
+
+json::object tokens_payload(const TokenCounts& t) {
+    json::object o;
+    o["input"] = t.input;
+    o["output"] = t.output;
+    o["cache_read"] = t.cache_read;
+    o["cache_create"] = t.cache_create;
+    o["cache_create_1h"] = t.cache_create_1h;
+    o["reasoning"] = t.reasoning;
     return o;
 }
 

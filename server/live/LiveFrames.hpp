@@ -2,12 +2,14 @@
 // every field name the dashboard and scripts read (see docs/live-api.md). No Asio here.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/BurnMath.hpp"
+#include "core/TokenCounts.hpp"
 #include "core/ToolLatencyIndex.hpp"
 #include "core/ZonedCalendar.hpp"
 #include "store/LiveQueries.hpp"
@@ -33,6 +35,9 @@ boost::json::value watermark_payload(const Watermark& w);
 boost::json::value burn_payload(const BurnBlock& b, const CalendarSpan& cal, EpochMs now);
 boost::json::value sessions_payload(const std::vector<InFlightSession>& s, EpochMs now, int idle_after_s);
 boost::json::value totals_payload(const WindowTotals& t, int window_s);
+// {input, output, cache_read, cache_create, cache_create_1h, reasoning}: the tokens object of the live
+// snapshot and of the dashboard reports.
+boost::json::object tokens_payload(const TokenCounts& t);
 boost::json::value latency_payload(const std::vector<ToolLatencySummary>& tools, int window_hours);
 
 }  // namespace agentpulse

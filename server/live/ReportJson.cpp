@@ -15,17 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-json::object tokens_object(const TokenCounts& t) {
-    json::object o;
-    o["input"] = t.input;
-    o["output"] = t.output;
-    o["cache_read"] = t.cache_read;
-    o["cache_create"] = t.cache_create;
-    o["cache_create_1h"] = t.cache_create_1h;
-    o["reasoning"] = t.reasoning;
-    return o;
-}
-
 std::int64_t total_tokens(const TokenCounts& t) { return t.input + t.output + t.cache_read + t.cache_create; }
 
 void add_tokens(TokenCounts& into, const TokenCounts& t) {
@@ -54,7 +43,7 @@ json::object sum_object(const Sum& s) {
     o["cost_usd"] = s.cost_usd;
     o["events"] = s.events;
     o["unpriced_events"] = s.unpriced;
-    o["tokens"] = tokens_object(s.tokens);
+    o["tokens"] = tokens_payload(s.tokens);
     o["total_tokens"] = total_tokens(s.tokens);
     return o;
 }
@@ -201,7 +190,7 @@ json::value session_summary_payload(const SessionSummary& s) {
     o["unpriced_events"] = s.unpriced_events;
     o["tool_calls"] = s.tool_calls;
     o["tool_errors"] = s.tool_errors;
-    o["tokens"] = tokens_object(s.tokens);
+    o["tokens"] = tokens_payload(s.tokens);
     o["total_tokens"] = total_tokens(s.tokens);
     return o;
 }
