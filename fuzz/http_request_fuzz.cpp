@@ -34,7 +34,11 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kToken = "s3cret-T0ken";
-constexpr const char* kSecret = "TOP-SECRET-CONTENT";
+// The secret file's bytes hold a quote and a control character: error answers are JSON and may echo the
+// request's path or host (`no such API route: /api/...`), and JSON escapes both, so an echo of a request
+// that names the secret can never match; only the file's own bytes can. (A plain string here was found
+// by the fuzzer, which learned it from the oracle's own memmem and put it in a path.)
+constexpr const char* kSecret = "TOP\"SECRET\x01" "CONTENT";
 
 fs::path g_dir;
 
