@@ -125,7 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             fail("budget not a positive amount", std::to_string(*c.budget));
         if (c.max_connections && (*c.max_connections < 1 || *c.max_connections > 1'000'000))
             fail("max-connections out of range", std::to_string(*c.max_connections));
-        for (const auto& ms : {c.request_timeout_ms, c.keepalive_timeout_ms})
+        for (const auto& ms : {c.request_timeout_ms, c.keepalive_timeout_ms, c.retry_ms})
             if (ms && (*ms < 100 || *ms > 3'600'000)) fail("a timeout out of range", std::to_string(*ms));
         if (c.demo && c.no_watcher) fail("--demo with --no-watcher accepted", "");
         if (c.store.empty()) fail("no store path", "");

@@ -84,6 +84,7 @@ po::options_description describe(const std::string& command) {
             ("max-connections", po::value<long long>(), "open connections and streams before new ones get 503 (default 19000)")
             ("request-timeout-ms", po::value<long long>(), "time allowed to send a whole request, in ms (default 10000)")
             ("keepalive-timeout-ms", po::value<long long>(), "idle time before a keep-alive connection is closed, in ms (default 30000)")
+            ("retry-ms", po::value<long long>(), "SSE retry: how long a browser waits before reconnecting a dropped stream, in ms (default 1000)")
             ("static-dir", po::value<std::string>(), "folder with the built dashboard (default: next to the binary)");
         common.add(serve);
     } else if (command == "ingest") {
@@ -240,12 +241,16 @@ CliOutcome parse_cli(int argc, const char* const* argv) {
                 if (n < 1 || n > 1'000'000) throw po::error("--max-connections must be between 1 and 1000000");
                 c.max_connections = static_cast<std::size_t>(n);
             }
-            for (const char* key : {"request-timeout-ms", "keepalive-timeout-ms"}) {
+            const std::pair<const char*, std::optional<std::int64_t>*> durations[] = {
+                {"request-timeout-ms", &c.request_timeout_ms},
+                {"keepalive-timeout-ms", &c.keepalive_timeout_ms},
+                {"retry-ms", &c.retry_ms}};
+            for (const auto& [key, field] : durations) {
                 if (!vm.count(key)) continue;
                 const long long ms = vm[key].as<long long>();
                 if (ms < 100 || ms > 3'600'000)
                     throw po::error(std::string("--") + key + " must be between 100 and 3600000 (ms)");
-                (key[0] == 'r' ? c.request_timeout_ms : c.keepalive_timeout_ms) = ms;
+                *field = ms;
             }
             if (c.demo && c.no_watcher) throw po::error("--demo needs the watcher; drop --no-watcher");
         }

@@ -33,6 +33,7 @@ struct Config {
     std::optional<std::size_t> max_connections;      // open connections + streams before 503
     std::optional<std::int64_t> request_timeout_ms;  // to receive a whole request
     std::optional<std::int64_t> keepalive_timeout_ms;  // idle between requests on a keep-alive connection
+    std::optional<std::int64_t> retry_ms;              // the SSE retry: sent to every stream
     std::string log_level = "info";
     bool progress = true;
 };

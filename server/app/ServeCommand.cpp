@@ -148,6 +148,7 @@ int run_serve(const Config& given) {
     if (c.max_connections) ctx.limits.max_connections = *c.max_connections;
     if (c.request_timeout_ms) ctx.limits.request_timeout_ms = *c.request_timeout_ms;
     if (c.keepalive_timeout_ms) ctx.limits.keepalive_timeout_ms = *c.keepalive_timeout_ms;
+    if (c.retry_ms) ctx.limits.retry_ms = *c.retry_ms;
     ctx.queries = &queries;
     ctx.info = &info;
     ctx.prices = prices;

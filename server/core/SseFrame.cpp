@@ -28,6 +28,6 @@ std::string sse_comment(std::string_view text) {
     return f + "\n\n";
 }
 
-std::string sse_retry(int ms) { return "retry: " + std::to_string(ms) + "\n\n"; }
+std::string sse_retry(std::int64_t ms) { return "retry: " + std::to_string(ms) + "\n\n"; }
 
 }  // namespace agentpulse

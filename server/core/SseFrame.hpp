@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,6 @@ std::string sse_data_json(std::string_view type, const boost::json::value& paylo
 std::string sse_frame(std::string_view type, std::string_view id, std::string_view data_json);
 inline std::string sse_frame(std::string_view type, std::string_view data_json) { return sse_frame(type, {}, data_json); }
 std::string sse_comment(std::string_view text);
-std::string sse_retry(int ms);
+std::string sse_retry(std::int64_t ms);
 
 }  // namespace agentpulse

@@ -24,7 +24,7 @@ struct ServerLimits {
     std::int64_t keepalive_timeout_ms = 30'000;  // idle between requests
     std::int64_t heartbeat_ms = 15'000;          // SSE comment to idle streams
     std::int64_t stall_ms = 15'000;              // a write pending this long drops the client
-    int retry_ms = 2'000;                        // SSE retry: for reconnecting browsers
+    std::int64_t retry_ms = 1'000;               // SSE retry: how long a dropped stream waits to reconnect
 };
 
 struct ServerContext {

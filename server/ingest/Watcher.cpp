@@ -236,11 +236,15 @@ void Watcher::run() {
     } unhook{*this};
 
     const std::string started_at = format_iso8601(now_epoch_ms());
+    // A heartbeat the store refuses (on a disk so full that not even its one page fits) is logged and
+    // tried again at the next loop pass that is due, not taken as told.
     auto beat = [&](std::string_view state, std::string_view reason) {
         try {
             loop.writer.beat(state, reason, stats_.to_json(), opts_.heartbeat_interval.count(), started_at);
+            return true;
         } catch (const StoreError& e) {
             spdlog::warn("heartbeat not written: {}", e.what());
+            return false;
         }
     };
 
@@ -266,13 +270,17 @@ void Watcher::run() {
     auto next_beat = Clock::now() + opts_.heartbeat_interval;
     auto next_rescan = Clock::now() + rescan_in();
     std::string beat_problem;  // the store problem the last heartbeat told
+    auto beat_retry_at = Clock::now();  // after a refused heartbeat, when to try telling a new problem again
     while (!stop_) {
         if (loop.drain() && on_commit_) on_commit_();
         const auto now = Clock::now();
         // A new store problem (or its end) is told at once, not at the next regular beat.
-        if (now >= next_beat || beat_problem != loop.store_problem) {
-            beat("running", loop.store_problem);
-            beat_problem = loop.store_problem;
+        if (now >= next_beat || (beat_problem != loop.store_problem && now >= beat_retry_at)) {
+            if (beat("running", loop.store_problem)) {
+                beat_problem = loop.store_problem;
+            } else {
+                beat_retry_at = now + std::chrono::milliseconds(500);
+            }
             next_beat = now + opts_.heartbeat_interval;
         }
         if (loop.rescan_soon) {
@@ -288,6 +296,7 @@ void Watcher::run() {
         auto until = std::min(next_beat, next_rescan);
         for (const auto& [path, when] : loop.retry) until = std::min(until, when);
         if (!loop.unregistered.empty()) until = std::min(until, loop.register_retry_at);
+        if (beat_problem != loop.store_problem) until = std::min(until, beat_retry_at);
         bool overflow = false;
         const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
         for (const auto& e : loop.inotify.wait(std::max(timeout, std::chrono::milliseconds(0)), overflow)) loop.handle(e);

@@ -49,7 +49,7 @@ BOOST_AUTO_TEST_CASE(first_tick_at_once_then_every_five_seconds) {
     // The ready frame came first, and sessions in flight come with the first tick.
     BOOST_REQUIRE(!a.skipped().empty());
     BOOST_TEST(a.skipped().front().event == "ready");
-    BOOST_TEST(a.retry_ms().value_or(0) == 2000);
+    BOOST_TEST(a.retry_ms().value_or(0) == 1000);
     std::optional<SseEvent> sessions;
     for (const SseEvent& e : a.skipped())
         if (e.event == "sessions") sessions = e;

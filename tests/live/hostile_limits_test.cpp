@@ -520,7 +520,8 @@ BOOST_AUTO_TEST_CASE(keepalive_idle_and_request_timeouts) {
     const auto store = dir / "store.db";
     RowFeeder feed(store);
     feed.responses(5, 0, 5);
-    LiveServer fast(dir.path(), store, {"--no-watcher", "--keepalive-timeout-ms", "1500", "--request-timeout-ms", "3000"});
+    LiveServer fast(dir.path(), store,
+                    {"--no-watcher", "--keepalive-timeout-ms", "1500", "--request-timeout-ms", "3000", "--retry-ms", "4500"});
     LiveServer defaults(dir.path(), store, {"--no-watcher"}, "defaults");
     const std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 
@@ -528,6 +529,7 @@ BOOST_AUTO_TEST_CASE(keepalive_idle_and_request_timeouts) {
     std::atomic<double> idle_after_response{-2}, idle_no_request{-2}, slowloris{-2}, never_reads{-2};
     std::atomic<int> kept_alive_answers{0}, default_answers{0};
     std::atomic<bool> stream_alive{false};
+    std::atomic<int> stream_retry_ms{0};
     {
         std::vector<std::jthread> checks;
         // 1. Keep-alive: after a response, an idle connection is closed after ~1.5 s.
@@ -593,6 +595,7 @@ BOOST_AUTO_TEST_CASE(keepalive_idle_and_request_timeouts) {
         checks.emplace_back([&] {
             SseClient c(fast.port());
             if (!c.next_of("ready", Millis(3000))) return;
+            stream_retry_ms = c.retry_ms().value_or(0);  // --retry-ms reaches the stream's `retry:`
             const auto t0 = Clock::now();
             while (ms_since(t0) < 4000)
                 if (!c.next(Millis(100)) && c.eof()) return;
@@ -630,6 +633,7 @@ BOOST_AUTO_TEST_CASE(keepalive_idle_and_request_timeouts) {
     BOOST_TEST(never_reads > 0.0);  // closed, not held forever
     BOOST_TEST(never_reads <= 9000.0);
     BOOST_TEST(stream_alive);
+    BOOST_TEST(stream_retry_ms == 4500);
     BOOST_TEST(default_answers == 2);
     LIVE_FIGURE("timeouts (keep-alive 1.5 s, request 3 s): idle keep-alive closed after " << idle_after_response
                 << " ms, silent connection after " << idle_no_request << " ms, slowloris after " << slowloris

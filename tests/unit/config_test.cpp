@@ -212,20 +212,25 @@ BOOST_AUTO_TEST_CASE(http_limits_from_every_source) {
     BOOST_TEST(!o.config->max_connections);  // unset: the server's built-in defaults apply
     BOOST_TEST(!o.config->request_timeout_ms);
     BOOST_TEST(!o.config->keepalive_timeout_ms);
-    o = cli({"serve", "--max-connections", "50", "--request-timeout-ms", "2000", "--keepalive-timeout-ms", "1500"});
+    BOOST_TEST(!o.config->retry_ms);
+    o = cli({"serve", "--max-connections", "50", "--request-timeout-ms", "2000", "--keepalive-timeout-ms", "1500",
+             "--retry-ms", "3000"});
     BOOST_REQUIRE_MESSAGE(o.config, o.message);
     BOOST_TEST(*o.config->max_connections == 50u);
     BOOST_TEST(*o.config->request_timeout_ms == 2000);
     BOOST_TEST(*o.config->keepalive_timeout_ms == 1500);
+    BOOST_TEST(*o.config->retry_ms == 3000);
     env.set("AGENTPULSE_MAX_CONNECTIONS", "77");
-    write_file(env.dir / "l.conf", "max-connections = 99\nkeepalive-timeout-ms = 4000\n");
+    write_file(env.dir / "l.conf", "max-connections = 99\nkeepalive-timeout-ms = 4000\nretry-ms = 250\n");
     o = cli({"serve", "--config", (env.dir / "l.conf").string()});
     BOOST_REQUIRE_MESSAGE(o.config, o.message);
     BOOST_TEST(*o.config->max_connections == 77u);  // environment over file
     BOOST_TEST(*o.config->keepalive_timeout_ms == 4000);
+    BOOST_TEST(*o.config->retry_ms == 250);
     for (const std::vector<std::string>& bad :
          {std::vector<std::string>{"serve", "--max-connections", "0"}, {"serve", "--max-connections", "-3"},
-          {"serve", "--request-timeout-ms", "5"}, {"serve", "--keepalive-timeout-ms", "99999999"}}) {
+          {"serve", "--request-timeout-ms", "5"}, {"serve", "--keepalive-timeout-ms", "99999999"},
+          {"serve", "--retry-ms", "50"}}) {
         o = cli(bad);
         BOOST_TEST(!o.config, bad[1]);
         BOOST_TEST(o.exit_code == 2);

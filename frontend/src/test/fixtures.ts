@@ -203,7 +203,7 @@ export function readyPayload(over: Record<string, unknown> = {}) {
     watcher: watcher(),
     burn_interval_s: 5,
     heartbeat_s: 15,
-    retry_ms: 2000,
+    retry_ms: 1000,
     tz: 'UTC',
     replay: { requested: null, frames: 0, resync: false },
     ...over,
