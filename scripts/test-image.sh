@@ -57,9 +57,11 @@ if (( build )); then
     podman rmi -f "$base" >/dev/null 2>&1 || true
     rm -rf "${TMPDIR:-/var/tmp}"/buildah-cache*/agentpulse-*   # the Dockerfile's ccache and npm cache mounts
   fi
+  base_how="reused"
   if podman image exists "$base"; then
     echo "test-image: reusing $base" >&2
   else
+    base_how="debootstrap"
     # The mirror this machine already uses; read here, never written into the repository.
     mirror=""
     [[ -r /etc/apt/sources.list.d/debian.sources ]] &&
@@ -82,7 +84,7 @@ if (( build )); then
     rm -rf "$rootfs"
     trap - EXIT
   fi
-  phase_end "base image$( ((fresh)) && echo ' (debootstrap)' || echo ' (reused)')"
+  phase_end "base image ($base_how)"
 
   # --- 3. image ----------------------------------------------------------------------------------
   phase "podman build $image"
@@ -101,7 +103,9 @@ if (( build )); then
   fi
   # One line per step with the time it started, and whether the layer cache served it.
   grep -E '^[0-9:]{8} (\[[0-9]+/[0-9]+\] )?STEP|Using cache' "$build_log" | cut -c1-110 | sed 's/^/  /' >&2 || true
-  phase_end "image build$( ((fresh)) && echo ' (no cache)' || echo ' (layer cache)')"
+  # What the layer cache served, as the label says (a first build on a machine has nothing cached).
+  cached=$(grep -c 'Using cache' "$build_log" || true)
+  phase_end "image build ($( ((fresh)) && echo 'no cache' || echo "${cached} steps from the layer cache"))"
 fi
 podman image exists "$image" || fail "no image $image (run without --no-build)"
 
