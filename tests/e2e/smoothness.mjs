@@ -67,7 +67,7 @@ const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname === '/api/live/stream') {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
-    res.write('retry: 2000\n\n');
+    res.write('retry: 1000\n\n');
     res.write(frame('ready', { server_version: 'bench', watermarks: stats().watermarks, watcher, burn_interval_s: 5, heartbeat_s: 15, retry_ms: 1000, tz: 'UTC', replay: { requested: null, frames: 0, resync: false } }, false));
     res.write(frame('burn_tick', burn(), false) + frame('sessions', sessions(), false));
     // RATE frames per second, written in 10 ms slices as a poller would deliver them.
