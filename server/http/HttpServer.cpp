@@ -274,9 +274,9 @@ net::awaitable<void> HttpServer::accept_loop() {
         // 4,096) faster than requests are served; an overflowing queue drops SYNs that clients retry only
         // after 1 s, then 3 s. Take what is queued now (the acceptor is non-blocking), so that connections
         // wait in our queue instead: the whole queue at once (it holds at most somaxconn). Draining 256 per
-        // wake left 1,357 SYNs dropped in a 10,000-client restart (all streaming after 2.8 s); the whole
-        // queue, none (2.0 s; docs/PERFORMANCE.md, "reconnect storm"). Each is counted or refused at once, so
-        // the cap holds.
+        // wake let the kernel drop 1,357 SYNs in a 10,000-client restart; the whole queue, none in three
+        // runs (all streaming again 2.00 / 2.77 / 2.84 s after the restart; docs/PERFORMANCE.md, "reconnect
+        // storm"). Each is counted or refused at once, so the cap holds.
         for (int i = 0; i < 4096 && !stopped_; ++i) {
             boost::system::error_code aec;
             tcp::socket more = acceptor_.accept(aec);
