@@ -26,7 +26,7 @@
 #include "http/HttpServer.hpp"
 #include "http/Router.hpp"
 #include "store/Migrations.hpp"
-#include "store/ReportQueries.hpp"
+#include "report/ReportQueries.hpp"
 
 using namespace agentpulse;
 namespace fs = std::filesystem;

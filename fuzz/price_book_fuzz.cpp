@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "core/PriceBook.hpp"
-#include "ingest/FieldCleaning.hpp"
+#include "agents/FieldCleaning.hpp"
 
 using namespace agentpulse;
 

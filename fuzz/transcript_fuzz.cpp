@@ -21,7 +21,7 @@
 #include <string_view>
 
 #include "app/Startup.hpp"
-#include "ingest/IngestStats.hpp"
+#include "model/IngestStats.hpp"
 #include "ingest/TranscriptTailer.hpp"
 #include "store/Migrations.hpp"
 #include "store/Statement.hpp"
@@ -89,12 +89,12 @@ struct Store {
         opts.batch_bytes = 4 * 1024;
         tailer = std::make_unique<TranscriptTailer>(*writer, stats, opts);
     }
-    FileRecord file(const fs::path& path, Provider provider, const std::string& kind) {
+    FileRecord file(const fs::path& path, const std::string& provider, const std::string& kind) {
         FileRecord f;
         f.path = path.string();
         f.provider = provider;
         f.kind = kind;
-        if (provider == Provider::Claude) {
+        if (provider == "claude") {
             f.project_slug = "-home-ana-src-shop";
             if (kind == "subagent") f.parent_session = "sess-parent";
         }
@@ -139,8 +139,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // One read of the whole file.
     Store whole;
     write_file(claude_path, bytes, false);
-    FileRecord wc = whole.file(claude_path, Provider::Claude, claude_kind);
-    FileRecord wx = whole.file(codex_path, Provider::Codex, "rollout");
+    FileRecord wc = whole.file(claude_path, "claude", claude_kind);
+    FileRecord wx = whole.file(codex_path, "codex", "rollout");
     fs::copy_file(claude_path, codex_path, fs::copy_options::overwrite_existing);
     const TailStatus s1 = whole.tailer->ingest(wc);
     const TailStatus s2 = whole.tailer->ingest(wx);
@@ -158,8 +158,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Store parts;
     write_file(claude_path, bytes.substr(0, split), false);
     fs::copy_file(claude_path, codex_path, fs::copy_options::overwrite_existing);
-    FileRecord pc = parts.file(claude_path, Provider::Claude, claude_kind);
-    FileRecord px = parts.file(codex_path, Provider::Codex, "rollout");
+    FileRecord pc = parts.file(claude_path, "claude", claude_kind);
+    FileRecord px = parts.file(codex_path, "codex", "rollout");
     parts.tailer->ingest(pc);
     parts.tailer->ingest(px);
     write_file(claude_path, bytes.substr(split), true);

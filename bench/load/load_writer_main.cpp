@@ -77,7 +77,7 @@ public:
         : db_(path, Database::Mode::ReadWrite), writer_((migrate(db_), db_), std::make_shared<const PriceBook>()) {
         FileRecord proto;
         proto.path = "load://writer/" + std::to_string(getpid()) + "/" + std::to_string(wall_ns());
-        proto.provider = Provider::Claude;
+        proto.provider = "claude";
         proto.kind = "session";
         proto.project_slug = "-load-project";
         file_ = writer_.ensure_file(proto);

@@ -5,6 +5,8 @@
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdlib>
+#include <cctype>
+#include <unistd.h>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -27,22 +29,19 @@ fs::path home() {
 
 // Boost 1.81's error_with_option_name::what() replaces each placeholder (%value%, %option%, ...) until none
 // is left, so a value or option name that itself holds a placeholder (`--port %value%`, a config line
-// `port = %value%`) makes it loop for ever, growing the message (found by fuzz/config_fuzz). Swap every '%'
-// in what the user wrote for a look-alike before what() runs.
-struct SubstitutionAccess : po::error_with_option_name {
-    static std::map<std::string, std::string>& of(po::error_with_option_name& e) {
-        return e.*(&SubstitutionAccess::m_substitutions);
-    }
-};
+// `port = %value%`) makes it loop for ever, growing the message (found by fuzz/config_fuzz). So every '%'
+// the user wrote is swapped for a look-alike before Program_options sees it, and swapped back in the
+// values we read and in the error message.
+constexpr std::string_view kPercent = "%";
+constexpr std::string_view kLookAlike = "\xef\xbc\x85";  // U+FF05 FULLWIDTH PERCENT SIGN
 
-void defuse_placeholders(po::error& e) {
-    auto* named = dynamic_cast<po::error_with_option_name*>(&e);
-    if (!named) return;
-    for (auto& [key, value] : SubstitutionAccess::of(*named)) {
-        for (std::size_t p = value.find('%'); p != std::string::npos; p = value.find('%', p))
-            value.replace(p, 1, "\xef\xbc\x85");  // U+FF05 FULLWIDTH PERCENT SIGN
-    }
+std::string swap_all(std::string s, std::string_view from, std::string_view to) {
+    for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+        s.replace(p, from.size(), to);
+    return s;
 }
+std::string defuse(std::string s) { return swap_all(std::move(s), kPercent, kLookAlike); }
+std::string restore(std::string s) { return swap_all(std::move(s), kLookAlike, kPercent); }
 
 constexpr const char* kUsage = R"(agentpulse - a live view of AI coding agents at work
 
@@ -67,10 +66,13 @@ po::options_description describe(const std::string& command) {
         ("help,h", "show this help")
         ("config", po::value<std::string>(), "configuration file (default: $XDG_CONFIG_HOME/agentpulse/agentpulse.conf if it exists)")
         ("store", po::value<std::string>(), "SQLite store file (default: $XDG_DATA_HOME/agentpulse/store.db)")
-        ("claude-projects", po::value<std::string>(), "Claude Code transcripts (default: $CLAUDE_CONFIG_DIR/projects or ~/.claude/projects)")
-        ("codex-sessions", po::value<std::string>(), "Codex CLI rollouts (default: $CODEX_HOME/sessions or ~/.codex/sessions)")
         ("pricing", po::value<std::string>(), "price card JSON (default: the conf/pricing.json built into the binary)")
         ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn, error or off");
+    for (const AgentSource* source : agent_sources()) {
+        const AgentTraits& t = source->traits();
+        const std::string help = std::string(t.option_help) + " (default: " + std::string(t.default_hint) + ")";
+        common.add_options()(std::string(t.option).c_str(), po::value<std::string>(), help.c_str());
+    }
     if (command == "serve") {
         po::options_description serve("Serve options");
         serve.add_options()
@@ -104,17 +106,130 @@ fs::path default_store_path() {
     return (xdg.empty() ? home() / ".local" / "share" : fs::path(xdg)) / "agentpulse" / "store.db";
 }
 
-fs::path default_claude_projects() {
-    const std::string c = env("CLAUDE_CONFIG_DIR");
-    return (c.empty() ? home() / ".claude" : fs::path(c)) / "projects";
+namespace {
+
+// A string option as the user wrote it ("" when absent).
+std::string text(const po::variables_map& vm, const std::string& key) {
+    return vm.count(key) ? restore(vm[key].as<std::string>()) : std::string();
 }
 
-fs::path default_codex_sessions() {
-    const std::string c = env("CODEX_HOME");
-    return (c.empty() ? home() / ".codex" : fs::path(c)) / "sessions";
+// An empty value (`--store ""`, `AGENTPULSE_STORE=` in a compose file) means the default: SQLite would open
+// "" as a private temporary database that vanishes on exit (found by fuzz/config_fuzz).
+fs::path path_or(const po::variables_map& vm, const std::string& key, fs::path fallback) {
+    const std::string v = text(vm, key);
+    return v.empty() ? fallback : fs::path(v);
 }
 
-CliOutcome parse_cli(int argc, const char* const* argv) {
+// AGENTPULSE_<OPTION> for each option of `desc` (the config file is named by AGENTPULSE_CONFIG, read apart).
+po::parsed_options environment_options(const po::options_description& desc) {
+    po::parsed_options out(&desc);
+    for (char** e = environ; e && *e; ++e) {
+        const std::string_view var(*e);
+        const std::size_t eq = var.find('=');
+        if (eq == std::string_view::npos || !var.starts_with("AGENTPULSE_")) continue;
+        std::string name(var.substr(11, eq - 11));
+        for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (name == "config" || !desc.find_nothrow(name, false)) continue;
+        out.options.emplace_back(name, std::vector<std::string>{defuse(std::string(var.substr(eq + 1)))});
+    }
+    return out;
+}
+
+// The configuration file: --config (must exist), AGENTPULSE_CONFIG, or $XDG_CONFIG_HOME/agentpulse/agentpulse.conf
+// when it exists. Empty when there is none; throws po::error when --config names a missing file.
+fs::path config_file(const po::variables_map& vm) {
+    if (vm.count("config")) {
+        const fs::path file = text(vm, "config");
+        std::error_code ec;
+        if (!fs::exists(file, ec)) throw po::error("configuration file " + file.string() + " does not exist");
+        return file;
+    }
+    if (const std::string named = env("AGENTPULSE_CONFIG"); !named.empty()) return named;
+    const std::string xdg = env("XDG_CONFIG_HOME");
+    const fs::path candidate = (xdg.empty() ? home() / ".config" : fs::path(xdg)) / "agentpulse" / "agentpulse.conf";
+    std::error_code ec;  // an unreadable $HOME/.config is no reason to fail
+    return fs::exists(candidate, ec) ? candidate : fs::path();
+}
+
+// The file's keys that `desc` knows. Keys for other commands are fine in a shared file: only keys no
+// command knows are errors.
+po::parsed_options file_options(const fs::path& file, const po::options_description& desc) {
+    std::ifstream in(file);
+    if (!in) throw po::error("cannot read configuration file " + file.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::istringstream defused(defuse(text.str()));
+    po::options_description every;
+    every.add(describe("serve"));
+    const po::options_description ingest = describe("ingest");  // named: options() refers into it
+    for (const auto& o : ingest.options())
+        if (!every.find_nothrow(o->long_name(), false)) every.add(o);
+    const po::parsed_options parsed = po::parse_config_file(defused, every, false);
+    po::parsed_options mine(&desc);
+    for (const po::option& o : parsed.options)
+        if (desc.find_nothrow(o.string_key, false)) mine.options.push_back(o);
+    return mine;
+}
+
+void read_serve_options(const po::variables_map& vm, Config& c) {
+    c.host = text(vm, "host");
+    c.port = vm["port"].as<int>();
+    if (c.port < 0 || c.port > 65535) throw po::error("--port must be between 0 and 65535");
+    c.no_watcher = vm["no-watcher"].as<bool>();
+    c.demo = vm["demo"].as<bool>();
+    c.allow_remote = vm["allow-remote"].as<bool>();
+    c.token = text(vm, "token");
+    if (vm.count("budget")) {
+        c.budget = vm["budget"].as<double>();
+        // "inf" and "nan" parse as doubles; neither is an amount (found by fuzz/config_fuzz).
+        if (!(std::isfinite(*c.budget) && *c.budget > 0)) throw po::error("--budget must be a positive amount of USD");
+    }
+    c.static_dir = text(vm, "static-dir");
+    if (vm.count("max-connections")) {
+        const long long n = vm["max-connections"].as<long long>();
+        if (n < 1 || n > 1'000'000) throw po::error("--max-connections must be between 1 and 1000000");
+        c.max_connections = static_cast<std::size_t>(n);
+    }
+    const std::pair<const char*, std::optional<std::int64_t>*> durations[] = {
+        {"request-timeout-ms", &c.request_timeout_ms},
+        {"keepalive-timeout-ms", &c.keepalive_timeout_ms},
+        {"retry-ms", &c.retry_ms}};
+    for (const auto& [key, field] : durations) {
+        if (!vm.count(key)) continue;
+        const long long ms = vm[key].as<long long>();
+        if (ms < 100 || ms > 3'600'000) throw po::error(std::string("--") + key + " must be between 100 and 3600000 (ms)");
+        *field = ms;
+    }
+    if (c.demo && c.no_watcher) throw po::error("--demo needs the watcher; drop --no-watcher");
+}
+
+Config to_config(const po::variables_map& vm, const std::string& command, const fs::path& file) {
+    Config c;
+    c.command = command;
+    c.config_file = file;
+    if (vm.count("args"))
+        for (const std::string& a : vm["args"].as<std::vector<std::string>>()) c.args.push_back(restore(a));
+    c.store = path_or(vm, "store", default_store_path());
+    for (const AgentSource* source : agent_sources())
+        c.roots.push_back({source, path_or(vm, std::string(source->traits().option), source->default_root())});
+    c.pricing = text(vm, "pricing");
+    c.log_level = text(vm, "log-level");
+    static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
+    if (std::find(std::begin(levels), std::end(levels), c.log_level) == std::end(levels))
+        throw po::error("--log-level must be one of trace, debug, info, warn, error, off");
+    if (command == "serve") read_serve_options(vm, c);
+    if (command == "ingest") {
+        c.follow = vm["follow"].as<bool>();
+        c.progress = !vm["no-progress"].as<bool>();
+    }
+    if (command == "pricing" && (c.args.empty() || (c.args[0] != "check" && c.args[0] != "reprice")))
+        throw po::error("pricing needs a subcommand: check or reprice");
+    if (command != "pricing" && !c.args.empty()) throw po::error("unexpected argument '" + c.args[0] + "'");
+    return c;
+}
+
+// help, version, a missing or unknown command: the outcome without parsing options; nullopt otherwise.
+std::optional<CliOutcome> command_word_outcome(int argc, const char* const* argv) {
     CliOutcome out;
     if (argc < 2) {
         out.exit_code = 2;
@@ -135,19 +250,27 @@ CliOutcome parse_cli(int argc, const char* const* argv) {
         out.message = "unknown command '" + command + "'\n\n" + kUsage;
         return out;
     }
+    return std::nullopt;
+}
 
-    po::options_description desc = describe(command);
-    po::options_description hidden;
-    hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
+}  // namespace
+
+CliOutcome parse_cli(int argc, const char* const* argv) {
+    if (auto early = command_word_outcome(argc, argv)) return std::move(*early);
+    const std::string command = argv[1];
+    const po::options_description desc = describe(command);
     po::options_description all;
-    all.add(desc).add(hidden);
+    all.add(desc).add_options()("args", po::value<std::vector<std::string>>(), "");
     po::positional_options_description pos;
     pos.add("args", -1);
+    std::vector<std::string> words;
+    for (int i = 2; i < argc; ++i) words.push_back(defuse(argv[i]));
 
+    CliOutcome out;
     po::variables_map vm;
     std::string stage = "command line";
     try {
-        po::store(po::command_line_parser(argc - 1, argv + 1).options(all).positional(pos).run(), vm);
+        po::store(po::command_line_parser(words).options(all).positional(pos).run(), vm);
         if (vm.count("help")) {
             std::ostringstream ss;
             ss << kUsage << "\n" << desc;
@@ -155,118 +278,17 @@ CliOutcome parse_cli(int argc, const char* const* argv) {
             return out;
         }
         stage = "environment";
-        po::store(po::parse_environment(desc,
-                                        [&](const std::string& var) -> std::string {
-                                            if (!var.starts_with("AGENTPULSE_")) return {};
-                                            std::string name = var.substr(11);
-                                            for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
-                                            if (name == "config" || !desc.find_nothrow(name, false)) return {};
-                                            return name;
-                                        }),
-                  vm);
-        fs::path file;
-        if (vm.count("config")) {
-            file = vm["config"].as<std::string>();
-            std::error_code exists_ec;
-            if (!fs::exists(file, exists_ec)) {
-                out.exit_code = 2;
-                out.message = "configuration file " + file.string() + " does not exist";
-                return out;
-            }
-        } else if (const std::string ec = env("AGENTPULSE_CONFIG"); !ec.empty()) {
-            file = ec;
-        } else {
-            const std::string xdg = env("XDG_CONFIG_HOME");
-            const fs::path candidate = (xdg.empty() ? home() / ".config" : fs::path(xdg)) / "agentpulse" / "agentpulse.conf";
-            std::error_code exists_ec;  // an unreadable $HOME/.config is no reason to fail
-            if (fs::exists(candidate, exists_ec)) file = candidate;
-        }
+        po::store(environment_options(desc), vm);
+        const fs::path file = config_file(vm);
         if (!file.empty()) {
             stage = "configuration file " + file.string();
-            std::ifstream in(file);
-            if (!in) {
-                out.exit_code = 2;
-                out.message = "cannot read configuration file " + file.string();
-                return out;
-            }
-            // Keys for other commands are fine in a shared file: only unknown keys are errors.
-            po::options_description every;
-            every.add(describe("serve"));
-            const po::options_description ingest = describe("ingest");  // named: options() refers into it
-            for (const auto& o : ingest.options())
-                if (!every.find_nothrow(o->long_name(), false)) every.add(o);
-            const po::parsed_options parsed = po::parse_config_file(in, every, false);
-            po::parsed_options mine(&desc);
-            for (const po::option& o : parsed.options)
-                if (desc.find_nothrow(o.string_key, false)) mine.options.push_back(o);
-            po::store(mine, vm);
+            po::store(file_options(file, desc), vm);
         }
         po::notify(vm);
-
-        Config c;
-        c.command = command;
-        c.config_file = file;
-        if (vm.count("args")) c.args = vm["args"].as<std::vector<std::string>>();
-        // An empty value (`--store ""`, `AGENTPULSE_STORE=` in a compose file) means the default: SQLite
-        // would open "" as a private temporary database that vanishes on exit (found by fuzz/config_fuzz).
-        const auto path_or = [&vm](const char* key, fs::path fallback) {
-            if (vm.count(key) && !vm[key].as<std::string>().empty()) return fs::path(vm[key].as<std::string>());
-            return fallback;
-        };
-        c.store = path_or("store", default_store_path());
-        c.claude_projects = path_or("claude-projects", default_claude_projects());
-        c.codex_sessions = path_or("codex-sessions", default_codex_sessions());
-        if (vm.count("pricing")) c.pricing = vm["pricing"].as<std::string>();
-        c.log_level = vm["log-level"].as<std::string>();
-        static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
-        if (std::find(std::begin(levels), std::end(levels), c.log_level) == std::end(levels))
-            throw po::error("--log-level must be one of trace, debug, info, warn, error, off");
-        if (command == "serve") {
-            c.host = vm["host"].as<std::string>();
-            c.port = vm["port"].as<int>();
-            if (c.port < 0 || c.port > 65535) throw po::error("--port must be between 0 and 65535");
-            c.no_watcher = vm["no-watcher"].as<bool>();
-            c.demo = vm["demo"].as<bool>();
-            c.allow_remote = vm["allow-remote"].as<bool>();
-            if (vm.count("token")) c.token = vm["token"].as<std::string>();
-            if (vm.count("budget")) {
-                c.budget = vm["budget"].as<double>();
-                // "inf" and "nan" parse as doubles; neither is an amount (found by fuzz/config_fuzz).
-                if (!(std::isfinite(*c.budget) && *c.budget > 0))
-                    throw po::error("--budget must be a positive amount of USD");
-            }
-            if (vm.count("static-dir")) c.static_dir = vm["static-dir"].as<std::string>();
-            if (vm.count("max-connections")) {
-                const long long n = vm["max-connections"].as<long long>();
-                if (n < 1 || n > 1'000'000) throw po::error("--max-connections must be between 1 and 1000000");
-                c.max_connections = static_cast<std::size_t>(n);
-            }
-            const std::pair<const char*, std::optional<std::int64_t>*> durations[] = {
-                {"request-timeout-ms", &c.request_timeout_ms},
-                {"keepalive-timeout-ms", &c.keepalive_timeout_ms},
-                {"retry-ms", &c.retry_ms}};
-            for (const auto& [key, field] : durations) {
-                if (!vm.count(key)) continue;
-                const long long ms = vm[key].as<long long>();
-                if (ms < 100 || ms > 3'600'000)
-                    throw po::error(std::string("--") + key + " must be between 100 and 3600000 (ms)");
-                *field = ms;
-            }
-            if (c.demo && c.no_watcher) throw po::error("--demo needs the watcher; drop --no-watcher");
-        }
-        if (command == "ingest") {
-            c.follow = vm["follow"].as<bool>();
-            c.progress = !vm["no-progress"].as<bool>();
-        }
-        if (command == "pricing" && (c.args.empty() || (c.args[0] != "check" && c.args[0] != "reprice")))
-            throw po::error("pricing needs a subcommand: check or reprice");
-        if (command != "pricing" && !c.args.empty())
-            throw po::error("unexpected argument '" + c.args[0] + "'");
-        out.config = std::move(c);
-    } catch (po::error& e) {
-        defuse_placeholders(e);
+        out.config = to_config(vm, command, file);
+    } catch (const po::error& e) {
         out.exit_code = 2;
-        out.message = std::string("agentpulse ") + command + ": " + e.what() + " (in the " + stage +
+        out.message = std::string("agentpulse ") + command + ": " + restore(e.what()) + " (in the " + stage +
                       ")\nRun 'agentpulse " + command + " --help' for the options.";
     }
     return out;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "agents/AgentRegistry.hpp"
+
 namespace agentpulse {
 
 struct Config {
@@ -18,8 +20,7 @@ struct Config {
     std::string host = "127.0.0.1";
     int port = 8787;
     std::filesystem::path store;
-    std::filesystem::path claude_projects;
-    std::filesystem::path codex_sessions;
+    AgentRoots roots;                  // one folder per agent source (--<source option>)
     std::filesystem::path pricing;     // empty = the price card built into the binary
     std::filesystem::path static_dir;  // the built dashboard (frontend/dist)
     std::filesystem::path config_file; // the file that was read, if any
@@ -47,9 +48,8 @@ struct CliOutcome {
 // argv[0] is the program name. Reads the process environment.
 CliOutcome parse_cli(int argc, const char* const* argv);
 
-// Defaults that depend on the environment (XDG_DATA_HOME, CLAUDE_CONFIG_DIR, CODEX_HOME, HOME).
+// The store's default, which depends on the environment (XDG_DATA_HOME, HOME). Each agent's default
+// folder is its source's (AgentSource::default_root).
 std::filesystem::path default_store_path();
-std::filesystem::path default_claude_projects();
-std::filesystem::path default_codex_sessions();
 
 }  // namespace agentpulse

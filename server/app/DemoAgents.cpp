@@ -43,13 +43,12 @@ DemoAgents::DemoAgents(DemoOptions opts) : opts_(opts) {
     std::string tmpl = (fs::temp_directory_path() / "agentpulse-demo-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary folder for the demo");
     folder_ = tmpl;
-    fs::create_directories(claude_root());
-    fs::create_directories(codex_root());
+    for (const AgentRoot& r : roots()) fs::create_directories(r.path);
     if (opts_.history_days > 0) {
         const EpochMs now = now_epoch_ms();
         SynthCorpusOptions c;
-        c.claude_root = claude_root();
-        c.codex_root = codex_root();
+        c.claude_root = root_of(synth_agent_name(SynthAgent::Claude));
+        c.codex_root = root_of(synth_agent_name(SynthAgent::Codex));
         c.target_bytes = opts_.history_bytes;
         c.files = opts_.history_files;
         c.seed = opts_.seed;
@@ -61,6 +60,12 @@ DemoAgents::DemoAgents(DemoOptions opts) : opts_(opts) {
         spdlog::info("demo: wrote {} history transcripts ({} usage events, {} tool calls) under {}", t.files,
                      t.usage_events, t.tool_calls, folder_.string());
     }
+}
+
+AgentRoots DemoAgents::roots() const {
+    AgentRoots out;
+    for (const AgentSource* s : agent_sources()) out.push_back({s, root_of(s->name())});
+    return out;
 }
 
 DemoAgents::~DemoAgents() {
@@ -100,8 +105,7 @@ void DemoAgents::run() {
         lk.unlock();
         try {
             const SynthLine line = fleet.next();
-            const fs::path root = line.provider == Provider::Codex ? codex_root() : claude_root();
-            append_line(root / line.path, line.text);
+            append_line(root_of(synth_agent_name(line.provider)) / line.path, line.text);
             ++lines_;
         } catch (const std::exception& e) {
             spdlog::warn("demo agents: {}", e.what());

@@ -9,7 +9,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
+#include <string_view>
 #include <thread>
+
+#include "agents/AgentRegistry.hpp"
 
 namespace agentpulse {
 
@@ -31,8 +34,9 @@ public:
     DemoAgents& operator=(const DemoAgents&) = delete;
 
     const std::filesystem::path& folder() const { return folder_; }
-    std::filesystem::path claude_root() const { return folder_ / "claude" / "projects"; }
-    std::filesystem::path codex_root() const { return folder_ / "codex" / "sessions"; }
+    // The folder each agent source writes into: <folder>/<agent name>.
+    std::filesystem::path root_of(std::string_view agent) const { return folder_ / agent; }
+    AgentRoots roots() const;
 
     void start();  // the live agents' thread
     void stop();   // thread-safe, idempotent

@@ -16,7 +16,7 @@ namespace agentpulse {
 int run_ingest(const Config& c) {
     auto prices = load_prices(c);
     IngestStats stats;
-    TranscriptRoots roots{c.claude_projects, c.codex_sessions};
+    const AgentRoots& roots = c.roots;
     Watcher watcher(WatcherOptions{roots, c.store, prices}, stats);
     std::atomic<bool> interrupted{false};
     StopSignals signals([&](int) {
@@ -60,7 +60,7 @@ int run_ingest(const Config& c) {
         }
         if (!c.follow) return r.failed_files > 0 ? 1 : 0;
     }
-    spdlog::info("following transcripts under {} and {}", c.claude_projects.string(), c.codex_sessions.string());
+    for (const AgentRoot& r : roots) spdlog::info("following {} transcripts under {}", r.source->traits().label, r.path.string());
     watcher.run();
     return 0;
 }

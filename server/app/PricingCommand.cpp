@@ -2,6 +2,7 @@
 // stored usage events after the card was extended.
 #include <cstdio>
 
+#include "agents/AgentRegistry.hpp"
 #include "app/Startup.hpp"
 #include "core/IsoTime.hpp"
 #include "store/Statement.hpp"
@@ -56,7 +57,10 @@ int reprice(const Config& c, const PriceBook& prices) {
             ++total;
             const TokenCounts t{rows.column_int(3), rows.column_int(4), rows.column_int(5),
                                 rows.column_int(6), rows.column_int(7), rows.column_int(8)};
-            const Cost cost = prices.cost(rows.column_view(1), rows.column_view(2), t, rows.column_view(11) == "priority");
+            const AgentSource* agent = find_agent(rows.column_view(1));
+            if (!agent) continue;  // written by an agent this build does not know: its price family is unknown
+            const Cost cost = prices.cost(agent->traits().prices.name, rows.column_view(2), t,
+                                          rows.column_view(11) == "priority");
             if (cost.source == rows.column_view(10) && std::abs(cost.usd - rows.column_double(9)) < 1e-12) continue;
             update.bind(1, cost.usd).bind(2, cost.source).bind(3, ++next_seq).bind(4, now).bind(5, rows.column_int(0)).run();
             ++changed;

@@ -18,8 +18,8 @@
 #include "ingest/Watcher.hpp"
 #include "live/Broadcaster.hpp"
 #include "live/Poller.hpp"
-#include "live/QueryPool.hpp"
-#include "live/ReportJson.hpp"
+#include "report/QueryPool.hpp"
+#include "report/ReportJson.hpp"
 
 namespace agentpulse {
 namespace net = boost::asio;
@@ -60,8 +60,7 @@ int run_serve(const Config& given) {
             throw StartupError(1, std::string("--demo: ") + e.what());
         }
         demo_config = given;
-        demo_config.claude_projects = demo->claude_root();
-        demo_config.codex_sessions = demo->codex_root();
+        demo_config.roots = demo->roots();
         if (given.store == default_store_path()) demo_config.store = demo->folder() / "store.db";
         spdlog::info("demo: simulated agents write under {}; store {}", demo->folder().string(),
                      demo_config.store.string());
@@ -88,7 +87,7 @@ int run_serve(const Config& given) {
         spdlog::info("--no-watcher: reading {} (read-only); another process must write it", c.store.string());
     } else {
         open_store_for_writing(c.store);
-        watcher = std::make_unique<Watcher>(WatcherOptions{{c.claude_projects, c.codex_sessions}, c.store, prices},
+        watcher = std::make_unique<Watcher>(WatcherOptions{c.roots, c.store, prices},
                                             ingest_stats);
     }
 
@@ -134,8 +133,7 @@ int run_serve(const Config& given) {
     ServeInfo info;
     info.demo = static_cast<bool>(demo);
     info.embedded_watcher = static_cast<bool>(watcher);
-    info.claude_projects = c.claude_projects.string();
-    info.codex_sessions = c.codex_sessions.string();
+    info.roots = c.roots;
     info.store = c.store.string();
     info.budget = c.budget;
     info.token_required = !c.token.empty();

@@ -1,4 +1,5 @@
 // See Startup.hpp.
+#include "agents/AgentRegistry.hpp"
 #include "app/Startup.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -55,8 +56,10 @@ void setup_logging(const std::string& level) {
 
 std::shared_ptr<const PriceBook> load_prices(const Config& c) {
     try {
-        if (c.pricing.empty()) return std::make_shared<PriceBook>(PriceBook::parse(kBuiltinPricingJson, "built-in pricing.json"));
-        return std::make_shared<PriceBook>(PriceBook::load_file(c.pricing));
+        if (c.pricing.empty())
+            return std::make_shared<PriceBook>(
+                PriceBook::parse(kBuiltinPricingJson, "built-in pricing.json", agent_price_families()));
+        return std::make_shared<PriceBook>(PriceBook::load_file(c.pricing, agent_price_families()));
     } catch (const std::exception& e) {
         throw StartupError(2, std::string("price card: ") + e.what());
     }

@@ -1,4 +1,4 @@
-// Loads conf/pricing.json and prices responses by the Anthropic/OpenAI rules documented in that file.
+// Loads conf/pricing.json and prices responses by the Anthropic/OpenAI billing rules documented in that file.
 #include "core/PriceBook.hpp"
 
 #include <boost/json.hpp>
@@ -29,11 +29,11 @@ double rate(const json::object& o, std::string_view key, std::string_view origin
     return d;
 }
 
-Rates parse_rates(const json::object& o, std::string_view origin, const std::string& family, bool openai) {
+Rates parse_rates(const json::object& o, std::string_view origin, const std::string& family, Billing billing) {
     Rates r;
     r.input = rate(o, "input", origin, family, true);
     r.output = rate(o, "output", origin, family, true);
-    if (openai) {
+    if (billing == Billing::OpenAI) {
         // Cached input replaces input; it is what OpenAI bills for the cached part of the prompt.
         r.cache_read = rate(o, "cached_input", origin, family, false, r.input);
         r.cache_write_5m = r.cache_write_1h = r.input;
@@ -43,6 +43,28 @@ Rates parse_rates(const json::object& o, std::string_view origin, const std::str
         r.cache_read = rate(o, "cache_read", origin, family, false, r.input * 0.1);
     }
     return r;
+}
+
+// The declared family an entry's "provider" names; null when it names none or no families were declared.
+const PriceFamily* family_of(const std::vector<PriceFamily>& families, const ModelPrice& mp, std::string_view origin) {
+    if (mp.provider.empty() || families.empty()) return nullptr;
+    for (const PriceFamily& f : families)
+        if (f.name == mp.provider) return &f;
+    std::string known;
+    for (const PriceFamily& f : families) known += (known.empty() ? "'" : ", '") + std::string(f.name) + "'";
+    fail(origin, "model family '" + mp.family + "': provider must be one of " + known);
+}
+
+// "billing": "anthropic" | "openai". Without it: the family's billing, else OpenAI for an entry that lists
+// "cached_input" (an OpenAI-style rate) and Anthropic for any other.
+Billing parse_billing(const json::object& m, std::string_view origin, const std::string& family,
+                      const PriceFamily* declared) {
+    const json::value* b = m.if_contains("billing");
+    if (!b && declared) return declared->billing;
+    if (!b) return m.contains("cached_input") ? Billing::OpenAI : Billing::Anthropic;
+    if (b->is_string() && b->as_string() == "anthropic") return Billing::Anthropic;
+    if (b->is_string() && b->as_string() == "openai") return Billing::OpenAI;
+    fail(origin, "model family '" + family + "': billing must be 'anthropic' or 'openai'");
 }
 
 }  // namespace
@@ -66,15 +88,15 @@ bool glob_match(std::string_view p, std::string_view t) {
     return pi == p.size();
 }
 
-PriceBook PriceBook::load_file(const std::filesystem::path& path) {
+PriceBook PriceBook::load_file(const std::filesystem::path& path, const std::vector<PriceFamily>& families) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error(path.string() + ": cannot open price file");
     std::ostringstream ss;
     ss << in.rdbuf();
-    return parse(ss.str(), path.string());
+    return parse(ss.str(), path.string(), families);
 }
 
-PriceBook PriceBook::parse(std::string_view text, std::string_view origin) {
+PriceBook PriceBook::parse(std::string_view text, std::string_view origin, const std::vector<PriceFamily>& families) {
     boost::system::error_code ec;
     json::parse_options opts;
     opts.allow_comments = true;
@@ -98,8 +120,7 @@ PriceBook PriceBook::parse(std::string_view text, std::string_view origin) {
             fail(origin, "a model entry lacks a 'family' string");
         if (const json::value* pv = m.if_contains("provider"); pv && pv->is_string())
             mp.provider = std::string(pv->as_string());
-        if (!mp.provider.empty() && mp.provider != "claude" && mp.provider != "codex")
-            fail(origin, "model family '" + mp.family + "': provider must be 'claude' or 'codex'");
+        mp.billing = parse_billing(m, origin, mp.family, family_of(families, mp, origin));
         const json::value* match = m.if_contains("match");
         if (!match || !match->is_array() || match->as_array().empty())
             fail(origin, "model family '" + mp.family + "' needs a non-empty 'match' array");
@@ -108,12 +129,11 @@ PriceBook PriceBook::parse(std::string_view text, std::string_view origin) {
                 fail(origin, "model family '" + mp.family + "': 'match' entries must be non-empty strings");
             mp.patterns.emplace_back(pat.as_string());
         }
-        const bool openai = mp.provider == "codex";
-        mp.rates = parse_rates(m, origin, mp.family, openai);
+        mp.rates = parse_rates(m, origin, mp.family, mp.billing);
         if (const json::value* lc = m.if_contains("long_context")) {
             if (!lc->is_object()) fail(origin, "model family '" + mp.family + "': 'long_context' must be an object");
             const json::object& lco = lc->as_object();
-            mp.long_context = parse_rates(lco, origin, mp.family, openai);
+            mp.long_context = parse_rates(lco, origin, mp.family, mp.billing);
             const double th = rate(lco, "threshold_tokens", origin, mp.family, true);
             if (th < 1) fail(origin, "model family '" + mp.family + "': threshold_tokens must be positive");
             mp.long_context_threshold = static_cast<std::int64_t>(th);
@@ -127,18 +147,18 @@ PriceBook PriceBook::parse(std::string_view text, std::string_view origin) {
     return book;
 }
 
-const ModelPrice* PriceBook::find(std::string_view provider, std::string_view model) const {
+const ModelPrice* PriceBook::find(std::string_view family, std::string_view model) const {
     if (model.empty()) return nullptr;
     for (const ModelPrice& mp : models_) {
-        if (!mp.provider.empty() && mp.provider != provider) continue;
+        if (!family.empty() && !mp.provider.empty() && mp.provider != family) continue;
         for (const std::string& p : mp.patterns)
             if (glob_match(p, model)) return &mp;
     }
     return nullptr;
 }
 
-Cost PriceBook::cost(std::string_view provider, std::string_view model, const TokenCounts& t, bool fast_tier) const {
-    const ModelPrice* mp = find(provider, model);
+Cost PriceBook::cost(std::string_view family, std::string_view model, const TokenCounts& t, bool fast_tier) const {
+    const ModelPrice* mp = find(family, model);
     if (!mp) return Cost{0, "unpriced", {}};
     Cost c{0, "rate_card", mp->family};
     const Rates* r = &mp->rates;

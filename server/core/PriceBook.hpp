@@ -16,9 +16,22 @@ struct Rates {
     double input = 0, output = 0, cache_write_5m = 0, cache_write_1h = 0, cache_read = 0;
 };
 
+// How a vendor bills the cached part of a prompt. Anthropic: cache writes and reads are billed apart from
+// input (defaults 1.25x / 2x / 0.1x input). OpenAI: cached input replaces input at its own rate.
+enum class Billing { Anthropic, OpenAI };
+
+// A family of the card's entries: the agents whose usage they price, and the billing its entries default to.
+struct PriceFamily {
+    std::string_view name;
+    Billing billing = Billing::Anthropic;
+};
+
 struct ModelPrice {
     std::string family;
-    std::string provider;  // "claude" or "codex"; empty = any
+    // The card's "provider": the price family whose usage this entry may price (an agent source names its
+    // family, AgentTraits::price_family); empty = any.
+    std::string provider;
+    Billing billing = Billing::Anthropic;
     std::vector<std::string> patterns;
     Rates rates;
     std::optional<Rates> long_context;
@@ -37,11 +50,15 @@ class PriceBook {
 public:
     PriceBook() = default;
     // Throws std::runtime_error with a message naming the file and the problem.
-    static PriceBook load_file(const std::filesystem::path& path);
-    static PriceBook parse(std::string_view json_text, std::string_view origin = "<pricing>");
+    // `families`: the price families an entry may name as "provider" (each agent source declares one) and
+    // how each bills by default; empty = any name is accepted.
+    static PriceBook load_file(const std::filesystem::path& path, const std::vector<PriceFamily>& families = {});
+    static PriceBook parse(std::string_view json_text, std::string_view origin = "<pricing>",
+                           const std::vector<PriceFamily>& families = {});
 
-    const ModelPrice* find(std::string_view provider, std::string_view model) const;
-    Cost cost(std::string_view provider, std::string_view model, const TokenCounts& tokens,
+    // `family` empty: any entry may match.
+    const ModelPrice* find(std::string_view family, std::string_view model) const;
+    Cost cost(std::string_view family, std::string_view model, const TokenCounts& tokens,
               bool fast_tier = false) const;
 
     const std::vector<ModelPrice>& models() const { return models_; }

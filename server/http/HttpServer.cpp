@@ -109,7 +109,7 @@ private:
 
 net::awaitable<HttpResponse> run_on_poller(PollerRoute r, Poller* poller) { co_return r.run(*poller); }
 
-net::awaitable<HttpResponse> run_on_pool(QueryRoute r, QueryPool* pool) { co_return pool->run(r.run); }
+net::awaitable<HttpResponse> run_on_pool(QueryRoute r, QueryPool* pool) { co_return run_query(*pool, r); }
 
 // The stream's preamble: status line and headers (close-delimited body: no length, no chunking, so
 // HTTP/1.0 clients work too), retry, ready, and the newest control frames.

@@ -6,9 +6,10 @@
 #include <algorithm>
 #include <charconv>
 
+#include "agents/AgentRegistry.hpp"
 #include "core/BurnMath.hpp"
 #include "core/ZonedCalendar.hpp"
-#include "live/ReportJson.hpp"
+#include "report/ReportJson.hpp"
 
 namespace agentpulse {
 namespace json = boost::json;
@@ -99,8 +100,11 @@ Route session_list(const HttpRequest& req) {
     q.model = req.param("model").substr(0, 200);
     q.provider = req.param("provider");
     q.search = req.param("q").substr(0, 200);
-    if (!q.provider.empty() && q.provider != "claude" && q.provider != "codex")
-        return HttpResponse::error(400, "provider must be claude or codex");
+    if (!q.provider.empty() && !find_agent(q.provider)) {
+        std::string names;
+        for (const AgentSource* a : agent_sources()) names += (names.empty() ? "" : ", ") + std::string(a->name());
+        return HttpResponse::error(400, "provider must be one of " + names);
+    }
     q.sort = req.param("sort", "last_at");
     if (!is_session_sort_key(q.sort)) {
         std::string keys;

@@ -109,4 +109,16 @@ Route route_request(HttpRequest& req, ServerContext& ctx) {
     return route(req, ctx);
 }
 
+HttpResponse run_query(QueryPool& pool, const QueryRoute& r) {
+    HttpResponse out;
+    const JobOutcome o = pool.run([&](ReportQueries& q) { out = r.run(q); });
+    switch (o.status) {
+        case JobStatus::Done: return out;
+        case JobStatus::NotRunning: return HttpResponse::error(503, o.error);
+        case JobStatus::StoreFailed: return HttpResponse::error(500, "store read failed: " + o.error);
+        case JobStatus::Failed: return HttpResponse::error(500, o.error);
+    }
+    return HttpResponse::error(500, "unknown job status");
+}
+
 }  // namespace agentpulse

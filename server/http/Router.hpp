@@ -10,7 +10,7 @@
 #include "core/Watermark.hpp"
 #include "http/HttpMessage.hpp"
 #include "http/ServerContext.hpp"
-#include "store/ReportQueries.hpp"
+#include "report/ReportQueries.hpp"
 
 namespace agentpulse {
 
@@ -31,6 +31,10 @@ struct QueryRoute {
 };
 
 using Route = std::variant<HttpResponse, PollerRoute, StreamRoute, QueryRoute>;
+
+// Runs a report on a pool thread (call it there) and answers with its response, or with 503 / 500 when the
+// pool is stopped or the store read failed.
+HttpResponse run_query(QueryPool& pool, const QueryRoute& r);
 
 Route route(const HttpRequest& req, ServerContext& ctx);
 // What a connection does with a request read off the wire: splits its target into req.path and req.query

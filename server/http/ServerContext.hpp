@@ -7,11 +7,11 @@
 
 #include "http/SseSession.hpp"
 #include "http/StaticFiles.hpp"
-#include "ingest/IngestStats.hpp"
+#include "model/IngestStats.hpp"
 #include "live/Broadcaster.hpp"
 #include "live/Poller.hpp"
-#include "live/QueryPool.hpp"
-#include "live/ReportJson.hpp"
+#include "report/QueryPool.hpp"
+#include "report/ReportJson.hpp"
 
 namespace agentpulse {
 

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -94,202 +95,268 @@ private:
     std::atomic<std::int64_t> refused_{-1};
 };
 
-}  // namespace
-
-BackfillResult run_backfill(StoreWriter& writer, const TranscriptRoots& roots, IngestStats& stats,
-                            const TailerOptions& opts, const std::function<void(const BackfillProgress&)>& on_progress) {
-    const auto t0 = std::chrono::steady_clock::now();
-    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-
+// The files to read, registered in the store (new ones at offset 0), with the bytes each has to go.
+struct Registered {
     std::vector<FileRecord> files;
-    BackfillProgress p;
-    // New files are registered in one transaction: on a fresh store, one commit per file was thousands
-    // of tiny transactions before the first byte was parsed.
-    const std::vector<FileRecord> found = discover_transcripts(roots);
-    auto add = [&](const FileRecord& proto) {
-        FileRecord f = writer.ensure_file(proto);
+    std::int64_t bytes_total = 0;
+    std::int64_t unregistered = 0;  // files the store refused to register: left for a later run
+};
+
+// New files are registered in one transaction: on a fresh store, one commit per file was thousands of
+// tiny transactions before the first byte was parsed. When the store refuses that transaction, files are
+// registered one by one until the first refusal.
+class Registration {
+public:
+    Registration(StoreWriter& writer, IngestStats& stats) : writer_(writer), stats_(stats) {}
+
+    Registered run(const std::vector<FileRecord>& found) {
+        if (!grouped(found)) one_by_one(found);
+        stats_.files_seen += static_cast<std::int64_t>(out_.files.size());
+        return std::move(out_);
+    }
+
+private:
+    void add(const FileRecord& proto) {
+        FileRecord f = writer_.ensure_file(proto);
         struct stat st {};
         if (::stat(f.path.c_str(), &st) != 0) return;
-        const std::int64_t pending = st.st_size >= f.offset ? st.st_size - f.offset : st.st_size;
-        p.bytes_total += pending;
-        files.push_back(std::move(f));
-    };
-    bool grouped = false;
-    try {
-        writer.begin_group();
-        grouped = true;
-    } catch (const StoreError& e) {
-        if (!e.transient()) throw;
-        spdlog::warn("store: cannot open a transaction for new files ({}); registering them one by one", e.what());
+        out_.bytes_total += st.st_size >= f.offset ? st.st_size - f.offset : st.st_size;
+        out_.files.push_back(std::move(f));
     }
-    if (grouped) {
+
+    // False when the store refused the transaction (transient errors only; others are thrown).
+    bool grouped(const std::vector<FileRecord>& found) {
+        try {
+            writer_.begin_group();
+        } catch (const StoreError& e) {
+            if (!e.transient()) throw;
+            spdlog::warn("store: cannot open a transaction for new files ({}); registering them one by one", e.what());
+            return false;
+        }
         try {
             for (const FileRecord& proto : found) add(proto);
-            writer.end_group();
+            writer_.end_group();
+            return true;
         } catch (const StoreError& e) {
-            writer.abandon_group();
+            writer_.abandon_group();
             if (!e.transient()) throw;
             spdlog::warn("store: registering new files failed ({}); trying them one by one", e.what());
-            files.clear();
-            p.bytes_total = 0;
-            grouped = false;
+            out_ = {};
+            return false;
         } catch (...) {
-            writer.abandon_group();
+            writer_.abandon_group();
             throw;
         }
     }
-    std::int64_t unregistered = 0;
-    if (!grouped) {
-        // The store refuses writes (disk full, locked for longer than the busy timeout, read-only): the first
-        // file it refuses to register ends the registration, so that a long lock does not cost a timeout per
-        // file. The files registered until then are read (their batches may go through); the rest are left
-        // for a later run or, under --follow, for the watcher's rescans.
+
+    // The store refuses writes (disk full, locked for longer than the busy timeout, read-only): the first
+    // file it refuses to register ends the registration, so that a long lock does not cost a timeout per
+    // file. The files registered until then are read (their batches may go through); the rest are left
+    // for a later run or, under --follow, for the watcher's rescans.
+    void one_by_one(const std::vector<FileRecord>& found) {
         for (std::size_t i = 0; i < found.size(); ++i) {
             try {
                 add(found[i]);
             } catch (const StoreError& e) {
                 if (!e.transient()) throw;
-                ++stats.commit_errors;
-                unregistered = static_cast<std::int64_t>(found.size() - i);
-                spdlog::error("store: cannot register transcripts ({}); {} of them are left for a later run", e.what(),
-                              unregistered);
-                break;
+                ++stats_.commit_errors;
+                out_.unregistered = static_cast<std::int64_t>(found.size() - i);
+                spdlog::error("store: cannot register transcripts ({}); {} of them are left for a later run",
+                              e.what(), out_.unregistered);
+                return;
             }
         }
     }
-    stats.files_seen += static_cast<std::int64_t>(files.size());
-    p.files_total = static_cast<std::int64_t>(files.size());
 
-    // Batches are committed in groups (StoreWriter::begin_group) of about kGroupBytes of input or
-    // kGroupSeconds, whichever comes first, so readers of the store still see progress every second.
-    constexpr std::int64_t kGroupBytes = 64 << 20;
-    constexpr double kGroupSeconds = 1.0;
-    std::int64_t group_bytes = 0;
-    double group_started = elapsed();
-    bool group_failed = false;
-    auto start_group = [&] {
-        group_bytes = 0;
-        group_started = elapsed();
+    StoreWriter& writer_;
+    IngestStats& stats_;
+    Registered out_;
+};
+
+// Batches are committed in groups (StoreWriter::begin_group) of about kGroupBytes of input or
+// kGroupSeconds, whichever comes first, so readers of the store still see progress every second.
+class CommitGroups {
+public:
+    CommitGroups(StoreWriter& writer, IngestStats& stats, std::function<double()> clock)
+        : writer_(writer), stats_(stats), clock_(std::move(clock)) {}
+
+    void start() {
+        bytes_ = 0;
+        started_ = clock_();
         try {
-            writer.begin_group();
+            writer_.begin_group();
         } catch (const StoreError& e) {
             spdlog::warn("store: cannot open a commit group ({}); committing batch by batch", e.what());
         }
-    };
-    auto end_group = [&] {
+    }
+    void add_bytes(std::int64_t n) { bytes_ += n; }
+    // Commits the group when it is big or old enough, and opens the next.
+    void maybe_rotate() {
+        if (!writer_.in_group() || failed_) return;
+        if (bytes_ < kGroupBytes && clock_() - started_ < kGroupSeconds) return;
+        end();
+        if (!failed_) start();
+    }
+    // Commits what the group holds; a refusal stops the backfill (failed()).
+    void end() {
+        if (!writer_.in_group() || failed_) return;
         try {
-            writer.end_group();
+            writer_.end_group();
         } catch (const StoreError& e) {
-            ++stats.commit_errors;
+            ++stats_.commit_errors;
             spdlog::error("store refused a commit group ({}); stopping: what was not stored is read again on the "
                           "next run",
                           e.what());
-            group_failed = true;
+            failed_ = true;
         }
-    };
-    auto maybe_end_group = [&] {
-        if (!writer.in_group() || group_failed) return;
-        if (group_bytes < kGroupBytes && elapsed() - group_started < kGroupSeconds) return;
-        end_group();
-        if (!group_failed) start_group();
-    };
+    }
+    bool failed() const { return failed_; }
 
-    // A parse thread reads and parses the files in order and hands each batch to this thread, which
-    // commits them in the same order: parsing overlaps committing. Batches only bound memory here
-    // (the commit groups set the transaction size), so they are kept small.
-    TailerOptions parse_opts = opts;
-    parse_opts.batch_lines = std::min<std::size_t>(parse_opts.batch_lines, 4096);
-    parse_opts.batch_bytes = std::min<std::size_t>(parse_opts.batch_bytes, 4u << 20);
-    BatchQueue queue;
-    QueueSink sink(queue);
-    std::exception_ptr parse_error;
-    std::thread parser([&] {
+private:
+    static constexpr std::int64_t kGroupBytes = 64 << 20;
+    static constexpr double kGroupSeconds = 1.0;
+    StoreWriter& writer_;
+    IngestStats& stats_;
+    std::function<double()> clock_;
+    std::int64_t bytes_ = 0;
+    double started_ = 0;
+    bool failed_ = false;
+};
+
+// A parse thread reads and parses the files in order and hands each batch to the calling thread, which
+// commits them in the same order: parsing overlaps committing. Batches only bound memory here (the
+// commit groups set the transaction size), so they are kept small.
+class Backfill {
+public:
+    Backfill(StoreWriter& writer, IngestStats& stats, const TailerOptions& opts,
+             const std::function<void(const BackfillProgress&)>& on_progress)
+        : writer_(writer), stats_(stats), opts_(opts), on_progress_(on_progress), sink_(queue_),
+          groups_(writer, stats, [this] { return elapsed(); }) {}
+
+    BackfillResult run(const AgentRoots& roots) {
+        Registered reg = Registration(writer_, stats_).run(discover_transcripts(roots));
+        files_ = std::move(reg.files);
+        progress_.bytes_total = reg.bytes_total;
+        progress_.files_total = static_cast<std::int64_t>(files_.size());
+        result_.failed_files = reg.unregistered;
+
+        std::thread parser([this] { parse_all(); });
+        struct Join {
+            BatchQueue& q;
+            std::thread& t;
+            ~Join() {
+                q.close();
+                if (t.joinable()) t.join();
+            }
+        } join{queue_, parser};
+
+        commit_all();
+        queue_.close();
+        parser.join();
+        if (parse_error_) std::rethrow_exception(parse_error_);
+        result_.files = progress_.files_done;
+        result_.seconds = elapsed();
+        return result_;
+    }
+
+private:
+    double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count(); }
+
+    // The parse thread. opts.cancel (a stop signal) ends the backfill after the batch or file at hand.
+    void parse_all() {
         try {
-            TranscriptTailer tailer(writer, stats, parse_opts);  // never touches the writer with a sink
-            tailer.set_sink(&sink);
-            // opts.cancel (a stop signal) ends the backfill after the batch or file at hand.
-            for (std::size_t i = 0; i < files.size() && !queue.closed() && !(opts.cancel && *opts.cancel); ++i) {
-                FileRecord f = files[i];
+            TailerOptions parse_opts = opts_;
+            parse_opts.batch_lines = std::min<std::size_t>(parse_opts.batch_lines, 4096);
+            parse_opts.batch_bytes = std::min<std::size_t>(parse_opts.batch_bytes, 4u << 20);
+            TranscriptTailer tailer(writer_, stats_, parse_opts);  // never touches the writer with a sink
+            tailer.set_sink(&sink_);
+            for (std::size_t i = 0; i < files_.size() && !queue_.closed() && !(opts_.cancel && *opts_.cancel); ++i) {
+                FileRecord f = files_[i];
                 const TailStatus s = tailer.ingest(f);
-                queue.push({BatchQueue::Kind::FileDone, {}, 0, i, s});
+                queue_.push({BatchQueue::Kind::FileDone, {}, 0, i, s});
             }
         } catch (...) {
-            parse_error = std::current_exception();
+            parse_error_ = std::current_exception();
         }
-        queue.push({BatchQueue::Kind::End, {}, 0, 0, TailStatus::UpToDate});
-    });
-    struct Join {
-        BatchQueue& q;
-        std::thread& t;
-        ~Join() {
-            q.close();
-            if (t.joinable()) t.join();
-        }
-    } join{queue, parser};
+        queue_.push({BatchQueue::Kind::End, {}, 0, 0, TailStatus::UpToDate});
+    }
 
-    BackfillResult r;
-    r.failed_files = unregistered;
-    std::set<std::int64_t> failed;  // file ids whose batch the store refused: later batches are dropped
-    start_group();
-    for (bool more = true; more && !group_failed;) {
-        BatchQueue::Item it = queue.pop();
-        switch (it.kind) {
-            case BatchQueue::Kind::End:
-                more = false;
-                break;
-            case BatchQueue::Kind::FileDone:
-                if (it.status == TailStatus::StoreFailed || it.status == TailStatus::Unreadable ||
-                    failed.count(files[it.file_index].id))
-                    ++r.failed_files;
-                ++p.files_done;
-                p.seconds = elapsed();
-                if (on_progress) on_progress(p);
-                maybe_end_group();
-                break;
-            case BatchQueue::Kind::Batch: {
-                const FileRecord& f = it.batch.file;
-                struct Recycle {
-                    BatchQueue& q;
-                    IngestBatch& b;
-                    ~Recycle() { q.recycle(std::move(b)); }
-                } recycle{queue, it.batch};
-                if (failed.count(f.id)) break;
-                try {
-                    const BatchResult b = writer.commit(it.batch);
-                    stats.messages += b.messages;
-                    stats.usage_events += b.usage_new;
-                    stats.usage_updates += b.usage_updated;
-                    stats.tool_calls += b.tool_calls;
-                    stats.tool_results += b.tool_results;
-                    ++stats.batches;
-                } catch (const StoreError& e) {
-                    ++stats.commit_errors;
-                    spdlog::error("{}: store refused a batch ({}); nothing was lost, will retry", f.path, e.what());
-                    failed.insert(f.id);
-                    sink.refuse(f.id);
-                    break;
-                }
-                p.bytes_done += it.bytes;
-                r.bytes += it.bytes;
-                group_bytes += it.bytes;
-                p.seconds = elapsed();
-                if (on_progress) on_progress(p);
-                maybe_end_group();
-                break;
+    // This thread: commits batches in order until the parse thread ends or the store refuses a group.
+    void commit_all() {
+        groups_.start();
+        for (bool more = true; more && !groups_.failed();) {
+            BatchQueue::Item it = queue_.pop();
+            switch (it.kind) {
+                case BatchQueue::Kind::End: more = false; break;
+                case BatchQueue::Kind::FileDone: file_done(it); break;
+                case BatchQueue::Kind::Batch: commit(it); break;
             }
         }
+        groups_.end();
+        if (groups_.failed()) {
+            writer_.abandon_group();
+            result_.failed_files += static_cast<std::int64_t>(files_.size()) - progress_.files_done;
+        }
     }
-    if (writer.in_group() && !group_failed) end_group();
-    if (group_failed) {
-        writer.abandon_group();
-        r.failed_files += static_cast<std::int64_t>(files.size()) - p.files_done;
+
+    void file_done(const BatchQueue::Item& it) {
+        if (it.status == TailStatus::StoreFailed || it.status == TailStatus::Unreadable ||
+            failed_.count(files_[it.file_index].id))
+            ++result_.failed_files;
+        ++progress_.files_done;
+        report_progress();
     }
-    queue.close();
-    parser.join();
-    if (parse_error) std::rethrow_exception(parse_error);
-    r.files = p.files_done;
-    r.seconds = elapsed();
-    return r;
+
+    // A refused batch marks its file failed: its later batches are dropped, and it is read again next run.
+    void commit(BatchQueue::Item& it) {
+        struct Recycle {
+            BatchQueue& q;
+            IngestBatch& b;
+            ~Recycle() { q.recycle(std::move(b)); }
+        } recycle{queue_, it.batch};
+        const FileRecord& f = it.batch.file;
+        if (failed_.count(f.id)) return;
+        try {
+            stats_.count_commit(writer_.commit(it.batch));
+        } catch (const StoreError& e) {
+            ++stats_.commit_errors;
+            spdlog::error("{}: store refused a batch ({}); nothing was lost, will retry", f.path, e.what());
+            failed_.insert(f.id);
+            sink_.refuse(f.id);
+            return;
+        }
+        progress_.bytes_done += it.bytes;
+        result_.bytes += it.bytes;
+        groups_.add_bytes(it.bytes);
+        report_progress();
+    }
+
+    void report_progress() {
+        progress_.seconds = elapsed();
+        if (on_progress_) on_progress_(progress_);
+        groups_.maybe_rotate();
+    }
+
+    StoreWriter& writer_;
+    IngestStats& stats_;
+    const TailerOptions& opts_;
+    const std::function<void(const BackfillProgress&)>& on_progress_;
+    const std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+    BatchQueue queue_;
+    QueueSink sink_;
+    CommitGroups groups_;
+    std::vector<FileRecord> files_;
+    BackfillProgress progress_;
+    BackfillResult result_;
+    std::set<std::int64_t> failed_;  // file ids whose batch the store refused
+    std::exception_ptr parse_error_;
+};
+
+}  // namespace
+
+BackfillResult run_backfill(StoreWriter& writer, const AgentRoots& roots, IngestStats& stats,
+                            const TailerOptions& opts, const std::function<void(const BackfillProgress&)>& on_progress) {
+    return Backfill(writer, stats, opts, on_progress).run(roots);
 }
 
 }  // namespace agentpulse

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "ingest/IngestStats.hpp"
+#include "model/IngestStats.hpp"
 #include "ingest/TranscriptDiscovery.hpp"
 #include "ingest/TranscriptTailer.hpp"
 
@@ -23,7 +23,7 @@ struct BackfillResult {
 
 // Reads every transcript to its end, or until *opts.cancel turns true (what was read by then is committed).
 // `on_progress` is called after each commit and each file.
-BackfillResult run_backfill(StoreWriter& writer, const TranscriptRoots& roots, IngestStats& stats,
+BackfillResult run_backfill(StoreWriter& writer, const AgentRoots& roots, IngestStats& stats,
                             const TailerOptions& opts, const std::function<void(const BackfillProgress&)>& on_progress);
 
 }  // namespace agentpulse

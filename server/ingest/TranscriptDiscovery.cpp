@@ -1,5 +1,4 @@
-// Claude: <root>/<project>/<session>.jsonl (kind "session") and <root>/<project>/<session>/**/*.jsonl
-// (kind "subagent", attributed to <session>). Codex: <root>/**/*.jsonl (kind "rollout").
+// Walks each agent's folder and asks its source what each file is.
 #include "ingest/TranscriptDiscovery.hpp"
 
 #include <algorithm>
@@ -18,28 +17,18 @@ bool is_below(const fs::path& root, const fs::path& p, fs::path& rel) {
 
 }  // namespace
 
-std::optional<FileRecord> classify_transcript(const TranscriptRoots& roots, const fs::path& path) {
-    if (path.extension() != ".jsonl") return std::nullopt;
-    fs::path rel;
-    FileRecord f;
-    f.path = path.string();
-    if (is_below(roots.claude_projects, path, rel)) {
-        std::vector<std::string> parts;
-        for (const auto& c : rel) parts.push_back(c.string());
-        if (parts.size() < 2) return std::nullopt;  // a .jsonl directly in the root belongs to no project
-        f.provider = Provider::Claude;
-        f.project_slug = parts[0];
-        if (parts.size() == 2) {
-            f.kind = "session";
-        } else {
-            f.kind = "subagent";
-            f.parent_session = parts[1];
-        }
-        return f;
-    }
-    if (is_below(roots.codex_sessions, path, rel)) {
-        f.provider = Provider::Codex;
-        f.kind = "rollout";
+std::optional<FileRecord> classify_transcript(const AgentRoots& roots, const fs::path& path) {
+    for (const AgentRoot& root : roots) {
+        fs::path rel;
+        if (!is_below(root.path, path, rel)) continue;
+        std::optional<FileClass> c = root.source->classify(rel);
+        if (!c) return std::nullopt;
+        FileRecord f;
+        f.path = path.string();
+        f.provider = std::string(root.source->name());
+        f.kind = std::move(c->kind);
+        f.project_slug = std::move(c->project_slug);
+        f.parent_session = std::move(c->parent_session);
         return f;
     }
     return std::nullopt;
@@ -58,10 +47,14 @@ std::vector<fs::path> watch_directories(const fs::path& root) {
     return dirs;
 }
 
-std::vector<FileRecord> discover_transcripts(const TranscriptRoots& roots, const fs::path& within) {
+std::vector<FileRecord> discover_transcripts(const AgentRoots& roots, const fs::path& within) {
+    std::vector<fs::path> tops{within};
+    if (within.empty()) {
+        tops.clear();
+        for (const AgentRoot& r : roots) tops.push_back(r.path);
+    }
     std::vector<FileRecord> out;
-    for (const fs::path& root : within.empty() ? std::vector<fs::path>{roots.claude_projects, roots.codex_sessions}
-                                               : std::vector<fs::path>{within}) {
+    for (const fs::path& root : tops) {
         std::error_code ec;
         if (root.empty() || !fs::is_directory(root, ec)) continue;
         for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);

@@ -10,11 +10,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <string>
 
 #include "core/Hash.hpp"
-#include "ingest/LineParser.hpp"
+#include "agents/AgentRegistry.hpp"
 
 namespace agentpulse {
 
@@ -59,18 +58,6 @@ std::string identity(int fd, std::int64_t head_len, std::int64_t offset) {
     return fingerprint(fd, 0, head_len) + ":" + fingerprint(fd, offset - tail_len, tail_len);
 }
 
-FileContext context_of(const FileRecord& f) {
-    FileContext c;
-    c.provider = f.provider;
-    c.project_slug = f.project_slug;
-    c.parent_session = f.parent_session;
-    if (f.kind == "subagent") {
-        const std::string stem = std::filesystem::path(f.path).stem().string();
-        c.agent_id = stem.starts_with("agent-") ? stem.substr(6) : stem;
-    }
-    return c;
-}
-
 }  // namespace
 
 const char* tail_status_name(TailStatus s) {
@@ -88,6 +75,199 @@ TranscriptTailer::TranscriptTailer(StoreWriter& writer, IngestStats& stats, Tail
     : writer_(writer), stats_(stats), opts_(opts) {}
 
 TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(std::int64_t)>& progress) {
+    const AgentSource* source = find_agent(file.provider);
+    if (!source) {
+        ++stats_.read_errors;
+        spdlog::warn("{}: written by agent '{}', which this build does not read", file.path, file.provider);
+        return TailStatus::Unreadable;
+    }
+    switch (source->traits().read_mode) {
+        case ReadMode::AppendOnlyLines: return tail_lines(*source, file, progress);
+    }
+    return TailStatus::Unreadable;
+}
+
+namespace {
+
+// Compares the file with what was committed (inode, size, fingerprints). When it was replaced, truncated
+// or rewritten, `cur` is reset to read it again from the start. True when its identity changed.
+bool check_identity(int fd, const struct stat& st, const FileRecord& file, FileRecord& cur, IngestStats& stats) {
+    const char* why = nullptr;
+    if (cur.inode != 0 && (static_cast<std::int64_t>(st.st_ino) != cur.inode ||
+                           static_cast<std::int64_t>(st.st_dev) != cur.device))
+        why = "replaced (new inode)";
+    else if (st.st_size < cur.offset)
+        why = "truncated";
+    else if (cur.offset > 0 && !cur.head_hash.empty() && identity(fd, cur.head_len, cur.offset) != cur.head_hash)
+        why = "rewritten";
+    if (why) {
+        spdlog::info("{}: {}; reading it again from the start (rows already stored are not counted twice)", file.path,
+                     why);
+        ++stats.rewrites_detected;
+        cur.offset = cur.line_no = cur.head_len = 0;
+        cur.head_hash.clear();
+        cur.parser_state.clear();
+        ++cur.rewrites;
+    }
+    cur.device = static_cast<std::int64_t>(st.st_dev);
+    cur.inode = static_cast<std::int64_t>(st.st_ino);
+    return why || cur.device != file.device || cur.inode != file.inode;
+}
+
+}  // namespace
+
+// One read of one file from its committed offset to its end: the state shared by the steps below.
+struct TranscriptTailer::Pass {
+    TranscriptTailer& t;
+    FileRecord& file;        // the caller's committed state, updated at each commit
+    const std::int64_t from; // the offset this pass starts at
+    const int fd;
+    const std::int64_t size;
+    const bool identity_changed;
+    const std::function<void(std::int64_t)>& progress;
+    std::unique_ptr<LineParser> parser;
+    IngestBatch batch;
+    std::int64_t consumed, committed, line_no;
+    std::size_t batch_bytes = 0;
+    int logged = 0, unlogged = 0;
+    bool progressed = false;
+
+    Pass(TranscriptTailer& t, const AgentSource& source, FileRecord& file, const FileRecord& cur, int fd,
+         std::int64_t size, bool identity_changed, const std::function<void(std::int64_t)>& progress)
+        : t(t), file(file), from(cur.offset), fd(fd), size(size), identity_changed(identity_changed),
+          progress(progress), parser(source.make_parser(cur)), consumed(cur.offset), committed(cur.offset),
+          line_no(cur.line_no) {
+        parser->load_state(cur.parser_state);
+        batch.price_family = source.traits().prices.name;
+        batch.file = cur;
+    }
+
+    // Reads in chunks; each complete line is taken, a partial last line is left for the next pass. The
+    // buffer is the tailer's, reused between calls and only zero-filled when it grows: a fresh 1 MB string
+    // per call (per append, in follow mode) cost a page-faulted allocation and a 1 MB memset per read.
+    TailStatus run() {
+        std::string& buf = t.read_buf_;
+        std::size_t used = 0;  // bytes of buf holding file data
+        std::int64_t read_pos = from, buf_offset = from;  // buf_offset: file offset of buf[0]
+        bool skipping_long_line = false;
+        for (;;) {
+            if (buf.size() < used + kReadChunk) buf.resize(used + kReadChunk);
+            const ssize_t n = ::pread(fd, buf.data() + used, kReadChunk, read_pos);
+            if (n < 0) {
+                ++t.stats_.read_errors;
+                spdlog::warn("{}: read failed at byte {}: {} (will retry)", file.path, read_pos, std::strerror(errno));
+                break;
+            }
+            if (n == 0) break;
+            used += static_cast<std::size_t>(n);
+            read_pos += n;
+            t.stats_.bytes_read += n;
+
+            std::size_t start = 0;
+            while (const void* hit = std::memchr(buf.data() + start, '\n', used - start)) {
+                const std::size_t nl = static_cast<std::size_t>(static_cast<const char*>(hit) - buf.data());
+                std::string_view line(buf.data() + start, nl - start);
+                take_line(line, skipping_long_line);
+                skipping_long_line = false;
+                start = nl + 1;
+                consumed = buf_offset + static_cast<std::int64_t>(start);
+                if (batch_bytes >= t.opts_.batch_bytes || batch.lines.size() >= t.opts_.batch_lines) {
+                    if (!commit()) return TailStatus::StoreFailed;
+                    if (t.opts_.cancel && t.opts_.cancel->load()) return TailStatus::Progressed;
+                }
+            }
+            std::memmove(buf.data(), buf.data() + start, used - start);
+            used -= start;
+            buf_offset += static_cast<std::int64_t>(start);
+            if (used > t.opts_.max_line_bytes) {
+                // Drop what we have of an over-long line and skip to its end.
+                skipping_long_line = true;
+                buf_offset += static_cast<std::int64_t>(used);
+                used = 0;
+            }
+        }
+        if (buf.capacity() > kKeepBufferBytes) std::string().swap(buf);  // after a very long line
+        if (unlogged > 0) spdlog::warn("{}: {} more line issues not logged (see ingest_errors)", file.path, unlogged);
+        if (consumed != committed || !batch.errors.empty() || identity_changed) {
+            if (!commit()) return TailStatus::StoreFailed;
+        }
+        return progressed && committed > from ? TailStatus::Progressed : TailStatus::UpToDate;
+    }
+
+    // One complete line (without its newline). The over-long verdict holds also when one read brought the
+    // whole line in: it must not depend on where reads fall.
+    void take_line(std::string_view line, bool skipped_head) {
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        ++line_no;
+        ++t.stats_.lines_read;
+        batch_bytes += line.size() + 1;
+        if (skipped_head || line.size() > t.opts_.max_line_bytes) {
+            ++t.stats_.lines_rejected;
+            note(LineIssue::TooLong, "longer than " + std::to_string(t.opts_.max_line_bytes) + " bytes, skipped");
+            return;
+        }
+        if (line.empty()) return;
+        ParsedLine parsed;
+        LineIssue issue = LineIssue::None;
+        const LineOutcome out = parser->parse(line, line_no, parsed, issue);
+        if (out == LineOutcome::Record) batch.lines.push_back(std::move(parsed));
+        if (out == LineOutcome::Ignored) ++t.stats_.lines_ignored;
+        if (out == LineOutcome::Rejected) ++t.stats_.lines_rejected;
+        if (issue != LineIssue::None) note(issue, issue == LineIssue::Malformed ? "not a JSON object" : "");
+    }
+
+    // Counts and records a line issue; logs the first few of each pass (the rest are only counted).
+    void note(LineIssue issue, std::string detail) {
+        t.stats_.count_issue(issue);
+        if (logged < t.opts_.max_logged_issues) {
+            ++logged;
+            spdlog::warn("{}:{}: {}{}{}", file.path, line_no, line_issue_name(issue), detail.empty() ? "" : ": ",
+                         detail);
+        } else {
+            ++unlogged;
+        }
+        batch.errors.push_back({line_no, issue, std::move(detail)});
+    }
+
+    // Commits the batch with the file's new offset, line count, fingerprints and parser state (or hands it
+    // to the sink). False when the store refused it: nothing of it was written.
+    bool commit() {
+        batch.file.offset = consumed;
+        batch.file.line_no = line_no;
+        batch.file.size = size > consumed ? size : consumed;
+        batch.file.parser_state = parser->save_state();
+        batch.file.head_len = std::min(consumed, kHeadBytes);
+        batch.file.head_hash = identity(fd, batch.file.head_len, consumed);
+        if (t.sink_) {
+            IngestBatch out;
+            out.price_family = batch.price_family;
+            out.file = batch.file;
+            out.lines = std::move(batch.lines);
+            out.errors = std::move(batch.errors);
+            if (!t.sink_->accept(std::move(out), consumed - committed)) return false;
+        } else {
+            try {
+                t.stats_.count_commit(t.writer_.commit(batch));
+            } catch (const StoreError& e) {
+                ++t.stats_.commit_errors;
+                t.last_store_error_ = e.what();
+                spdlog::error("{}: store refused a batch ({}); nothing was lost, will retry", file.path, e.what());
+                return false;
+            }
+            file = batch.file;
+            if (progress) progress(consumed - committed);
+        }
+        committed = consumed;
+        batch.lines.clear();
+        batch.errors.clear();
+        batch_bytes = 0;
+        progressed = true;
+        return true;
+    }
+};
+
+TailStatus TranscriptTailer::tail_lines(const AgentSource& source, FileRecord& file,
+                                        const std::function<void(std::int64_t)>& progress) {
     Fd fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
         if (errno == ENOENT) return TailStatus::Missing;
@@ -101,160 +281,10 @@ TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(s
         spdlog::warn("{}: not a regular file or cannot stat", file.path);
         return TailStatus::Unreadable;
     }
-
     FileRecord cur = file;
-    const std::int64_t size = st.st_size;
-    const char* why = nullptr;
-    if (cur.inode != 0 && (static_cast<std::int64_t>(st.st_ino) != cur.inode ||
-                           static_cast<std::int64_t>(st.st_dev) != cur.device))
-        why = "replaced (new inode)";
-    else if (size < cur.offset)
-        why = "truncated";
-    else if (cur.offset > 0 && !cur.head_hash.empty() && identity(fd.get(), cur.head_len, cur.offset) != cur.head_hash)
-        why = "rewritten";
-    if (why) {
-        spdlog::info("{}: {}; reading it again from the start (rows already stored are not counted twice)", file.path,
-                     why);
-        ++stats_.rewrites_detected;
-        cur.offset = cur.line_no = cur.head_len = 0;
-        cur.head_hash.clear();
-        cur.parser_state.clear();
-        ++cur.rewrites;
-    }
-    cur.device = static_cast<std::int64_t>(st.st_dev);
-    cur.inode = static_cast<std::int64_t>(st.st_ino);
-    const bool identity_changed = why || cur.device != file.device || cur.inode != file.inode;
-    if (size == cur.offset && !identity_changed) return TailStatus::UpToDate;
-
-    std::unique_ptr<LineParser> parser = make_line_parser(context_of(cur));
-    parser->load_state(cur.parser_state);
-
-    IngestBatch batch;
-    batch.file = cur;
-    std::int64_t consumed = cur.offset, committed = cur.offset, line_no = cur.line_no, read_pos = cur.offset;
-    std::int64_t buf_offset = cur.offset;  // file offset of buf[0]
-    std::size_t batch_bytes = 0;
-    bool skipping_long_line = false;
-    int logged = 0, unlogged = 0;
-    // Reused between calls, and only zero-filled when it grows: a fresh 1 MB string per call (per
-    // append, in follow mode) cost a page-faulted allocation and a 1 MB memset per read.
-    std::string& buf = read_buf_;
-    std::size_t used = 0;  // bytes of buf holding file data
-    bool progressed = false;
-
-    auto note = [&](LineIssue issue, std::string detail) {
-        stats_.count_issue(issue);
-        if (logged < opts_.max_logged_issues) {
-            ++logged;
-            spdlog::warn("{}:{}: {}{}{}", file.path, line_no, line_issue_name(issue), detail.empty() ? "" : ": ",
-                         detail);
-        } else {
-            ++unlogged;
-        }
-        batch.errors.push_back({line_no, issue, std::move(detail)});
-    };
-
-    auto commit = [&]() -> bool {
-        batch.file.offset = consumed;
-        batch.file.line_no = line_no;
-        batch.file.size = size > consumed ? size : consumed;
-        batch.file.parser_state = parser->save_state();
-        batch.file.head_len = std::min(consumed, kHeadBytes);
-        batch.file.head_hash = identity(fd.get(), batch.file.head_len, consumed);
-        if (sink_) {
-            IngestBatch out;
-            out.file = batch.file;
-            out.lines = std::move(batch.lines);
-            out.errors = std::move(batch.errors);
-            if (!sink_->accept(std::move(out), consumed - committed)) return false;
-        } else try {
-            const BatchResult r = writer_.commit(batch);
-            stats_.messages += r.messages;
-            stats_.usage_events += r.usage_new;
-            stats_.usage_updates += r.usage_updated;
-            stats_.tool_calls += r.tool_calls;
-            stats_.tool_results += r.tool_results;
-            ++stats_.batches;
-        } catch (const StoreError& e) {
-            ++stats_.commit_errors;
-            last_store_error_ = e.what();
-            spdlog::error("{}: store refused a batch ({}); nothing was lost, will retry", file.path, e.what());
-            return false;
-        }
-        if (!sink_) {
-            file = batch.file;
-            if (progress) progress(consumed - committed);
-        }
-        committed = consumed;
-        batch.lines.clear();
-        batch.errors.clear();
-        batch_bytes = 0;
-        progressed = true;
-        return true;
-    };
-
-    for (;;) {
-        if (buf.size() < used + kReadChunk) buf.resize(used + kReadChunk);
-        const ssize_t n = ::pread(fd.get(), buf.data() + used, kReadChunk, read_pos);
-        if (n < 0) {
-            ++stats_.read_errors;
-            spdlog::warn("{}: read failed at byte {}: {} (will retry)", file.path, read_pos, std::strerror(errno));
-            break;
-        }
-        if (n == 0) break;
-        used += static_cast<std::size_t>(n);
-        read_pos += n;
-        stats_.bytes_read += n;
-
-        std::size_t start = 0;
-        while (const void* hit = std::memchr(buf.data() + start, '\n', used - start)) {
-            const std::size_t nl = static_cast<std::size_t>(static_cast<const char*>(hit) - buf.data());
-            std::string_view line(buf.data() + start, nl - start);
-            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-            ++line_no;
-            ++stats_.lines_read;
-            batch_bytes += line.size() + 1;
-            // Also when one read brought the whole line in: the verdict must not depend on where reads fall.
-            if (skipping_long_line || line.size() > opts_.max_line_bytes) {
-                skipping_long_line = false;
-                ++stats_.lines_rejected;
-                note(LineIssue::TooLong, "longer than " + std::to_string(opts_.max_line_bytes) + " bytes, skipped");
-            } else if (!line.empty()) {
-                ParsedLine parsed;
-                LineIssue issue = LineIssue::None;
-                const LineOutcome out = parser->parse(line, line_no, parsed, issue);
-                if (out == LineOutcome::Record) batch.lines.push_back(std::move(parsed));
-                if (out == LineOutcome::Ignored) ++stats_.lines_ignored;
-                if (out == LineOutcome::Rejected) ++stats_.lines_rejected;
-                if (issue != LineIssue::None) {
-                    std::string detail;
-                    if (issue == LineIssue::Malformed) detail = "not a JSON object";
-                    note(issue, std::move(detail));
-                }
-            }
-            start = nl + 1;
-            consumed = buf_offset + static_cast<std::int64_t>(start);
-            if (batch_bytes >= opts_.batch_bytes || batch.lines.size() >= opts_.batch_lines) {
-                if (!commit()) return TailStatus::StoreFailed;
-                if (opts_.cancel && opts_.cancel->load()) return TailStatus::Progressed;
-            }
-        }
-        std::memmove(buf.data(), buf.data() + start, used - start);
-        used -= start;
-        buf_offset += static_cast<std::int64_t>(start);
-        if (used > opts_.max_line_bytes) {
-            // Drop what we have of an over-long line and skip to its end.
-            skipping_long_line = true;
-            buf_offset += static_cast<std::int64_t>(used);
-            used = 0;
-        }
-    }
-    if (buf.capacity() > kKeepBufferBytes) std::string().swap(buf);  // after a very long line
-    if (unlogged > 0) spdlog::warn("{}: {} more line issues not logged (see ingest_errors)", file.path, unlogged);
-    if (consumed != committed || !batch.errors.empty() || identity_changed) {
-        if (!commit()) return TailStatus::StoreFailed;
-    }
-    return progressed && committed > cur.offset ? TailStatus::Progressed : TailStatus::UpToDate;
+    const bool identity_changed = check_identity(fd.get(), st, file, cur, stats_);
+    if (st.st_size == cur.offset && !identity_changed) return TailStatus::UpToDate;
+    return Pass(*this, source, file, cur, fd.get(), st.st_size, identity_changed, progress).run();
 }
 
 }  // namespace agentpulse

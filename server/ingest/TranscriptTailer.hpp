@@ -9,7 +9,8 @@
 #include <functional>
 #include <string>
 
-#include "ingest/IngestStats.hpp"
+#include "agents/AgentSource.hpp"
+#include "model/IngestStats.hpp"
 #include "store/StoreWriter.hpp"
 
 namespace agentpulse {
@@ -57,6 +58,10 @@ public:
     const std::string& last_store_error() const { return last_store_error_; }
 
 private:
+    struct Pass;
+    // The reader for ReadMode::AppendOnlyLines.
+    TailStatus tail_lines(const AgentSource& source, FileRecord& file, const std::function<void(std::int64_t)>& progress);
+
     StoreWriter& writer_;
     IngestStats& stats_;
     TailerOptions opts_;

@@ -100,7 +100,8 @@ struct Watcher::Loop {
     // (size or inode) are marked dirty.
     void rescan() {
         roots_missing = false;
-        for (const fs::path& root : {w.opts_.roots.claude_projects, w.opts_.roots.codex_sessions}) {
+        for (const AgentRoot& r : w.opts_.roots) {
+            const fs::path& root = r.path;
             std::error_code ec;
             if (root.empty()) continue;
             if (!fs::is_directory(root, ec)) {
@@ -143,10 +144,10 @@ struct Watcher::Loop {
             dirty.erase(e.path.string());
             // A root itself was deleted or moved away (rm -rf): nothing watches its parent, so look for it
             // again soon (and every 2 s while it is missing) instead of at the next slow rescan.
-            for (const fs::path& root : {w.opts_.roots.claude_projects, w.opts_.roots.codex_sessions})
-                if (!root.empty() && e.path == root) {
+            for (const AgentRoot& r : w.opts_.roots)
+                if (!r.path.empty() && e.path == r.path) {
                     spdlog::warn("{}: the transcripts folder went away; it will be picked up if it appears again",
-                                 root.string());
+                                 r.path.string());
                     rescan_soon = true;
                 }
             return;
@@ -252,10 +253,10 @@ void Watcher::run() {
     // or on a first start, file-by-file transactions through the loop below are many times slower.
     run_backfill(loop.writer, opts_.roots, stats_, Loop::with_cancel(opts_.tailer, &stop_), {});
     for (const FileRecord& f : loop.writer.all_files()) loop.files.emplace(f.path, f);
-    for (const fs::path& root : {opts_.roots.claude_projects, opts_.roots.codex_sessions}) {
+    for (const AgentRoot& r : opts_.roots) {
         std::error_code ec;
-        if (!root.empty() && !fs::is_directory(root, ec))
-            spdlog::warn("{}: not found; it will be picked up if it appears", root.string());
+        if (!r.path.empty() && !fs::is_directory(r.path, ec))
+            spdlog::warn("{}: not found; it will be picked up if it appears", r.path.string());
     }
     loop.rescan();
     set_state(State::Running, {});

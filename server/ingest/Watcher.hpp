@@ -12,14 +12,14 @@
 #include <string>
 
 #include "core/PriceBook.hpp"
-#include "ingest/IngestStats.hpp"
+#include "model/IngestStats.hpp"
 #include "ingest/TranscriptDiscovery.hpp"
 #include "ingest/TranscriptTailer.hpp"
 
 namespace agentpulse {
 
 struct WatcherOptions {
-    TranscriptRoots roots;
+    AgentRoots roots;  // one folder per agent source (empty path: not watched)
     std::filesystem::path store;
     std::shared_ptr<const PriceBook> prices;
     std::chrono::milliseconds rescan_interval{10'000};

@@ -12,6 +12,7 @@
 #include "core/TokenCounts.hpp"
 #include "core/ToolLatencyIndex.hpp"
 #include "core/ZonedCalendar.hpp"
+#include "core/ApiJson.hpp"
 #include "store/LiveQueries.hpp"
 
 namespace agentpulse {
@@ -32,12 +33,8 @@ boost::json::value tool_call_payload(const ToolRow& r);
 boost::json::value tool_result_payload(const ToolRow& r);
 boost::json::value watcher_payload(const WatcherState& w);
 boost::json::value watermark_payload(const Watermark& w);
-boost::json::value burn_payload(const BurnBlock& b, const CalendarSpan& cal, EpochMs now);
 boost::json::value sessions_payload(const std::vector<InFlightSession>& s, EpochMs now, int idle_after_s);
 boost::json::value totals_payload(const WindowTotals& t, int window_s);
-// {input, output, cache_read, cache_create, cache_create_1h, reasoning}: the tokens object of the live
-// snapshot and of the dashboard reports.
-boost::json::object tokens_payload(const TokenCounts& t);
 boost::json::value latency_payload(const std::vector<ToolLatencySummary>& tools, int window_hours);
 
 }  // namespace agentpulse

@@ -16,6 +16,14 @@
 
 namespace agentpulse {
 
+const char* synth_agent_name(SynthAgent a) {
+    switch (a) {
+        case SynthAgent::Claude: return "claude";
+        case SynthAgent::Codex: return "codex";
+    }
+    return "unknown";
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Random numbers
 
@@ -697,7 +705,7 @@ struct SynthSession::Impl {
         branch = r.chance(0.5) ? "main" : (r.chance(0.5) ? "feature/" : "fix/") + filled("@-@", r);
         now = o.start_ms;
         Stream& s = streams.emplace_back();
-        if (o.provider == Provider::Claude) {
+        if (o.provider == SynthAgent::Claude) {
             version = std::string(pick(r, kClaudeVersions));
             s.model = r.chance(o.unknown_model_rate) ? std::string(pick(r, kClaudeUnknown))
                                                      : std::string(pick_weighted(r, kClaudeModels));
@@ -736,7 +744,7 @@ struct SynthSession::Impl {
 
     void refill() {
         while (queue.empty() && !finished()) {
-            if (o.provider == Provider::Claude)
+            if (o.provider == SynthAgent::Claude)
                 claude_turn();
             else
                 codex_turn();
@@ -1723,12 +1731,12 @@ struct SynthFleet::Impl {
         if (o.max_sessions > 0 && started >= o.max_sessions) return;
         ++started;
         SynthSessionOptions so;
-        so.provider = r.chance(o.codex_share) ? Provider::Codex : Provider::Claude;
+        so.provider = r.chance(o.codex_share) ? SynthAgent::Codex : SynthAgent::Claude;
         so.seed = r.next();
         so.start_ms = at;
         so.target_bytes = std::clamp<std::int64_t>(
             std::llround(r.lognormal(static_cast<double>(o.median_session_bytes), 1.0)), 20'000, 50'000'000);
-        so.subagents = so.provider == Provider::Claude ? draw_subagents(r) : 0;
+        so.subagents = so.provider == SynthAgent::Claude ? draw_subagents(r) : 0;
         so.time_scale = o.time_scale;
         running.emplace_back(so);
     }
@@ -1774,7 +1782,7 @@ SynthTotals write_synth_corpus(const SynthCorpusOptions& opts) {
     namespace fs = std::filesystem;
     SynthRng r(opts.seed ^ 0x5eed5eed5eedull);
     struct Planned {
-        Provider provider;
+        SynthAgent provider;
         int subagents;
         double weight;
     };
@@ -1784,8 +1792,8 @@ SynthTotals write_synth_corpus(const SynthCorpusOptions& opts) {
     double total_weight = 0;
     for (int slots = std::max(1, opts.files); slots > 0;) {
         Planned p;
-        p.provider = r.chance(opts.codex_share) ? Provider::Codex : Provider::Claude;
-        p.subagents = p.provider == Provider::Claude ? std::min(draw_subagents(r), slots - 1) : 0;
+        p.provider = r.chance(opts.codex_share) ? SynthAgent::Codex : SynthAgent::Claude;
+        p.subagents = p.provider == SynthAgent::Claude ? std::min(draw_subagents(r), slots - 1) : 0;
         p.weight = std::min(r.lognormal(1.0, 1.2), 40.0) * (1.0 + 0.6 * p.subagents);
         slots -= 1 + p.subagents;
         total_weight += p.weight;
@@ -1820,7 +1828,7 @@ SynthTotals write_synth_corpus(const SynthCorpusOptions& opts) {
                 auto it = open.find(line.path);
                 if (it == open.end()) {
                     const fs::path full =
-                        (line.provider == Provider::Claude ? opts.claude_root : opts.codex_root) / line.path;
+                        (line.provider == SynthAgent::Claude ? opts.claude_root : opts.codex_root) / line.path;
                     fs::create_directories(full.parent_path());
                     std::FILE* f = std::fopen(full.c_str(), "wb");
                     if (!f) throw std::runtime_error("cannot write " + full.string());

@@ -12,7 +12,7 @@
 
 #include "core/IsoTime.hpp"
 #include "core/TokenCounts.hpp"
-#include "ingest/TranscriptRecords.hpp"
+#include "model/TranscriptRecords.hpp"
 
 namespace agentpulse {
 
@@ -49,18 +49,22 @@ struct SynthTotals {
     std::int64_t rows() const { return messages + usage_events + tool_calls; }
 };
 
+// Which simulated agent writes a session (the name its source stores: synth_agent_name).
+enum class SynthAgent { Claude, Codex };
+const char* synth_agent_name(SynthAgent a);
+
 // One line an agent writes: append `text` and a newline to `path` (relative to the provider's root:
 // the Claude projects folder or the Codex sessions folder) at time `at`, which is also the line's
 // own timestamp.
 struct SynthLine {
-    Provider provider = Provider::Claude;
+    SynthAgent provider = SynthAgent::Claude;
     std::string path;
     EpochMs at = 0;
     std::string text;  // one JSON object, no newline
 };
 
 struct SynthSessionOptions {
-    Provider provider = Provider::Claude;
+    SynthAgent provider = SynthAgent::Claude;
     std::uint64_t seed = 1;
     EpochMs start_ms = kSynthEpoch;       // time of the first line
     std::int64_t target_bytes = 200'000;  // the session and its sub-agents together; at least one turn

@@ -38,12 +38,6 @@ TokenCounts field_max(const TokenCounts& a, const TokenCounts& b) {
 }
 }  // namespace
 
-BatchResult& BatchResult::operator+=(const BatchResult& o) {
-    messages += o.messages, usage_new += o.usage_new, usage_updated += o.usage_updated;
-    tool_calls += o.tool_calls, tool_results += o.tool_results, results_pending += o.results_pending;
-    return *this;
-}
-
 struct StoreWriter::Statements {
     explicit Statements(Database& db)
         : find_file(db, "SELECT id, path, provider, kind, project_slug, parent_session, device, inode, size, offset, "
@@ -137,7 +131,7 @@ FileRecord read_file_row(Statement& s) {
     FileRecord f;
     f.id = s.column_int(0);
     f.path = s.column_text(1);
-    f.provider = s.column_view(2) == "codex" ? Provider::Codex : Provider::Claude;
+    f.provider = s.column_text(2);
     f.kind = s.column_text(3);
     f.project_slug = s.column_text(4);
     f.parent_session = s.column_text(5);
@@ -173,7 +167,7 @@ std::vector<FileRecord> StoreWriter::all_files() {
 FileRecord StoreWriter::ensure_file(const FileRecord& proto) {
     if (auto f = find_file(proto.path)) return *f;
     st_->insert_file.bind(1, proto.path)
-        .bind(2, provider_name(proto.provider))
+        .bind(2, proto.provider)
         .bind(3, proto.kind)
         .bind(4, nonempty(proto.project_slug))
         .bind(5, nonempty(proto.parent_session))
@@ -194,13 +188,13 @@ void StoreWriter::drop_caches() {
     pending_results_.reset();
 }
 
-std::int64_t StoreWriter::project_id(const ParsedLine& line, Provider provider) {
-    const std::string key = key2(key2(provider_name(provider), line.session.project_slug), line.session.cwd);
+std::int64_t StoreWriter::project_id(const ParsedLine& line, std::string_view provider) {
+    const std::string key = key2(key2(provider, line.session.project_slug), line.session.cwd);
     if (auto it = projects_.find(key); it != projects_.end()) return it->second;
     Statement& s = st_->upsert_project;
     ResetGuard g(s);
     const std::string ts = format_iso8601(line.ts);
-    s.bind(1, provider_name(provider))
+    s.bind(1, provider)
         .bind(2, line.session.project_slug)
         .bind(3, line.session.project_name.empty() ? line.session.project_slug : line.session.project_name)
         .bind(4, nonempty(line.session.cwd))
@@ -212,13 +206,13 @@ std::int64_t StoreWriter::project_id(const ParsedLine& line, Provider provider) 
     return id;
 }
 
-std::int64_t StoreWriter::session_row(const ParsedLine& line, Provider provider, std::int64_t project) {
-    const std::string key = key2(provider_name(provider), line.session.session_id);
+std::int64_t StoreWriter::session_row(const ParsedLine& line, std::string_view provider, std::int64_t project) {
+    const std::string key = key2(provider, line.session.session_id);
     if (auto it = sessions_.find(key); it != sessions_.end()) return it->second;
     Statement& s = st_->upsert_session;
     ResetGuard g(s);
     s.bind(1, project)
-        .bind(2, provider_name(provider))
+        .bind(2, provider)
         .bind(3, line.session.session_id)
         .bind(4, format_iso8601(line.ts))
         .bind(5, nonempty(line.session.cwd))
@@ -234,7 +228,7 @@ std::int64_t StoreWriter::message_row(const ParsedLine& line, const FileRecord& 
                                       std::int64_t session, BatchResult& r) {
     const MessageRecord& m = *line.message;
     const std::string ts = format_iso8601(line.ts);
-    st_->insert_message.bind(1, provider_name(file.provider))
+    st_->insert_message.bind(1, file.provider)
         .bind(2, project)
         .bind(3, session)
         .bind(4, file.id)
@@ -282,8 +276,9 @@ std::int64_t StoreWriter::next_result_seq() {
     return *result_seq_ + 1;
 }
 
-void StoreWriter::apply_usage(const ParsedLine& line, Provider provider, std::int64_t project, std::int64_t session,
-                              std::int64_t message, BatchResult& r) {
+void StoreWriter::apply_usage(const ParsedLine& line, const IngestBatch& batch, std::int64_t project,
+                              std::int64_t session, std::int64_t message, BatchResult& r) {
+    const std::string_view provider = batch.file.provider;
     const UsageRecord& u = *line.usage;
     auto it = usage_.find(u.dedup_key);
     if (it == usage_.end()) {
@@ -301,9 +296,9 @@ void StoreWriter::apply_usage(const ParsedLine& line, Provider provider, std::in
         }
     }
     if (it == usage_.end()) {
-        const Cost c = prices_->cost(provider_name(provider), u.model, u.tokens, u.service_tier == "priority");
+        const Cost c = prices_->cost(batch.price_family, u.model, u.tokens, u.service_tier == "priority");
         const std::string ts = format_iso8601(line.ts);
-        st_->insert_usage.bind(1, provider_name(provider))
+        st_->insert_usage.bind(1, provider)
             .bind(2, project)
             .bind(3, session)
             .bind(4, message ? std::optional<std::int64_t>(message) : std::nullopt)
@@ -330,7 +325,7 @@ void StoreWriter::apply_usage(const ParsedLine& line, Provider provider, std::in
     UsageSeen& seen = it->second;
     const TokenCounts merged = field_max(seen.tokens, u.tokens);
     if (merged == seen.tokens) return;
-    const Cost c = prices_->cost(provider_name(provider), seen.model, merged, seen.tier == "priority");
+    const Cost c = prices_->cost(batch.price_family, seen.model, merged, seen.tier == "priority");
     st_->grow_usage.bind(1, merged.input)
         .bind(2, merged.output)
         .bind(3, merged.cache_read)
@@ -358,11 +353,11 @@ std::int64_t StoreWriter::calls_so_far(const std::string& api_message_id) {
     return n;
 }
 
-void StoreWriter::apply_tool_call(const ParsedLine& line, const ToolCallRecord& call, Provider provider,
+void StoreWriter::apply_tool_call(const ParsedLine& line, const ToolCallRecord& call, std::string_view provider,
                                   std::int64_t project, std::int64_t session, std::int64_t message,
                                   std::int64_t call_index, BatchResult& r) {
     const std::string ts = format_iso8601(line.ts);
-    st_->insert_call.bind(1, provider_name(provider))
+    st_->insert_call.bind(1, provider)
         .bind(2, message ? std::optional<std::int64_t>(message) : std::nullopt)
         .bind(3, project)
         .bind(4, session)
@@ -387,7 +382,7 @@ void StoreWriter::apply_tool_call(const ParsedLine& line, const ToolCallRecord& 
     std::optional<std::tuple<std::int64_t, bool, std::int64_t>> pending;
     {
         ResetGuard g(t);
-        t.bind(1, provider_name(provider)).bind(2, call.tool_use_id);
+        t.bind(1, provider).bind(2, call.tool_use_id);
         if (t.step()) pending.emplace(t.column_int(0), t.column_int(1) != 0, t.column_int(2));
         while (t.step()) {
         }
@@ -400,7 +395,7 @@ void StoreWriter::apply_tool_call(const ParsedLine& line, const ToolCallRecord& 
     }
 }
 
-bool StoreWriter::apply_tool_result(Provider provider, std::string_view tool_use_id, EpochMs ts, bool is_error,
+bool StoreWriter::apply_tool_result(std::string_view provider, std::string_view tool_use_id, EpochMs ts, bool is_error,
                                     std::int64_t bytes) {
     const std::int64_t seq = next_result_seq();
     const std::int64_t changed = st_->pair_result.bind(1, format_iso8601(ts))
@@ -408,12 +403,29 @@ bool StoreWriter::apply_tool_result(Provider provider, std::string_view tool_use
                                      .bind(3, is_error ? 1 : 0)
                                      .bind(4, bytes)
                                      .bind(5, seq)
-                                     .bind(6, provider_name(provider))
+                                     .bind(6, provider)
                                      .bind(7, tool_use_id)
                                      .run();
     if (changed == 1) result_seq_ = seq;
     return changed == 1;
 }
+
+// First and last activity of each session and project a batch touched, with the session fields of the
+// line at `last`: one UPDATE each per batch instead of one per line.
+struct StoreWriter::Touched {
+    struct Span {
+        EpochMs first = INT64_MAX, last = INT64_MIN;
+        const SessionRef* latest = nullptr;
+    };
+    std::map<std::int64_t, Span> sessions, projects;
+
+    void add(std::int64_t session, std::int64_t project, const ParsedLine& line) {
+        for (Span* span : {&sessions[session], &projects[project]}) {
+            span->first = std::min(span->first, line.ts);
+            if (line.ts >= span->last) span->last = line.ts, span->latest = &line.session;
+        }
+    }
+};
 
 BatchResult StoreWriter::commit(const IngestBatch& batch) {
     BatchResult r;
@@ -426,97 +438,7 @@ BatchResult StoreWriter::commit(const IngestBatch& batch) {
             db_.exec("SAVEPOINT batch");
         else
             tx.emplace(db_);
-        const Provider provider = batch.file.provider;
-        struct Span {
-            EpochMs first = INT64_MAX, last = INT64_MIN;
-            const SessionRef* latest = nullptr;  // the session fields of the line at `last`
-        };
-        std::map<std::int64_t, Span> touched_sessions, touched_projects;
-
-        for (const ParsedLine& line : batch.lines) {
-            const std::int64_t project = project_id(line, provider);
-            const std::int64_t session = session_row(line, provider, project);
-            for (auto* span : {&touched_sessions[session], &touched_projects[project]}) {
-                span->first = std::min(span->first, line.ts);
-                if (line.ts >= span->last) span->last = line.ts, span->latest = &line.session;
-            }
-            std::int64_t message = 0;
-            if (line.message) message = message_row(line, batch.file, project, session, r);
-            if (line.usage) apply_usage(line, provider, project, session, message, r);
-            std::int64_t base_index = 0;
-            const std::string& api_id = line.message ? line.message->api_message_id : std::string();
-            if (!line.tool_calls.empty() && !api_id.empty()) base_index = calls_so_far(api_id);
-            std::int64_t added = 0;
-            for (std::size_t i = 0; i < line.tool_calls.size(); ++i) {
-                const std::int64_t before = r.tool_calls;
-                apply_tool_call(line, line.tool_calls[i], provider, project, session, message,
-                                base_index + static_cast<std::int64_t>(i), r);
-                added += r.tool_calls - before;
-            }
-            if (!api_id.empty() && added > 0) calls_per_response_[api_id] = base_index + added;
-            for (const ToolResultRecord& res : line.tool_results) {
-                if (apply_tool_result(provider, res.tool_use_id, line.ts, res.is_error, res.result_bytes)) {
-                    ++r.tool_results;
-                    continue;
-                }
-                Statement& e = st_->call_exists;
-                bool exists;
-                {
-                    ResetGuard g(e);
-                    e.bind(1, provider_name(provider)).bind(2, res.tool_use_id);
-                    exists = e.step();
-                }
-                if (exists) continue;  // already paired: a duplicate result line
-                const std::string ts = format_iso8601(line.ts);
-                if (st_->insert_pending.bind(1, provider_name(provider))
-                        .bind(2, res.tool_use_id)
-                        .bind(3, ts)
-                        .bind(4, line.ts)
-                        .bind(5, res.is_error ? 1 : 0)
-                        .bind(6, res.result_bytes)
-                        .run() == 1) {
-                    ++r.results_pending;
-                    if (pending_results_) ++*pending_results_;
-                }
-            }
-        }
-        for (const auto& [id, span] : touched_sessions)
-            st_->touch_session.bind(1, format_iso8601(span.first))
-                .bind(2, format_iso8601(span.last))
-                .bind(3, nonempty(span.latest->cwd))
-                .bind(4, nonempty(span.latest->git_branch))
-                .bind(5, nonempty(span.latest->cli_version))
-                .bind(6, id)
-                .run();
-        for (const auto& [id, span] : touched_projects)
-            st_->touch_project.bind(1, format_iso8601(span.first)).bind(2, format_iso8601(span.last)).bind(3, id).run();
-
-        const std::string now = format_iso8601(now_epoch_ms());
-        for (const LineError& e : batch.errors)
-            st_->insert_error.bind(1, now)
-                .bind(2, batch.file.path)
-                .bind(3, e.line_no)
-                .bind(4, line_issue_name(e.issue))
-                .bind(5, e.detail)
-                .run();
-        if (!batch.errors.empty() && (errors_logged_ += static_cast<std::int64_t>(batch.errors.size())) > 1000) {
-            st_->trim_errors.bind(1, kErrorLogKeep).run();
-            errors_logged_ = 0;
-        }
-
-        const FileRecord& f = batch.file;
-        st_->update_file.bind(1, f.device)
-            .bind(2, f.inode)
-            .bind(3, f.size)
-            .bind(4, f.offset)
-            .bind(5, f.line_no)
-            .bind(6, f.head_len)
-            .bind(7, f.head_hash)
-            .bind(8, nonempty(f.parser_state))
-            .bind(9, f.rewrites)
-            .bind(10, now)
-            .bind(11, f.id)
-            .run();
+        apply(batch, r);
         if (tx)
             tx->commit();
         else
@@ -531,6 +453,100 @@ BatchResult StoreWriter::commit(const IngestBatch& batch) {
         throw;
     }
     return r;
+}
+
+void StoreWriter::apply(const IngestBatch& batch, BatchResult& r) {
+    Touched touched;
+    for (const ParsedLine& line : batch.lines) apply_line(line, batch, touched, r);
+    for (const auto& [id, span] : touched.sessions)
+        st_->touch_session.bind(1, format_iso8601(span.first))
+            .bind(2, format_iso8601(span.last))
+            .bind(3, nonempty(span.latest->cwd))
+            .bind(4, nonempty(span.latest->git_branch))
+            .bind(5, nonempty(span.latest->cli_version))
+            .bind(6, id)
+            .run();
+    for (const auto& [id, span] : touched.projects)
+        st_->touch_project.bind(1, format_iso8601(span.first)).bind(2, format_iso8601(span.last)).bind(3, id).run();
+
+    const std::string now = format_iso8601(now_epoch_ms());
+    record_errors(batch, now);
+    const FileRecord& f = batch.file;
+    st_->update_file.bind(1, f.device)
+        .bind(2, f.inode)
+        .bind(3, f.size)
+        .bind(4, f.offset)
+        .bind(5, f.line_no)
+        .bind(6, f.head_len)
+        .bind(7, f.head_hash)
+        .bind(8, nonempty(f.parser_state))
+        .bind(9, f.rewrites)
+        .bind(10, now)
+        .bind(11, f.id)
+        .run();
+}
+
+void StoreWriter::apply_line(const ParsedLine& line, const IngestBatch& batch, Touched& touched, BatchResult& r) {
+    const std::string_view provider = batch.file.provider;
+    const std::int64_t project = project_id(line, provider);
+    const std::int64_t session = session_row(line, provider, project);
+    touched.add(session, project, line);
+    std::int64_t message = 0;
+    if (line.message) message = message_row(line, batch.file, project, session, r);
+    if (line.usage) apply_usage(line, batch, project, session, message, r);
+    // A response's calls are numbered across the lines it is written over (call_index).
+    std::int64_t base_index = 0;
+    const std::string& api_id = line.message ? line.message->api_message_id : std::string();
+    if (!line.tool_calls.empty() && !api_id.empty()) base_index = calls_so_far(api_id);
+    std::int64_t added = 0;
+    for (std::size_t i = 0; i < line.tool_calls.size(); ++i) {
+        const std::int64_t before = r.tool_calls;
+        apply_tool_call(line, line.tool_calls[i], provider, project, session, message,
+                        base_index + static_cast<std::int64_t>(i), r);
+        added += r.tool_calls - before;
+    }
+    if (!api_id.empty() && added > 0) calls_per_response_[api_id] = base_index + added;
+    for (const ToolResultRecord& res : line.tool_results) {
+        if (apply_tool_result(provider, res.tool_use_id, line.ts, res.is_error, res.result_bytes))
+            ++r.tool_results;
+        else
+            hold_result(provider, line.ts, res, r);
+    }
+}
+
+// A result whose call is not stored yet (it comes later in the file, or in another file) waits in
+// pending_tool_results; a result for a call already paired is a duplicate line and is dropped.
+void StoreWriter::hold_result(std::string_view provider, EpochMs ts, const ToolResultRecord& res, BatchResult& r) {
+    Statement& e = st_->call_exists;
+    {
+        ResetGuard g(e);
+        e.bind(1, provider).bind(2, res.tool_use_id);
+        if (e.step()) return;
+    }
+    if (st_->insert_pending.bind(1, provider)
+            .bind(2, res.tool_use_id)
+            .bind(3, format_iso8601(ts))
+            .bind(4, ts)
+            .bind(5, res.is_error ? 1 : 0)
+            .bind(6, res.result_bytes)
+            .run() == 1) {
+        ++r.results_pending;
+        if (pending_results_) ++*pending_results_;
+    }
+}
+
+void StoreWriter::record_errors(const IngestBatch& batch, const std::string& now) {
+    for (const LineError& e : batch.errors)
+        st_->insert_error.bind(1, now)
+            .bind(2, batch.file.path)
+            .bind(3, e.line_no)
+            .bind(4, line_issue_name(e.issue))
+            .bind(5, e.detail)
+            .run();
+    if (!batch.errors.empty() && (errors_logged_ += static_cast<std::int64_t>(batch.errors.size())) > 1000) {
+        st_->trim_errors.bind(1, kErrorLogKeep).run();
+        errors_logged_ = 0;
+    }
 }
 
 void StoreWriter::begin_group() {

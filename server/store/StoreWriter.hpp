@@ -10,48 +10,11 @@
 #include <vector>
 
 #include "core/PriceBook.hpp"
-#include "ingest/TranscriptRecords.hpp"
+#include "model/IngestBatch.hpp"
 #include "store/Database.hpp"
 #include "store/Statement.hpp"
 
 namespace agentpulse {
-
-// One row of transcript_files: where we are in one transcript.
-struct FileRecord {
-    std::int64_t id = 0;
-    std::string path;
-    Provider provider = Provider::Claude;
-    std::string kind;            // session | subagent | rollout
-    std::string project_slug;
-    std::string parent_session;
-    std::int64_t device = 0, inode = 0;
-    std::int64_t size = 0;       // file size when last read
-    std::int64_t offset = 0;     // bytes consumed, always at a line boundary
-    std::int64_t line_no = 0;    // lines consumed
-    std::int64_t head_len = 0;   // bytes covered by head_hash
-    std::string head_hash;       // fingerprint of the first head_len bytes
-    std::string parser_state;
-    std::int64_t rewrites = 0;   // times the file was found truncated or replaced
-};
-
-struct LineError {
-    std::int64_t line_no = 0;
-    LineIssue issue = LineIssue::None;
-    std::string detail;
-};
-
-struct IngestBatch {
-    FileRecord file;  // the state to commit (new offset, parser state)
-    std::vector<ParsedLine> lines;
-    std::vector<LineError> errors;
-};
-
-struct BatchResult {
-    std::int64_t messages = 0, usage_new = 0, usage_updated = 0, tool_calls = 0, tool_results = 0,
-                 results_pending = 0;
-    BatchResult& operator+=(const BatchResult& o);
-    std::int64_t rows() const { return messages + usage_new + usage_updated + tool_calls + tool_results; }
-};
 
 class StoreWriter {
 public:
@@ -86,22 +49,28 @@ public:
 
 private:
     struct Statements;
+    struct Touched;
+
+    void apply(const IngestBatch& batch, BatchResult& r);
+    void apply_line(const ParsedLine& line, const IngestBatch& batch, Touched& touched, BatchResult& r);
+    void hold_result(std::string_view provider, EpochMs ts, const ToolResultRecord& res, BatchResult& r);
+    void record_errors(const IngestBatch& batch, const std::string& now);
     struct UsageSeen {
         std::int64_t id;
         TokenCounts tokens;
         std::string model, tier;
     };
 
-    std::int64_t project_id(const ParsedLine& line, Provider provider);
-    std::int64_t session_row(const ParsedLine& line, Provider provider, std::int64_t project);
+    std::int64_t project_id(const ParsedLine& line, std::string_view provider);
+    std::int64_t session_row(const ParsedLine& line, std::string_view provider, std::int64_t project);
     std::int64_t message_row(const ParsedLine& line, const FileRecord& file, std::int64_t project, std::int64_t session,
                              BatchResult& r);
-    void apply_usage(const ParsedLine& line, Provider provider, std::int64_t project, std::int64_t session,
+    void apply_usage(const ParsedLine& line, const IngestBatch& batch, std::int64_t project, std::int64_t session,
                      std::int64_t message, BatchResult& r);
-    void apply_tool_call(const ParsedLine& line, const ToolCallRecord& call, Provider provider, std::int64_t project,
+    void apply_tool_call(const ParsedLine& line, const ToolCallRecord& call, std::string_view provider, std::int64_t project,
                          std::int64_t session, std::int64_t message, std::int64_t call_index,
                          BatchResult& r);
-    bool apply_tool_result(Provider provider, std::string_view tool_use_id, EpochMs ts, bool is_error,
+    bool apply_tool_result(std::string_view provider, std::string_view tool_use_id, EpochMs ts, bool is_error,
                            std::int64_t bytes);
     std::int64_t next_update_seq();
     std::int64_t next_result_seq();

@@ -29,7 +29,7 @@ class RowFeeder {
         writer_ = std::make_unique<StoreWriter>(*db_, prices);
         FileRecord f;
         f.path = (store.parent_path() / "feeder.jsonl").string();
-        f.provider = Provider::Claude;
+        f.provider = "claude";
         f.kind = "session";
         f.project_slug = "-tmp-live-shop";
         file_ = writer_->ensure_file(f);

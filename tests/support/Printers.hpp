@@ -3,7 +3,7 @@
 
 #include <ostream>
 
-#include "ingest/TranscriptRecords.hpp"
+#include "model/TranscriptRecords.hpp"
 #include "ingest/TranscriptTailer.hpp"
 
 namespace agentpulse {

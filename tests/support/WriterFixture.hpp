@@ -10,7 +10,7 @@
 #include "StoreQueries.hpp"
 #include "TempDir.hpp"
 #include "core/PriceBook.hpp"
-#include "ingest/LineParser.hpp"
+#include "agents/AgentRegistry.hpp"
 #include "store/Migrations.hpp"
 #include "store/StoreWriter.hpp"
 
@@ -44,7 +44,7 @@ class WriterFixture {
                            const std::string& parent = {}) {
         FileRecord f;
         f.path = (dir / "claude" / slug / name).string();
-        f.provider = Provider::Claude;
+        f.provider = "claude";
         f.kind = parent.empty() ? "session" : "subagent";
         f.project_slug = slug;
         f.parent_session = parent;
@@ -54,21 +54,17 @@ class WriterFixture {
     FileRecord codex_file(const std::string& name) {
         FileRecord f;
         f.path = (dir / "codex" / name).string();
-        f.provider = Provider::Codex;
+        f.provider = "codex";
         f.kind = "rollout";
         return writer_->ensure_file(f);
     }
 
     // Parses `lines` (continuing the file's line numbers and parser state) and commits them as one batch.
     BatchResult feed(FileRecord& f, const std::vector<std::string>& lines) {
-        FileContext ctx;
-        ctx.provider = f.provider;
-        ctx.project_slug = f.project_slug;
-        ctx.parent_session = f.parent_session;
-        if (f.kind == "subagent") ctx.agent_id = "sub";
-        auto parser = make_line_parser(ctx);
+        auto parser = find_agent(f.provider)->make_parser(f);
         parser->load_state(f.parser_state);
         IngestBatch batch;
+        batch.price_family = find_agent(f.provider)->traits().prices.name;
         for (const std::string& l : lines) {
             ++f.line_no;
             f.offset += static_cast<std::int64_t>(l.size() + 1);

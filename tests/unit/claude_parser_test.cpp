@@ -4,7 +4,7 @@
 #include <set>
 
 #include "Transcripts.hpp"
-#include "ingest/ClaudeLineParser.hpp"
+#include "agents/claude/ClaudeLineParser.hpp"
 
 using namespace agentpulse;
 using namespace agentpulse::test;
@@ -20,7 +20,6 @@ struct Parsed {
 
 FileContext project_ctx() {
     FileContext c;
-    c.provider = Provider::Claude;
     c.project_slug = "-home-ana-src-shop";
     return c;
 }

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "Transcripts.hpp"
-#include "ingest/CodexLineParser.hpp"
+#include "agents/codex/CodexLineParser.hpp"
 
 using namespace agentpulse;
 using namespace agentpulse::test;
@@ -20,7 +20,6 @@ struct Parsed {
 
 FileContext ctx() {
     FileContext c;
-    c.provider = Provider::Codex;
     return c;
 }
 

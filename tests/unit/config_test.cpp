@@ -88,8 +88,8 @@ BOOST_AUTO_TEST_CASE(flags_beat_environment_beat_file) {
     BOOST_REQUIRE_MESSAGE(o.config, o.message);
     BOOST_TEST(o.config->store == "/from/flag.db");          // flag
     BOOST_TEST(o.config->port == 2222);                      // environment over file
-    BOOST_TEST(o.config->claude_projects == "/env/claude");  // environment over file
-    BOOST_TEST(o.config->codex_sessions == "/file/codex");   // file
+    BOOST_TEST(root_of(o.config->roots, "claude") == "/env/claude");  // environment over file
+    BOOST_TEST(root_of(o.config->roots, "codex") == "/file/codex");   // file
     BOOST_TEST(o.config->host == "127.0.0.2");               // file over the built-in default
     BOOST_TEST(o.config->log_level == "warn");
     BOOST_TEST(o.config->config_file == file);
@@ -116,6 +116,26 @@ BOOST_AUTO_TEST_CASE(flags_beat_environment_beat_file) {
     o = cli({"ingest"});
     BOOST_REQUIRE(o.config);
     BOOST_TEST(o.config->store == "/from/xdg.db");
+}
+
+// A '%' is an ordinary character in every source (Program_options' error messages treat it as the start
+// of a placeholder, so Config swaps it out and back): paths, tokens and positional words keep it, and an
+// error quotes it as written.
+BOOST_AUTO_TEST_CASE(percent_signs_survive_every_source) {
+    Env env;
+    const auto file = env.dir / "agentpulse.conf";
+    write_file(file, "codex-sessions = /file/100%/codex\ntoken = t%value%k\n");
+    env.set("AGENTPULSE_CLAUDE_PROJECTS", "/env/%option%/claude");
+    CliOutcome o = cli({"serve", "--config", file.string(), "--store", "/flag/50%.db"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->store == "/flag/50%.db");
+    BOOST_TEST(root_of(o.config->roots, "claude") == "/env/%option%/claude");
+    BOOST_TEST(root_of(o.config->roots, "codex") == "/file/100%/codex");
+    BOOST_TEST(o.config->token == "t%value%k");
+    o = cli({"serve", "--port", "8%value%"});
+    BOOST_TEST(!o.config);
+    BOOST_TEST(o.exit_code == 2);
+    BOOST_TEST(o.message.find("'8%value%'") != std::string::npos, o.message);
 }
 
 BOOST_AUTO_TEST_CASE(switches_from_every_source) {
@@ -273,8 +293,8 @@ BOOST_AUTO_TEST_CASE(defaults_follow_the_environment) {
     CliOutcome o = cli({"serve"});
     BOOST_REQUIRE(o.config);
     BOOST_TEST(o.config->store == "/xdg/data/agentpulse/store.db");
-    BOOST_TEST(o.config->claude_projects == "/cc/dir/projects");
-    BOOST_TEST(o.config->codex_sessions == "/cx/home/sessions");
+    BOOST_TEST(root_of(o.config->roots, "claude") == "/cc/dir/projects");
+    BOOST_TEST(root_of(o.config->roots, "codex") == "/cx/home/sessions");
     BOOST_TEST(o.config->host == "127.0.0.1");
     BOOST_TEST(o.config->port == 8787);
     BOOST_TEST(!o.config->no_watcher);
@@ -287,8 +307,8 @@ BOOST_AUTO_TEST_CASE(defaults_follow_the_environment) {
     o = cli({"ingest"});
     BOOST_REQUIRE(o.config);
     BOOST_TEST(o.config->store == "/home/zoe/.local/share/agentpulse/store.db");
-    BOOST_TEST(o.config->claude_projects == "/home/zoe/.claude/projects");
-    BOOST_TEST(o.config->codex_sessions == "/home/zoe/.codex/sessions");
+    BOOST_TEST(root_of(o.config->roots, "claude") == "/home/zoe/.claude/projects");
+    BOOST_TEST(root_of(o.config->roots, "codex") == "/home/zoe/.codex/sessions");
     BOOST_TEST(default_store_path() == "/home/zoe/.local/share/agentpulse/store.db");
 }
 

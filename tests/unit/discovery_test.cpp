@@ -17,10 +17,10 @@ BOOST_AUTO_TEST_SUITE(discovery)
 
 BOOST_AUTO_TEST_CASE(classifies_claude_and_codex_paths) {
     TempDir dir;
-    const TranscriptRoots roots{dir / "claude", dir / "codex"};
+    const AgentRoots roots{{find_agent("claude"), dir / "claude"}, {find_agent("codex"), dir / "codex"}};
     auto c = classify_transcript(roots, dir / "claude/-home-ana-shop/abc.jsonl");
     BOOST_REQUIRE(c);
-    BOOST_TEST((c->provider == Provider::Claude));
+    BOOST_TEST(c->provider == "claude");
     BOOST_TEST(c->kind == "session");
     BOOST_TEST(c->project_slug == "-home-ana-shop");
     BOOST_TEST(c->parent_session.empty());
@@ -34,19 +34,19 @@ BOOST_AUTO_TEST_CASE(classifies_claude_and_codex_paths) {
     BOOST_TEST(c->parent_session == "abc");
     c = classify_transcript(roots, dir / "codex/2026/11/25/rollout-x.jsonl");
     BOOST_REQUIRE(c);
-    BOOST_TEST((c->provider == Provider::Codex));
+    BOOST_TEST(c->provider == "codex");
     BOOST_TEST(c->kind == "rollout");
     // Not transcripts.
     BOOST_TEST(!classify_transcript(roots, dir / "claude/stray.jsonl"));  // no project folder
     BOOST_TEST(!classify_transcript(roots, dir / "claude/-p/notes.txt"));
     BOOST_TEST(!classify_transcript(roots, dir / "elsewhere/-p/a.jsonl"));
     BOOST_TEST(!classify_transcript(roots, dir / "claude/../codex-not/x.jsonl"));
-    BOOST_TEST(!classify_transcript({{}, dir / "codex"}, dir / "claude/-p/a.jsonl"));
+    BOOST_TEST(!classify_transcript(AgentRoots{{find_agent("codex"), dir / "codex"}}, dir / "claude/-p/a.jsonl"));
 }
 
 BOOST_AUTO_TEST_CASE(discovers_in_a_stable_order_and_skips_what_is_not_there) {
     TempDir dir;
-    const TranscriptRoots roots{dir / "claude", dir / "codex"};
+    const AgentRoots roots{{find_agent("claude"), dir / "claude"}, {find_agent("codex"), dir / "codex"}};
     BOOST_TEST(discover_transcripts(roots).empty());  // neither root exists yet
     for (const char* p : {"claude/-b/s2.jsonl", "claude/-a/s1.jsonl", "claude/-a/s1/subagents/agent-z.jsonl",
                           "claude/-a/readme.md", "claude/top.jsonl", "codex/2026/11/25/rollout-1.jsonl",

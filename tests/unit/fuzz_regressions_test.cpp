@@ -9,8 +9,8 @@
 
 #include "Transcripts.hpp"
 #include "app/Config.hpp"
-#include "ingest/ClaudeLineParser.hpp"
-#include "ingest/CodexLineParser.hpp"
+#include "agents/claude/ClaudeLineParser.hpp"
+#include "agents/codex/CodexLineParser.hpp"
 
 using namespace agentpulse;
 using namespace agentpulse::test;
@@ -21,7 +21,6 @@ constexpr std::int64_t kBig = std::numeric_limits<std::int64_t>::max();
 
 FileContext codex_ctx() {
     FileContext c;
-    c.provider = Provider::Codex;
     return c;
 }
 
@@ -124,8 +123,8 @@ BOOST_AUTO_TEST_CASE(empty_paths_mean_the_defaults) {
     const CliOutcome out = parse_cli(static_cast<int>(argv.size()), argv.data());
     BOOST_REQUIRE(out.config);
     BOOST_TEST(out.config->store == default_store_path());
-    BOOST_TEST(out.config->claude_projects == default_claude_projects());
-    BOOST_TEST(out.config->codex_sessions == default_codex_sessions());
+    BOOST_REQUIRE(out.config->roots.size() == agent_sources().size());
+    for (const AgentRoot& r : out.config->roots) BOOST_TEST(r.path == r.source->default_root(), r.source->name());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "TempDir.hpp"
+#include "agents/AgentRegistry.hpp"
 #include "app/Startup.hpp"
 #include "core/PriceBook.hpp"
 
@@ -35,7 +36,7 @@ TokenCounts tokens(std::int64_t in, std::int64_t out, std::int64_t read = 0, std
 
 std::string error_of(std::string_view text) {
     try {
-        PriceBook::parse(text, "card.json");
+        PriceBook::parse(text, "card.json", agent_price_families());
     } catch (const std::runtime_error& e) {
         return e.what();
     }
@@ -130,10 +131,17 @@ BOOST_AUTO_TEST_CASE(openai_cached_input_replaces_input) {
     const ModelPrice* gpt = book.find("codex", "gpt-5");
     BOOST_REQUIRE(gpt);
     BOOST_TEST(gpt->rates.cache_read == 0.125);
-    // Without a cached_input rate, cached tokens cost what input does (not 0.1x, not 1.25x).
+    // Without a cached_input rate, cached tokens cost what input does (not 0.1x, not 1.25x): the codex
+    // family bills the OpenAI way (its agent source says so) ...
     const PriceBook plain = PriceBook::parse(
-        R"({"models":[{"family":"o","provider":"codex","match":["o9"],"input":2,"output":8}]})");
+        R"({"models":[{"family":"o","provider":"codex","match":["o9"],"input":2,"output":8}]})", "<pricing>",
+        agent_price_families());
     BOOST_TEST(plain.cost("codex", "o9", tokens(0, 0, 1'000'000)).usd == 2.0, tt::tolerance(1e-12));
+    // ... and so does any entry that says "billing": "openai".
+    const PriceBook any = PriceBook::parse(
+        R"({"models":[{"family":"o","billing":"openai","match":["o9"],"input":2,"output":8}]})");
+    BOOST_TEST(any.cost("claude", "o9", tokens(0, 0, 1'000'000)).usd == 2.0, tt::tolerance(1e-12));
+    BOOST_TEST(any.cost("", "o9", tokens(0, 0, 1'000'000)).usd == 2.0, tt::tolerance(1e-12));
 }
 
 BOOST_AUTO_TEST_CASE(glob_matching) {
@@ -188,7 +196,9 @@ BOOST_AUTO_TEST_CASE(bad_price_files_get_clear_errors) {
         {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"cache_read":1e9}]})",
          "'cache_read' out of range"},
         {R"({"models":[{"family":"f","provider":"gemini","match":["x"],"input":1,"output":1}]})",
-         "provider must be"},
+         "provider must be one of 'claude', 'codex'"},
+        {R"({"models":[{"family":"f","billing":"google","match":["x"],"input":1,"output":1}]})",
+         "billing must be 'anthropic' or 'openai'"},
         {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"long_context":{"input":2,"output":2}}]})",
          "lacks 'threshold_tokens'"},
         {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"long_context":5}]})",

@@ -15,9 +15,10 @@
 #include "app/Startup.hpp"
 #include "core/ZonedCalendar.hpp"
 #include "http/ReportRoutes.hpp"
-#include "live/QueryPool.hpp"
-#include "live/ReportJson.hpp"
-#include "store/ReportQueries.hpp"
+#include "http/Router.hpp"
+#include "report/QueryPool.hpp"
+#include "report/ReportJson.hpp"
+#include "report/ReportQueries.hpp"
 
 using namespace agentpulse;
 using namespace agentpulse::test;
@@ -288,8 +289,7 @@ BOOST_AUTO_TEST_CASE(config_tells_where_transcripts_are_looked_for) {
                "('/x/b.jsonl', 'claude', 'subagent', 50)");
     ReportQueries q(*s.db);
     ServeInfo info;
-    info.claude_projects = s.dir.path().string();
-    info.codex_sessions = (s.dir / "missing").string();
+    info.roots = {{find_agent("claude"), s.dir.path()}, {find_agent("codex"), s.dir / "missing"}};
     info.store = s.path.string();
     const json::object c = config_payload(info, q.transcript_files(), q.has_activity()).as_object();
     const auto& roots = c.at("roots").as_array();
@@ -348,7 +348,7 @@ BOOST_AUTO_TEST_CASE(query_pool_runs_jobs_on_its_own_threads) {
     for (int i = 0; i < 3; ++i) {
         BOOST_REQUIRE(pool.try_enter());
         results.push_back(boost::asio::co_spawn(
-            pool.executor(), [&pool, job]() -> boost::asio::awaitable<HttpResponse> { co_return pool.run(job); },
+            pool.executor(), [&pool, job]() -> boost::asio::awaitable<HttpResponse> { co_return run_query(pool, QueryRoute{job}); },
             boost::asio::use_future));
     }
     for (auto& f : results) BOOST_TEST(f.get().body == "3");
@@ -363,7 +363,7 @@ BOOST_AUTO_TEST_CASE(query_pool_runs_jobs_on_its_own_threads) {
     };
     const HttpResponse failed =
         boost::asio::co_spawn(
-            pool.executor(), [&pool, broken]() -> boost::asio::awaitable<HttpResponse> { co_return pool.run(broken); },
+            pool.executor(), [&pool, broken]() -> boost::asio::awaitable<HttpResponse> { co_return run_query(pool, QueryRoute{broken}); },
             boost::asio::use_future)
             .get();
     BOOST_TEST(failed.status == 500);

@@ -8,6 +8,7 @@
 
 #include "Transcripts.hpp"
 #include "WriterFixture.hpp"
+#include "agents/claude/ClaudeSource.hpp"
 
 using namespace agentpulse;
 using namespace agentpulse::test;
@@ -444,7 +445,7 @@ BOOST_AUTO_TEST_CASE(a_refused_batch_writes_nothing_and_retries_cleanly) {
     blocker.exec("BEGIN IMMEDIATE");
     FileRecord attempt = f;
     {
-        auto parser = make_line_parser({Provider::Claude, "-home-ana-src-shop", "", ""});
+        auto parser = claude_source().make_parser(attempt);
         IngestBatch batch;
         for (const std::string& l :
              {split_line(1, 500), claude_result("u-r", "sess-1", at(10), "toolu_r", "x")}) {

@@ -12,7 +12,7 @@
 #include "TempDir.hpp"
 #include "WriterFixture.hpp"
 #include "ingest/Backfill.hpp"
-#include "ingest/IngestStats.hpp"
+#include "model/IngestStats.hpp"
 #include "sim/TranscriptSynth.hpp"
 
 using namespace agentpulse;
@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(what_it_says_it_wrote_is_what_ingest_stores) {
     WriterFixture fx;
     IngestStats stats;
     const BackfillResult r =
-        run_backfill(fx.writer(), TranscriptRoots{dir / "claude", dir / "codex"}, stats, TailerOptions{}, nullptr);
+        run_backfill(fx.writer(), AgentRoots{{find_agent("claude"), dir / "claude"}, {find_agent("codex"), dir / "codex"}}, stats, TailerOptions{}, nullptr);
     BOOST_TEST(r.failed_files == 0);
     BOOST_TEST(r.files == t.files);
     BOOST_TEST(r.bytes == t.bytes);

@@ -7,7 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "ingest/TranscriptRecords.hpp"
+#include "model/IngestBatch.hpp"
+#include "model/TranscriptRecords.hpp"
 
 namespace agentpulse {
 
@@ -18,6 +19,15 @@ struct IngestStats {
     std::array<std::atomic<std::int64_t>, 7> issues{};  // indexed by LineIssue
 
     void count_issue(LineIssue i) { issues[static_cast<std::size_t>(i)]++; }
+    // A batch the store committed.
+    void count_commit(const BatchResult& r) {
+        messages += r.messages;
+        usage_events += r.usage_new;
+        usage_updates += r.usage_updated;
+        tool_calls += r.tool_calls;
+        tool_results += r.tool_results;
+        ++batches;
+    }
     // {"files_seen":..., "issues":{"malformed_json":...}, ...}
     std::string to_json() const;
 };

@@ -1,13 +1,13 @@
 // Codex rollout format: FACTS.md section 2. Usage: the per-turn delta of the cumulative totals
 // (last_token_usage when no earlier total is known in this file); input includes cached input, and
 // reasoning is already inside output, so neither is counted twice.
-#include "ingest/CodexLineParser.hpp"
+#include "agents/codex/CodexLineParser.hpp"
 
 #include <cstdio>
 
 #include "core/Hash.hpp"
 #include "core/JsonFields.hpp"
-#include "ingest/FieldCleaning.hpp"
+#include "agents/FieldCleaning.hpp"
 
 namespace agentpulse {
 namespace json = boost::json;
@@ -74,11 +74,8 @@ void read_output(std::string_view output, ToolResultRecord& r) {
 
 LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, ParsedLine& out, LineIssue& issue) {
     issue = LineIssue::None;
-    const json::value* root = reader_.parse(line);
-    if (!root || !root->is_object()) {
-        issue = LineIssue::Malformed;
-        return LineOutcome::Rejected;
-    }
+    const json::value* root = reader_.parse_object(line, issue);
+    if (!root) return LineOutcome::Rejected;
     const std::string_view type = jf::str(jf::field(root, "type"));
     const json::value* payload = jf::field(root, "payload");
     if (const auto ts = parse_iso8601(jf::str(jf::field(root, "timestamp")))) last_ts_ = *ts;

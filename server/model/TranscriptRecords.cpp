@@ -1,9 +1,7 @@
 // Names for the enums of TranscriptRecords.hpp, as stored and logged.
-#include "ingest/TranscriptRecords.hpp"
+#include "model/TranscriptRecords.hpp"
 
 namespace agentpulse {
-
-const char* provider_name(Provider p) { return p == Provider::Claude ? "claude" : "codex"; }
 
 const char* line_issue_name(LineIssue i) {
     switch (i) {

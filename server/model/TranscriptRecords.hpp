@@ -1,5 +1,6 @@
-// What a transcript line means once parsed, independent of the agent that wrote it. The parsers
-// (ClaudeLineParser, CodexLineParser) produce these; StoreWriter turns them into rows.
+// What a transcript line means once parsed, independent of the agent that wrote it. Each agent's parser
+// (server/agents/) produces these; StoreWriter turns them into rows. The agent itself is not named here:
+// it travels with the file (FileRecord::provider), so adding an agent adds no case to these types.
 #pragma once
 
 #include <cstdint>
@@ -11,9 +12,6 @@
 #include "core/TokenCounts.hpp"
 
 namespace agentpulse {
-
-enum class Provider { Claude, Codex };
-const char* provider_name(Provider p);
 
 // Where a line belongs: its project and session, and what the line tells about them.
 struct SessionRef {

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string_view>
 
+#include "model/TranscriptRecords.hpp"
+
 namespace agentpulse {
 
 class JsonLineReader {
@@ -19,6 +21,13 @@ public:
     // nullptr when the line is not valid JSON. Invalid UTF-8 inside strings is tolerated here and
     // repaired where strings are stored (core/Utf8.hpp).
     const boost::json::value* parse(std::string_view line);
+    // The line as a JSON object: nullptr, with `issue` set to Malformed, when it is not one.
+    const boost::json::value* parse_object(std::string_view line, LineIssue& issue) {
+        const boost::json::value* v = parse(line);
+        if (v && v->is_object()) return v;
+        issue = LineIssue::Malformed;
+        return nullptr;
+    }
     const boost::system::error_code& error() const { return ec_; }
 
 private:

@@ -9,13 +9,20 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
-#include "http/HttpMessage.hpp"
-#include "store/ReportQueries.hpp"
+#include "report/ReportQueries.hpp"
 
 namespace agentpulse {
+
+// How a job ended; the caller (the HTTP layer) turns a failure into its answer.
+enum class JobStatus { Done, NotRunning, StoreFailed, Failed };
+struct JobOutcome {
+    JobStatus status = JobStatus::Done;
+    std::string error;  // why, when it failed
+};
 
 class QueryPool {
 public:
@@ -30,9 +37,9 @@ public:
 
     // On the io thread, before handing a job over: false when too many jobs already wait (answer 503).
     bool try_enter();
-    // On a pool thread: runs the job with this thread's connection, inside one read transaction; a
-    // StoreError becomes a 500 response. Leaves the slot try_enter() took.
-    HttpResponse run(const std::function<HttpResponse(ReportQueries&)>& job);
+    // On a pool thread: runs the job with this thread's connection, inside one read transaction; what it
+    // throws is caught and told in the outcome. Leaves the slot try_enter() took.
+    JobOutcome run(const std::function<void(ReportQueries&)>& job);
 
     // Sums of whole past days, shared by the pool's threads (see UsageDayCache).
     UsageDayCache& day_cache() { return day_cache_; }

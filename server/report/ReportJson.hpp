@@ -9,10 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "agents/AgentRegistry.hpp"
 #include "core/BurnMath.hpp"
 #include "core/PriceBook.hpp"
 #include "core/ZonedCalendar.hpp"
-#include "store/ReportQueries.hpp"
+#include "report/ReportQueries.hpp"
 
 namespace agentpulse {
 
@@ -55,7 +56,8 @@ boost::json::value session_detail_payload(const SessionSummary& s, const std::ve
 struct ServeInfo {
     bool demo = false;
     bool embedded_watcher = true;
-    std::string claude_projects, codex_sessions, store, demo_folder;
+    AgentRoots roots;  // the folder watched for each agent
+    std::string store, demo_folder;
     std::optional<double> budget;
     bool token_required = false;
 };

@@ -1,6 +1,6 @@
 // See QueryPool.hpp. One io_context run by every pool thread; each thread keeps its connection in a
 // thread_local pointer that run() uses, so a job never shares a connection with another thread.
-#include "live/QueryPool.hpp"
+#include "report/QueryPool.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -64,22 +64,23 @@ bool QueryPool::try_enter() {
     return true;
 }
 
-HttpResponse QueryPool::run(const std::function<HttpResponse(ReportQueries&)>& job) {
+JobOutcome QueryPool::run(const std::function<void(ReportQueries&)>& job) {
     struct Leave {
         std::atomic<int>& n;
         ~Leave() { --n; }
     } leave{pending_};
     ++jobs_;
-    if (!t_queries) return HttpResponse::error(503, "the query pool is not running");
+    if (!t_queries) return {JobStatus::NotRunning, "the query pool is not running"};
     try {
         LiveQueries::ReadTx tx(t_queries->db());
-        return job(*t_queries);
+        job(*t_queries);
+        return {};
     } catch (const StoreError& e) {
         spdlog::warn("report query failed: {}", e.what());
-        return HttpResponse::error(500, std::string("store read failed: ") + e.what());
+        return {JobStatus::StoreFailed, e.what()};
     } catch (const std::exception& e) {
         spdlog::warn("report failed: {}", e.what());
-        return HttpResponse::error(500, e.what());
+        return {JobStatus::Failed, e.what()};
     }
 }
 

@@ -1,9 +1,9 @@
 // Claude Code line format: FACTS.md section 1. Unknown line types are ignored, never an error.
-#include "ingest/ClaudeLineParser.hpp"
+#include "agents/claude/ClaudeLineParser.hpp"
 
 #include "core/Hash.hpp"
 #include "core/JsonFields.hpp"
-#include "ingest/FieldCleaning.hpp"
+#include "agents/FieldCleaning.hpp"
 
 #include <cstdio>
 #include <limits>
@@ -78,11 +78,8 @@ std::string hex_key(std::string_view prefix, std::string_view line) {
 
 LineOutcome ClaudeLineParser::parse(std::string_view line, std::int64_t line_no, ParsedLine& out, LineIssue& issue) {
     issue = LineIssue::None;
-    const json::value* root = reader_.parse(line);
-    if (!root || !root->is_object()) {
-        issue = LineIssue::Malformed;
-        return LineOutcome::Rejected;
-    }
+    const json::value* root = reader_.parse_object(line, issue);
+    if (!root) return LineOutcome::Rejected;
     const std::string_view type = jf::str(jf::field(root, "type"));
     if (type != "user" && type != "assistant") return LineOutcome::Ignored;
 

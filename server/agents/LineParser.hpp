@@ -7,13 +7,12 @@
 #include <string>
 #include <string_view>
 
-#include "ingest/TranscriptRecords.hpp"
+#include "model/TranscriptRecords.hpp"
 
 namespace agentpulse {
 
-// What the path of a transcript says about it (see TranscriptDiscovery).
+// What the path of a transcript says about it (its agent source classified it; see AgentSource).
 struct FileContext {
-    Provider provider = Provider::Claude;
     std::string project_slug;    // claude: folder name under the projects root
     std::string parent_session;  // claude sub-agent files: the session folder they live under
     std::string agent_id;        // claude sub-agent files: from agent-<id>.jsonl

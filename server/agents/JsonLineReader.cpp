@@ -1,5 +1,5 @@
 // See JsonLineReader.hpp.
-#include "ingest/JsonLineReader.hpp"
+#include "agents/JsonLineReader.hpp"
 
 namespace agentpulse {
 namespace {

@@ -2,8 +2,8 @@
 // force, cumulative token totals turned into per-turn usage records, function calls and their outputs.
 #pragma once
 
-#include "ingest/JsonLineReader.hpp"
-#include "ingest/LineParser.hpp"
+#include "agents/JsonLineReader.hpp"
+#include "agents/LineParser.hpp"
 
 namespace agentpulse {
 

@@ -1,5 +1,5 @@
 // JSON rendering of the ingest counters (stored in the heartbeat row).
-#include "ingest/IngestStats.hpp"
+#include "model/IngestStats.hpp"
 
 #include <boost/json.hpp>
 

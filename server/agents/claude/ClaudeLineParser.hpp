@@ -2,8 +2,8 @@
 // messages, one usage record per API response (keyed on message.id + requestId), tool calls and results.
 #pragma once
 
-#include "ingest/JsonLineReader.hpp"
-#include "ingest/LineParser.hpp"
+#include "agents/JsonLineReader.hpp"
+#include "agents/LineParser.hpp"
 
 namespace agentpulse {
 

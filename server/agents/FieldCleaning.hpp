@@ -6,7 +6,7 @@
 
 #include "core/TokenCounts.hpp"
 #include "core/Utf8.hpp"
-#include "ingest/TranscriptRecords.hpp"
+#include "model/TranscriptRecords.hpp"
 
 namespace agentpulse {
 

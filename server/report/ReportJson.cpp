@@ -1,14 +1,16 @@
 // See ReportJson.hpp. Money stays a JSON number in USD, tokens integers, times ISO-8601 UTC strings.
-#include "live/ReportJson.hpp"
+#include "report/ReportJson.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <unordered_map>
 
-#include "live/LiveFrames.hpp"
+#include "agents/AgentRegistry.hpp"
+#include "core/ApiJson.hpp"
 
 namespace agentpulse {
 namespace json = boost::json;
@@ -67,7 +69,8 @@ CacheSavings cache_savings(const std::vector<UsageSlice>& slices, const PriceBoo
     for (const UsageSlice& s : slices) {
         if (s.tokens.cache_read == 0) continue;
         c.cache_read_tokens += s.tokens.cache_read;
-        const ModelPrice* m = prices.find(s.provider, s.model);
+        const AgentSource* agent = find_agent(s.provider);
+        const ModelPrice* m = prices.find(agent ? agent->traits().prices.name : std::string_view(), s.model);
         if (!m) {
             c.unpriced_cache_read_tokens += s.tokens.cache_read;
             continue;
@@ -308,28 +311,33 @@ json::value config_payload(const ServeInfo& info, const std::vector<TranscriptFi
     o["token_required"] = info.token_required;
     o["has_activity"] = has_activity;
     if (info.demo) o["demo_folder"] = info.demo_folder;
-    json::array roots;
-    auto root = [&](const char* provider, const std::string& path, const char* flag, const char* env,
-                    const char* default_hint) {
+    // Every agent this build reads (the dashboard's one table of names, labels and colours), and the folder
+    // watched for each with what it holds.
+    json::array agents, roots;
+    for (const AgentSource* source : agent_sources()) {
+        const AgentTraits& t = source->traits();
+        agents.push_back(json::object{{"name", t.name}, {"label", t.label}, {"color", t.color}});
+    }
+    for (const AgentRoot& ar : info.roots) {
+        const AgentTraits& t = ar.source->traits();
         json::object r;
-        r["provider"] = provider;
-        r["path"] = path;
+        r["provider"] = t.name;
+        r["path"] = ar.path.string();
         std::error_code ec;
-        r["exists"] = !path.empty() && std::filesystem::is_directory(path, ec);
-        r["flag"] = flag;
+        r["exists"] = !ar.path.empty() && std::filesystem::is_directory(ar.path, ec);
+        r["flag"] = "--" + std::string(t.option);
+        std::string env = "AGENTPULSE_" + std::string(t.option);
+        for (char& ch : env) ch = ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         r["env"] = env;
-        r["default"] = default_hint;
+        r["default"] = t.default_hint;
         std::int64_t n = 0, bytes = 0;
         for (const TranscriptFileCount& f : files)
-            if (f.provider == provider) n += f.files, bytes += f.bytes;
+            if (f.provider == t.name) n += f.files, bytes += f.bytes;
         r["files"] = n;
         r["bytes"] = bytes;
         roots.push_back(std::move(r));
-    };
-    root("claude", info.claude_projects, "--claude-projects", "AGENTPULSE_CLAUDE_PROJECTS",
-         "$CLAUDE_CONFIG_DIR/projects or ~/.claude/projects");
-    root("codex", info.codex_sessions, "--codex-sessions", "AGENTPULSE_CODEX_SESSIONS",
-         "$CODEX_HOME/sessions or ~/.codex/sessions");
+    }
+    o["agents"] = std::move(agents);
     o["roots"] = std::move(roots);
     json::array fa;
     for (const TranscriptFileCount& f : files) {

@@ -1,7 +1,7 @@
 // See ReportQueries.hpp. Every statement is reset on every path (ResetGuard). The session list is two
 // steps: pick the page's ids in SQL (sorted and filtered, with the per-session sums joined in only when
 // the sort needs them), then fill in each row's sums with indexed lookups.
-#include "store/ReportQueries.hpp"
+#include "report/ReportQueries.hpp"
 
 #include <algorithm>
 #include <array>

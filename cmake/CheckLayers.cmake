@@ -1,0 +1,78 @@
+# Fails when a server folder includes a header of a folder it does not depend on, or when the declared
+# dependencies form a cycle. Run as a script:
+#   cmake -DROOT=<server dir> -DLAYERS="|core=|model=core|..." -P cmake/CheckLayers.cmake
+# LAYERS comes from server/CMakeLists.txt (agentpulse_layer), so the build's link graph and this check
+# read the same declaration.
+cmake_minimum_required(VERSION 3.25)
+if(NOT ROOT OR NOT LAYERS)
+  message(FATAL_ERROR "CheckLayers: ROOT and LAYERS are required")
+endif()
+
+string(REPLACE "|" ";" specs "${LAYERS}")
+set(names "")
+foreach(spec IN LISTS specs)
+  if(spec STREQUAL "")
+    continue()
+  endif()
+  string(REGEX MATCH "^([a-z_]+)=(.*)$" _ "${spec}")
+  set(layer "${CMAKE_MATCH_1}")
+  string(REPLACE "," ";" deps "${CMAKE_MATCH_2}")
+  set(deps_${layer} "${deps}")
+  list(APPEND names "${layer}")
+endforeach()
+
+set(problems "")
+
+# Every folder below ROOT must be a declared layer (a new folder needs its line in server/CMakeLists.txt).
+file(GLOB children LIST_DIRECTORIES true RELATIVE "${ROOT}" "${ROOT}/*")
+foreach(child IN LISTS children)
+  if(IS_DIRECTORY "${ROOT}/${child}" AND NOT child IN_LIST names)
+    list(APPEND problems "server/${child}/ is not a declared layer (add agentpulse_layer(${child} ...))")
+  endif()
+endforeach()
+
+# Includes: "<folder>/..." must name the layer itself or one it depends on.
+foreach(layer IN LISTS names)
+  file(GLOB_RECURSE files "${ROOT}/${layer}/*.hpp" "${ROOT}/${layer}/*.cpp" "${ROOT}/${layer}/*.in")
+  foreach(f IN LISTS files)
+    file(STRINGS "${f}" includes REGEX "^[ \t]*#[ \t]*include[ \t]*\"[a-z_]+/")
+    foreach(line IN LISTS includes)
+      string(REGEX MATCH "\"([a-z_]+)/" _ "${line}")
+      set(target "${CMAKE_MATCH_1}")
+      if(target STREQUAL layer OR NOT target IN_LIST names)
+        continue()
+      endif()
+      if(NOT target IN_LIST deps_${layer})
+        file(RELATIVE_PATH rel "${ROOT}" "${f}")
+        list(APPEND problems "server/${rel}: includes ${target}/, but ${layer} does not depend on ${target}")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+
+# Cycles: repeatedly remove layers whose dependencies are all removed; what remains is on a cycle.
+set(left "${names}")
+set(progress TRUE)
+while(progress)
+  set(progress FALSE)
+  foreach(layer IN LISTS left)
+    set(ready TRUE)
+    foreach(d IN LISTS deps_${layer})
+      if(d IN_LIST left)
+        set(ready FALSE)
+      endif()
+    endforeach()
+    if(ready)
+      list(REMOVE_ITEM left "${layer}")
+      set(progress TRUE)
+    endif()
+  endforeach()
+endwhile()
+if(left)
+  list(APPEND problems "the layers ${left} depend on each other in a cycle")
+endif()
+
+if(problems)
+  list(JOIN problems "\n  " text)
+  message(FATAL_ERROR "layering violations (see docs/ARCHITECTURE.md):\n  ${text}")
+endif()

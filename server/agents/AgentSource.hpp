@@ -1,0 +1,72 @@
+// An agent's local data as agentpulse reads it: what it is called and how it looks on the dashboard,
+// where its files live and how the user points us elsewhere, which files count and what they are, how
+// they are read and parsed, and which entries of the price card price its usage. One AgentSource per
+// agent (server/agents/<agent>/), listed once in AgentRegistry.cpp: nothing else names an agent.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "agents/LineParser.hpp"
+#include "core/PriceBook.hpp"
+#include "model/TranscriptFile.hpp"
+
+namespace agentpulse {
+
+// How an agent's files are read; ingest has one reader per mode and picks it with a `switch` that has
+// no default, so a new mode without its reader does not compile (-Wswitch, an error in this build).
+enum class ReadMode {
+    AppendOnlyLines,  // JSON lines that only ever grow: tailed by byte offset (TranscriptTailer)
+};
+
+// The data half of a source: plain values, the same for every file.
+struct AgentTraits {
+    std::string_view name;          // stored as `provider` in every row; in the API, URLs and filters
+    std::string_view label;         // what the dashboard calls it ("Claude Code")
+    std::string_view color;         // its colour on every tab ("#d97757")
+    std::string_view option;        // the folder's option: flag --<option>, AGENTPULSE_<OPTION>, file key
+    std::string_view option_help;   // what that folder holds, for --help
+    std::string_view default_hint;  // the default folder in words ("$CODEX_HOME/sessions or ~/.codex/sessions")
+    ReadMode read_mode = ReadMode::AppendOnlyLines;
+    PriceFamily prices;             // the price-card entries ("provider") that price it, and their billing
+};
+
+// What a file below the agent's folder is.
+struct FileClass {
+    std::string kind;            // session | subagent | rollout | ... (stored in transcript_files.kind)
+    std::string project_slug;    // when the path names the project
+    std::string parent_session;  // when the path names the session a sub-agent file belongs to
+};
+
+class AgentSource {
+public:
+    explicit AgentSource(AgentTraits traits) : traits_(traits) {}
+    virtual ~AgentSource() = default;
+    AgentSource(const AgentSource&) = delete;
+    AgentSource& operator=(const AgentSource&) = delete;
+
+    const AgentTraits& traits() const { return traits_; }
+    std::string_view name() const { return traits_.name; }
+
+    // The folder to watch when no flag, variable or key names one (the agent's own variables, e.g.
+    // $CODEX_HOME, and $HOME are read here).
+    virtual std::filesystem::path default_root() const = 0;
+    // What the file at `rel` (relative to that folder) is; nullopt for files we do not read.
+    virtual std::optional<FileClass> classify(const std::filesystem::path& rel) const = 0;
+    // A fresh parser for one file; the tailer restores its saved state.
+    virtual std::unique_ptr<LineParser> make_parser(const FileRecord& file) const = 0;
+
+protected:
+    // $HOME, or / when it is unset.
+    static std::filesystem::path home_dir();
+    // The value of an environment variable, "" when unset.
+    static std::string env(const char* name);
+
+private:
+    AgentTraits traits_;
+};
+
+}  // namespace agentpulse
