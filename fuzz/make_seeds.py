@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the windows of real-format transcript lines in fuzz/corpus/transcript/ from a corpus made by
-bench's generator (agentpulse-make-corpus, the formats of FACTS.md 1-2):
+bench's generator (agentpulse-make-corpus, the formats of docs/formats.md):
     build/agentpulse-make-corpus --out /tmp/c --bytes 400K --files 12 --seed 7 --codex-share 0.4 --days 2
     fuzz/make_seeds.py /tmp/c
 The hand-written seeds beside them (edge cases) are kept in the repository as they are."""

@@ -44,7 +44,8 @@ int run_ingest(const Config& c) {
                     static_cast<long long>(stats.tool_results.load()), static_cast<long long>(stats.lines_rejected.load()),
                     static_cast<long long>(r.failed_files));
         std::fflush(stdout);
-        // Leave a small WAL behind for readers (FACTS.md 4: a 1.5 GB WAL slowed every reader).
+        // Leave a small WAL behind: a WAL left large by a long backfill slows every reader until the next
+        // checkpoint.
         // Best effort: a full disk or another writer can refuse it, which must not end the run (the WAL is
         // checkpointed again automatically as later commits go through).
         try {

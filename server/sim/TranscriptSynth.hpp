@@ -1,5 +1,5 @@
 // Deterministic generator of realistic agent transcripts in the on-disk formats of Claude Code and
-// Codex CLI (FACTS.md sections 1 and 2): benchmark corpora, the live demo and test fixtures.
+// Codex CLI (as docs/formats.md describes them): benchmark corpora, the live demo and test fixtures.
 // Same seed and options, same bytes; nothing here reads the clock, and no Asio/Beast.
 #pragma once
 

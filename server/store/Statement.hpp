@@ -1,5 +1,6 @@
 // RAII prepared statement. Every execution path resets it (ResetGuard / step_done), so no statement
-// keeps a read snapshot open between uses (CPP_NOTES: un-reset statements pin the WAL).
+// keeps a read snapshot open between uses (an un-reset statement keeps its snapshot: its reader sees stale
+// data and the WAL cannot be checkpointed past it, so it grows).
 #pragma once
 
 #include <cstdint>

@@ -98,7 +98,7 @@ export async function browser() {
   return { context, close };
 }
 
-// ---- Claude Code transcript lines (FACTS.md section 1) ----
+// ---- Claude Code transcript lines (docs/formats.md, "Claude Code") ----
 
 let uuidN = 0;
 export function uuid() {

@@ -204,7 +204,7 @@ BOOST_AUTO_TEST_CASE(killed_backfill_restarts_to_the_clean_result) {
         for (const char* ext : {"", "-wal", "-shm"}) fs::remove(ws.dir / ("b.db" + std::string(ext)));
     };
     // At least 24 kills here and 26 under --follow below: 50 or more kills across backfill and follow
-    // (issue 6), besides the one-shot runs over growing transcripts.
+    // (docs/ingest.md, "Guarantees"), besides the one-shot runs over growing transcripts.
     while (killed < 28 && trials < 90) {
         ++trials;
         using Uniform = std::uniform_real_distribution<double>;

@@ -1,4 +1,4 @@
-// Faults of issue 6 against the real binary, real files, real processes and real inotify (no mocks):
+// Faults against the real binary, real files, real processes and real inotify (no mocks):
 // transcripts truncated, rewritten, rotated, deleted and re-created, symlinked, in folders that disappear
 // and with permissions removed mid-run; a disk that fills; a store locked by another writer; a store that
 // is corrupt or from a newer agentpulse; clock oddities in the transcripts. Each ends by comparing the

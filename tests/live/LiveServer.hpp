@@ -175,7 +175,7 @@ inline std::int64_t int_of(const boost::json::value& v) {
     return v.to_number<std::int64_t>();
 }
 
-// Prints a measured figure in the test log (the report quotes these).
+// Prints a measured figure in the test log (`--log_level=message`; docs/RELIABILITY.md quotes them).
 #define LIVE_FIGURE(what) BOOST_TEST_MESSAGE("FIGURE " << what)
 
 }  // namespace agentpulse::test

@@ -1,4 +1,4 @@
-// Builders for transcript lines as Claude Code and Codex CLI write them (FACTS.md 1 and 2), so that
+// Builders for transcript lines as Claude Code and Codex CLI write them (docs/formats.md), so that
 // every test generates its own fixtures. Each function returns one JSON line without the newline.
 #pragma once
 

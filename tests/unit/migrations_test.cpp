@@ -1,6 +1,6 @@
 // store/Migrations and Database: migrating from an empty file and from each older version, idempotent
 // re-runs, a newer store refused with a clear message, read-only opening, and the column names the live
-// API reads (BRIEF.md).
+// API reads (docs/schema.md: another writer may produce the store, so the names are a contract).
 #include <boost/test/unit_test.hpp>
 #include <functional>
 #include <map>

@@ -1,4 +1,4 @@
-// The app's one EventSource (browsers allow 6 connections per origin; CPP_NOTES). Listens to every named
+// The app's one EventSource (browsers allow 6 HTTP/1.1 connections per origin). Listens to every named
 // event type with addEventListener (named events never reach onmessage), feeds the LiveStore, and keeps
 // the stats snapshot fresh: at start, after every reconnect, on `resync`, and every 15 s for the tool
 // latency panel. Connection state: connecting -> live; reconnecting while we retry (with backoff, resuming

@@ -1,4 +1,4 @@
-// Claude Code line format: FACTS.md section 1. Unknown line types are ignored, never an error.
+// Claude Code line format: docs/formats.md, "Claude Code". Unknown line types are ignored, never an error.
 #include "agents/claude/ClaudeLineParser.hpp"
 
 #include "core/Hash.hpp"
@@ -19,7 +19,7 @@ std::int64_t utf8_bytes_of(const json::value* v) {
     return 0;
 }
 
-// Bytes a tool writes, from its input (FACTS.md 1); nullopt for tools that do not write.
+// Bytes a tool writes: the length of the input field that holds the new text; nullopt for other tools.
 std::optional<std::int64_t> written_bytes(std::string_view tool, const json::value* input) {
     if (tool == "Write") return utf8_bytes_of(jf::field(input, "content"));
     if (tool == "Edit") return utf8_bytes_of(jf::field(input, "new_string"));

@@ -1,4 +1,4 @@
-// Codex rollout format: FACTS.md section 2. Usage: the per-turn delta of the cumulative totals
+// Codex rollout format: docs/formats.md, "Codex CLI". Usage: the per-turn delta of the cumulative totals
 // (last_token_usage when no earlier total is known in this file); input includes cached input, and
 // reasoning is already inside output, so neither is counted twice.
 #include "agents/codex/CodexLineParser.hpp"
