@@ -1,4 +1,4 @@
-// ingest/ClaudeLineParser: messages, one usage key per API response, cache-write breakdown, tool calls and
+// agents/claude/ClaudeLineParser: messages, one usage key per API response, cache-write breakdown, tool calls and
 // results with paths and byte counts, sub-agent attribution, and every kind of bad line.
 #include <boost/test/unit_test.hpp>
 #include <set>

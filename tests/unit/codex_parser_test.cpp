@@ -1,4 +1,4 @@
-// ingest/CodexLineParser: cumulative totals turned into per-turn deltas (cached input and reasoning
+// agents/codex/CodexLineParser: cumulative totals turned into per-turn deltas (cached input and reasoning
 // counted once), the model in force, function calls and outputs, and the state saved with the offset.
 #include <boost/test/unit_test.hpp>
 #include <vector>
