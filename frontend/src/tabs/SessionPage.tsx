@@ -1,5 +1,6 @@
 // One session: what it cost and how long it ran, its cost over time, its tool calls on a timeline with
 // exact latencies, and per-tool latency sums. From /api/sessions/<row>, refreshed every 10 s.
+import { AgentChip } from '../components/AgentChip';
 import { CostChart } from '../components/CostChart';
 import { Stat } from '../components/Stat';
 import { ToolTimeline } from '../components/ToolTimeline';
@@ -28,7 +29,7 @@ export function SessionPage({ row }: { row: number }) {
       <section className="card span-all">
         {back}
         <h2 className="session-title">
-          {s.project} <span className="chip">{s.provider}</span> <span className="muted mono small">{s.session_id}</span>
+          {s.project} <AgentChip name={s.provider} /> <span className="muted mono small">{s.session_id}</span>
         </h2>
         <p className="muted small">
           {s.model || 'model unknown'} · {formatDateTime(s.started_at)} → {formatDateTime(s.last_at)}
