@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/SseFrame.hpp"
 #include "http/HttpServer.hpp"
 #include "http/Router.hpp"
 #include "store/Migrations.hpp"
@@ -68,10 +69,10 @@ struct World {
             w[f.stream] += 3;
             f.key = w[f.stream];
             f.composite = w;
-            const std::string id = "id: " + w.to_string() + "\n";
-            f.bytes = std::make_shared<const std::string>("event: event\n" + id + "data: {}\n\n");
-            f.id_begin = 13;
-            f.id_end = static_cast<std::uint32_t>(13 + id.size());
+            SseIdFrame s = sse_id_frame("event", w.to_string(), "{}");
+            f.bytes = std::make_shared<const std::string>(std::move(s.bytes));
+            f.id_begin = s.id_begin;
+            f.id_end = s.id_end;
             broadcaster.ring().push(std::move(f));
         }
         broadcaster.set_head(w);

@@ -6,6 +6,7 @@ import { Tabs } from './components/Tabs';
 import { ThemeToggle } from './components/ThemeToggle';
 import { WatcherBanner } from './components/WatcherBanner';
 import { browserTimeZone } from './format';
+import { AgentsContext, useAgentTable } from './hooks/useAgents';
 import { useEventStream } from './hooks/useEventStream';
 import { LiveContext, useLive } from './hooks/useLive';
 import { useConfig } from './hooks/useReports';
@@ -42,6 +43,7 @@ function Shell() {
   const route = useRoute();
   const [theme, toggleTheme] = useTheme();
   const config = useConfig();
+  const agents = useAgentTable(config.data);
   const panel = useRef<HTMLElement>(null);
 
   useEffect(() => {
@@ -49,30 +51,32 @@ function Shell() {
   }, [route.tab, route.sessionRow]);
 
   return (
-    <div className="app">
-      <header className="header">
-        <a className="brand" href="/" aria-label="agentpulse home">
-          <svg width="20" height="20" viewBox="0 0 16 16" aria-hidden="true">
-            <path d="M1 9h3l2-6 3 10 2-4h4" fill="none" stroke="currentColor" strokeWidth="2" />
-          </svg>
-          agentpulse
-        </a>
-        <Tabs current={route.tab} />
-        <div className="header__right">
-          <DemoLabel configDemo={Boolean(config.data?.demo)} />
-          <ConnectionIndicator />
-          <ThemeToggle theme={theme} onToggle={toggleTheme} />
-        </div>
-      </header>
-      <WatcherBanner />
-      <main id="panel" role="tabpanel" aria-labelledby={`tab-${route.tab}`} ref={panel} className="main">
-        {route.tab === 'overview' && <OverviewTab tz={TZ} config={config.data} />}
-        {route.tab === 'live' && <LiveTab />}
-        {route.tab === 'sessions' && (route.sessionRow ? <SessionPage row={route.sessionRow} /> : <SessionsTab search={route.search} />)}
-      </main>
-      <footer className="footer muted small">
-        Times in {TZ}. {config.data && <>agentpulse {config.data.version} · store {config.data.store}</>}
-      </footer>
-    </div>
+    <AgentsContext.Provider value={agents}>
+      <div className="app">
+        <header className="header">
+          <a className="brand" href="/" aria-label="agentpulse home">
+            <svg width="20" height="20" viewBox="0 0 16 16" aria-hidden="true">
+              <path d="M1 9h3l2-6 3 10 2-4h4" fill="none" stroke="currentColor" strokeWidth="2" />
+            </svg>
+            agentpulse
+          </a>
+          <Tabs current={route.tab} />
+          <div className="header__right">
+            <DemoLabel configDemo={Boolean(config.data?.demo)} />
+            <ConnectionIndicator />
+            <ThemeToggle theme={theme} onToggle={toggleTheme} />
+          </div>
+        </header>
+        <WatcherBanner />
+        <main id="panel" role="tabpanel" aria-labelledby={`tab-${route.tab}`} ref={panel} className="main">
+          {route.tab === 'overview' && <OverviewTab tz={TZ} config={config.data} />}
+          {route.tab === 'live' && <LiveTab />}
+          {route.tab === 'sessions' && (route.sessionRow ? <SessionPage row={route.sessionRow} /> : <SessionsTab search={route.search} />)}
+        </main>
+        <footer className="footer muted small">
+          Times in {TZ}. {config.data && <>agentpulse {config.data.version} · store {config.data.store}</>}
+        </footer>
+      </div>
+    </AgentsContext.Provider>
   );
 }

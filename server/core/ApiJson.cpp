@@ -20,7 +20,7 @@ json::value burn_payload(const BurnBlock& b, const CalendarSpan& cal, EpochMs no
     o["tz"] = cal.tz;
     o["local_date"] = cal.local_date;
     o["utc_offset_minutes"] = cal.utc_offset_minutes;
-    o["window_s"] = 300;
+    o["window_s"] = b.window_ms / 1000;
     o["window_cost_usd"] = b.window_cost;
     o["usd_per_min"] = b.usd_per_min;
     o["usd_per_hour"] = b.usd_per_hour;

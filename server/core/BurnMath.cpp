@@ -7,6 +7,7 @@ namespace agentpulse {
 
 BurnBlock compute_burn(const BurnInputs& in) {
     BurnBlock b;
+    b.window_ms = in.window_ms;
     b.window_cost = in.cost_window;
     const double window_min = std::max<double>(1.0, static_cast<double>(in.window_ms) / 60'000.0);
     b.usd_per_min = in.cost_window / window_min;

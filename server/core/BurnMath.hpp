@@ -1,7 +1,8 @@
 // The burn block of burn_tick and /api/live/stats: rolling rate, today, month to date, projection and
 // budget, from sums the caller measured. Pure arithmetic, documented in docs/live-api.md.
 //
-// usd_per_min  = cost of usage events with ts in (now - 5 min, now] / 5
+// usd_per_min  = cost of usage events with ts in (now - window, now] / the window in minutes (5 min:
+//                kBurnWindowMs)
 // usd_per_hour = usd_per_min * 60
 // projected_month_usd = month_to_date * month_length / elapsed, elapsed = now - month_start (at least
 //                       one hour, so the first minutes of a month do not explode), month_length in the
@@ -16,11 +17,16 @@
 
 namespace agentpulse {
 
+// The rolling window usd_per_min is measured over, and how often the live stream sends a burn tick:
+// defined here once for the poller, the preamble and the reports.
+inline constexpr std::int64_t kBurnWindowMs = 5 * 60'000;
+inline constexpr std::int64_t kBurnTickIntervalMs = 5'000;
+
 struct BurnInputs {
     EpochMs now = 0;
     EpochMs month_start = 0, next_month_start = 0;
     double cost_window = 0;      // the rolling window's cost
-    std::int64_t window_ms = 300'000;
+    std::int64_t window_ms = kBurnWindowMs;
     double today = 0;
     double month_to_date = 0;
     std::optional<double> budget;  // monthly, USD
@@ -34,6 +40,7 @@ struct BudgetStatus {
 };
 
 struct BurnBlock {
+    std::int64_t window_ms = kBurnWindowMs;  // the window window_cost was measured over
     double window_cost = 0;
     double usd_per_min = 0;
     double usd_per_hour = 0;

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/SseFrame.hpp"
+#include "core/StreamEvents.hpp"
 #include "http/Router.hpp"
 #include "http/SseSession.hpp"
 #include "live/LiveFrames.hpp"
@@ -125,17 +126,18 @@ std::string stream_preamble(const HttpRequest& req, const StreamRoute& s, const 
     ready["server_version"] = AGENTPULSE_VERSION;
     ready["watermarks"] = watermark_payload(ctx.broadcaster.head());
     ready["watcher"] = watcher_payload(ctx.poller.watcher_state());
-    ready["burn_interval_s"] = 5;
+    ready["burn_interval_s"] = static_cast<double>(ctx.poller.tick_interval().count()) / 1000.0;
     ready["heartbeat_s"] = ctx.limits.heartbeat_ms / 1000;
     ready["retry_ms"] = ctx.limits.retry_ms;
     ready["tz"] = s.tz;
     if (!s.tz_error.empty()) ready["tz_error"] = s.tz_error;
     ready["replay"] = replay;
-    ready["sessions_event"] = "sessions";
+    ready["sessions_event"] = event_name(StreamEvent::Sessions);
     ready["demo"] = ctx.info && ctx.info->demo;
     // `ready` carries the stream's starting position as its id, so a client that sees no row before it
     // reconnects still resumes from here (EventSource sends the last id it saw as Last-Event-ID).
-    p += sse_frame("ready", position.to_string(), sse_data_json("ready", ready, now_epoch_ms()));
+    const std::string_view type = event_name(StreamEvent::Ready);
+    p += sse_frame(type, position.to_string(), sse_data_json(type, ready, now_epoch_ms()));
     if (auto w = ctx.broadcaster.latest_watcher()) p += *w;
     if (auto b = ctx.broadcaster.latest_burn(s.tz)) p += *b;
     if (auto ss = ctx.broadcaster.latest_sessions()) p += *ss;

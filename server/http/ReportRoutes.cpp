@@ -16,8 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr EpochMs kWindowMs = 5 * 60'000;
-
 std::optional<std::int64_t> parse_int(std::string_view s) {
     std::int64_t v = 0;
     const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -72,8 +70,8 @@ Route overview(const HttpRequest& req, ServerContext& ctx) {
         b.now = now;
         b.month_start = in.calendar.month_start;
         b.next_month_start = in.calendar.next_month_start;
-        b.window_ms = kWindowMs;
-        b.cost_window = q.cost_between(now - kWindowMs, now + 1);
+        b.window_ms = kBurnWindowMs;
+        b.cost_window = q.cost_between(now - kBurnWindowMs, now + 1);
         // Today and month to date from the same per-day sums (past days come from the cache: summing a
         // month of a big store each time would cost most of this request).
         std::vector<EpochMs> month_days;

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "core/SseFrame.hpp"
+#include "core/StreamEvents.hpp"
 #include "live/LiveFrames.hpp"
 
 namespace agentpulse {
@@ -145,8 +146,8 @@ std::shared_ptr<const std::string> SseSession::resync_frame(std::string_view rea
     boost::json::object p;
     p["reason"] = reason;
     p["watermarks"] = watermark_payload(b_.head());
-    const std::string data = sse_data_json("resync", p, now_epoch_ms());
-    return std::make_shared<const std::string>(sse_frame("resync", b_.head().to_string(), data));
+    const std::string_view type = event_name(StreamEvent::Resync);
+    return std::make_shared<const std::string>(sse_frame(type, b_.head().to_string(), sse_data_json(type, p, now_epoch_ms())));
 }
 
 void SseSession::pump() {

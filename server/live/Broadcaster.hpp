@@ -15,12 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "core/StreamEvents.hpp"  // ControlSlot
 #include "live/FrameRing.hpp"
 
 namespace agentpulse {
-
-// Frames that are not rows: only the newest of each kind matters to a client.
-enum class ControlSlot : std::uint8_t { Burn = 0, Sessions, Watcher, Resync, Heartbeat, Count };
 
 struct FrameBatch {
     std::vector<RingFrame> frames;

@@ -1,16 +1,11 @@
 // See FrameRing.hpp.
 #include "live/FrameRing.hpp"
 
+#include "core/SseFrame.hpp"
+
 namespace agentpulse {
 
-std::string RingFrame::with_id(const Watermark& id) const {
-    std::string out;
-    const std::string& b = *bytes;
-    out.reserve(b.size() + 16);
-    out.append(b, 0, id_begin).append("id: ").append(id.to_string()).push_back('\n');
-    out.append(b, id_end, std::string::npos);
-    return out;
-}
+std::string RingFrame::with_id(const Watermark& id) const { return sse_with_id(*bytes, id_begin, id_end, id.to_string()); }
 
 void FrameRing::push(RingFrame f) {
     bytes_ += f.bytes->size();

@@ -10,7 +10,9 @@
 
 #include "core/BurnMath.hpp"
 #include "core/SseFrame.hpp"
+#include "core/StreamEvents.hpp"
 #include "core/ZonedCalendar.hpp"
+#include "live/RowFrameWriter.hpp"
 
 namespace agentpulse {
 namespace net = boost::asio;
@@ -19,7 +21,6 @@ using namespace std::chrono;
 
 namespace {
 
-constexpr EpochMs kWindowMs = 5 * 60'000;
 // A session whose latest line is timed more than this ahead of now (a bad or far-future timestamp) is not
 // shown in flight: it would stay there until that time comes (docs/ingest.md, clock oddities).
 constexpr EpochMs kFutureSlackMs = 60 * 60'000;
@@ -27,21 +28,50 @@ constexpr EpochMs kDayMs = 86'400'000;
 
 std::int64_t steady_us() { return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count(); }
 
-RingFrame make_frame(std::string_view type, Stream stream, std::int64_t key, const Watermark& composite,
-                     const json::value& payload, EpochMs now) {
-    RingFrame f;
-    f.stream = stream;
-    f.key = key;
-    f.composite = composite;
-    const std::string id = composite.to_string();
-    f.bytes = std::make_shared<const std::string>(sse_frame(type, id, sse_data_json(type, payload, now)));
-    f.id_begin = static_cast<std::uint32_t>(7 + type.size() + 1);  // after "event: <type>\n"
-    f.id_end = static_cast<std::uint32_t>(f.id_begin + 4 + id.size() + 1);
-    return f;
+std::shared_ptr<const std::string> control_frame(StreamEvent e, const json::value& payload, EpochMs now) {
+    const std::string_view type = event_name(e);
+    return std::make_shared<const std::string>(sse_frame(type, sse_data_json(type, payload, now)));
 }
 
-std::shared_ptr<const std::string> control_frame(std::string_view type, const json::value& payload, EpochMs now) {
-    return std::make_shared<const std::string>(sse_frame(type, sse_data_json(type, payload, now)));
+struct ReplayRows {
+    std::vector<UsageRow> usage, updates;
+    std::vector<ToolRow> calls, results;
+};
+
+// The replay ring's frames: the four streams merged by time, so a resumed client replays in the order
+// things happened, while each stream stays in key order and a result never precedes its call nor an
+// update its event (times can disagree with keys: clock skew between files, late backfills, a result
+// timed before its call). Every frame's id is the running maximum, so ids only grow along the ring.
+std::vector<RingFrame> merge_by_time(const ReplayRows& rows, const Watermark& from, EpochMs now) {
+    std::vector<RingFrame> frames;
+    RowFrameWriter out(frames, from, now);
+    std::size_t ui = 0, ci = 0, ri = 0, gi = 0;
+    auto result_time = [](const ToolRow& r) {
+        return r.result_ts ? std::string_view(*r.result_ts) : std::string_view(r.ts);
+    };
+    for (;;) {
+        // Candidates in priority order for equal times: event, call, result, update.
+        std::optional<Stream> pick;
+        std::string_view best;
+        auto consider = [&](Stream s, std::string_view t) {
+            if (!pick || t < best) pick = s, best = t;
+        };
+        const Watermark& at = out.position();
+        if (ui < rows.usage.size()) consider(Stream::Usage, rows.usage[ui].ts);
+        if (ci < rows.calls.size()) consider(Stream::ToolCall, rows.calls[ci].ts);
+        if (ri < rows.results.size() && rows.results[ri].id <= at.tool_call)
+            consider(Stream::ToolResult, result_time(rows.results[ri]));
+        if (gi < rows.updates.size() && rows.updates[gi].id <= at.usage)
+            consider(Stream::UsageUpdate, rows.updates[gi].updated_at);
+        if (!pick) break;  // with no events or calls left, every result and update is eligible: all done
+        switch (*pick) {
+            case Stream::Usage: out.usage(rows.usage[ui++]); break;
+            case Stream::ToolCall: out.tool_call(rows.calls[ci++]); break;
+            case Stream::ToolResult: out.tool_result(rows.results[ri++]); break;
+            case Stream::UsageUpdate: out.usage_update(rows.updates[gi++]); break;
+        }
+    }
+    return frames;
 }
 
 }  // namespace
@@ -89,84 +119,30 @@ void Poller::preload() {
     const auto t0 = steady_clock::now();
     const EpochMs now = now_epoch_ms();
     Watermark head;
-    std::vector<UsageRow> usage, updates;
-    std::vector<ToolRow> calls, results;
+    ReplayRows rows;
     {
         LiveQueries::ReadTx tx(*db_);
         head = q_->head();
         const int n = static_cast<int>(opts_.replay_rows);
-        usage = q_->usage_last(n);
-        updates = q_->updates_last(n);
-        calls = q_->calls_last(n);
-        results = q_->results_last(n);
-        Watermark first{usage.empty() ? head.usage + 1 : usage.front().id,
-                        calls.empty() ? head.tool_call + 1 : calls.front().id,
-                        results.empty() ? head.result + 1 : *results.front().result_seq,
-                        updates.empty() ? head.update + 1 : updates.front().update_seq};
+        rows.usage = q_->usage_last(n);
+        rows.updates = q_->updates_last(n);
+        rows.calls = q_->calls_last(n);
+        rows.results = q_->results_last(n);
+        Watermark first{rows.usage.empty() ? head.usage + 1 : rows.usage.front().id,
+                        rows.calls.empty() ? head.tool_call + 1 : rows.calls.front().id,
+                        rows.results.empty() ? head.result + 1 : *rows.results.front().result_seq,
+                        rows.updates.empty() ? head.update + 1 : rows.updates.front().update_seq};
         broadcaster_evicted_ = q_->keys_before(first);
         // Month to date in any zone: a local month began at most 31 days and a DST hour ago. (Not "this UTC
         // month": early on the 1st UTC, zones west of UTC are still in the previous month.)
         q_->load_cost_slots(slots_, now - 32 * kDayMs);
         q_->load_latency(latency_, now - ToolLatencyIndex::kMaxWindowHours * 3'600'000LL - 3'600'000LL);
     }
-    // Merge the four streams by time, so a resumed client replays in the order things happened, while
-    // each stream stays in key order and a result never precedes its call nor an update its event (times
-    // can disagree with keys: clock skew between files, late backfills, a result timed before its call).
-    // Every frame's id is the running maximum, so ids only grow along the ring.
-    Watermark composite = broadcaster_evicted_;
-    FrameBatch batch;
-    std::size_t ui = 0, ci = 0, ri = 0, gi = 0;
-    auto result_time = [](const ToolRow& r) {
-        return r.result_ts ? std::string_view(*r.result_ts) : std::string_view(r.ts);
-    };
-    for (;;) {
-        // Candidates in priority order for equal times: event, call, result, update.
-        std::optional<Stream> pick;
-        std::string_view best;
-        auto consider = [&](Stream s, std::string_view t) {
-            if (!pick || t < best) pick = s, best = t;
-        };
-        if (ui < usage.size()) consider(Stream::Usage, usage[ui].ts);
-        if (ci < calls.size()) consider(Stream::ToolCall, calls[ci].ts);
-        if (ri < results.size() && results[ri].id <= composite.tool_call)
-            consider(Stream::ToolResult, result_time(results[ri]));
-        if (gi < updates.size() && updates[gi].id <= composite.usage)
-            consider(Stream::UsageUpdate, updates[gi].updated_at);
-        if (!pick) break;  // with no events or calls left, every result and update is eligible: all done
-        switch (*pick) {
-            case Stream::Usage: {
-                const UsageRow& r = usage[ui++];
-                composite.usage = r.id;
-                batch.frames.push_back(make_frame("event", Stream::Usage, r.id, composite, usage_payload(r), now));
-                break;
-            }
-            case Stream::ToolCall: {
-                const ToolRow& r = calls[ci++];
-                composite.tool_call = r.id;
-                batch.frames.push_back(make_frame("tool_call", Stream::ToolCall, r.id, composite, tool_call_payload(r), now));
-                break;
-            }
-            case Stream::ToolResult: {
-                const ToolRow& r = results[ri++];
-                composite.result = *r.result_seq;
-                batch.frames.push_back(
-                    make_frame("tool_result", Stream::ToolResult, *r.result_seq, composite, tool_result_payload(r), now));
-                break;
-            }
-            case Stream::UsageUpdate: {
-                const UsageRow& r = updates[gi++];
-                composite.update = r.update_seq;
-                batch.frames.push_back(
-                    make_frame("event_update", Stream::UsageUpdate, r.update_seq, composite, usage_payload(r), now));
-                break;
-            }
-        }
-    }
+    std::vector<RingFrame> frames = merge_by_time(rows, broadcaster_evicted_, now);
     published_ = head;
-    batch.head = head;
     // The ring is filled synchronously: start() runs before the server accepts anyone.
     broadcaster_.ring().set_evicted_through(broadcaster_evicted_);
-    for (RingFrame& f : batch.frames) broadcaster_.ring().push(std::move(f));
+    for (RingFrame& f : frames) broadcaster_.ring().push(std::move(f));
     broadcaster_.set_head(head);
     spdlog::info("live: head {}, {} frames ready for replay, {} cost slots, {} tools with latency ({} ms)",
                  head.to_string(), broadcaster_.ring().size(), slots_.size(), latency_.tools(),
@@ -243,18 +219,11 @@ FrameBatch Poller::make_batch(std::vector<UsageRow>& usage, std::vector<ToolRow>
                               std::vector<UsageRow>& updates) {
     const EpochMs now = now_epoch_ms();
     FrameBatch batch;
-    Watermark w = published_;
+    RowFrameWriter out(batch.frames, published_, now);
     std::set<EpochMs> touched;
     EpochMs newest = 0;
-    auto note_ts = [&](std::string_view ts) {
-        if (const auto t = parse_iso8601(ts)) {
-            touched.insert(CostBuckets::slot_of(*t));
-            newest = std::max(newest, *t);
-        }
-    };
     for (const UsageRow& r : usage) {
-        w.usage = r.id;
-        batch.frames.push_back(make_frame("event", Stream::Usage, r.id, w, usage_payload(r), now));
+        out.usage(r);
         // A new row adds its cost to its slot: each usage id is published once, so the in-memory sum stays
         // exact without re-summing the slot (that was O(rows in the slot) per poll: at 100 rows/s the
         // current 15-minute slot reached 90,000 rows and the poll took ~100 ms, on the io thread's core).
@@ -265,27 +234,27 @@ FrameBatch Poller::make_batch(std::vector<UsageRow>& usage, std::vector<ToolRow>
         }
     }
     for (const ToolRow& r : calls) {
-        w.tool_call = r.id;
-        batch.frames.push_back(make_frame("tool_call", Stream::ToolCall, r.id, w, tool_call_payload(r), now));
+        out.tool_call(r);
         newest = std::max(newest, r.ts_ms);
     }
     // A result whose call is not out yet waits for the next poll (calls go first, in id order).
     for (const ToolRow& r : results) {
-        if (r.id > w.tool_call) break;
-        w.result = *r.result_seq;
-        batch.frames.push_back(make_frame("tool_result", Stream::ToolResult, w.result, w, tool_result_payload(r), now));
+        if (r.id > out.position().tool_call) break;
+        out.tool_result(r);
         latency_.add(r.tool_name, r.ts_ms, r.latency_ms, r.is_error);
     }
-    // Likewise an update waits until its event is out.
+    // Likewise an update waits until its event is out. A grown row changes its slot's sum: re-read below.
     for (const UsageRow& r : updates) {
-        if (r.id > w.usage) break;
-        w.update = r.update_seq;
-        batch.frames.push_back(make_frame("event_update", Stream::UsageUpdate, r.update_seq, w, usage_payload(r), now));
-        note_ts(r.ts);
+        if (r.id > out.position().usage) break;
+        out.usage_update(r);
+        if (const auto t = parse_iso8601(r.ts)) {
+            touched.insert(CostBuckets::slot_of(*t));
+            newest = std::max(newest, *t);
+        }
     }
     if (!touched.empty()) refresh_slots(touched);
-    published_ = w;
-    batch.head = w;
+    published_ = out.position();
+    batch.head = out.position();
     counters_.rows += batch.frames.size();
     if (newest > 0) counters_.last_row_lag_ms = now - newest;
     std::string joined;
@@ -328,7 +297,7 @@ void Poller::set_time_zones(std::vector<std::string> tzs) {
 }
 
 std::shared_ptr<const std::string> Poller::burn_frame(const std::string& tz, EpochMs now) {
-    return control_frame("burn_tick", burn_block(tz, now), now);
+    return control_frame(StreamEvent::BurnTick, burn_block(tz, now), now);
 }
 
 json::value Poller::burn_block(const std::string& tz, EpochMs now) {
@@ -338,8 +307,8 @@ json::value Poller::burn_block(const std::string& tz, EpochMs now) {
     in.now = now;
     in.month_start = cal->month_start;
     in.next_month_start = cal->next_month_start;
-    in.window_ms = kWindowMs;
-    in.cost_window = q_->totals_since(now - kWindowMs, now).cost_usd;
+    in.window_ms = kBurnWindowMs;
+    in.cost_window = q_->totals_since(now - kBurnWindowMs, now).cost_usd;
     in.today = slots_.sum(cal->day_start, cal->next_day_start);
     in.month_to_date = slots_.sum(cal->month_start, cal->next_month_start);
     in.budget = opts_.budget;
@@ -360,7 +329,7 @@ void Poller::tick() {
         std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> burns;
         for (const std::string& tz : tzs) burns.emplace_back(tz, burn_frame(tz, now));
         auto sessions = control_frame(
-            "sessions", sessions_payload(q_->sessions_in_flight(now - opts_.idle_after_s * 1000LL, 50, now + kFutureSlackMs), now, opts_.idle_after_s),
+            StreamEvent::Sessions, sessions_payload(q_->sessions_in_flight(now - opts_.idle_after_s * 1000LL, 50, now + kFutureSlackMs), now, opts_.idle_after_s),
             now);
         // One hand-over, so the tick's frames reach each client in one send (one fan-out pass).
         net::post(io_, [this, burns = std::move(burns), sessions] {
@@ -438,7 +407,7 @@ void Poller::check_watcher(bool force) {
         watcher_ = w;
     }
     if (changed) {
-        auto frame = control_frame("watcher", watcher_payload(w), now_epoch_ms());
+        auto frame = control_frame(StreamEvent::Watcher, watcher_payload(w), now_epoch_ms());
         if (force && !thread_.joinable())
             broadcaster_.publish_watcher(frame);  // start(): the io thread is not running yet
         else
@@ -459,7 +428,7 @@ std::vector<std::pair<std::string, std::int64_t>> Poller::table_rows() { return 
 
 double Poller::usd_per_hour_utc() {
     const EpochMs now = now_epoch_ms();
-    return q_->totals_since(now - kWindowMs, now).cost_usd / 5.0 * 60.0;
+    return q_->totals_since(now - kBurnWindowMs, now).cost_usd * (3'600'000.0 / kBurnWindowMs);
 }
 
 WatcherState Poller::watcher_state() const {
@@ -482,7 +451,7 @@ json::value Poller::stats_snapshot(const std::string& tz_in, int window_hours) {
     o["tz"] = cal->tz;
     {
         LiveQueries::ReadTx tx(*db_);
-        o["window"] = totals_payload(q_->totals_since(now - kWindowMs, now), static_cast<int>(kWindowMs / 1000));
+        o["window"] = totals_payload(q_->totals_since(now - kBurnWindowMs, now), static_cast<int>(kBurnWindowMs / 1000));
         o["sessions_in_flight"] =
             sessions_payload(q_->sessions_in_flight(now - opts_.idle_after_s * 1000LL, 50, now + kFutureSlackMs), now, opts_.idle_after_s)
                 .as_object()

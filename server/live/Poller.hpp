@@ -18,6 +18,7 @@
 #include <set>
 #include <thread>
 
+#include "core/BurnMath.hpp"
 #include "core/CostBuckets.hpp"
 #include "core/ToolLatencyIndex.hpp"
 #include "live/Broadcaster.hpp"
@@ -35,7 +36,7 @@ struct PollerOptions {
     // either way; only a store written by another process waits up to idle_poll_interval for its first row.
     std::chrono::milliseconds idle_after{2000};
     std::chrono::milliseconds idle_poll_interval{20};
-    std::chrono::milliseconds tick_interval{5000};
+    std::chrono::milliseconds tick_interval{kBurnTickIntervalMs};
     std::chrono::milliseconds watcher_check_interval{1000};
     int batch_limit = 500;
     std::size_t replay_rows = 10'000;
@@ -78,6 +79,8 @@ public:
     double usd_per_hour_utc();
 
     WatcherState watcher_state() const;
+    // How often burn_tick and sessions frames are sent (the preamble announces it as burn_interval_s).
+    std::chrono::milliseconds tick_interval() const { return opts_.tick_interval; }
     const PollerCounters& counters() const { return counters_; }
 
 private:

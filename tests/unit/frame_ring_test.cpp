@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/SseFrame.hpp"
+#include "core/StreamEvents.hpp"
 #include "live/Broadcaster.hpp"
 #include "live/FrameRing.hpp"
 
@@ -20,14 +21,10 @@ RingFrame frame(Stream stream, std::int64_t key, const Watermark& w) {
     f.stream = stream;
     f.key = key;
     f.composite = w;
-    const std::string type = stream == Stream::Usage        ? "event"
-                             : stream == Stream::ToolCall   ? "tool_call"
-                             : stream == Stream::ToolResult ? "tool_result"
-                                                            : "event_update";
-    const std::string id = w.to_string();
-    f.bytes = std::make_shared<const std::string>(sse_frame(type, id, "{\"k\":" + std::to_string(key) + "}"));
-    f.id_begin = static_cast<std::uint32_t>(7 + type.size() + 1);
-    f.id_end = static_cast<std::uint32_t>(f.id_begin + 4 + id.size() + 1);
+    SseIdFrame s = sse_id_frame(event_name(row_event(stream)), w.to_string(), "{\"k\":" + std::to_string(key) + "}");
+    f.bytes = std::make_shared<const std::string>(std::move(s.bytes));
+    f.id_begin = s.id_begin;
+    f.id_end = s.id_end;
     return f;
 }
 

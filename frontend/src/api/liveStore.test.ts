@@ -102,4 +102,28 @@ describe('LiveStore', () => {
     tick();
     expect(n).toBe(0);
   });
+
+  it('an update in the same flush as its event joins the new row; bad JSON is counted, not fatal', () => {
+    const { store, tick } = manual();
+    store.receive('event', env('event', usage(1, { cost_usd: 1 })));
+    store.receive('event_update', env('event_update', usage(1, { cost_usd: 2, update_seq: 1 })));
+    store.receive('event', '{not json');
+    tick();
+    const s = store.getState();
+    expect(s.feed).toHaveLength(1);
+    expect(s.feed[0].kind === 'usage' && s.feed[0].updates).toBe(1);
+    expect(s.feed[0].kind === 'usage' && s.feed[0].usage.cost_usd).toBe(2);
+    expect(s.received).toBe(1);
+    expect(s.malformed).toBe(1);
+  });
+
+  it('the last row id seen becomes the resume position, frames in order', () => {
+    const { store, tick } = manual();
+    store.receive('event', env('event', usage(1)), 'u1.t0.r0.g0');
+    store.receive('tool_call', env('tool_call', call(1)), 'u1.t1.r0.g0');
+    store.receive('burn_tick', env('burn_tick', burn()));  // a control frame has no id: the position stays
+    tick();
+    expect(store.getState().lastEventId).toBe('u1.t1.r0.g0');
+    expect(store.getState().feed.map((f) => f.key)).toEqual(['t1', 'u1']);
+  });
 });

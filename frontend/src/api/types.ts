@@ -3,28 +3,10 @@
 
 // ---- The live stream (/api/live/stream) ----
 
-export type StreamEventType =
-  | 'ready'
-  | 'event'
-  | 'event_update'
-  | 'tool_call'
-  | 'tool_result'
-  | 'burn_tick'
-  | 'sessions'
-  | 'watcher'
-  | 'resync';
-
-export const STREAM_EVENT_TYPES: readonly StreamEventType[] = [
-  'ready',
-  'event',
-  'event_update',
-  'tool_call',
-  'tool_result',
-  'burn_tick',
-  'sessions',
-  'watcher',
-  'resync',
-];
+// The event types come from the server's table (server/core/StreamEvents.hpp), generated into
+// streamEvents.ts: never written here by hand.
+export { ROW_EVENT_TYPES, STREAM_EVENT_TYPES, type RowEventType, type StreamEventType } from './streamEvents';
+import type { StreamEventType } from './streamEvents';
 
 /** Every `data:` line: `{"type", "payload", "ts"}`. */
 export interface Envelope<T = unknown> {
@@ -69,7 +51,7 @@ export interface ReadyPayload {
 
 export interface UsageEvent {
   id: number;
-  provider: string;
+  provider: AgentName;
   project_id: number;
   project: string;
   session_id: string;
@@ -90,7 +72,7 @@ export interface UsageEvent {
 interface ToolCommon {
   id: number;
   tool_use_id: string;
-  provider: string;
+  provider: AgentName;
   project_id: number;
   project: string;
   session_id: string;
@@ -145,7 +127,7 @@ export interface BurnBlock {
 export interface InFlightSession {
   session_row: number;
   session_id: string;
-  provider: string;
+  provider: AgentName;
   project: string;
   model: string;
   started_at: string;
@@ -224,8 +206,22 @@ export interface StatsSnapshot {
 
 // ---- Dashboard endpoints (/api/config, /api/overview, /api/sessions) ----
 
+/**
+ * An agent's name as stored in `provider` (`claude`, `codex`, ...): one of the server's `agents`, or a
+ * name this dashboard was not told about (a store written by a newer version), shown as it is.
+ */
+export type AgentName = string;
+
+/** One agent the server reads (`/api/config` `agents`): the one table the dashboard labels agents by. */
+export interface AgentInfo {
+  name: AgentName;
+  label: string;
+  /** A CSS colour (`#rrggbb`). */
+  color: string;
+}
+
 export interface WatchedRoot {
-  provider: 'claude' | 'codex' | string;
+  provider: AgentName;
   path: string;
   exists: boolean;
   flag: string;
@@ -244,8 +240,10 @@ export interface ServerConfig {
   token_required: boolean;
   has_activity: boolean;
   demo_folder?: string;
+  /** Absent from servers older than the agent table: the dashboard then shows raw names. */
+  agents?: AgentInfo[];
   roots: WatchedRoot[];
-  transcript_files: { provider: string; kind: string; files: number; bytes: number }[];
+  transcript_files: { provider: AgentName; kind: string; files: number; bytes: number }[];
 }
 
 export interface UsageSum {
@@ -265,7 +263,7 @@ export interface OverviewDay extends UsageSum {
 
 export interface ModelRow extends UsageSum {
   model: string;
-  provider: string;
+  provider: AgentName;
   share: number;
 }
 
@@ -320,7 +318,7 @@ export type SessionSortKey = (typeof SESSION_SORT_KEYS)[number];
 export interface SessionSummary {
   session_row: number;
   session_id: string;
-  provider: string;
+  provider: AgentName;
   project: string;
   project_id: number;
   model: string;
@@ -344,7 +342,7 @@ export interface SessionPage {
   offset: number;
   sort: SessionSortKey;
   dir: 'asc' | 'desc';
-  filters: { project: string; model: string; provider: string; q: string };
+  filters: { project: string; model: string; provider: AgentName; q: string };
   sessions: SessionSummary[];
   facets: { projects: string[]; models: string[] };
 }

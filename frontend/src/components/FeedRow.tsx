@@ -4,6 +4,7 @@
 import { memo } from 'react';
 import type { FeedItem } from '../api/liveStore';
 import { formatBytes, formatCost, formatDuration, formatTime, formatTokens, shortPath } from '../format';
+import { AgentChip } from './AgentChip';
 import { colorFor } from './palette';
 
 function ToolBadge({ name }: { name: string }) {
@@ -21,7 +22,7 @@ export const FeedRow = memo(function FeedRow({ item }: { item: FeedItem }) {
       <li className="feed__row feed__row--usage" data-key={item.key}>
         <span className="feed__time">{formatTime(u.ts)}</span>
         <span className="feed__kind" title="usage event (one API response)">$</span>
-        <span className="chip" title={u.provider}>{u.model || 'unknown model'}</span>
+        <AgentChip name={u.provider}>{u.model || 'unknown model'}</AgentChip>
         <span className={u.cost_source === 'unpriced' ? 'feed__cost unpriced' : 'feed__cost'} title={u.cost_source}>
           {formatCost(u.cost_usd, u.cost_source)}
         </span>

@@ -1,9 +1,20 @@
 // The empty state for a new user: nothing has been read yet. Says where agentpulse looked, what it
 // found there, and how to point it elsewhere (or try the demo).
+import { agentInfo } from '../api/agents';
 import type { ServerConfig } from '../api/types';
+import { useAgents } from '../hooks/useAgents';
 import { formatBytes } from '../format';
 
+/** "A", "A and B", "A, B and C": the agents whose folders are listed. */
+export function agentList(labels: string[]): string {
+  if (labels.length === 0) return 'agent';
+  if (labels.length === 1) return labels[0];
+  return `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}`;
+}
+
 export function NoTranscripts({ config }: { config: ServerConfig | null }) {
+  const agents = useAgents();
+  const roots = config?.roots ?? [];
   return (
     <section className="card empty" data-testid="empty-state">
       <h2>No agent activity yet</h2>
@@ -14,11 +25,11 @@ export function NoTranscripts({ config }: { config: ServerConfig | null }) {
         </p>
       ) : (
         <>
-          <p>agentpulse is watching these folders for Claude Code and Codex CLI transcripts and has found nothing billable in them yet:</p>
+          <p>agentpulse is watching these folders for {agentList(roots.map((r) => agentInfo(agents, r.provider).label))} transcripts and has found nothing billable in them yet:</p>
           <ul className="roots">
-            {(config?.roots ?? []).map((r) => (
+            {roots.map((r) => (
               <li key={r.provider}>
-                <strong>{r.provider === 'claude' ? 'Claude Code' : r.provider === 'codex' ? 'Codex CLI' : r.provider}</strong>: <code>{r.path}</code>{' '}
+                <strong>{agentInfo(agents, r.provider).label}</strong>: <code>{r.path}</code>{' '}
                 {r.exists ? (
                   <span className="muted">
                     ({r.files} transcript{r.files === 1 ? '' : 's'}

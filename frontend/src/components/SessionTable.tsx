@@ -3,6 +3,7 @@
 import { memo } from 'react';
 import type { SessionSortKey, SessionSummary } from '../api/types';
 import { linkClick } from '../hooks/useRoute';
+import { AgentChip } from './AgentChip';
 import { formatDateTime, formatDuration, formatTokens, formatUsd, shortId } from '../format';
 
 const COLUMNS: { key: SessionSortKey; label: string; num?: boolean }[] = [
@@ -59,7 +60,7 @@ const SessionRow = memo(function SessionRow({ s }: { s: SessionSummary }) {
         <a href={href} onClick={linkClick(href)} className="mono" title={s.session_id}>
           {shortId(s.session_id)}
         </a>{' '}
-        <span className="chip small">{s.provider}</span>
+        <AgentChip name={s.provider} small />
       </td>
       <td className="small">{formatDateTime(s.last_at)}</td>
       <td>{s.project}</td>

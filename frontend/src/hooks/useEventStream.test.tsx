@@ -194,4 +194,15 @@ describe('useEventStream', () => {
     });
     expect(MockEventSource.instances).toHaveLength(1);
   });
+
+  it('a snapshot refresh that aborts the first (backlog) fetch still opens the stream, from now', async () => {
+    // A server that never answers the snapshot: only an abort ends the request.
+    const fetchImpl = vi.fn(
+      (_url: string, init?: RequestInit) =>
+        new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new Error('aborted')))),
+    );
+    setup({ backlog: 40, snapshotEveryMs: 20, fetchImpl });
+    await waitFor(() => expect(MockEventSource.instances).toHaveLength(1));
+    expect(MockEventSource.last.url).toBe('/api/live/stream?tz=Europe%2FBerlin');
+  });
 });

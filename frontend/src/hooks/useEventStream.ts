@@ -1,12 +1,9 @@
-// The app's one EventSource (browsers allow 6 HTTP/1.1 connections per origin). Listens to every named
-// event type with addEventListener (named events never reach onmessage), feeds the LiveStore, and keeps
-// the stats snapshot fresh: at start, after every reconnect, on `resync`, and every 15 s for the tool
-// latency panel. Connection state: connecting -> live; reconnecting while we retry (with backoff, resuming
-// from our position with ?since=); resynced for 10 s after the server skipped rows for us. Closed on unmount.
+// The app's one EventSource (browsers allow 6 HTTP/1.1 connections per origin), as a hook: a LiveStore for the
+// component's life and a StreamConnection (api/streamConnection.ts: the stream, its reconnects and the
+// stats snapshot) per set of options, closed on unmount.
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { apiUrl, fetchJson } from '../api/client';
 import { LiveStore, type LiveState, type Scheduler } from '../api/liveStore';
-import { STREAM_EVENT_TYPES, type StatsSnapshot } from '../api/types';
+import { StreamConnection } from '../api/streamConnection';
 
 export interface EventStreamOptions {
   tz: string;
@@ -44,116 +41,22 @@ export function useEventStream(opts: EventStreamOptions): LiveStore {
 
   useEffect(() => {
     if (!EventSourceImpl) return;
-    let closed = false;
-    let es: EventSource | null = null;
-    let attempt = 0;
-    let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-    let resyncTimer: ReturnType<typeof setTimeout> | undefined;
-    let snapshotCtl: AbortController | null = null;
-
-    const refreshSnapshot = () => {
-      snapshotCtl?.abort();
-      const ctl = new AbortController();
-      snapshotCtl = ctl;
-      fetchJson<StatsSnapshot>(apiUrl(statsPath, { tz }), ctl.signal, fetchImpl ?? fetch)
-        .then((s) => {
-          if (!closed && !ctl.signal.aborted) store.applySnapshot(s);
-        })
-        .catch(() => {
-          /* the stream's own state tells the user; the next refresh tries again */
-        });
-    };
-
-    const markResynced = () => {
-      store.setConnection('resynced');
-      clearTimeout(resyncTimer);
-      resyncTimer = setTimeout(() => {
-        if (!closed && store.getState().connection === 'resynced') store.setConnection('live');
-      }, resyncedForMs);
-      refreshSnapshot();
-    };
-
-    const open = (from?: string) => {
-      // A fresh EventSource cannot send Last-Event-ID: ?since= carries our position instead.
-      const since = from ?? (attempt > 0 ? store.getState().lastEventId ?? undefined : undefined);
-      const url = apiUrl(streamPath, { tz, since });
-      const source = new EventSourceImpl(url, { withCredentials: true });
-      es = source;
-      for (const type of STREAM_EVENT_TYPES) {
-        source.addEventListener(type, (ev) => {
-          if (closed || es !== source) return;
-          const me = ev as MessageEvent<string>;
-          store.receive(type, me.data, me.lastEventId || null);
-          if (type === 'ready') {
-            attempt = 0;
-            const ready = safeParse(me.data);
-            if (ready?.payload?.replay?.resync) markResynced();
-            else refreshSnapshot();
-          } else if (type === 'resync') {
-            markResynced();
-          }
-        });
-      }
-      source.addEventListener('error', () => {
-        if (closed || es !== source) return;
-        store.setConnection('reconnecting');
-        // We reconnect ourselves rather than let the browser retry: the browser sends Last-Event-ID
-        // only once a row frame arrived, so a page that saw no row yet would skip the rows written
-        // while the server was down. ?since= carries our position (from `ready` at the least).
-        source.close();
-        es = null;
-        const delay = backoffMs[Math.min(attempt, backoffMs.length - 1)];
-        attempt += 1;
-        clearTimeout(reconnectTimer);
-        reconnectTimer = setTimeout(() => {
-          if (!closed) open();
-        }, delay);
-      });
-    };
-
-    // First connection: start `backlog` rows back in each stream (the server replays them from its
-    // ring), so a page opened between two bursts of activity shows the latest rows, not a blank list.
-    if (backlog > 0) {
-      const ctl = new AbortController();
-      snapshotCtl = ctl;
-      fetchJson<StatsSnapshot>(apiUrl(statsPath, { tz }), ctl.signal, fetchImpl ?? fetch)
-        .then((s) => {
-          if (closed) return;
-          store.applySnapshot(s);
-          const w = s.watermarks;
-          const back = (n: number) => Math.max(0, n - backlog);
-          open(`u${back(w.usage)}.t${back(w.tool_calls)}.r${back(w.results)}.g${w.updates}`);
-        })
-        .catch(() => {
-          if (!closed) open();
-        });
-    } else {
-      open();
-    }
-    const every = setInterval(() => {
-      if (store.getState().connection !== 'reconnecting') refreshSnapshot();
-    }, snapshotEveryMs);
-
-    return () => {
-      closed = true;
-      es?.close();
-      es = null;
-      clearTimeout(reconnectTimer);
-      clearTimeout(resyncTimer);
-      clearInterval(every);
-      snapshotCtl?.abort();
-    };
+    const c = new StreamConnection(store, {
+      tz,
+      streamPath,
+      statsPath,
+      snapshotEveryMs,
+      resyncedForMs,
+      EventSourceImpl,
+      fetchImpl: fetchImpl ?? fetch,
+      backoffMs,
+      backlog,
+    });
+    c.start();
+    return () => c.close();
   }, [store, tz, streamPath, statsPath, snapshotEveryMs, resyncedForMs, EventSourceImpl, fetchImpl, backoffMs, backlog]);
 
   return store;
-}
-
-function safeParse(data: string): { payload?: { replay?: { resync?: boolean } } } | null {
-  try {
-    return JSON.parse(data);
-  } catch {
-    return null;
-  }
 }
 
 /** Reads a slice of the live state; re-renders only when that slice changes identity. */

@@ -1,6 +1,6 @@
 // One hook per dashboard endpoint (docs/live-api.md, "Dashboard endpoints").
 import { apiUrl } from '../api/client';
-import type { Overview, ServerConfig, SessionDetail, SessionPage, SessionSortKey } from '../api/types';
+import type { AgentName, Overview, ServerConfig, SessionDetail, SessionPage, SessionSortKey } from '../api/types';
 import { useFetch, type FetchState } from './useFetch';
 
 /** /api/overview: the last 30 local days, refreshed every 30 s. */
@@ -16,7 +16,7 @@ export function useConfig(): FetchState<ServerConfig> {
 export interface SessionListQuery {
   project: string;
   model: string;
-  provider: string;
+  provider: AgentName;
   q: string;
   sort: SessionSortKey;
   dir: 'asc' | 'desc';

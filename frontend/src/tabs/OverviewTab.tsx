@@ -1,6 +1,7 @@
 // Overview: today, month to date and projection; daily cost for the last 30 days stacked by model; top
 // projects and models; token mix and the money cache saved. From /api/overview (days in the browser's
 // time zone), refreshed every 30 s.
+import { agentInfo } from '../api/agents';
 import type { ServerConfig } from '../api/types';
 import { NoTranscripts } from '../components/NoTranscripts';
 import { RankedList } from '../components/RankedList';
@@ -8,11 +9,13 @@ import { StackedBars } from '../components/StackedBars';
 import { Stat } from '../components/Stat';
 import { TokenMix } from '../components/TokenMix';
 import { BudgetBar } from '../components/BudgetBar';
+import { useAgents } from '../hooks/useAgents';
 import { useOverview } from '../hooks/useReports';
 import { formatRate, formatTokens, formatUsd } from '../format';
 
 export function OverviewTab({ tz, config }: { tz: string; config: ServerConfig | null }) {
   const { data, error, loading } = useOverview(tz);
+  const agents = useAgents();
   if (error && !data) return <p className="error-text" role="alert">Could not load the overview: {error}</p>;
   if (!data) return <p className="muted">{loading ? 'Loading…' : ''}</p>;
   if (data.empty) return <NoTranscripts config={config} />;
@@ -24,7 +27,7 @@ export function OverviewTab({ tz, config }: { tz: string; config: ServerConfig |
           <Stat label="Today" value={formatUsd(b.today_usd)} hint={b.local_date} testId="overview-today" />
           <Stat label="Month to date" value={formatUsd(b.month_to_date_usd)} />
           <Stat label="Projected month end" value={formatUsd(b.projected_month_usd)} hint="linear from this month so far" />
-          <Stat label="Burn now" value={formatRate(b.usd_per_hour, 'hour')} hint="last 5 minutes" />
+          <Stat label="Burn now" value={formatRate(b.usd_per_hour, 'hour')} hint={`last ${Math.round(b.window_s / 60)} minutes`} />
           <Stat label="Last 30 days" value={formatUsd(data.totals.cost_usd)} hint={`${formatTokens(data.totals.total_tokens)} tokens, ${data.totals.events} responses`} />
         </div>
         {b.budget && <BudgetBar budget={b.budget} spent={b.month_to_date_usd} />}
@@ -44,7 +47,7 @@ export function OverviewTab({ tz, config }: { tz: string; config: ServerConfig |
       </section>
       <section className="card" aria-labelledby="models-h">
         <h2 id="models-h">Top models</h2>
-        <RankedList testId="top-models" items={data.models.map((m) => ({ ...m, name: m.model, sub: m.provider }))} />
+        <RankedList testId="top-models" items={data.models.map((m) => ({ ...m, name: m.model, sub: agentInfo(agents, m.provider).label }))} />
       </section>
       <section className="card span-all" aria-labelledby="mix-h">
         <h2 id="mix-h">Token mix, last 30 days</h2>

@@ -1,5 +1,7 @@
 // One session: what it cost and how long it ran, its cost over time, its tool calls on a timeline with
 // exact latencies, and per-tool latency sums. From /api/sessions/<row>, refreshed every 10 s.
+import type { SessionDetail } from '../api/types';
+import { AgentChip } from '../components/AgentChip';
 import { CostChart } from '../components/CostChart';
 import { Stat } from '../components/Stat';
 import { ToolTimeline } from '../components/ToolTimeline';
@@ -28,7 +30,7 @@ export function SessionPage({ row }: { row: number }) {
       <section className="card span-all">
         {back}
         <h2 className="session-title">
-          {s.project} <span className="chip">{s.provider}</span> <span className="muted mono small">{s.session_id}</span>
+          {s.project} <AgentChip name={s.provider} /> <span className="muted mono small">{s.session_id}</span>
         </h2>
         <p className="muted small">
           {s.model || 'model unknown'} · {formatDateTime(s.started_at)} → {formatDateTime(s.last_at)}
@@ -54,35 +56,39 @@ export function SessionPage({ row }: { row: number }) {
         <p className="muted small">Latency: wall time from the line holding the call to the line holding its result, including any wait for approval.</p>
         <ToolTimeline calls={data.tool_calls} endIso={s.last_at} />
       </section>
-      {data.tools.length > 0 && (
-        <section className="card span-all" aria-labelledby="tools-h">
-          <h2 id="tools-h">By tool</h2>
-          <table className="table compact">
-            <thead>
-              <tr>
-                <th>Tool</th>
-                <th className="num">Calls</th>
-                <th className="num">Errors</th>
-                <th className="num">P50</th>
-                <th className="num">P95</th>
-                <th className="num">Max</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.tools.map((t) => (
-                <tr key={t.tool_name}>
-                  <td>{t.tool_name}</td>
-                  <td className="num">{t.calls}</td>
-                  <td className={t.errors ? 'num error-mark' : 'num'}>{t.errors}</td>
-                  <td className="num">{formatDuration(t.p50_ms)}</td>
-                  <td className="num">{formatDuration(t.p95_ms)}</td>
-                  <td className="num">{formatDuration(t.max_ms)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
+      {data.tools.length > 0 && <ToolSums tools={data.tools} />}
     </div>
+  );
+}
+
+function ToolSums({ tools }: { tools: SessionDetail['tools'] }) {
+  return (
+    <section className="card span-all" aria-labelledby="tools-h">
+      <h2 id="tools-h">By tool</h2>
+      <table className="table compact">
+        <thead>
+          <tr>
+            <th>Tool</th>
+            <th className="num">Calls</th>
+            <th className="num">Errors</th>
+            <th className="num">P50</th>
+            <th className="num">P95</th>
+            <th className="num">Max</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tools.map((t) => (
+            <tr key={t.tool_name}>
+              <td>{t.tool_name}</td>
+              <td className="num">{t.calls}</td>
+              <td className={t.errors ? 'num error-mark' : 'num'}>{t.errors}</td>
+              <td className="num">{formatDuration(t.p50_ms)}</td>
+              <td className="num">{formatDuration(t.p95_ms)}</td>
+              <td className="num">{formatDuration(t.max_ms)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }

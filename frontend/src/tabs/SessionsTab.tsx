@@ -2,6 +2,7 @@
 // in the address (bookmarkable; the back button undoes them).
 import { useEffect, useState } from 'react';
 import { SESSION_SORT_KEYS, type SessionSortKey } from '../api/types';
+import { AgentSelect } from '../components/AgentSelect';
 import { Pager } from '../components/Pager';
 import { SessionTable } from '../components/SessionTable';
 import { navigate } from '../hooks/useRoute';
@@ -80,11 +81,7 @@ export function SessionsTab({ search }: { search: URLSearchParams }) {
             </option>
           ))}
         </select>
-        <select aria-label="Agent" value={query.provider} onChange={(e) => go({ provider: e.target.value })}>
-          <option value="">Claude Code and Codex</option>
-          <option value="claude">Claude Code</option>
-          <option value="codex">Codex CLI</option>
-        </select>
+        <AgentSelect value={query.provider} onChange={(provider) => go({ provider })} />
       </div>
       {error && <p className="error-text" role="alert">Could not load sessions: {error}</p>}
       {!data && loading && <p className="muted">Loading…</p>}
