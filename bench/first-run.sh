@@ -5,8 +5,9 @@
 # `scripts/run.sh --port P` as root, timed until GET /api/overview answers 200 and GET / serves the dashboard.
 #   bench/first-run.sh [REF]      REF: a commit or branch (default HEAD; uncommitted changes are not used)
 #   PORT=n (default: a free port from 18787 on)   KEEP=1 leaves the container (podman rm it afterwards)
-# Prints when each phase started (from run.sh's own output, stamped), the total, and what the API then
-# shows. Needs root (podman, chroot, mounts); `podman run` does not work on these machines, so the
+# Prints when each phase started (from run.sh's own output, stamped), the total, the CPU time the run
+# used (a cgroup's cpuacct: the figure that does not depend on what else the machine runs), the mean load
+# meanwhile, and what the API then shows. Needs root (podman, chroot, mounts); `podman run` does not work on these machines, so the
 # container's root file system is mounted and run.sh runs in it with chroot, in a private mount namespace,
 # on the host's network (apt and npm need it; the server listens on 127.0.0.1).
 set -euo pipefail
@@ -34,7 +35,7 @@ if [[ -z "$port" ]]; then
 fi
 
 work=$(mktemp -d /tmp/agentpulse-first-run.XXXXXX)
-cid="" mnt="" runner=""
+cid="" mnt="" runner="" cg=""
 cleanup() {
   if [[ -n "$runner" ]]; then
     kill -TERM -- -"$runner" 2>/dev/null || true
@@ -45,6 +46,7 @@ cleanup() {
     podman rm -f -v "$cid" >/dev/null 2>&1 || true
   fi
   [[ -n "$cid" && "${KEEP:-0}" == 1 ]] && echo "first-run: kept container $cid (podman rm -f $cid)" >&2
+  [[ -n "$cg" ]] && rmdir "$cg" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -89,27 +91,34 @@ fi
 echo "first-run: clean Debian 12 container $cid, $ref ($(git -C "$root" rev-parse --short "$ref")), port $port," \
      "load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 log="$work/run.log"
+# CPU time: every process of the run in a cpuacct cgroup of its own (cgroup v1 here), when it can be made.
+cg=/sys/fs/cgroup/cpuacct/agentpulse-first-run-$$
+mkdir "$cg" 2>/dev/null || cg=""
 t0=$(date +%s%N)
 stamp() { local l; while IFS= read -r l; do printf '%7.1f %s\n' "$(( ($(date +%s%N) - t0) / 1000000 ))e-3" "$l"; done; }
 # A login shell's environment only: nothing of this machine's (no CCACHE_DIR, no npm cache, no PATH).
 setsid unshare --mount --propagation private -- /bin/sh -ec '
-  mnt=$1; shift
+  cg=$1 mnt=$2; shift 2
+  [ -z "$cg" ] || echo $$ >"$cg/cgroup.procs"
   mount --bind /dev "$mnt/dev"
   mount -t proc proc "$mnt/proc"
   mount -t sysfs sys "$mnt/sys"
   mount -t tmpfs tmpfs "$mnt/tmp"
   exec chroot "$mnt" /usr/bin/env -i "$@"
-' sh "$mnt" HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb LANG=C.UTF-8 \
+' sh "$cg" "$mnt" HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb LANG=C.UTF-8 \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${ca_env[@]}" \
   /bin/bash -c "cd /root/agentpulse && exec scripts/run.sh --port $port" </dev/null > >(stamp >"$log") 2>&1 &
 runner=$!
 
 url="http://127.0.0.1:$port"
-answered=""
+answered="" load_sum=0 load_n=0
 while kill -0 "$runner" 2>/dev/null; do
+  read -r l1 _ </proc/loadavg
+  load_sum=$(awk -v a="$load_sum" -v b="$l1" 'BEGIN { print a + b }'); load_n=$((load_n + 1))
   if [[ "$(curl -s -m 2 -o "$work/overview" -w '%{http_code}' "$url/api/overview")" == 200 ]] &&
      [[ "$(curl -s -m 2 -o "$work/index" -w '%{http_code}' "$url/")" == 200 ]] && grep -q '<script' "$work/index"; then
     answered=$(( ($(date +%s%N) - t0) / 1000000 ))
+    cpu_ns=$([[ -n "$cg" ]] && cat "$cg/cpuacct.usage" || echo 0)
     break
   fi
   sleep 0.5
@@ -121,6 +130,7 @@ first() { grep -m1 -E "$1" "$log" | awk -v w="$2" '{ printf "  %7s  %s\n", $1, w
 first 'install-deps: installing'            'apt: server toolchain and libraries'
 first 'Building CXX'                        'first C++ compile (agentpulse only)'
 first 'install-deps: installing .*nodejs'   'apt: Node.js and npm (while the server compiles)'
+first 'Setting up npm '                     'npm ci'
 first 'vite v'                              'vite build (after npm ci)'
 first 'built in'                            'dashboard built'
 first 'Built target agentpulse'             'agentpulse linked'
@@ -128,7 +138,9 @@ first 'listening on'                        'serve: listening'
 sessions_seen=$(curl -s -m 5 "$url/api/sessions" | grep -o '"session_id"' | wc -l || true)
 printf 'first-run: dashboard answering %d.%d s after scripts/run.sh started (/api/overview 200, / serves the app);' \
   $((answered / 1000)) $((answered % 1000 / 100))
-printf ' %s of %s sessions listed by /api/sessions; %s cores, load %s\n' "$sessions_seen" "$sessions" "$(nproc)" \
-  "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf ' %s of %s sessions listed by /api/sessions\n' "$sessions_seen" "$sessions"
+printf 'first-run: CPU time of the run %s s (cpuacct) on %s cores; mean load meanwhile %s\n' \
+  "$(awk -v n="$cpu_ns" 'BEGIN { printf "%.0f", n / 1e9 }')" "$(nproc)" \
+  "$(awk -v s="$load_sum" -v n="$load_n" 'BEGIN { printf "%.1f", n ? s / n : 0 }')"
 cp "$log" "${LOG_DIR:-/tmp}/agentpulse-first-run.log"
 echo "first-run: run.sh output (stamped): ${LOG_DIR:-/tmp}/agentpulse-first-run.log" >&2

@@ -44,7 +44,9 @@ if (( ${#missing[@]} )); then
   install() { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; }
   # The package lists are fetched once: a second call (run.sh makes two) finds them there. If they are
   # too old for the mirror, the install fails and is retried after an update.
-  if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then
+  listed=1
+  for p in "${missing[@]}"; do apt-cache show --no-all-versions "$p" >/dev/null 2>&1 || { listed=0; break; }; done
+  if (( ! listed )); then
     $sudo apt-get update -qq
     install
   elif ! install; then

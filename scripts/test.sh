@@ -43,7 +43,7 @@ stage "C++ suites (unit, integration, live, load smoke)" cpp_suites
 stage "dashboard unit tests and bundle budget" dashboard_unit
 stage "dashboard in Chromium (end to end)" dashboard_e2e
 if (( ! quick )); then
-  stage "ASan+UBSan and TSan: unit and integration" "$root/scripts/sanitize.sh" all --no-live
+  stage "ASan+UBSan and TSan: unit, integration, live" "$root/scripts/sanitize.sh" all --live
   stage "fuzzers (${FUZZ_SECONDS:-60} s each)" "$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-60}"
   stage "container image (podman) and smoke test" "$root/scripts/test-image.sh"
 fi
