@@ -5,6 +5,8 @@
 # `scripts/run.sh --port P` as root, timed until GET /api/overview answers 200 and GET / serves the dashboard.
 #   bench/first-run.sh [REF]      REF: a commit or branch (default HEAD; uncommitted changes are not used)
 #   PORT=n (default: a free port from 18787 on)   KEEP=1 leaves the container (podman rm it afterwards)
+#   NICE=n (default 0) runs it all at that nice level: on a machine that other builds share, NICE=-10
+#   gives the run most of the CPU, close to what an idle machine gives (say so with the figure)
 # Prints when each phase started (from run.sh's own output, stamped), the total, the CPU time the run
 # used (a cgroup's cpuacct: the figure that does not depend on what else the machine runs), the mean load
 # meanwhile, and what the API then shows. Needs root (podman, chroot, mounts); `podman run` does not work on these machines, so the
@@ -89,7 +91,7 @@ if [[ -r "$ca" ]]; then
 fi
 
 echo "first-run: clean Debian 12 container $cid, $ref ($(git -C "$root" rev-parse --short "$ref")), port $port," \
-     "load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+     "nice ${NICE:-0}, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 log="$work/run.log"
 # CPU time: every process of the run in a cpuacct cgroup of its own (cgroup v1 here), when it can be made.
 cg=/sys/fs/cgroup/cpuacct/agentpulse-first-run-$$
@@ -97,7 +99,7 @@ mkdir "$cg" 2>/dev/null || cg=""
 t0=$(date +%s%N)
 stamp() { local l; while IFS= read -r l; do printf '%7.1f %s\n' "$(( ($(date +%s%N) - t0) / 1000000 ))e-3" "$l"; done; }
 # A login shell's environment only: nothing of this machine's (no CCACHE_DIR, no npm cache, no PATH).
-setsid unshare --mount --propagation private -- /bin/sh -ec '
+nice -n "${NICE:-0}" setsid unshare --mount --propagation private -- /bin/sh -ec '
   cg=$1 mnt=$2; shift 2
   [ -z "$cg" ] || echo $$ >"$cg/cgroup.procs"
   mount --bind /dev "$mnt/dev"
