@@ -41,7 +41,14 @@ if (( ${#missing[@]} )); then
   sudo=""
   (( $(id -u) != 0 )) && sudo="sudo"
   echo "install-deps: installing ${missing[*]}" >&2
-  install() { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; }
+  # --force-unsafe-io: dpkg syncs every file it unpacks, and Boost's headers are ~14,000 files and Debian's
+  # npm ~420 packages: on a busy disk that was most of the install's time (53 s for the Boost headers
+  # alone). The kernel writes them back as usual; only a power cut during the install could leave a file
+  # empty, and installing again mends it.
+  install() {
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      -o Dpkg::Options::=--force-unsafe-io "${missing[@]}" >&2
+  }
   # The package lists are fetched once: a second call (run.sh makes two) finds them there. If they are
   # too old for the mirror, the install fails and is retried after an update.
   listed=1
