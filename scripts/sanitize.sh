@@ -63,7 +63,7 @@ run_mode() {
   for s in "${suites[@]}"; do
     local t1=$SECONDS
     # A bound on each suite, so that a hang fails the run instead of holding CI (the live suite takes
-    # about 3 minutes under ASan and under TSan on an idle machine).
+    # 2-3 minutes under ASan and under TSan, even on a loaded machine).
     if ! (cd "$dir" && timeout --kill-after=30 "${SUITE_TIMEOUT:-1500}" env "${env[@]}" "./$s" --log_level=message --report_level=short); then
       echo "sanitize[$m]: $s FAILED" >&2
       failed=1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The second of the README's two commands: install what is missing, build, and run every test.
-#   scripts/test.sh            everything, as CI runs it (26 minutes from a clean clone on an idle 2-core machine;
+#   scripts/test.sh            everything, as CI runs it (about 35 minutes from a clean clone on a 2-core machine;
 #                              docs/RELIABILITY.md, "CI time")
 #   scripts/test.sh --quick    the everyday subset: build, C++ suites, dashboard unit and browser tests
 #                              (skips the sanitizer builds, the fuzzers and the container image)
