@@ -5,8 +5,9 @@
 # `scripts/run.sh --port P` as root, timed until GET /api/overview answers 200 and GET / serves the dashboard.
 #   bench/first-run.sh [REF]      REF: a commit or branch (default HEAD; uncommitted changes are not used)
 #   PORT=n (default: a free port from 18787 on)   KEEP=1 leaves the container (podman rm it afterwards)
-#   NICE=n (default 0) runs it all at that nice level: on a machine that other builds share, NICE=-10
-#   gives the run most of the CPU, close to what an idle machine gives (say so with the figure)
+#   NICE=n (default 0) runs it all at that nice level, as the nice of its own scheduling group (this
+#   kernel shares CPU time between sessions first, sched_autogroup): on a machine that other builds share,
+#   NICE=-10 gives the run most of the CPU, closer to what an idle machine gives (say so with the figure)
 # Prints when each phase started (from run.sh's own output, stamped), the total, the CPU time the run
 # used (a cgroup's cpuacct: the figure that does not depend on what else the machine runs), the mean load
 # meanwhile, and what the API then shows. Needs root (podman, chroot, mounts); `podman run` does not work on these machines, so the
@@ -100,14 +101,15 @@ t0=$(date +%s%N)
 stamp() { local l; while IFS= read -r l; do printf '%7.1f %s\n' "$(( ($(date +%s%N) - t0) / 1000000 ))e-3" "$l"; done; }
 # A login shell's environment only: nothing of this machine's (no CCACHE_DIR, no npm cache, no PATH).
 nice -n "${NICE:-0}" setsid unshare --mount --propagation private -- /bin/sh -ec '
-  cg=$1 mnt=$2; shift 2
+  cg=$1 mnt=$2 nice=$3; shift 3
   [ -z "$cg" ] || echo $$ >"$cg/cgroup.procs"
+  [ "$nice" = 0 ] || echo "$nice" >/proc/self/autogroup
   mount --bind /dev "$mnt/dev"
   mount -t proc proc "$mnt/proc"
   mount -t sysfs sys "$mnt/sys"
   mount -t tmpfs tmpfs "$mnt/tmp"
   exec chroot "$mnt" /usr/bin/env -i "$@"
-' sh "$cg" "$mnt" HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb LANG=C.UTF-8 \
+' sh "$cg" "$mnt" "${NICE:-0}" HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb LANG=C.UTF-8 \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${ca_env[@]}" \
   /bin/bash -c "cd /root/agentpulse && exec scripts/run.sh --port $port" </dev/null > >(stamp >"$log") 2>&1 &
 runner=$!

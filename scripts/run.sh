@@ -9,9 +9,12 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 "$root/scripts/install-deps.sh" --server
-# The server build in a process group of its own, so that a failure or Ctrl-C here stops all of it.
-setsid env BUILD_DASHBOARD=0 BUILD_TARGETS=agentpulse "$root/scripts/build.sh" &
+# The server build in a process group of its own (job control), so that a failure or Ctrl-C here stops
+# all of it; not a session of its own (setsid), which would also give it a scheduling group of its own.
+set -m
+BUILD_DASHBOARD=0 BUILD_TARGETS=agentpulse "$root/scripts/build.sh" &
 server_build=$!
+set +m
 trap 'kill -- -"$server_build" 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM HUP
 "$root/scripts/install-deps.sh" --dashboard
