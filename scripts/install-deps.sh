@@ -43,8 +43,8 @@ if (( ${#missing[@]} )); then
   echo "install-deps: installing ${missing[*]}" >&2
   # --force-unsafe-io: dpkg syncs every file it unpacks, and Boost's headers are ~14,000 files and Debian's
   # npm ~420 packages: on a busy disk that was most of the install's time (53-82 s for the Boost headers
-  # alone at load 12-14, 12 s without the syncs). The kernel writes them back as usual; only a power cut during the install could leave a file
-  # empty, and installing again mends it.
+  # alone at load 12-14, 12 s without the syncs). The kernel writes them back as usual; only a power cut
+  # during the install could leave a file empty, and installing again mends it.
   install() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
       -o Dpkg::Options::=--force-unsafe-io "${missing[@]}" >&2
