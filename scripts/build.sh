@@ -2,6 +2,7 @@
 # Configures and builds agentpulse into build/ (the binary is build/agentpulse) and the dashboard into
 # frontend/dist (which the binary finds as <binary dir>/../frontend/dist).
 #   BUILD_DIR=...  another build folder      BUILD_TYPE=Debug|Release|RelWithDebInfo (default)
+#   BUILD_TARGETS="agentpulse ..."  only these CMake targets (default: all, tests and benchmarks included)
 #   extra arguments go to cmake (e.g. -DAGENTPULSE_SANITIZE=address)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -9,7 +10,10 @@ build="${BUILD_DIR:-$root/build}"
 # BUILD_SERVER=0 skips the C++ part (the Dockerfile builds the dashboard in a stage of its own).
 if [[ "${BUILD_SERVER:-1}" != "0" ]]; then
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" "$@" >/dev/null
-  cmake --build "$build" -j "$(nproc)"
+  targets=()
+  # shellcheck disable=SC2206
+  [[ -n "${BUILD_TARGETS:-}" ]] && targets=(--target $BUILD_TARGETS)
+  cmake --build "$build" -j "$(nproc)" "${targets[@]}"
 fi
 
 # The dashboard (frontend/dist, served by `agentpulse serve`), when Node.js is there. npm ci only when

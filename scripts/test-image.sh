@@ -54,36 +54,10 @@ if (( build )); then
   phase "base image $base"
   if (( fresh )); then
     podman rmi -f "$image" >/dev/null 2>&1 || true
-    podman rmi -f "$base" >/dev/null 2>&1 || true
+    podman rmi -f "$base" >/dev/null 2>&1 || true   # scripts/base-image.sh makes it again
     rm -rf "${TMPDIR:-/var/tmp}"/buildah-cache*/agentpulse-*   # the Dockerfile's ccache and npm cache mounts
   fi
-  base_how="reused"
-  if podman image exists "$base"; then
-    echo "test-image: reusing $base" >&2
-  else
-    base_how="debootstrap"
-    # The mirror this machine already uses; read here, never written into the repository.
-    mirror=""
-    [[ -r /etc/apt/sources.list.d/debian.sources ]] &&
-      mirror=$(awk '$1 == "URIs:" { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
-    [[ -z "$mirror" && -r /etc/apt/sources.list ]] &&
-      mirror=$(awk '$1 == "deb" && $2 !~ /^\[/ { print $2; exit }' /etc/apt/sources.list)
-    [[ -n "$mirror" ]] || fail "no Debian mirror in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
-    rootfs=$(mktemp -d /var/tmp/agentpulse-rootfs.XXXXXX)
-    trap 'rm -rf "$rootfs"' EXIT
-    echo "test-image: debootstrap --variant=minbase bookworm from $mirror" >&2
-    timeout 1200 debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$log_dir/agentpulse-debootstrap.log" 2>&1 ||
-      { tail -20 "$log_dir/agentpulse-debootstrap.log" >&2; fail "debootstrap (log: $log_dir/agentpulse-debootstrap.log)"; }
-    # Like the official image: this machine's deb822 sources (main, updates, security), empty caches.
-    if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
-      cp /etc/apt/sources.list.d/debian.sources "$rootfs/etc/apt/sources.list.d/"
-      rm -f "$rootfs/etc/apt/sources.list"
-    fi
-    rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
-    tar --numeric-owner -C "$rootfs" -c . | podman import --change 'CMD ["bash"]' - "$base" >/dev/null
-    rm -rf "$rootfs"
-    trap - EXIT
-  fi
+  base_how=$(LOG_DIR="$log_dir" "$root/scripts/base-image.sh")
   phase_end "base image ($base_how)"
 
   # --- 3. image ----------------------------------------------------------------------------------

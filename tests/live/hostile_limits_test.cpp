@@ -202,10 +202,14 @@ BOOST_AUTO_TEST_CASE(connection_flood_past_the_cap) {
     BOOST_TEST_REQUIRE(flood_lag.size() > 40u * 60u);
     const double b50 = percentile(base_lag, 50), b95 = percentile(base_lag, 95);
     const double f50 = percentile(flood_lag, 50), f95 = percentile(flood_lag, 95), fmax = percentile(flood_lag, 100);
-    // Generous against a loaded 2-core machine, tight against a flood that blocks the io thread.
-    BOOST_TEST(f50 <= b50 + 50.0, "median lag " << b50 << " ms -> " << f50 << " ms under the flood");
-    BOOST_TEST(f95 <= std::max(3 * b95, b95 + 100.0), "p95 lag " << b95 << " ms -> " << f95 << " ms under the flood");
-    BOOST_TEST(fmax < 1000.0);
+    // Generous against a loaded 2-core machine, tight against a flood that blocks the io thread. For the
+    // release build (the same CI run checks it there): under ASan, with the instrumented flood threads and
+    // server on two loaded cores, the p95 once went from 21 to 231 ms.
+    if (!kSanitized) {
+        BOOST_TEST(f50 <= b50 + 50.0, "median lag " << b50 << " ms -> " << f50 << " ms under the flood");
+        BOOST_TEST(f95 <= std::max(3 * b95, b95 + 100.0), "p95 lag " << b95 << " ms -> " << f95 << " ms under the flood");
+        BOOST_TEST(fmax < 1000.0);
+    }
     LIVE_FIGURE("connection flood past a cap of " << kCap << ": " << flood_503 << " connections refused with 503 in 2.5 s "
                                                   << "(slowest answer " << flood_worst_ms << " ms); " << kStreams
                                                   << " streams' commit->client lag p50/p95 " << b50 << "/" << b95
