@@ -43,7 +43,11 @@ stage "C++ suites (unit, integration, live, load smoke)" cpp_suites
 stage "dashboard unit tests and bundle budget" dashboard_unit
 stage "dashboard in Chromium (end to end)" dashboard_e2e
 if (( ! quick )); then
-  stage "ASan+UBSan and TSan: unit, integration, live" "$root/scripts/sanitize.sh" all --live
+  # The live suite's timing checks (shutdown within 2 s, drain within 10 s) hold under ASan on this kind of
+  # machine but not reliably under TSan, which is 5-15x slower: TSan runs it by hand
+  # (scripts/sanitize.sh thread --live), CI runs unit and integration under TSan (docs/RELIABILITY.md).
+  stage "ASan+UBSan: unit, integration, live" "$root/scripts/sanitize.sh" address --live
+  stage "TSan: unit, integration" "$root/scripts/sanitize.sh" thread --no-live
   stage "fuzzers (${FUZZ_SECONDS:-60} s each)" "$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-60}"
   stage "container image (podman) and smoke test" "$root/scripts/test-image.sh"
 fi
