@@ -210,7 +210,6 @@ std::string filled(std::string_view tpl, SynthRng& r) {
     return s;
 }
 
-// Lines drawn from `pool` until about `bytes` long; every line ends with '\n'.
 std::string text_of(SynthRng& r, const std::string_view* pool, std::size_t n, std::int64_t bytes) {
     std::string s;
     s.reserve(static_cast<std::size_t>(bytes) + 96);
@@ -239,7 +238,6 @@ std::string shell_output(SynthRng& r, std::int64_t bytes) {
     return text_of(r, kShellLines, std::size(kShellLines), bytes);
 }
 
-// "cat -n" view of a file as Claude Code's Read returns it: right-aligned number, an arrow, the line.
 std::string numbered(std::string_view text) {
     std::string o;
     o.reserve(text.size() + text.size() / 4 + 16);

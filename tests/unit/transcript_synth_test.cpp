@@ -47,7 +47,6 @@ SynthCorpusOptions corpus_in(const fs::path& dir, std::uint64_t seed) {
     o.target_bytes = 2'000'000;
     o.files = 14;
     o.seed = seed;
-    o.shares = {{"claude", 0.7}, {"codex", 0.3}};
     return o;
 }
 
@@ -82,8 +81,9 @@ BOOST_AUTO_TEST_CASE(what_it_says_it_wrote_is_what_ingest_stores) {
 
     WriterFixture fx;
     IngestStats stats;
-    const BackfillResult r =
-        run_backfill(fx.writer(), AgentRoots{{find_agent("claude"), dir / "claude"}, {find_agent("codex"), dir / "codex"}}, stats, TailerOptions{}, nullptr);
+    AgentRoots roots;  // every simulated agent's folder, read by that agent's source
+    for (const SynthWriter& w : synth_writers()) roots.push_back({find_agent(w.agent), dir / w.agent});
+    const BackfillResult r = run_backfill(fx.writer(), roots, stats, TailerOptions{}, nullptr);
     BOOST_TEST(r.failed_files == 0);
     BOOST_TEST(r.files == t.files);
     BOOST_TEST(r.bytes == t.bytes);
@@ -187,6 +187,8 @@ BOOST_AUTO_TEST_CASE(a_fleet_seed_names_the_same_lines_as_before) {
 }
 
 BOOST_AUTO_TEST_CASE(shares_pick_the_writers_by_name) {
+    for (const SynthWriter& w : synth_writers()) BOOST_TEST((find_agent(w.agent) != nullptr), w.agent);
+
     SynthFleetOptions fo;
     fo.seed = 4;
     fo.max_sessions = 12;
