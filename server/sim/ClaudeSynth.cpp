@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <utility>
 #include <vector>
 
@@ -42,6 +43,26 @@ std::string slug_of(std::string_view cwd) {
     for (char& c : s)
         if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
     return s;
+}
+
+// "cat -n" view of a file as Claude Code's Read returns it: right-aligned number, an arrow, the line.
+std::string numbered(std::string_view text) {
+    std::string o;
+    o.reserve(text.size() + text.size() / 4 + 16);
+    int n = 0;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t nl = text.find('\n', at);
+        if (nl == std::string_view::npos) nl = text.size();
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%6d", ++n);
+        o += buf;
+        o += "\xe2\x86\x92";  // U+2192
+        o.append(text.substr(at, nl - at));
+        o.push_back('\n');
+        at = nl + 1;
+    }
+    return o;
 }
 
 // A tool call: the input the model writes, the result the harness writes back.

@@ -7,7 +7,7 @@
 namespace agentpulse {
 
 SynthSession::SynthSession(const SynthSessionOptions& opts) {
-    const SynthWriter& w = synth_writer(opts.agent);
+    const SynthWriter& w = opts.agent.empty() ? synth_writers().front() : synth_writer(opts.agent);
     impl_ = w.make(opts, w.agent);
     impl_->start();
 }

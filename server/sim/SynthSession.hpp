@@ -27,7 +27,7 @@ struct SynthLine {
 };
 
 struct SynthSessionOptions {
-    std::string agent = "claude";         // a name in the writers' list (SynthWriters.cpp)
+    std::string agent;                    // a name in the writers' list (SynthWriters.cpp); empty = the first
     std::uint64_t seed = 1;
     EpochMs start_ms = kSynthEpoch;       // time of the first line
     std::int64_t target_bytes = 200'000;  // the session and its sub-agents together; at least one turn

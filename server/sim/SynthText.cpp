@@ -2,7 +2,6 @@
 #include "sim/SynthText.hpp"
 
 #include <charconv>
-#include <cstdio>
 
 namespace agentpulse {
 
@@ -236,25 +235,6 @@ std::string prose(SynthRng& r, int sentences) {
 
 std::string shell_output(SynthRng& r, std::int64_t bytes) {
     return text_of(r, kShellLines, std::size(kShellLines), bytes);
-}
-
-std::string numbered(std::string_view text) {
-    std::string o;
-    o.reserve(text.size() + text.size() / 4 + 16);
-    int n = 0;
-    std::size_t at = 0;
-    while (at < text.size()) {
-        std::size_t nl = text.find('\n', at);
-        if (nl == std::string_view::npos) nl = text.size();
-        char buf[16];
-        std::snprintf(buf, sizeof buf, "%6d", ++n);
-        o += buf;
-        o += "\xe2\x86\x92";  // U+2192
-        o.append(text.substr(at, nl - at));
-        o.push_back('\n');
-        at = nl + 1;
-    }
-    return o;
 }
 
 std::string hex_id(SynthRng& r, int n) {

@@ -109,8 +109,6 @@ std::string code_text(SynthRng& r, std::string_view path, std::int64_t bytes);
 std::string prose(SynthRng& r, int sentences);
 // About `bytes` of a terminal's output (tests, builds, git, ls).
 std::string shell_output(SynthRng& r, std::int64_t bytes);
-// "cat -n" view of a file as Claude Code's Read returns it: right-aligned number, an arrow, the line.
-std::string numbered(std::string_view text);
 
 std::string hex_id(SynthRng& r, int n);
 std::string base62(SynthRng& r, int n);

@@ -46,8 +46,8 @@ const SynthWriter& draw_synth_writer(SynthRng& r, const SynthShares& shares) {
         upto += weight[i];
         if (x < upto && weight[i] > 0) return writers[i];
     }
-    for (const SynthWriter& w : writers)  // x rounded up to the total: the first writer with a share
-        if (weight[&w - writers.data()] > 0) return w;
+    for (std::size_t i = 0; i < writers.size(); ++i)  // x rounded up to the total: the first with a share
+        if (weight[i] > 0) return writers[i];
     return writers.front();
 }
 
