@@ -92,7 +92,7 @@ struct Reply {
 };
 
 class ClaudeSynth final : public SynthAgentSession {
-  public:
+public:
     ClaudeSynth(const SynthSessionOptions& opts, std::string_view agent) : SynthAgentSession(opts, agent) {
         slug_ = slug_of(cwd);
         SynthStream& s = streams[0];
@@ -104,7 +104,7 @@ class ClaudeSynth final : public SynthAgentSession {
         tier_ = s.model.find("opus-4-5") != std::string::npos && r.chance(0.1) ? "priority" : "standard";
     }
 
-  private:
+private:
     void turn() override;
 
     // Lines
@@ -160,8 +160,8 @@ void ClaudeSynth::envelope(JsonWriter& w, const SynthStream& s, std::string_view
 
 // A user line: a prompt (`content_json` a string or block list) or tool results.
 std::string ClaudeSynth::user_line(const SynthStream& s, std::string_view parent, const std::string& uuid,
-                                   EpochMs at, std::string_view content_json, std::string_view tool_use_result,
-                                   bool meta) {
+                                   EpochMs at, std::string_view content_json,
+                                   std::string_view tool_use_result, bool meta) {
     std::string out;
     out.reserve(content_json.size() + tool_use_result.size() + 512);
     JsonWriter w(out);
@@ -176,10 +176,10 @@ std::string ClaudeSynth::user_line(const SynthStream& s, std::string_view parent
     return out;
 }
 
-std::string ClaudeSynth::assistant_line(const SynthStream& s, std::string_view parent, const std::string& uuid,
-                                        EpochMs at, std::string_view model, const std::string& msg_id,
-                                        const std::string& req_id, std::string_view block_json,
-                                        const TokenCounts& t, bool synthetic) {
+std::string ClaudeSynth::assistant_line(const SynthStream& s, std::string_view parent,
+                                        const std::string& uuid, EpochMs at, std::string_view model,
+                                        const std::string& msg_id, const std::string& req_id,
+                                        std::string_view block_json, const TokenCounts& t, bool synthetic) {
     std::string out;
     out.reserve(block_json.size() + 900);
     JsonWriter w(out);
@@ -222,8 +222,8 @@ std::string ClaudeSynth::snapshot_line(const std::string& message_id, EpochMs at
     return out;
 }
 
-std::string ClaudeSynth::progress_line(const SynthStream& s, std::string_view parent, const std::string& tool_id,
-                                       int seconds, EpochMs at) {
+std::string ClaudeSynth::progress_line(const SynthStream& s, std::string_view parent,
+                                       const std::string& tool_id, int seconds, EpochMs at) {
     std::string out;
     JsonWriter w(out);
     w.obj();
@@ -488,7 +488,8 @@ EpochMs ClaudeSynth::respond(int si, EpochMs t, bool final_text, bool force_task
         const std::string uuid = uuid4(r);
         SynthStream& s = stream();
         push(si, at,
-             assistant_line(s, s.last_uuid, uuid, at, s.model, msg_id, req_id, reply.blocks[i], usage, false), f);
+             assistant_line(s, s.last_uuid, uuid, at, s.model, msg_id, req_id, reply.blocks[i], usage, false),
+             f);
         s.last_uuid = uuid;
         done = std::max(done, at);
         if (ti < 0) continue;
@@ -517,7 +518,8 @@ EpochMs ClaudeSynth::api_error(int si, EpochMs at, const std::string& req_id) {
         .end();
     SynthTotals f;
     f.messages = 1;
-    push(si, at, assistant_line(s, s.last_uuid, uuid, at, "<synthetic>", "msg_" + uuid4(r), req_id, block, {}, true),
+    push(si, at,
+         assistant_line(s, s.last_uuid, uuid, at, "<synthetic>", "msg_" + uuid4(r), req_id, block, {}, true),
          f);
     s.last_uuid = uuid;
     return at + dur(r.lognormal(4'000, 0.6));
@@ -697,8 +699,9 @@ void ClaudeSynth::turn() {
     f.messages = 1;
     t += dur(r.lognormal(30, 0.5));
     push(0, t,
-         user_line(s, s.last_uuid, uuid, t,
-                   r.chance(0.3) ? "[{\"type\":\"text\",\"text\":" + json_text(prompt) + "}]" : json_text(prompt)),
+         user_line(
+             s, s.last_uuid, uuid, t,
+             r.chance(0.3) ? "[{\"type\":\"text\",\"text\":" + json_text(prompt) + "}]" : json_text(prompt)),
          f);
     s.last_uuid = uuid;
     const int rounds = 1 + static_cast<int>(std::min<double>(14, r.lognormal(3, 0.8)));
@@ -710,7 +713,8 @@ void ClaudeSynth::turn() {
 
 }  // namespace
 
-std::unique_ptr<SynthAgentSession> make_claude_synth(const SynthSessionOptions& opts, std::string_view agent) {
+std::unique_ptr<SynthAgentSession> make_claude_synth(const SynthSessionOptions& opts,
+                                                     std::string_view agent) {
     return std::make_unique<ClaudeSynth>(opts, agent);
 }
 

@@ -56,7 +56,7 @@ struct Call {
 };
 
 class CodexSynth final : public SynthAgentSession {
-  public:
+public:
     CodexSynth(const SynthSessionOptions& opts, std::string_view agent) : SynthAgentSession(opts, agent) {
         version_ = std::string(pick(r, kVersions));
         model_ = draw_model();
@@ -66,7 +66,7 @@ class CodexSynth final : public SynthAgentSession {
         streams[0].path = date_path(now) + "/rollout-" + stamp + "-" + session_id_ + ".jsonl";
     }
 
-  private:
+private:
     void turn() override;
 
     std::string draw_model();
@@ -88,7 +88,8 @@ class CodexSynth final : public SynthAgentSession {
 };
 
 std::string CodexSynth::draw_model() {
-    return r.chance(o.unknown_model_rate) ? std::string(pick(r, kUnknownModels)) : std::string(pick_weighted(r, kModels));
+    return r.chance(o.unknown_model_rate) ? std::string(pick(r, kUnknownModels))
+                                          : std::string(pick_weighted(r, kModels));
 }
 
 std::string CodexSynth::line(EpochMs at, std::string_view type, const std::string& payload) {
@@ -104,7 +105,8 @@ std::string CodexSynth::line(EpochMs at, std::string_view type, const std::strin
     return out;
 }
 
-std::string CodexSynth::message_payload(std::string_view role, std::string_view kind, const std::string& text) {
+std::string CodexSynth::message_payload(std::string_view role, std::string_view kind,
+                                        const std::string& text) {
     std::string p;
     JsonWriter(p)
         .obj()
@@ -261,7 +263,14 @@ EpochMs CodexSynth::prompt(EpochMs t) {
     JsonWriter(p).obj().kv("type", "user_message").kv("message", text).key("images").arr().end().end();
     push(0, t + 1, line(t + 1, "event_msg", p));
     std::string q;
-    JsonWriter(q).obj().kv("type", "token_count").key("info").null().key("rate_limits").raw(rate_limits()).end();
+    JsonWriter(q)
+        .obj()
+        .kv("type", "token_count")
+        .key("info")
+        .null()
+        .key("rate_limits")
+        .raw(rate_limits())
+        .end();
     push(0, t + 2, line(t + 2, "event_msg", q));
     streams[0].context += static_cast<std::int64_t>(text.size()) / 4;
     return t;
@@ -298,7 +307,8 @@ Call CodexSynth::apply_patch(const std::string& call_id) {
     Call c;
     const std::string rel = project_file();
     const std::string patch = "*** Begin Patch\n*** " + std::string(r.chance(0.2) ? "Add" : "Update") +
-                              " File: " + rel + "\n@@\n" + code_text(r, rel, sized(900, 1.0)) + "*** End Patch\n";
+                              " File: " + rel + "\n@@\n" + code_text(r, rel, sized(900, 1.0)) +
+                              "*** End Patch\n";
     JsonWriter(c.item)
         .obj()
         .kv("type", "custom_tool_call")
@@ -320,7 +330,12 @@ Call CodexSynth::apply_patch(const std::string& call_id) {
         .kv("duration_seconds", 0.0)
         .end()
         .end();
-    JsonWriter(c.output).obj().kv("type", "custom_tool_call_output").kv("call_id", call_id).kv("output", inner).end();
+    JsonWriter(c.output)
+        .obj()
+        .kv("type", "custom_tool_call_output")
+        .kv("call_id", call_id)
+        .kv("output", inner)
+        .end();
     return c;
 }
 
@@ -359,9 +374,15 @@ Call CodexSynth::shell(const std::string& call_id) {
             .end()
             .end();
     } else {
-        output = "Exit code: " + std::string(c.failed ? "1" : "0") + "\nWall time: 0.4 seconds\nOutput:\n" + text;
+        output =
+            "Exit code: " + std::string(c.failed ? "1" : "0") + "\nWall time: 0.4 seconds\nOutput:\n" + text;
     }
-    JsonWriter(c.output).obj().kv("type", "function_call_output").kv("call_id", call_id).kv("output", output).end();
+    JsonWriter(c.output)
+        .obj()
+        .kv("type", "function_call_output")
+        .kv("call_id", call_id)
+        .kv("output", output)
+        .end();
     return c;
 }
 

@@ -51,7 +51,8 @@ bool SynthAgentSession::finished() const {
 bool SynthAgentSession::spawn_due() const {
     if (spawned >= o.subagents) return false;
     return generated >= o.target_bytes ||
-           static_cast<double>(generated) >= static_cast<double>(o.target_bytes) * (spawned + 0.3) / o.subagents;
+           static_cast<double>(generated) >=
+               static_cast<double>(o.target_bytes) * (spawned + 0.3) / o.subagents;
 }
 
 SynthStream& SynthAgentSession::add_subagent() {
@@ -71,7 +72,8 @@ void SynthAgentSession::refill() {
     while (queue_.empty() && !finished()) {
         turn();
         ++turns;
-        std::stable_sort(turn_.begin(), turn_.end(), [](const Pending& a, const Pending& b) { return a.at < b.at; });
+        std::stable_sort(turn_.begin(), turn_.end(),
+                         [](const Pending& a, const Pending& b) { return a.at < b.at; });
         for (Pending& p : turn_) queue_.push_back(std::move(p));
         turn_.clear();
     }

@@ -30,7 +30,7 @@ struct SynthStream {
 };
 
 class SynthAgentSession {
-  public:
+public:
     virtual ~SynthAgentSession() = default;
     SynthAgentSession(const SynthAgentSession&) = delete;
     SynthAgentSession& operator=(const SynthAgentSession&) = delete;
@@ -46,7 +46,7 @@ class SynthAgentSession {
     const std::string& session_id() const { return session_id_; }
     const std::string& main_path() const { return streams[0].path; }
 
-  protected:
+protected:
     // Draws the project, the user, the session id and the branch (in that order: a seed's bytes
     // depend on it). `agent` is the writer's name from the writers' list (it outlives the session).
     SynthAgentSession(const SynthSessionOptions& opts, std::string_view agent);
@@ -78,14 +78,14 @@ class SynthAgentSession {
     const SynthSessionOptions o;
     SynthRng r;
     std::string session_id_, cwd, branch;
-    std::string_view ext;                // the project's main source extension
-    std::deque<SynthStream> streams;     // [0] the session; then sub-agents (deque: references stay valid)
-    std::vector<std::string> touched;    // project-relative files the agent has opened
-    std::int64_t generated = 0;          // bytes pushed so far
-    EpochMs now = 0;                     // when the next turn begins
+    std::string_view ext;              // the project's main source extension
+    std::deque<SynthStream> streams;   // [0] the session; then sub-agents (deque: references stay valid)
+    std::vector<std::string> touched;  // project-relative files the agent has opened
+    std::int64_t generated = 0;        // bytes pushed so far
+    EpochMs now = 0;                   // when the next turn begins
     int turns = 0, spawned = 0;
 
-  private:
+private:
     struct Pending {
         EpochMs at = 0;
         std::uint64_t seq = 0;

@@ -74,7 +74,8 @@ void write_session(SynthSession& session, const SynthCorpusOptions& opts) {
     for (auto& [path, f] : open) closed = std::fclose(f) == 0 && closed;
     open.clear();
     if (!closed)
-        throw std::runtime_error("write failed while closing a transcript of session " + session.session_id());
+        throw std::runtime_error("write failed while closing a transcript of session " +
+                                 session.session_id());
 }
 
 }  // namespace

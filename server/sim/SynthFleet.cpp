@@ -53,9 +53,15 @@ struct SynthFleet::Impl {
 
 SynthFleet::SynthFleet(const SynthFleetOptions& opts) : impl_(std::make_unique<Impl>(opts)) {}
 SynthFleet::~SynthFleet() = default;
-bool SynthFleet::done() const { return impl_->running.empty(); }
-EpochMs SynthFleet::next_at() const { return impl_->running[impl_->earliest()].next_at(); }
-SynthLine SynthFleet::next() { return impl_->next(); }
+bool SynthFleet::done() const {
+    return impl_->running.empty();
+}
+EpochMs SynthFleet::next_at() const {
+    return impl_->running[impl_->earliest()].next_at();
+}
+SynthLine SynthFleet::next() {
+    return impl_->next();
+}
 const SynthTotals& SynthFleet::totals() const {
     impl_->sum = impl_->finished;
     for (const SynthSession& s : impl_->running) impl_->sum += s.totals();

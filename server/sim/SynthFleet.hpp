@@ -21,7 +21,7 @@ struct SynthFleetOptions {
 };
 
 class SynthFleet {
-  public:
+public:
     explicit SynthFleet(const SynthFleetOptions& opts);
     ~SynthFleet();
     bool done() const;
@@ -29,7 +29,7 @@ class SynthFleet {
     SynthLine next();         // only while !done()
     const SynthTotals& totals() const;
 
-  private:
+private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -47,7 +47,7 @@ inline void put_string(std::string& o, std::string_view s) {
 }
 
 class JsonWriter {
-  public:
+public:
     explicit JsonWriter(std::string& out) : o_(out) {}
     JsonWriter& obj() { return open('{', '}'); }
     JsonWriter& arr() { return open('[', ']'); }
@@ -106,7 +106,7 @@ class JsonWriter {
         return key(k).val(v);
     }
 
-  private:
+private:
     JsonWriter& open(char c, char closer) {
         pre();
         o_.push_back(c);

@@ -7,7 +7,7 @@
 namespace agentpulse {
 
 class SynthRng {
-  public:
+public:
     explicit SynthRng(std::uint64_t seed);
     std::uint64_t next();
     std::uint64_t below(std::uint64_t n);                    // [0, n), n > 0
@@ -17,7 +17,7 @@ class SynthRng {
     double normal();
     double lognormal(double median, double sigma);
 
-  private:
+private:
     std::uint64_t s_[4];
 };
 

@@ -15,11 +15,23 @@ SynthSession::~SynthSession() = default;
 SynthSession::SynthSession(SynthSession&&) noexcept = default;
 SynthSession& SynthSession::operator=(SynthSession&&) noexcept = default;
 
-bool SynthSession::done() const { return impl_->done(); }
-EpochMs SynthSession::next_at() const { return impl_->next_at(); }
-SynthLine SynthSession::next() { return impl_->next(); }
-const SynthTotals& SynthSession::totals() const { return impl_->totals(); }
-const std::string& SynthSession::session_id() const { return impl_->session_id(); }
-const std::string& SynthSession::main_path() const { return impl_->main_path(); }
+bool SynthSession::done() const {
+    return impl_->done();
+}
+EpochMs SynthSession::next_at() const {
+    return impl_->next_at();
+}
+SynthLine SynthSession::next() {
+    return impl_->next();
+}
+const SynthTotals& SynthSession::totals() const {
+    return impl_->totals();
+}
+const std::string& SynthSession::session_id() const {
+    return impl_->session_id();
+}
+const std::string& SynthSession::main_path() const {
+    return impl_->main_path();
+}
 
 }  // namespace agentpulse

@@ -27,7 +27,7 @@ struct SynthLine {
 };
 
 struct SynthSessionOptions {
-    std::string agent;                    // a name in the writers' list (SynthWriters.cpp); empty = the first
+    std::string agent;  // a name in the writers' list (SynthWriters.cpp); empty = the first
     std::uint64_t seed = 1;
     EpochMs start_ms = kSynthEpoch;       // time of the first line
     std::int64_t target_bytes = 200'000;  // the session and its sub-agents together; at least one turn
@@ -40,7 +40,7 @@ struct SynthSessionOptions {
 class SynthAgentSession;
 
 class SynthSession {
-  public:
+public:
     // Throws std::invalid_argument when no writer has the name `opts.agent`.
     explicit SynthSession(const SynthSessionOptions& opts);
     ~SynthSession();
@@ -55,7 +55,7 @@ class SynthSession {
     const std::string& session_id() const;
     const std::string& main_path() const;  // the session's own transcript (sub-agents live beside it)
 
-  private:
+private:
     std::unique_ptr<SynthAgentSession> impl_;
 };
 

@@ -65,8 +65,8 @@ inline constexpr std::string_view kPrompts[] = {
 };
 
 inline constexpr std::string_view kDirs[] = {"src",         "src/lib",      "src/components", "src/api",
-                                      "server/core", "server/store", "tests",          "docs",
-                                      "scripts",     "internal/@",   "pkg/@",          "app/@"};
+                                             "server/core", "server/store", "tests",          "docs",
+                                             "scripts",     "internal/@",   "pkg/@",          "app/@"};
 
 // A project the simulated user works in, and the extension of most of its files.
 struct ProjectKind {
