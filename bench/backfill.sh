@@ -17,8 +17,9 @@ mkdir -p "$out"
 if [[ ! -x /usr/bin/time ]] || ! command -v sqlite3 >/dev/null; then "$root/scripts/install-deps.sh" --test; fi
 BUILD_DIR="$build" BUILD_TYPE=Release BUILD_DASHBOARD=0 "$root/scripts/build.sh" -DAGENTPULSE_BUILD_TESTS=OFF >/dev/null
 
-# The cache is keyed on the generator's sources too, so that a changed generator makes a new corpus.
-gen=$(cat "$root/server/sim/TranscriptSynth.cpp" "$root/bench/make_corpus.cpp" | sha1sum | cut -c1-8)
+# The cache is keyed on the generator's sources too, so that a changed generator makes a new corpus
+# (every file of server/sim/, in a fixed order).
+gen=$(cd "$root" && find server/sim bench/make_corpus.cpp -type f | LC_ALL=C sort | xargs cat | sha1sum | cut -c1-8)
 corpus="$out/corpus-$bytes-$files-$seed-$gen"
 for stale in "$out/corpus-$bytes-$files-$seed"-*; do
   [[ -e "$stale" && "$stale" != "$corpus" && "$stale" != "$corpus.json" ]] && rm -rf "$stale"

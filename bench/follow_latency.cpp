@@ -21,7 +21,9 @@
 #include <vector>
 
 #include "core/IsoTime.hpp"
-#include "sim/TranscriptSynth.hpp"
+#include "agents/AgentRegistry.hpp"
+#include "sim/SynthCorpus.hpp"
+#include "sim/SynthRng.hpp"
 #include "store/Database.hpp"
 #include "store/Statement.hpp"
 
@@ -142,15 +144,22 @@ int run(const Options& o) {
     } cleanup{dir, o.keep};
 
     agentpulse::SynthCorpusOptions co;
-    co.claude_root = dir / "claude";
-    co.codex_root = dir / "codex";
+    // A folder per simulated agent, each given to agentpulse by that agent's flag.
+    std::vector<std::string> args{"ingest", "--follow", "--no-progress", "--log-level", "warn", "--store",
+                                  (dir / "store.db").string()};
+    for (const agentpulse::SynthWriter& w : agentpulse::synth_writers()) {
+        const fs::path root = dir / w.agent;
+        co.roots[std::string(w.agent)] = root;
+        fs::create_directories(root);
+        args.push_back("--" + std::string(agentpulse::find_agent(w.agent)->traits().option));
+        args.push_back(root.string());
+    }
+    const fs::path claude_root = co.roots.at("claude");  // the probe appends Claude lines
     co.target_bytes = o.corpus_bytes;
     co.files = 20;
     co.seed = 42;
     co.start_ms = agentpulse::now_epoch_ms() - 3'600'000;
     co.days = 1;
-    fs::create_directories(co.claude_root);
-    fs::create_directories(co.codex_root);
     agentpulse::write_synth_corpus(co);
 
     // Append to an existing main session transcript: <claude>/<project>/<session>.jsonl.
@@ -160,16 +169,13 @@ int run(const Options& o) {
         if (!e.is_regular_file() || e.path().extension() != ".jsonl") continue;
         corpus_bytes += static_cast<std::int64_t>(e.file_size());
         ++corpus_files;
-        if (target.empty() && e.path().parent_path().parent_path() == co.claude_root) target = e.path();
+        if (target.empty() && e.path().parent_path().parent_path() == claude_root) target = e.path();
     }
     if (target.empty()) throw std::runtime_error("the corpus has no Claude session transcript");
     const std::string session = target.stem().string();
 
     const fs::path store = dir / "store.db";
-    Child child(o.binary,
-                {"ingest", "--follow", "--no-progress", "--log-level", "warn", "--store", store.string(),
-                 "--claude-projects", co.claude_root.string(), "--codex-sessions", co.codex_root.string()},
-                dir / "agentpulse.log");
+    Child child(o.binary, args, dir / "agentpulse.log");
 
     // Caught up: every file's offset at its size, and the watcher's heartbeat says it runs.
     const auto t_start = Clock::now();

@@ -1,5 +1,5 @@
-// agentpulse-make-corpus: writes a synthetic transcript corpus (claude/ and codex/ under --out) for the
-// backfill benchmark and for manual testing, and prints what it wrote as one JSON object.
+// agentpulse-make-corpus: writes a synthetic transcript corpus (a folder per simulated agent under --out,
+// named as the agent: claude/, codex/, ...) for the backfill benchmark and for manual testing, and prints what it wrote as one JSON object.
 // Deterministic: the same --seed, --bytes and --files give the same bytes.
 #include <charconv>
 #include <chrono>
@@ -12,7 +12,7 @@
 
 #include <unistd.h>
 
-#include "sim/TranscriptSynth.hpp"
+#include "sim/SynthCorpus.hpp"
 
 namespace {
 
@@ -20,9 +20,11 @@ int usage(const char* why) {
     if (why) std::fprintf(stderr, "agentpulse-make-corpus: %s\n", why);
     std::fprintf(
         stderr,
-        "usage: agentpulse-make-corpus --out DIR [--bytes N] [--files N] [--seed S] [--codex-share F] "
+        "usage: agentpulse-make-corpus --out DIR [--bytes N] [--files N] [--seed S] [--share AGENT=W]... "
         "[--days N]\n"
-        "  writes DIR/claude (Claude Code projects root) and DIR/codex (Codex sessions root);\n"
+        "  writes DIR/<agent> for each simulated agent (DIR/claude: a Claude Code projects folder,\n"
+        "  DIR/codex: a Codex sessions folder, ...); --share gives an agent's weight among the sessions\n"
+        "  (relative; when any is given, agents not named get none; default: the writers' own shares);\n"
         "  N accepts K, M and G suffixes (powers of 1000). DIR must not exist or be empty.\n");
     return 2;
 }
@@ -79,9 +81,11 @@ int main(int argc, char** argv) {
             o.seed = static_cast<std::uint64_t>(n);
         } else if (a == "--days" && parse_size(v, n) && n > 0 && n < 3650) {
             o.days = static_cast<int>(n);
-        } else if (a == "--codex-share") {
-            o.codex_share = std::atof(std::string(v).c_str());
-            if (o.codex_share < 0 || o.codex_share > 1) return usage("--codex-share must be within 0..1");
+        } else if (a == "--share" && v.find('=') != std::string_view::npos) {
+            const std::string_view name = v.substr(0, v.find('='));
+            const double w = std::atof(std::string(v.substr(v.find('=') + 1)).c_str());
+            if (w < 0) return usage("--share: a weight must not be negative");
+            o.shares[std::string(name)] = w;
         } else {
             return usage(("bad option or value: " + std::string(a) + " " + std::string(v)).c_str());
         }
@@ -89,10 +93,10 @@ int main(int argc, char** argv) {
     if (out.empty()) return usage("--out is required");
     std::error_code ec;
     if (fs::exists(out, ec) && !fs::is_empty(out, ec)) return usage((out.string() + " is not empty").c_str());
-    o.claude_root = out / "claude";
-    o.codex_root = out / "codex";
-    fs::create_directories(o.claude_root);
-    fs::create_directories(o.codex_root);
+    for (const agentpulse::SynthWriter& w : agentpulse::synth_writers()) {
+        o.roots[std::string(w.agent)] = out / w.agent;
+        fs::create_directories(out / w.agent);
+    }
 
     const auto t0 = std::chrono::steady_clock::now();
     const bool tty = isatty(fileno(stderr));

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the windows of real-format transcript lines in fuzz/corpus/transcript/ from a corpus made by
-bench's generator (agentpulse-make-corpus, the formats of docs/formats.md):
-    build/agentpulse-make-corpus --out /tmp/c --bytes 400K --files 12 --seed 7 --codex-share 0.4 --days 2
+bench's generator (agentpulse-make-corpus: every simulated agent, in the formats of docs/formats.md):
+    build/agentpulse-make-corpus --out /tmp/c --bytes 400K --files 12 --seed 7 --share claude=0.6 --share codex=0.4 --days 2
     fuzz/make_seeds.py /tmp/c
 The hand-written seeds beside them (edge cases) are kept in the repository as they are."""
 import hashlib, os, sys
@@ -11,7 +11,8 @@ n = 0
 for root, _, files in sorted(os.walk(src)):
     for name in sorted(files):
         lines = open(os.path.join(root, name), "rb").read().split(b"\n")
-        kind = "codex" if "/codex/" in root + "/" else ("subagent" if "subagents" in root else "claude")
+        agent = os.path.relpath(root, src).split(os.sep)[0]  # the corpus has a folder per agent
+        kind = "subagent" if "subagents" in root else agent
         for start in range(0, len(lines), 9):
             window = b"\n".join(lines[start:start + 6]).strip(b"\n") + b"\n"
             if len(window) > 12000 or len(window) < 2:

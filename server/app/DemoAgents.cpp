@@ -13,7 +13,8 @@
 #include <string>
 
 #include "core/IsoTime.hpp"
-#include "sim/TranscriptSynth.hpp"
+#include "sim/SynthCorpus.hpp"
+#include "sim/SynthFleet.hpp"
 
 namespace agentpulse {
 namespace fs = std::filesystem;
@@ -47,12 +48,11 @@ DemoAgents::DemoAgents(DemoOptions opts) : opts_(opts) {
     if (opts_.history_days > 0) {
         const EpochMs now = now_epoch_ms();
         SynthCorpusOptions c;
-        c.claude_root = root_of(synth_agent_name(SynthAgent::Claude));
-        c.codex_root = root_of(synth_agent_name(SynthAgent::Codex));
+        // A folder per agent; the writers' default shares (sim/SynthWriters.cpp) decide how many sessions each gets.
+        for (const AgentSource* s : agent_sources()) c.roots[std::string(s->name())] = root_of(s->name());
         c.target_bytes = opts_.history_bytes;
         c.files = opts_.history_files;
         c.seed = opts_.seed;
-        c.codex_share = 0.3;
         // Sessions start over the month before today and end before now.
         c.start_ms = now - static_cast<EpochMs>(opts_.history_days) * 86'400'000;
         c.days = std::max(1, opts_.history_days - 1);
@@ -90,7 +90,6 @@ void DemoAgents::run() {
     o.seed = opts_.seed + 1;
     o.start_ms = now_epoch_ms();
     o.concurrent = opts_.concurrent;
-    o.codex_share = 0.3;
     o.median_session_bytes = 250'000;
     o.time_scale = opts_.time_scale;
     SynthFleet fleet(o);
@@ -105,7 +104,7 @@ void DemoAgents::run() {
         lk.unlock();
         try {
             const SynthLine line = fleet.next();
-            append_line(root_of(synth_agent_name(line.provider)) / line.path, line.text);
+            append_line(root_of(line.agent) / line.path, line.text);
             ++lines_;
         } catch (const std::exception& e) {
             spdlog::warn("demo agents: {}", e.what());

@@ -1,5 +1,5 @@
 // `agentpulse serve --demo`: simulated agents (Claude Code and Codex CLI, parallel tool calls, errors,
-// sub-agents, several projects; server/sim/TranscriptSynth) write transcripts into a temporary folder in
+// sub-agents, several projects; server/sim/) write transcripts into a temporary folder in
 // real time, on a thread of their own, and the embedded watcher ingests them like real ones. A month of
 // history is written first so that the Overview and Sessions tabs have something to show.
 #pragma once

@@ -1,0 +1,19 @@
+// See SynthTotals.hpp.
+#include "sim/SynthTotals.hpp"
+
+namespace agentpulse {
+
+SynthTotals& SynthTotals::operator+=(const SynthTotals& o) {
+    files += o.files, bytes += o.bytes, lines += o.lines;
+    messages += o.messages, usage_events += o.usage_events, usage_updates += o.usage_updates;
+    unpriced_events += o.unpriced_events;
+    tool_calls += o.tool_calls, tool_results += o.tool_results, tool_errors += o.tool_errors;
+    subagent_files += o.subagent_files;
+    tokens.input += o.tokens.input, tokens.output += o.tokens.output,
+        tokens.cache_read += o.tokens.cache_read;
+    tokens.cache_create += o.tokens.cache_create, tokens.cache_create_1h += o.tokens.cache_create_1h;
+    tokens.reasoning += o.tokens.reasoning;
+    return *this;
+}
+
+}  // namespace agentpulse

@@ -1,0 +1,41 @@
+// The simulated agents: one writer per agent, listed once in SynthWriters.cpp by the name its
+// AgentSource stores ("claude", "codex"). Sessions, the demo fleet and the corpus pick writers by name
+// or by share; nothing else in sim/ names an agent.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/SynthRng.hpp"
+#include "sim/SynthSession.hpp"
+
+namespace agentpulse {
+
+class SynthAgentSession;
+
+struct SynthWriter {
+    std::string_view agent;  // the name its AgentSource stores as `provider`
+    double share;            // its default weight among simulated sessions
+    bool subagents;          // whether its sessions spawn sub-agent transcripts
+    std::unique_ptr<SynthAgentSession> (*make)(const SynthSessionOptions&, std::string_view agent);
+};
+
+// The agents' weights among simulated sessions, by name; relative (they need not add up to 1). An
+// empty map means each writer's default share.
+using SynthShares = std::map<std::string, double>;
+
+// In registration order.
+const std::vector<SynthWriter>& synth_writers();
+// Throws std::invalid_argument when no writer has that name.
+const SynthWriter& synth_writer(std::string_view agent);
+// The writer of the next session, drawn by `shares` with one draw from `r`. Throws
+// std::invalid_argument when a share names no writer, is negative, or all are zero.
+const SynthWriter& draw_synth_writer(SynthRng& r, const SynthShares& shares);
+// How many sub-agents a session of `w` spawns (none when its agent has no sub-agent files; the draw
+// is made only when it has).
+int draw_subagent_count(SynthRng& r, const SynthWriter& w);
+
+}  // namespace agentpulse
