@@ -301,6 +301,16 @@ BOOST_AUTO_TEST_CASE(config_tells_where_transcripts_are_looked_for) {
     BOOST_TEST(roots[1].at("env").as_string() == "AGENTPULSE_CODEX_SESSIONS");
     BOOST_TEST(c.at("demo").as_bool() == false);
     BOOST_TEST(c.at("has_activity").as_bool());
+    // The dashboard's one table of agents: every registered source, in registry order.
+    const auto& agents = c.at("agents").as_array();
+    BOOST_REQUIRE(agents.size() == agent_sources().size());
+    for (std::size_t i = 0; i < agents.size(); ++i) {
+        const AgentTraits& t = agent_sources()[i]->traits();
+        BOOST_TEST(agents[i].at("name").as_string() == t.name);
+        BOOST_TEST(agents[i].at("label").as_string() == t.label);
+        BOOST_TEST(agents[i].at("color").as_string() == t.color);
+    }
+    BOOST_TEST(agents[0].at("label").as_string() == "Claude Code");
 }
 
 BOOST_AUTO_TEST_CASE(report_routes_check_their_parameters) {
