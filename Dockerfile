@@ -16,6 +16,7 @@ COPY scripts/build.sh scripts/
 # server change only the changed files compile (cache mounts need BuildKit, or podman/buildah).
 FROM deps AS server
 COPY CMakeLists.txt ./
+COPY cmake/ cmake/
 COPY conf/ conf/
 COPY server/ server/
 ARG CMAKE_ARGS="-DAGENTPULSE_BUILD_TESTS=OFF -DAGENTPULSE_BUILD_BENCH=OFF"

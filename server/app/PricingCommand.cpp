@@ -30,7 +30,9 @@ int check(const Config& c, const PriceBook& prices) {
     }
     if (n == 0) std::printf("every usage event in %s is priced\n", c.store.string().c_str());
     else
-        std::printf("\n%d unpriced model(s). Add them to the price card (%s) and run 'agentpulse pricing reprice'.\n", n,
+        std::printf("\n%d unpriced model(s), %d of them priced by the current card. Add the others to the price card "
+                    "(%s) and run 'agentpulse pricing reprice'.\n",
+                    n, now_known,
                     c.pricing.empty() ? "conf/pricing.json, then rebuild, or pass --pricing FILE" : c.pricing.string().c_str());
     return 0;
 }
