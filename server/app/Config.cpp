@@ -87,6 +87,7 @@ po::options_description describe(const std::string& command) {
             ("request-timeout-ms", po::value<long long>(), "time allowed to send a whole request, in ms (default 10000)")
             ("keepalive-timeout-ms", po::value<long long>(), "idle time before a keep-alive connection is closed, in ms (default 30000)")
             ("retry-ms", po::value<long long>(), "SSE retry: how long a browser waits before reconnecting a dropped stream, in ms (default 1000)")
+            ("io-threads", po::value<int>()->default_value(1), "threads running the server's I/O (HTTP and live streams; default 1)")
             ("static-dir", po::value<std::string>(), "folder with the built dashboard (default: next to the binary)");
         common.add(serve);
     } else if (command == "ingest") {
@@ -200,6 +201,8 @@ void read_serve_options(const po::variables_map& vm, Config& c) {
         if (ms < 100 || ms > 3'600'000) throw po::error(std::string("--") + key + " must be between 100 and 3600000 (ms)");
         *field = ms;
     }
+    c.io_threads = vm["io-threads"].as<int>();
+    if (c.io_threads < 1 || c.io_threads > 64) throw po::error("--io-threads must be between 1 and 64");
     if (c.demo && c.no_watcher) throw po::error("--demo needs the watcher; drop --no-watcher");
 }
 

@@ -1,6 +1,6 @@
 // agentpulse serve: wires the store, the embedded watcher thread (unless --no-watcher), the poller
-// thread, the broadcaster and the HTTP server on one io_context, prints "listening on ..." once it
-// accepts connections, and shuts all of it down on SIGINT/SIGTERM.
+// thread, the broadcaster (on its strand) and the HTTP server on one io_context run by --io-threads
+// threads, prints "listening on ..." once it accepts connections, and shuts all of it down on SIGINT/SIGTERM.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "app/DemoAgents.hpp"
 #include "app/Startup.hpp"
@@ -91,10 +92,8 @@ int run_serve(const Config& given) {
                                             ingest_stats);
     }
 
-    net::io_context io(1);
-    Broadcaster broadcaster(10'000);
-    // Fan-out passes continue on the io thread between chunks of subscribers (accepts and polls interleave).
-    broadcaster.set_defer([&io](std::function<void()> fn) { net::post(io, std::move(fn)); });
+    net::io_context io(c.io_threads);
+    Broadcaster broadcaster(net::make_strand(io), 10'000);
     PollerOptions po;
     po.store = c.store;
     po.budget = c.budget;
@@ -190,9 +189,23 @@ int run_serve(const Config& given) {
     const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
     std::printf("listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(ep.port()));
     std::fflush(stdout);
-    spdlog::info("store {}; watcher {}", c.store.string(), watcher ? "embedded" : "external (--no-watcher)");
+    spdlog::info("store {}; watcher {}; {} io thread(s)", c.store.string(), watcher ? "embedded" : "external (--no-watcher)",
+                 c.io_threads);
 
-    io.run();
+    // The calling thread is the first io thread. A handler that throws is a bug: log it and stop serving
+    // rather than run on with a thread fewer.
+    const auto run_io = [&io] {
+        try {
+            io.run();
+        } catch (const std::exception& e) {
+            spdlog::error("io thread stopped: {}", e.what());
+            io.stop();
+        }
+    };
+    std::vector<std::thread> more_io;
+    for (int i = 1; i < c.io_threads; ++i) more_io.emplace_back(run_io);
+    run_io();
+    for (std::thread& t : more_io) t.join();
     {
         std::lock_guard lock(backstop_mutex);
         io_done = true;

@@ -4,6 +4,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -195,7 +197,12 @@ StreamStart plan_stream(const HttpRequest& req, const StreamRoute& s, const Serv
     return st;
 }
 
-HttpServer::HttpServer(net::io_context& io, ServerContext& ctx) : io_(io), ctx_(ctx), acceptor_(io), sweep_timer_(io) {}
+HttpServer::HttpServer(net::io_context& io, ServerContext& ctx)
+    : io_(io)
+    , ctx_(ctx)
+    , accept_strand_(net::make_strand(io))
+    , acceptor_(accept_strand_)
+    , sweep_timer_(ctx.broadcaster.strand()) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -211,21 +218,27 @@ tcp::endpoint HttpServer::listen(const std::string& host, unsigned short port) {
 }
 
 void HttpServer::start() {
-    net::co_spawn(io_, accept_loop(), [](std::exception_ptr e) { log_failure(e, "accept loop"); });
-    sweep();
+    net::co_spawn(accept_strand_, accept_loop(), [](std::exception_ptr e) { log_failure(e, "accept loop"); });
+    net::dispatch(ctx_.broadcaster.strand(), [this] { sweep(); });
 }
 
 void HttpServer::stop() {
-    if (stopped_) return;
-    stopped_ = true;
-    boost::system::error_code ec;
-    acceptor_.close(ec);
-    sweep_timer_.cancel();
-    for (tcp::socket* s : open_) {
-        s->shutdown(tcp::socket::shutdown_both, ec);
-        s->close(ec);
+    if (stopped_.exchange(true)) return;
+    net::dispatch(accept_strand_, [this] {
+        boost::system::error_code ec;
+        acceptor_.close(ec);
+    });
+    {
+        // Shut down, not closed: each connection's own strand closes its socket when its read fails, and
+        // shutdown() is a plain system call on the descriptor, safe from this thread.
+        std::lock_guard lock(open_mutex_);
+        boost::system::error_code ec;
+        for (tcp::socket* s : open_) s->shutdown(tcp::socket::shutdown_both, ec);
     }
-    ctx_.broadcaster.close_all();
+    net::dispatch(ctx_.broadcaster.strand(), [this] {
+        sweep_timer_.cancel();
+        ctx_.broadcaster.close_all();
+    });
 }
 
 void HttpServer::sweep() {
@@ -249,11 +262,23 @@ void HttpServer::reject(tcp::socket socket) {
     socket.close(ec);
 }
 
+void HttpServer::admit(net::basic_stream_socket<tcp, Strand> socket) {
+    if (ctx_.connections + ctx_.sse.active >= ctx_.limits.max_connections) {
+        reject(std::move(socket));
+        return;
+    }
+    // Counted now, not when the coroutine first runs (co_spawn posts it): otherwise every connection of a
+    // burst would pass the cap check before any of them counted.
+    ++ctx_.connections;
+    const auto ex = socket.get_executor();
+    net::co_spawn(ex, serve_connection(std::move(socket)), [](std::exception_ptr e) { log_failure(e, "connection"); });
+}
+
 net::awaitable<void> HttpServer::accept_loop() {
     std::chrono::milliseconds backoff{10};
-    net::steady_timer pause(io_);
+    net::steady_timer pause(accept_strand_);
     while (!stopped_) {
-        auto [ec, socket] = co_await acceptor_.async_accept(net::as_tuple(net::use_awaitable));
+        auto [ec, socket] = co_await acceptor_.async_accept(net::make_strand(io_), net::as_tuple(net::use_awaitable));
         if (stopped_ || ec == net::error::operation_aborted) break;
         if (ec) {
             // EMFILE and friends under load: wait and try again, never give up on listening.
@@ -264,33 +289,27 @@ net::awaitable<void> HttpServer::accept_loop() {
             continue;
         }
         backoff = std::chrono::milliseconds(10);
-        if (ctx_.connections + ctx_.sse.active >= ctx_.limits.max_connections) {
-            reject(std::move(socket));
-            continue;
-        }
-        // Counted now, not when the coroutine first runs (co_spawn posts it): otherwise every connection of
-        // the burst below would pass the cap check before any of them counted.
-        ++ctx_.connections;
-        net::co_spawn(io_, serve_connection(std::move(socket)), [](std::exception_ptr e) { log_failure(e, "connection"); });
+        admit(std::move(socket));
         // A reconnect storm (a restart under thousands of streams) fills the kernel's accept queue (somaxconn,
-        // 4,096) faster than requests are served; an overflowing queue drops SYNs that clients retry only
-        // after 1 s, then 3 s. Take what is queued now (the acceptor is non-blocking), so that connections
-        // wait in our queue instead: the whole queue at once (it holds at most somaxconn). Draining 256 per
-        // wake let the kernel drop 1,357 SYNs in a 10,000-client restart; the whole queue, none in three
-        // runs (all streaming again 2.00 / 2.77 / 2.84 s after the restart; docs/PERFORMANCE.md, "reconnect
-        // storm"). Each is counted or refused at once, so the cap holds.
+        // 4,096) faster than requests are served, and an overflowing queue drops SYNs that clients retry only
+        // after 1 s, then 3 s. So take the whole queue per wake (the acceptor is non-blocking; the queue holds
+        // at most somaxconn): connections then wait in our queue instead. Each is counted or refused at once,
+        // so the cap holds. (docs/PERFORMANCE.md, "reconnect storm", has what a partial drain cost.)
         for (int i = 0; i < 4096 && !stopped_; ++i) {
             boost::system::error_code aec;
-            tcp::socket more = acceptor_.accept(aec);
+            auto more = acceptor_.accept(net::make_strand(io_), aec);
             if (aec) break;
-            if (ctx_.connections + ctx_.sse.active >= ctx_.limits.max_connections) {
-                reject(std::move(more));
-                continue;
-            }
-            ++ctx_.connections;
-            net::co_spawn(io_, serve_connection(std::move(more)), [](std::exception_ptr e) { log_failure(e, "connection"); });
+            admit(std::move(more));
         }
     }
+}
+
+void HttpServer::start_stream(tcp::socket socket, const HttpRequest& req, const StreamRoute& route) {
+    StreamStart st = plan_stream(req, route, ctx_);
+    auto session = std::make_shared<SseSession>(std::move(socket), ctx_.broadcaster, ctx_.sse, route.tz);
+    net::co_spawn(ctx_.broadcaster.strand(),
+                  SseSession::serve(std::move(session), std::move(st.preamble), st.start, st.base, st.resync),
+                  [](std::exception_ptr e) { log_failure(e, "stream"); });
 }
 
 net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
@@ -301,12 +320,18 @@ net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
     } count{ctx_};
     beast::tcp_stream stream(std::move(socket));
     tcp::socket* raw = &stream.socket();
-    open_.insert(raw);
+    {
+        std::lock_guard lock(open_mutex_);
+        open_.insert(raw);
+    }
     struct Unlist {
-        std::set<tcp::socket*>& set;
+        HttpServer& server;
         tcp::socket* s;
-        ~Unlist() { set.erase(s); }
-    } unlist{open_, raw};
+        ~Unlist() {
+            std::lock_guard lock(server.open_mutex_);
+            server.open_.erase(s);
+        }
+    } unlist{*this, raw};
 
     beast::flat_buffer buffer;
     bool first = true;
@@ -348,11 +373,19 @@ net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
         Route route_result = route_request(req, ctx_);
 
         if (auto* s = std::get_if<StreamRoute>(&route_result)) {
+            // Planned on the broadcaster's strand, where the ring and the head are consistent with the
+            // frames the session will get. Counted as a stream from now (the cap), before this
+            // connection's count is given back.
             stream.expires_never();
-            StreamStart st = plan_stream(req, *s, ctx_);
-            open_.erase(raw);
-            auto session = std::make_shared<SseSession>(stream.release_socket(), ctx_.broadcaster, ctx_.sse, s->tz);
-            session->start(std::move(st.preamble), st.start, st.base, st.resync);
+            {
+                std::lock_guard lock(open_mutex_);
+                open_.erase(raw);
+            }
+            ctx_.sse.active.fetch_add(1, std::memory_order_relaxed);
+            auto start = [this, socket = stream.release_socket(), req = std::move(req), route = std::move(*s)]() mutable {
+                start_stream(std::move(socket), req, route);
+            };
+            net::dispatch(ctx_.broadcaster.strand(), std::move(start));
             co_return;
         }
 

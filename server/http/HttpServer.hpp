@@ -1,12 +1,17 @@
 // The listener and the HTTP/1.1 connections: reads requests with size limits and timeouts, answers them
 // (keep-alive), hands /api/live/stream connections to an SseSession, enforces the connection cap (503)
-// and shuts everything down cleanly. The only file that knows Beast.
+// and shuts everything down cleanly. The only file that knows Beast. Any number of threads may run the
+// io_context: the accept loop has a strand, each connection one of its own, and streams are handed to
+// the broadcaster's strand.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <atomic>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -48,21 +53,28 @@ public:
     // Binds and listens; throws boost::system::system_error (address in use, bad address...).
     boost::asio::ip::tcp::endpoint listen(const std::string& host, unsigned short port);
     void start();
-    // Stops accepting, ends every stream and connection. Call on the io thread.
+    // Stops accepting, ends every stream and connection. From any thread.
     void stop();
 
 private:
+    using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
     boost::asio::awaitable<void> accept_loop();
+    // Counts the connection, or refuses it at the cap; then serves it on a strand of its own.
+    void admit(boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand> socket);
     boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket);
+    // On the broadcaster's strand: where the stream starts, and its session.
+    void start_stream(boost::asio::ip::tcp::socket socket, const HttpRequest& req, const StreamRoute& route);
     void sweep();
     void reject(boost::asio::ip::tcp::socket socket);
 
     boost::asio::io_context& io_;
     ServerContext& ctx_;
-    boost::asio::ip::tcp::acceptor acceptor_;
-    boost::asio::steady_timer sweep_timer_;
+    Strand accept_strand_;
+    boost::asio::ip::tcp::acceptor acceptor_;   // on accept_strand_
+    boost::asio::steady_timer sweep_timer_;     // on the broadcaster's strand
+    std::mutex open_mutex_;
     std::set<boost::asio::ip::tcp::socket*> open_;  // connections still in HTTP (not yet streams)
-    bool stopped_ = false;
+    std::atomic<bool> stopped_{false};
 };
 
 }  // namespace agentpulse

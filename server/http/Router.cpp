@@ -17,7 +17,7 @@ HttpResponse healthz(const ServerContext& ctx) {
     boost::json::object o;
     o["status"] = "ok";
     o["version"] = AGENTPULSE_VERSION;
-    o["subscribers"] = ctx.sse.active;
+    o["subscribers"] = ctx.sse.active.load();
     o["watcher"] = ctx.poller.watcher_state().state;
     return HttpResponse::json(boost::json::serialize(o));
 }

@@ -1,6 +1,7 @@
 // What the HTTP layer needs from the rest of the server, gathered in one place by ServeCommand.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,8 +36,8 @@ struct ServerContext {
     std::string token;
     ServerLimits limits;
     const IngestStats* ingest = nullptr;  // embedded watcher's counters, when there is one
-    std::uint64_t connections = 0;        // open HTTP connections not (yet) streams (io thread); + sse.active = all
-    std::uint64_t rejected = 0;           // refused with 503 at the cap
+    std::atomic<std::uint64_t> connections{0};  // open HTTP connections not (yet) streams; + sse.active = all
+    Tally rejected;                             // refused with 503 at the cap (by the accept loop)
     std::int64_t started_ms = 0;
     QueryPool* queries = nullptr;            // dashboard reports (Overview, Sessions); null = 503
     const ServeInfo* info = nullptr;         // what /api/config reports (watched roots, demo)

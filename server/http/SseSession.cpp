@@ -1,7 +1,11 @@
-// See SseSession.hpp. Everything here runs on the io thread.
+// See SseSession.hpp. Everything here runs on the broadcaster's strand: the coroutine is spawned there, the
+// read handler is bound to it, and the broadcaster's visits (on_frames, end) come from it.
 #include "http/SseSession.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
@@ -19,8 +23,11 @@ using tcp = net::ip::tcp;
 namespace {
 constexpr std::size_t kGatherBytes = 64 * 1024;  // most bytes in one write, and in flight per client
 constexpr std::size_t kGatherFrames = 64;         // one sendmsg takes at most 64 buffers (Asio's limit)
-constexpr int kPumpRounds = 64;                   // non-blocking writes per visit before going async
+constexpr int kPumpRounds = 64;                   // non-blocking writes per visit before yielding the strand
 constexpr int kSendBuffer = 64 * 1024;  // the kernel doubles it: ~128 KB queued per stalled client at most
+constexpr std::size_t kTalkLimit = 64 * 1024;  // a stream client has nothing to say; one that talks is hostile
+
+constexpr std::size_t slot(ControlSlot s) { return static_cast<std::size_t>(s); }
 }  // namespace
 
 std::int64_t steady_now_ms() {
@@ -29,52 +36,80 @@ std::int64_t steady_now_ms() {
 }
 
 SseSession::SseSession(tcp::socket socket, Broadcaster& broadcaster, SseCounters& counters, std::string tz)
-    : socket_(std::move(socket)), b_(broadcaster), counters_(counters) {
-    tz_ = std::move(tz);
-    ++counters_.active;
+    : Subscriber(std::move(tz))
+    , socket_(std::move(socket))
+    , wake_(broadcaster.strand(), net::steady_timer::time_point::max())
+    , b_(broadcaster)
+    , counters_(counters) {
     ++counters_.opened;
     boost::system::error_code ec;
     socket_.set_option(tcp::no_delay(true), ec);
     socket_.set_option(net::socket_base::send_buffer_size(kSendBuffer), ec);
     socket_.non_blocking(true, ec);
-    last_write_ms_ = steady_now_ms();
+    last_write_ms = steady_now_ms();
 }
 
 SseSession::~SseSession() {
     if (subscribed_) b_.unsubscribe(this);
-    --counters_.active;
+    counters_.active.fetch_sub(1, std::memory_order_relaxed);
     ++counters_.closed;
 }
 
-void SseSession::start(std::string preamble, std::uint64_t start_seq, std::optional<Watermark> base, bool resync) {
-    next_seq_ = start_seq;
-    base_ = base;
-    if (resync) control_[static_cast<std::size_t>(ControlSlot::Resync)] = resync_frame("replay_window_exceeded");
-    b_.subscribe(this);
-    subscribed_ = true;
-    read_some();
-    send_now(std::make_shared<const std::string>(std::move(preamble)));
-    // The replay (Last-Event-ID) and a resync go out now, not at the next row; but on the next io turn:
-    // in a reconnect storm every client gets its `ready` (and the accept loop its turn) before the
-    // replays, which are most of the storm's work.
-    net::post(socket_.get_executor(), [self = shared_from_this()] {
-        if (!self->writing_) self->pump();
-    });
+net::awaitable<void> SseSession::serve(std::shared_ptr<SseSession> self, std::string preamble, std::uint64_t start_seq,
+                                       std::optional<Watermark> base, bool resync) {
+    SseSession& s = *self;
+    if (s.b_.closed()) {  // the server began to stop while this stream was being set up
+        s.stop();
+        co_return;
+    }
+    s.next_seq_ = start_seq;
+    s.base_ = base;
+    if (resync) s.control[slot(ControlSlot::Resync)] = s.resync_frame("replay_window_exceeded");
+    s.b_.subscribe(&s);
+    s.subscribed_ = true;
+    s.read_some();
+    s.send_now(std::make_shared<const std::string>(std::move(preamble)));
+    // The replay (Last-Event-ID) and a resync go out on the strand's next turn, not now: in a reconnect
+    // storm every client gets its `ready` before the replays, which are most of the storm's work.
+    s.pump_due_ = true;
+    while (!s.closed_) {
+        if (s.writing_) {
+            auto [ec, n] = co_await net::async_write(s.socket_, s.buffers_, net::as_tuple(net::use_awaitable));
+            s.counters_.bytes += n;
+            s.writing_ = false;
+            s.write_started_ms = 0;
+            s.inflight_.clear();
+            s.buffers_.clear();
+            s.last_write_ms = steady_now_ms();
+            if (ec) {
+                if (ec != net::error::operation_aborted) ++s.counters_.write_errors;
+                s.stop();
+                break;
+            }
+            s.pump();  // what arrived while the write was under way
+        } else if (s.pump_due_) {
+            co_await net::post(s.b_.strand(), net::use_awaitable);  // let the rest of the strand's queue run
+            s.pump_due_ = false;
+            if (!s.closed_ && !s.writing_) s.pump();
+        } else {
+            // Woken by mark_async (a send left bytes over), pump (more to send next turn) or stop().
+            co_await s.wake_.async_wait(net::as_tuple(net::use_awaitable));
+        }
+    }
 }
 
 void SseSession::read_some() {
-    // A plain completion handler rather than a coroutine: with 10,000 idle streams the coroutine frame
-    // and its 256-byte buffer were about a third of a session's memory.
-    socket_.async_read_some(net::buffer(read_buf_), [self = shared_from_this()](const boost::system::error_code& ec,
-                                                                                std::size_t n) {
+    // Bound to the strand: the socket itself carries the executor of the connection it came from. A plain
+    // handler, not a second coroutine: one pending read is all it does, and a frame would cost more.
+    auto on_read = [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
         self->read_total_ += n;
-        // A stream client has nothing to say; one that talks is hostile.
-        if (ec || self->read_total_ > 64 * 1024) {
+        if (ec || self->read_total_ > kTalkLimit) {
             self->stop();
             return;
         }
         self->read_some();
-    });
+    };
+    socket_.async_read_some(net::buffer(read_buf_), net::bind_executor(b_.strand(), std::move(on_read)));
 }
 
 void SseSession::stop() {
@@ -87,28 +122,22 @@ void SseSession::stop() {
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
+    wake();
 }
 
-void SseSession::on_stalled() {
-    ++counters_.stalled;
-    // Reset, not FIN: a FIN would queue behind the unsent bytes of a reader that stopped, and the kernel
-    // would keep the orphaned socket and its full send buffer for minutes.
-    boost::system::error_code ec;
-    socket_.set_option(net::socket_base::linger(true, 0), ec);
+void SseSession::end(End why) {
+    if (why == End::Stalled) {
+        ++counters_.stalled;
+        // Reset, not FIN: a FIN would queue behind the unsent bytes of a reader that stopped, and the kernel
+        // would keep the orphaned socket and its full send buffer for minutes.
+        boost::system::error_code ec;
+        socket_.set_option(net::socket_base::linger(true, 0), ec);
+    }
     stop();
 }
 
-std::int64_t SseSession::write_pending_ms(std::int64_t now_ms) const { return writing_ ? now_ms - write_started_ms_ : 0; }
-std::int64_t SseSession::idle_ms(std::int64_t now_ms) const { return writing_ ? 0 : now_ms - last_write_ms_; }
-
-bool SseSession::control_pending() const {
-    for (const auto& c : control_)
-        if (c) return true;
-    return false;
-}
-
 void SseSession::on_frames(std::uint64_t first, std::uint64_t end, const std::shared_ptr<const std::string>& joined) {
-    if (closed_ || writing_) return;  // a write in progress pulls the new frames when it completes
+    if (closed_ || writing_) return;  // the coroutine pulls the new frames when its write completes
     if (next_seq_ == first && first < end && end == b_.ring().end_seq() && joined && !base_ && !control_pending()) {
         next_seq_ = end;
         ++counters_.frames_direct;
@@ -116,12 +145,6 @@ void SseSession::on_frames(std::uint64_t first, std::uint64_t end, const std::sh
         return;
     }
     pump();
-}
-
-void SseSession::on_control(ControlSlot slot, const std::shared_ptr<const std::string>& frame) {
-    // Kept for the broadcaster's next visit (it starts a pass after every control publish), so a burn
-    // tick and the sessions list of the same tick leave in one send.
-    if (!closed_) control_[static_cast<std::size_t>(slot)] = frame;
 }
 
 void SseSession::send_now(std::shared_ptr<const std::string> bytes) {
@@ -133,11 +156,18 @@ void SseSession::send_now(std::shared_ptr<const std::string> bytes) {
         return;
     }
     counters_.bytes += n;
-    last_write_ms_ = steady_now_ms();
+    last_write_ms = steady_now_ms();
     if (n == bytes->size()) return;
     buffers_.assign(1, net::buffer(*bytes) + n);
     inflight_.assign(1, std::move(bytes));
-    write_async();
+    mark_async();
+}
+
+void SseSession::mark_async() {
+    writing_ = true;
+    write_started_ms = steady_now_ms();
+    ++counters_.writes_async;
+    wake();
 }
 
 std::shared_ptr<const std::string> SseSession::resync_frame(std::string_view reason) {
@@ -152,7 +182,7 @@ std::shared_ptr<const std::string> SseSession::resync_frame(std::string_view rea
 
 void SseSession::pump() {
     // Each round gathers what the client lacks and tries a non-blocking write; the first write the socket
-    // does not take whole goes asynchronous (its completion pumps again).
+    // does not take whole goes to the coroutine (its completion pumps again).
     for (int round = 0; round < kPumpRounds && !writing_ && !closed_; ++round) {
         if (!gather()) return;
         std::size_t total = 0;
@@ -170,22 +200,23 @@ void SseSession::pump() {
         }
         counters_.bytes += n;
         ++counters_.writes_gathered;
-        last_write_ms_ = steady_now_ms();
+        last_write_ms = steady_now_ms();
         if (n < total) {
-            // Drop what was written from the front of the gather and send the rest asynchronously.
+            // Drop what was written from the front of the gather and leave the rest to the coroutine.
             std::size_t skip = 0;
             while (skip < buffers_.size() && n >= buffers_[skip].size()) n -= buffers_[skip++].size();
             buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(skip));
             if (!buffers_.empty()) buffers_[0] += n;
             for (const auto* s : borrowed_) inflight_.push_back(*s);  // now they must outlive this call
             borrowed_.clear();
-            write_async();
+            mark_async();
             return;
         }
     }
     if (!writing_ && !closed_ && (next_seq_ < b_.ring().end_seq() || control_pending())) {
-        // Still more after kPumpRounds full writes (a long replay): continue on the next io turn.
-        net::post(socket_.get_executor(), [self = shared_from_this()] { self->pump(); });
+        // Still more after kPumpRounds full writes (a long replay): continue on the strand's next turn.
+        pump_due_ = true;
+        wake();
     }
 }
 
@@ -209,11 +240,11 @@ bool SseSession::gather() {
     const FrameRing& ring = b_.ring();
     if (next_seq_ < ring.begin_seq()) {
         // The ring moved past this client: say so, and go on from now.
-        control_[static_cast<std::size_t>(ControlSlot::Resync)] = resync_frame("fell_behind");
+        control[slot(ControlSlot::Resync)] = resync_frame("fell_behind");
         next_seq_ = ring.end_seq();
         base_.reset();
     }
-    for (auto& c : control_) {
+    for (auto& c : control) {
         if (c) add(std::move(c));
         c.reset();
     }
@@ -243,29 +274,6 @@ bool SseSession::gather() {
     }
     if (next_seq_ == ring.end_seq() && base_ && base_->covered_by(b_.head())) base_.reset();
     return !buffers_.empty();
-}
-
-void SseSession::write_async() {
-    writing_ = true;
-    write_started_ms_ = steady_now_ms();
-    ++counters_.writes_async;
-    net::async_write(socket_, buffers_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-        self->counters_.bytes += n;
-        self->on_written(ec);
-    });
-}
-
-void SseSession::on_written(const boost::system::error_code& ec) {
-    writing_ = false;
-    inflight_.clear();
-    buffers_.clear();
-    last_write_ms_ = steady_now_ms();
-    if (ec) {
-        if (ec != net::error::operation_aborted) ++counters_.write_errors;
-        stop();
-        return;
-    }
-    pump();
 }
 
 }  // namespace agentpulse

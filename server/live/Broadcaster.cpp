@@ -1,14 +1,22 @@
-// See Broadcaster.hpp.
+// See Broadcaster.hpp. The asserts say which entry points must be on the strand: they are checked in
+// Debug and sanitizer builds, where the live suite runs with several io threads.
 #include "live/Broadcaster.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <cassert>
 
 #include "core/SseFrame.hpp"
 
 namespace agentpulse {
 
-Broadcaster::Broadcaster(std::size_t ring_capacity)
-    : ring_(ring_capacity), heartbeat_(std::make_shared<const std::string>(sse_comment("heartbeat"))) {}
+Broadcaster::Broadcaster(Strand strand, std::size_t ring_capacity)
+    : strand_(std::move(strand))
+    , ring_(ring_capacity)
+    , heartbeat_(std::make_shared<const std::string>(sse_comment("heartbeat"))) {}
 
 void Broadcaster::publish(const FrameBatch& batch) {
+    assert(on_strand());
     if (batch.frames.empty()) return;
     const std::uint64_t first = ring_.end_seq();
     for (const RingFrame& f : batch.frames) ring_.push(f);
@@ -34,67 +42,64 @@ void Broadcaster::request_pass() {
     }
     passing_ = true;
     cursor_ = subs_.size();
-    // The first chunk runs on the next io turn, not now: publishes handed over together (a tick's burn
-    // frames and sessions list) then leave in the same send.
-    if (defer_)
-        defer_([this] { pass_step(); });
-    else
-        pass_step();
+    // The first chunk runs on the strand's next turn, not now: publishes handed over together (a tick's
+    // burn frames and sessions list) then leave in the same send.
+    boost::asio::post(strand_, [this] { pass_step(); });
 }
 
 void Broadcaster::pass_step() {
-    for (;;) {
-        // Visit one chunk. A subscriber that leaves during a visit is swapped with the last, which was
-        // visited already (or, if the list shrank below the cursor, is re-checked: a visit to a client
-        // that has everything writes nothing).
-        for (std::size_t n = 0; cursor_ > 0 && (n < kPassChunk || !defer_); ++n) {
-            --cursor_;
-            if (cursor_ < subs_.size()) subs_[cursor_]->on_frames(last_first_, last_end_, last_joined_);
-        }
-        if (cursor_ > 0) {
-            defer_([this] { pass_step(); });
+    assert(on_strand());
+    // Visit one chunk. A subscriber that leaves during a visit is swapped with the last, which was visited
+    // already (or, if the list shrank below the cursor, is re-checked: a visit to a client that has
+    // everything writes nothing).
+    for (std::size_t n = 0; cursor_ > 0 && n < kPassChunk; ++n) {
+        --cursor_;
+        if (cursor_ < subs_.size()) subs_[cursor_]->on_frames(last_first_, last_end_, last_joined_);
+    }
+    if (cursor_ == 0) {
+        ++stats_.passes;
+        if (!again_) {
+            passing_ = false;
             return;
         }
-        ++stats_.passes;
-        if (!again_) break;
         again_ = false;
         cursor_ = subs_.size();
-        if (defer_) {
-            defer_([this] { pass_step(); });
-            return;
-        }
     }
-    passing_ = false;
+    boost::asio::post(strand_, [this] { pass_step(); });
 }
 
 void Broadcaster::publish_burn(const std::string& tz, std::shared_ptr<const std::string> frame) {
+    assert(on_strand());
     burn_[tz] = frame;
     for_each([&](Subscriber* s) {
-        if (s->tz() == tz) s->on_control(ControlSlot::Burn, frame);
+        if (s->tz() == tz) s->control[static_cast<std::size_t>(ControlSlot::Burn)] = frame;
     });
     request_pass();
 }
 
 void Broadcaster::publish_sessions(std::shared_ptr<const std::string> frame) {
+    assert(on_strand());
     sessions_ = frame;
-    for_each([&](Subscriber* s) { s->on_control(ControlSlot::Sessions, frame); });
+    for_each([&](Subscriber* s) { s->control[static_cast<std::size_t>(ControlSlot::Sessions)] = frame; });
     request_pass();
 }
 
 void Broadcaster::publish_watcher(std::shared_ptr<const std::string> frame) {
+    assert(on_strand());
     watcher_ = frame;
-    for_each([&](Subscriber* s) { s->on_control(ControlSlot::Watcher, frame); });
+    for_each([&](Subscriber* s) { s->control[static_cast<std::size_t>(ControlSlot::Watcher)] = frame; });
     request_pass();
 }
 
 void Broadcaster::sweep(std::int64_t now_ms, std::int64_t idle_ms, std::int64_t stall_ms) {
+    assert(on_strand());
     bool beat = false;
     for_each([&](Subscriber* s) {
-        if (s->write_pending_ms(now_ms) > stall_ms) {
+        if (s->write_started_ms != 0 && now_ms - s->write_started_ms > stall_ms) {
             ++stats_.stalled_drops;
-            s->on_stalled();
-        } else if (s->idle_ms(now_ms) >= idle_ms) {
-            s->on_control(ControlSlot::Heartbeat, heartbeat_);
+            s->end(Subscriber::End::Stalled);
+        } else if (s->write_started_ms == 0 && now_ms - s->last_write_ms >= idle_ms) {
+            s->control[static_cast<std::size_t>(ControlSlot::Heartbeat)] = heartbeat_;
             beat = true;
         }
     });
@@ -102,10 +107,13 @@ void Broadcaster::sweep(std::int64_t now_ms, std::int64_t idle_ms, std::int64_t 
 }
 
 void Broadcaster::close_all() {
-    for_each([](Subscriber* s) { s->close(); });
+    assert(on_strand());
+    closed_ = true;
+    for_each([](Subscriber* s) { s->end(Subscriber::End::Shutdown); });
 }
 
 void Broadcaster::subscribe(Subscriber* s) {
+    assert(on_strand());
     s->slot_ = subs_.size();
     subs_.push_back(s);
     ++stats_.subscribers_total;
@@ -113,6 +121,7 @@ void Broadcaster::subscribe(Subscriber* s) {
 }
 
 void Broadcaster::unsubscribe(Subscriber* s) {
+    assert(on_strand());
     if (s->slot_ == SIZE_MAX) return;
     // Swap-and-pop keeps the list contiguous (cheap to walk with 10,000 subscribers).
     Subscriber* last = subs_.back();

@@ -1,12 +1,17 @@
-// Fans every frame out to every live subscriber. Lives on the io thread, which is its strand: the poller
-// thread hands it batches with post(), so publish, subscribe and unsubscribe never race. A batch is
-// serialized once (one shared buffer) and the same bytes go to every client that keeps up; a client that
-// is behind reads from the ring at its own pace, and gets `resync` if the ring moved past it.
-// Fan-out is a pass over the subscriber list in chunks (other io work runs between chunks): each visit
-// writes everything the client lacks in one send, so rows that land while a pass is under way reach the
-// clients it has not visited yet in that same send, and the next pass brings the rest up to date.
+// Fans every frame out to every live subscriber. It is bound to one strand of the server's io_context and
+// every entry point runs on it (the poller hands it batches with post(), sessions run their coroutines on
+// it), so publish, subscribe and the fan-out never race however many threads run the io_context.
+// A batch is serialized once (one shared buffer) and the same bytes go to every client that keeps up; a
+// client that is behind reads from the ring at its own pace, and gets `resync` if the ring moved past it.
+// Fan-out is a pass over the subscriber list in chunks (other work on the strand runs between chunks):
+// each visit writes everything the client lacks in one send, so rows that land while a pass is under way
+// reach the clients it has not visited yet in that same send, and the next pass brings the rest up to date.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -17,6 +22,7 @@
 
 #include "core/StreamEvents.hpp"  // ControlSlot
 #include "live/FrameRing.hpp"
+#include "live/Tally.hpp"
 
 namespace agentpulse {
 
@@ -26,28 +32,36 @@ struct FrameBatch {
     Watermark head;                             // composite after the last frame
 };
 
+// A client as the broadcaster sees it. Data in: its time zone, and two fields it keeps current that the
+// broadcaster's sweep reads (when its pending write started, when it last wrote); the broadcaster leaves the
+// newest control frame of each kind in `control` for the client's next visit. Behaviour out: a visit, and
+// an end. All of it on the broadcaster's strand.
 class Subscriber {
 public:
+    explicit Subscriber(std::string tz) : tz_(std::move(tz)) {}
     virtual ~Subscriber() = default;
+
     // A fan-out pass visits the client: frames [first, end) are the newest batch and `joined` holds exactly
     // their bytes; the client writes whatever it lacks (control frames and ring frames) in one send.
     virtual void on_frames(std::uint64_t first, std::uint64_t end, const std::shared_ptr<const std::string>& joined) = 0;
-    // Keeps the newest frame of that kind for the next visit (a pass follows every control publish).
-    virtual void on_control(ControlSlot slot, const std::shared_ptr<const std::string>& frame) = 0;
-    // Close the client: it stayed stalled too long.
-    virtual void on_stalled() = 0;
-    // Close the client cleanly (server shutdown).
-    virtual void close() = 0;
-    // Milliseconds (steady clock) since its current write started, 0 when not writing.
-    virtual std::int64_t write_pending_ms(std::int64_t now_ms) const = 0;
-    virtual std::int64_t idle_ms(std::int64_t now_ms) const = 0;
-    const std::string& tz() const { return tz_; }
+    enum class End : std::uint8_t { Shutdown, Stalled };
+    // Close the client: the server stops (a clean end of stream), or it stayed stalled too long.
+    virtual void end(End why) = 0;
 
-protected:
-    std::string tz_ = "UTC";
+    const std::string& tz() const { return tz_; }
+    // Steady-clock milliseconds: when its current write started (0: not writing), and its last write.
+    std::int64_t write_started_ms = 0, last_write_ms = 0;
+    // Frames that are not rows, newest of each kind, waiting for the next visit (the client takes them).
+    std::array<std::shared_ptr<const std::string>, static_cast<std::size_t>(ControlSlot::Count)> control;
+    bool control_pending() const {
+        for (const auto& c : control)
+            if (c) return true;
+        return false;
+    }
 
 private:
     friend class Broadcaster;
+    const std::string tz_;
     std::size_t slot_ = SIZE_MAX;
 };
 
@@ -57,18 +71,21 @@ struct BatchRef {
     std::shared_ptr<const std::string> joined;
 };
 
+// Written on the strand, read by /metrics from anywhere.
 struct BroadcastStats {
-    std::uint64_t batches = 0, frames = 0, bytes = 0, subscribers_total = 0, resyncs = 0, stalled_drops = 0;
-    std::uint64_t passes = 0;  // fan-out passes over the subscriber list
+    Tally batches, frames, subscribers_total, resyncs, stalled_drops;
+    Tally passes;  // fan-out passes over the subscriber list
 };
 
 class Broadcaster {
 public:
-    explicit Broadcaster(std::size_t ring_capacity);
+    using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+    Broadcaster(Strand strand, std::size_t ring_capacity);
 
-    // How a fan-out pass continues after a chunk of subscribers: post onto the io thread. Without one
-    // (unit tests) a pass visits everybody at once.
-    void set_defer(std::function<void(std::function<void()>)> defer) { defer_ = std::move(defer); }
+    // Where every entry point below runs (except the poller's preload into ring() and set_head(), before
+    // the io_context runs).
+    const Strand& strand() const { return strand_; }
+    // Subscribers visited before a fan-out pass yields the strand (accepts and polls interleave).
     static constexpr std::size_t kPassChunk = 256;
 
     // Row frames from the poller (first load included).
@@ -80,8 +97,9 @@ public:
     // pending longer than `stall_ms`.
     void sweep(std::int64_t now_ms, std::int64_t idle_ms, std::int64_t stall_ms);
 
-    // Server shutdown: every subscriber gets a clean end of stream.
+    // Server shutdown: every subscriber gets a clean end of stream, and closed() turns true.
     void close_all();
+    bool closed() const { return closed_; }
 
     void subscribe(Subscriber* s);
     void unsubscribe(Subscriber* s);
@@ -119,10 +137,12 @@ private:
     void request_pass();
     void pass_step();
 
+    bool on_strand() const { return strand_.running_in_this_thread(); }
+
+    Strand strand_;
     FrameRing ring_;
     Watermark head_;
-    std::function<void(std::function<void()>)> defer_;
-    bool passing_ = false, again_ = false;
+    bool passing_ = false, again_ = false, closed_ = false;
     std::size_t cursor_ = 0;                   // visits go from the back of subs_ down to index 0
     std::uint64_t last_first_ = 0, last_end_ = 0;  // the newest batch, for the visits' direct path
     std::shared_ptr<const std::string> last_joined_;

@@ -1,8 +1,10 @@
 // The last N row frames (event, tool_call, tool_result, event_update) in publish order, numbered by a
 // global sequence. Live clients that fall behind, and reconnecting clients (Last-Event-ID), read from
-// here: no per-client queues, so a slow client costs no memory beyond its socket buffer.
+// here: no per-client queues, so a slow client costs no memory beyond its socket buffer. The broadcaster's
+// strand owns it; only its size and byte count may be read from other threads (/metrics).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -32,12 +34,12 @@ public:
     std::uint64_t end_seq() const { return first_seq_ + frames_.size(); }
     const RingFrame& at(std::uint64_t seq) const { return frames_[static_cast<std::size_t>(seq - first_seq_)]; }
     bool empty() const { return frames_.empty(); }
-    std::size_t size() const { return frames_.size(); }
+    std::size_t size() const { return held_.load(std::memory_order_relaxed); }
     std::size_t capacity() const { return capacity_; }
     // Per stream, the highest key no longer held (a client behind it must resync).
     const Watermark& evicted_through() const { return evicted_; }
     void set_evicted_through(const Watermark& w) { evicted_ = w; }
-    std::size_t bytes() const { return bytes_; }
+    std::size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
 
     // First sequence whose frame a client at watermark `w` has not seen: the client needs every frame at
     // or after it whose key is above w in its stream.
@@ -48,7 +50,7 @@ private:
     std::deque<RingFrame> frames_;
     std::uint64_t first_seq_ = 0;
     Watermark evicted_;
-    std::size_t bytes_ = 0;
+    std::atomic<std::size_t> held_{0}, bytes_{0};  // written by the owner only, read by anyone
 };
 
 }  // namespace agentpulse

@@ -1,5 +1,5 @@
 // See Poller.hpp. Everything below runs on the poller thread except start(), stop(), poll_now() and
-// set_time_zones(); the broadcaster is only ever touched through post() onto the io thread.
+// set_time_zones(); the broadcaster is only ever touched through post() onto its strand.
 #include "live/Poller.hpp"
 
 #include <boost/asio/post.hpp>
@@ -269,7 +269,7 @@ void Poller::refresh_slots(const std::set<EpochMs>& slots) {
 
 void Poller::deliver(FrameBatch batch) {
     ++counters_.batches;
-    net::post(io_, [this, b = std::move(batch)] { broadcaster_.publish(b); });
+    net::post(broadcaster_.strand(), [this, b = std::move(batch)] { broadcaster_.publish(b); });
 }
 
 void Poller::set_time_zones(std::vector<std::string> tzs) {
@@ -287,7 +287,7 @@ void Poller::set_time_zones(std::vector<std::string> tzs) {
         for (const std::string& tz : fresh) {
             try {
                 auto frame = burn_frame(tz, now);
-                net::post(io_, [this, tz, frame] { broadcaster_.publish_burn(tz, frame); });
+                net::post(broadcaster_.strand(), [this, tz, frame] { broadcaster_.publish_burn(tz, frame); });
             } catch (const StoreError& e) {
                 spdlog::warn("burn tick for {} failed: {}", tz, e.what());
             }
@@ -331,7 +331,7 @@ void Poller::tick() {
             StreamEvent::Sessions, sessions_payload(q_->sessions_in_flight(now - opts_.idle_after_s * 1000LL, 50, now + kFutureSlackMs), now, opts_.idle_after_s),
             now);
         // One hand-over, so the tick's frames reach each client in one send (one fan-out pass).
-        net::post(io_, [this, burns = std::move(burns), sessions] {
+        net::post(broadcaster_.strand(), [this, burns = std::move(burns), sessions] {
             for (const auto& [tz, frame] : burns) broadcaster_.publish_burn(tz, frame);
             broadcaster_.publish_sessions(sessions);
         });
@@ -407,10 +407,8 @@ void Poller::check_watcher(bool force) {
     }
     if (changed) {
         auto frame = control_frame(StreamEvent::Watcher, watcher_payload(w), now_epoch_ms());
-        if (force && !thread_.joinable())
-            broadcaster_.publish_watcher(frame);  // start(): the io thread is not running yet
-        else
-            net::post(io_, [this, frame] { broadcaster_.publish_watcher(frame); });
+        // At start() too: the first stream's preamble is planned on the strand, after this.
+        net::post(broadcaster_.strand(), [this, frame] { broadcaster_.publish_watcher(frame); });
     }
     if (force && !thread_.joinable()) return;
     watcher_timer_.expires_after(opts_.watcher_check_interval);

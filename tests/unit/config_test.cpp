@@ -258,6 +258,33 @@ BOOST_AUTO_TEST_CASE(http_limits_from_every_source) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(io_threads_from_every_source) {
+    Env env;
+    CliOutcome o = cli({"serve"});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(o.config->io_threads == 1);  // the default: one thread, as the design card says
+    o = cli({"serve", "--io-threads", "2"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->io_threads == 2);
+    write_file(env.dir / "t.conf", "io-threads = 3\n");
+    o = cli({"serve", "--config", (env.dir / "t.conf").string()});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->io_threads == 3);
+    env.set("AGENTPULSE_IO_THREADS", "4");
+    o = cli({"serve", "--config", (env.dir / "t.conf").string()});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->io_threads == 4);  // environment over file
+    o = cli({"serve", "--io-threads", "5", "--config", (env.dir / "t.conf").string()});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->io_threads == 5);  // command line over both
+    for (const char* bad : {"0", "-1", "65", "two"}) {
+        o = cli({"serve", "--io-threads", bad});
+        BOOST_TEST(!o.config, bad);
+        BOOST_TEST(o.exit_code == 2);
+        BOOST_TEST(contains(o.message, "io-threads"), o.message);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(help_and_version_exit_0) {
     Env env;
     for (const std::vector<std::string>& args :

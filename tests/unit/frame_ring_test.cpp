@@ -1,6 +1,10 @@
 // live/FrameRing: eviction keeps the newest N frames and moves evicted_through per stream; first_needed
 // finds where a resuming client starts; with_id rewrites only the id line. Also live/Broadcaster's
-// subscriber bookkeeping (unsubscribe during a walk, time zones), without sockets.
+// subscriber bookkeeping (unsubscribe during a walk, time zones, sweep, passes in chunks on its strand),
+// without sockets.
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <memory>
@@ -42,24 +46,31 @@ std::vector<RingFrame> alternating(int n) {
 }
 
 struct FakeSub : Subscriber {
-    explicit FakeSub(std::string tz, Broadcaster* b = nullptr) : b_(b) { tz_ = std::move(tz); }
+    explicit FakeSub(std::string tz, Broadcaster* b = nullptr) : Subscriber(std::move(tz)), b_(b) {}
     void on_frames(std::uint64_t first, std::uint64_t end,
                    const std::shared_ptr<const std::string>&) override {
         got.emplace_back(first, end);
         if (leave_on_frames && b_) b_->unsubscribe(this);
     }
-    void on_control(ControlSlot slot, const std::shared_ptr<const std::string>&) override {
-        controls.push_back(slot);
-    }
-    void on_stalled() override { stalled = true; }
-    void close() override { closed = true; }
-    std::int64_t write_pending_ms(std::int64_t) const override { return pending; }
-    std::int64_t idle_ms(std::int64_t) const override { return idle; }
+    void end(End why) override { (why == End::Stalled ? stalled : closed) = true; }
+    std::shared_ptr<const std::string> waiting(ControlSlot s) const { return control[static_cast<std::size_t>(s)]; }
     Broadcaster* b_;
     bool leave_on_frames = false, stalled = false, closed = false;
-    std::int64_t pending = 0, idle = 0;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> got;
-    std::vector<ControlSlot> controls;
+};
+
+// A broadcaster on a strand of its own io_context; on() runs a step on the strand, then everything it
+// posted (fan-out passes), as the server's io threads would.
+struct OnStrand {
+    boost::asio::io_context io;
+    Broadcaster b;
+    explicit OnStrand(std::size_t ring) : b(boost::asio::make_strand(io), ring) {}
+    template <class Fn>
+    void on(Fn fn) {
+        boost::asio::dispatch(b.strand(), std::move(fn));
+        io.restart();
+        io.run();
+    }
 };
 
 }  // namespace
@@ -133,19 +144,22 @@ BOOST_AUTO_TEST_CASE(with_id_rewrites_only_the_id_line) {
 }
 
 BOOST_AUTO_TEST_CASE(broadcaster_fans_out_and_survives_unsubscribe_mid_walk) {
-    Broadcaster b(100);
+    OnStrand st(100);
+    Broadcaster& b = st.b;
     std::vector<std::unique_ptr<FakeSub>> subs;
-    for (int i = 0; i < 5; ++i) {
-        subs.push_back(std::make_unique<FakeSub>(i % 2 ? "Europe/Berlin" : "UTC", &b));
-        b.subscribe(subs.back().get());
-    }
+    st.on([&] {
+        for (int i = 0; i < 5; ++i) {
+            subs.push_back(std::make_unique<FakeSub>(i % 2 ? "Europe/Berlin" : "UTC", &b));
+            b.subscribe(subs.back().get());
+        }
+    });
     subs[1]->leave_on_frames = true;
     subs[4]->leave_on_frames = true;
     FrameBatch batch;
     for (RingFrame& f : alternating(2)) batch.frames.push_back(std::move(f));
     batch.joined = std::make_shared<const std::string>("x");
     batch.head = {2, 2, 0, 0};
-    b.publish(batch);
+    st.on([&] { b.publish(batch); });
     for (const auto& s : subs) {
         BOOST_REQUIRE(s->got.size() == 1u);  // everyone once, nobody skipped or twice
         BOOST_TEST(s->got[0].first == 0u);
@@ -153,45 +167,84 @@ BOOST_AUTO_TEST_CASE(broadcaster_fans_out_and_survives_unsubscribe_mid_walk) {
     }
     BOOST_TEST(b.subscribers() == 3u);
     BOOST_TEST((b.head() == Watermark{2, 2, 0, 0}));
-    b.publish(batch);
+    st.on([&] { b.publish(batch); });
     BOOST_TEST(subs[1]->got.size() == 1u);
     BOOST_TEST(subs[0]->got.size() == 2u);
     BOOST_TEST(subs[0]->got[1].first == 4u);
 }
 
 BOOST_AUTO_TEST_CASE(broadcaster_time_zones_and_controls) {
-    Broadcaster b(10);
+    OnStrand st(10);
+    Broadcaster& b = st.b;
     std::vector<std::vector<std::string>> seen;
     b.on_time_zones([&](std::vector<std::string> tzs) { seen.push_back(std::move(tzs)); });
     FakeSub a("UTC"), c("UTC"), d("Asia/Kolkata");
-    b.subscribe(&a);
-    b.subscribe(&c);  // same zone: no change
-    b.subscribe(&d);
+    st.on([&] {
+        b.subscribe(&a);
+        b.subscribe(&c);  // same zone: no change
+        b.subscribe(&d);
+    });
     BOOST_REQUIRE(seen.size() == 2u);
     BOOST_TEST(seen[1] == (std::vector<std::string>{"Asia/Kolkata", "UTC"}),
                boost::test_tools::per_element());
     auto tick = std::make_shared<const std::string>("burn");
-    b.publish_burn("Asia/Kolkata", tick);
-    BOOST_TEST(a.controls.empty());
-    BOOST_TEST(d.controls.size() == 1u);
+    st.on([&] { b.publish_burn("Asia/Kolkata", tick); });
+    BOOST_TEST(!a.control_pending());
+    BOOST_TEST(d.waiting(ControlSlot::Burn) == tick);
+    BOOST_TEST(d.got.size() == 1u);  // a pass follows every control publish
     BOOST_TEST(b.latest_burn("Asia/Kolkata") == tick);
     BOOST_TEST(!b.latest_burn("UTC"));
-    b.publish_sessions(tick);
-    BOOST_TEST(a.controls.size() == 1u);
-    b.unsubscribe(&d);
+    st.on([&] { b.publish_sessions(tick); });
+    BOOST_TEST(a.waiting(ControlSlot::Sessions) == tick);
+    st.on([&] { b.unsubscribe(&d); });
     BOOST_REQUIRE(seen.size() == 3u);
     BOOST_TEST(seen[2] == (std::vector<std::string>{"UTC"}), boost::test_tools::per_element());
-    b.unsubscribe(&d);  // twice: harmless
+    st.on([&] { b.unsubscribe(&d); });  // twice: harmless
     BOOST_TEST(b.subscribers() == 2u);
-    // Sweep: a stalled writer is dropped, an idle one gets a heartbeat.
-    a.pending = 20'000;
-    c.idle = 16'000;
-    b.sweep(0, 15'000, 15'000);
+    // Sweep: a write pending past the stall bound is dropped, a client idle past the heartbeat gets one,
+    // a client writing is not idle.
+    a.write_started_ms = 1'000;
+    c.last_write_ms = 4'000;
+    st.on([&] { b.sweep(20'000, 15'000, 15'000); });
     BOOST_TEST(a.stalled);
+    BOOST_TEST(!a.closed);
     BOOST_TEST(b.stats().stalled_drops == 1u);
-    BOOST_TEST((c.controls.back() == ControlSlot::Heartbeat));
-    b.close_all();
+    BOOST_TEST(c.waiting(ControlSlot::Heartbeat));
+    c.control = {};
+    c.write_started_ms = 19'000;
+    st.on([&] { b.sweep(20'000, 15'000, 15'000); });
+    BOOST_TEST(!c.waiting(ControlSlot::Heartbeat));
+    BOOST_TEST(!c.stalled);
+    BOOST_TEST(!b.closed());
+    st.on([&] { b.close_all(); });
     BOOST_TEST(c.closed);
+    BOOST_TEST(b.closed());
+}
+
+BOOST_AUTO_TEST_CASE(broadcaster_pass_yields_the_strand_between_chunks) {
+    // 600 subscribers: a pass visits them in three chunks, and other work on the strand runs between.
+    OnStrand st(10);
+    Broadcaster& b = st.b;
+    std::vector<std::unique_ptr<FakeSub>> subs;
+    for (int i = 0; i < 600; ++i) subs.push_back(std::make_unique<FakeSub>("UTC"));
+    st.on([&] {
+        for (auto& s : subs) b.subscribe(s.get());
+    });
+    FrameBatch batch;
+    for (RingFrame& f : alternating(1)) batch.frames.push_back(std::move(f));
+    batch.joined = std::make_shared<const std::string>("x");
+    std::size_t visited_when_other_work_ran = SIZE_MAX;
+    st.on([&] {
+        b.publish(batch);
+        boost::asio::post(b.strand(), [&] {  // queued behind the pass's first chunk
+            std::size_t n = 0;
+            for (auto& s : subs) n += s->got.size();
+            visited_when_other_work_ran = n;
+        });
+    });
+    BOOST_TEST(visited_when_other_work_ran == Broadcaster::kPassChunk);
+    for (auto& s : subs) BOOST_TEST(s->got.size() == 1u);
+    BOOST_TEST(b.stats().passes == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

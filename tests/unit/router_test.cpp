@@ -41,7 +41,7 @@ struct Site {
 
 struct Server {
     boost::asio::io_context io;
-    Broadcaster broadcaster{16};
+    Broadcaster broadcaster{boost::asio::make_strand(io), 16};
     Poller poller{PollerOptions{}, io, broadcaster};
     ServerContext ctx;
     Server(const fs::path& root, std::string token)
