@@ -142,6 +142,7 @@ int run_serve(const Config& given) {
                       c.token, {}, watcher ? &ingest_stats : nullptr};
     ctx.started_ms = now_epoch_ms();
     ctx.loopback_only = addr.is_loopback();
+    ctx.io_threads = c.io_threads;
     if (c.max_connections) ctx.limits.max_connections = *c.max_connections;
     if (c.request_timeout_ms) ctx.limits.request_timeout_ms = *c.request_timeout_ms;
     if (c.keepalive_timeout_ms) ctx.limits.keepalive_timeout_ms = *c.keepalive_timeout_ms;

@@ -262,7 +262,7 @@ void HttpServer::reject(tcp::socket socket) {
     socket.close(ec);
 }
 
-void HttpServer::admit(net::basic_stream_socket<tcp, Strand> socket) {
+void HttpServer::admit(tcp::socket socket) {
     if (ctx_.connections + ctx_.sse.active >= ctx_.limits.max_connections) {
         reject(std::move(socket));
         return;
@@ -278,7 +278,7 @@ net::awaitable<void> HttpServer::accept_loop() {
     std::chrono::milliseconds backoff{10};
     net::steady_timer pause(accept_strand_);
     while (!stopped_) {
-        auto [ec, socket] = co_await acceptor_.async_accept(net::make_strand(io_), net::as_tuple(net::use_awaitable));
+        auto [ec, socket] = co_await acceptor_.async_accept(connection_executor(), net::as_tuple(net::use_awaitable));
         if (stopped_ || ec == net::error::operation_aborted) break;
         if (ec) {
             // EMFILE and friends under load: wait and try again, never give up on listening.
@@ -297,7 +297,7 @@ net::awaitable<void> HttpServer::accept_loop() {
         // so the cap holds. (docs/PERFORMANCE.md, "reconnect storm", has what a partial drain cost.)
         for (int i = 0; i < 4096 && !stopped_; ++i) {
             boost::system::error_code aec;
-            auto more = acceptor_.accept(net::make_strand(io_), aec);
+            tcp::socket more = acceptor_.accept(connection_executor(), aec);
             if (aec) break;
             admit(std::move(more));
         }
@@ -307,9 +307,16 @@ net::awaitable<void> HttpServer::accept_loop() {
 void HttpServer::start_stream(tcp::socket socket, const HttpRequest& req, const StreamRoute& route) {
     StreamStart st = plan_stream(req, route, ctx_);
     auto session = std::make_shared<SseSession>(std::move(socket), ctx_.broadcaster, ctx_.sse, route.tz);
-    net::co_spawn(ctx_.broadcaster.strand(),
-                  SseSession::serve(std::move(session), std::move(st.preamble), st.start, st.base, st.resync),
+    session->prepare(std::move(st.preamble), st.start, st.base, st.resync);
+    net::co_spawn(ctx_.broadcaster.strand(), SseSession::serve(std::move(session)),
                   [](std::exception_ptr e) { log_failure(e, "stream"); });
+}
+
+net::any_io_executor HttpServer::connection_executor() {
+    // With one io thread that thread is every connection's strand; a strand object per connection would
+    // then be memory for nothing (a stream keeps its socket's executor: 10,000 streams, 10,000 strands).
+    if (ctx_.io_threads > 1) return net::make_strand(io_);
+    return io_.get_executor();
 }
 
 net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {

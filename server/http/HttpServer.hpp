@@ -1,8 +1,8 @@
 // The listener and the HTTP/1.1 connections: reads requests with size limits and timeouts, answers them
 // (keep-alive), hands /api/live/stream connections to an SseSession, enforces the connection cap (503)
 // and shuts everything down cleanly. The only file that knows Beast. Any number of threads may run the
-// io_context: the accept loop has a strand, each connection one of its own, and streams are handed to
-// the broadcaster's strand.
+// io_context: the accept loop has a strand, each connection one of its own (with more than one thread),
+// and streams are handed to the broadcaster's strand.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -59,8 +59,9 @@ public:
 private:
     using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
     boost::asio::awaitable<void> accept_loop();
-    // Counts the connection, or refuses it at the cap; then serves it on a strand of its own.
-    void admit(boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand> socket);
+    // Counts the connection, or refuses it at the cap; then serves it on its executor.
+    void admit(boost::asio::ip::tcp::socket socket);
+    boost::asio::any_io_executor connection_executor();
     boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket);
     // On the broadcaster's strand: where the stream starts, and its session.
     void start_stream(boost::asio::ip::tcp::socket socket, const HttpRequest& req, const StreamRoute& route);

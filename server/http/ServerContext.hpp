@@ -42,6 +42,7 @@ struct ServerContext {
     QueryPool* queries = nullptr;            // dashboard reports (Overview, Sessions); null = 503
     const ServeInfo* info = nullptr;         // what /api/config reports (watched roots, demo)
     std::shared_ptr<const PriceBook> prices; // for the money cache saved
+    int io_threads = 1;                      // threads running the io_context (HttpServer's strands)
     bool loopback_only = false;              // bound to a loopback address: see host_allowed_without_token (Auth.hpp)
 };
 

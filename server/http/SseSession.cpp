@@ -1,13 +1,14 @@
-// See SseSession.hpp. Everything here runs on the broadcaster's strand: the coroutine is spawned there, the
-// read handler is bound to it, and the broadcaster's visits (on_frames, end) come from it.
+// See SseSession.hpp. Everything here runs on the broadcaster's strand: both coroutines are spawned there,
+// and the broadcaster's visits (on_frames, end) come from it.
 #include "http/SseSession.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
@@ -28,6 +29,14 @@ constexpr int kSendBuffer = 64 * 1024;  // the kernel doubles it: ~128 KB queued
 constexpr std::size_t kTalkLimit = 64 * 1024;  // a stream client has nothing to say; one that talks is hostile
 
 constexpr std::size_t slot(ControlSlot s) { return static_cast<std::size_t>(s); }
+
+void log_stream_failure(std::exception_ptr e, const char* what) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        spdlog::error("{} failed: {}", what, ex.what());
+    }
+}
 }  // namespace
 
 std::int64_t steady_now_ms() {
@@ -36,11 +45,7 @@ std::int64_t steady_now_ms() {
 }
 
 SseSession::SseSession(tcp::socket socket, Broadcaster& broadcaster, SseCounters& counters, std::string tz)
-    : Subscriber(std::move(tz))
-    , socket_(std::move(socket))
-    , wake_(broadcaster.strand(), net::steady_timer::time_point::max())
-    , b_(broadcaster)
-    , counters_(counters) {
+    : Subscriber(std::move(tz)), socket_(std::move(socket)), b_(broadcaster), counters_(counters) {
     ++counters_.opened;
     boost::system::error_code ec;
     socket_.set_option(tcp::no_delay(true), ec);
@@ -55,61 +60,52 @@ SseSession::~SseSession() {
     ++counters_.closed;
 }
 
-net::awaitable<void> SseSession::serve(std::shared_ptr<SseSession> self, std::string preamble, std::uint64_t start_seq,
-                                       std::optional<Watermark> base, bool resync) {
-    SseSession& s = *self;
-    if (s.b_.closed()) {  // the server began to stop while this stream was being set up
-        s.stop();
-        co_return;
-    }
-    s.next_seq_ = start_seq;
-    s.base_ = base;
-    if (resync) s.control[slot(ControlSlot::Resync)] = s.resync_frame("replay_window_exceeded");
-    s.b_.subscribe(&s);
-    s.subscribed_ = true;
-    s.read_some();
-    s.send_now(std::make_shared<const std::string>(std::move(preamble)));
-    // The replay (Last-Event-ID) and a resync go out on the strand's next turn, not now: in a reconnect
-    // storm every client gets its `ready` before the replays, which are most of the storm's work.
-    s.pump_due_ = true;
-    while (!s.closed_) {
-        if (s.writing_) {
-            auto [ec, n] = co_await net::async_write(s.socket_, s.buffers_, net::as_tuple(net::use_awaitable));
-            s.counters_.bytes += n;
-            s.writing_ = false;
-            s.write_started_ms = 0;
-            s.inflight_.clear();
-            s.buffers_.clear();
-            s.last_write_ms = steady_now_ms();
-            if (ec) {
-                if (ec != net::error::operation_aborted) ++s.counters_.write_errors;
-                s.stop();
-                break;
-            }
-            s.pump();  // what arrived while the write was under way
-        } else if (s.pump_due_) {
-            co_await net::post(s.b_.strand(), net::use_awaitable);  // let the rest of the strand's queue run
-            s.pump_due_ = false;
-            if (!s.closed_ && !s.writing_) s.pump();
-        } else {
-            // Woken by mark_async (a send left bytes over), pump (more to send next turn) or stop().
-            co_await s.wake_.async_wait(net::as_tuple(net::use_awaitable));
-        }
-    }
+void SseSession::prepare(std::string preamble, std::uint64_t start_seq, std::optional<Watermark> base, bool resync) {
+    preamble_ = std::make_shared<const std::string>(std::move(preamble));
+    next_seq_ = start_seq;
+    base_ = base;
+    if (resync) control[slot(ControlSlot::Resync)] = resync_frame("replay_window_exceeded");
 }
 
-void SseSession::read_some() {
-    // Bound to the strand: the socket itself carries the executor of the connection it came from. A plain
-    // handler, not a second coroutine: one pending read is all it does, and a frame would cost more.
-    auto on_read = [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+net::awaitable<void> SseSession::serve(std::shared_ptr<SseSession> self) {
+    // Only `self` lives in this frame: with 10,000 idle streams each byte here counts 10,000 times.
+    if (self->b_.closed()) {  // the server began to stop while this stream was being set up
+        self->stop();
+        co_return;
+    }
+    self->b_.subscribe(self.get());
+    self->subscribed_ = true;
+    self->send_now(std::move(self->preamble_));
+    // The replay (Last-Event-ID) and a resync go out on the strand's next turn, not now: in a reconnect
+    // storm every client gets its `ready` before the replays, which are most of the storm's work.
+    self->pump_later();
+    while (!self->closed_) {
+        auto [ec, n] = co_await self->socket_.async_read_some(net::buffer(self->read_buf_),
+                                                              net::as_tuple(net::use_awaitable));
         self->read_total_ += n;
-        if (ec || self->read_total_ > kTalkLimit) {
-            self->stop();
-            return;
+        if (ec || self->read_total_ > kTalkLimit) break;
+    }
+    self->stop();
+}
+
+net::awaitable<void> SseSession::write_out(std::shared_ptr<SseSession> self) {
+    SseSession& s = *self;
+    while (s.writing_ && !s.closed_) {
+        auto [ec, n] = co_await net::async_write(s.socket_, s.buffers_, net::as_tuple(net::use_awaitable));
+        s.counters_.bytes += n;
+        s.writing_ = false;
+        s.write_started_ms = 0;
+        s.inflight_.clear();
+        s.buffers_.clear();
+        s.last_write_ms = steady_now_ms();
+        if (ec) {
+            if (ec != net::error::operation_aborted) ++s.counters_.write_errors;
+            s.stop();
+            break;
         }
-        self->read_some();
-    };
-    socket_.async_read_some(net::buffer(read_buf_), net::bind_executor(b_.strand(), std::move(on_read)));
+        s.pump();  // what arrived while the write was under way; may leave another write (writing_)
+    }
+    s.writer_running_ = false;
 }
 
 void SseSession::stop() {
@@ -122,7 +118,6 @@ void SseSession::stop() {
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
-    wake();
 }
 
 void SseSession::end(End why) {
@@ -137,7 +132,7 @@ void SseSession::end(End why) {
 }
 
 void SseSession::on_frames(std::uint64_t first, std::uint64_t end, const std::shared_ptr<const std::string>& joined) {
-    if (closed_ || writing_) return;  // the coroutine pulls the new frames when its write completes
+    if (closed_ || writing_) return;  // the writer pulls the new frames when its write completes
     if (next_seq_ == first && first < end && end == b_.ring().end_seq() && joined && !base_ && !control_pending()) {
         next_seq_ = end;
         ++counters_.frames_direct;
@@ -160,14 +155,24 @@ void SseSession::send_now(std::shared_ptr<const std::string> bytes) {
     if (n == bytes->size()) return;
     buffers_.assign(1, net::buffer(*bytes) + n);
     inflight_.assign(1, std::move(bytes));
-    mark_async();
+    go_async();
 }
 
-void SseSession::mark_async() {
+void SseSession::go_async() {
     writing_ = true;
     write_started_ms = steady_now_ms();
     ++counters_.writes_async;
-    wake();
+    if (writer_running_) return;  // its loop takes this write next
+    writer_running_ = true;
+    net::co_spawn(b_.strand(), write_out(shared_from_this()), [](std::exception_ptr e) {
+        if (e) log_stream_failure(e, "stream writer");
+    });
+}
+
+void SseSession::pump_later() {
+    net::post(b_.strand(), [self = shared_from_this()] {
+        if (!self->writing_ && !self->closed_) self->pump();
+    });
 }
 
 std::shared_ptr<const std::string> SseSession::resync_frame(std::string_view reason) {
@@ -182,7 +187,7 @@ std::shared_ptr<const std::string> SseSession::resync_frame(std::string_view rea
 
 void SseSession::pump() {
     // Each round gathers what the client lacks and tries a non-blocking write; the first write the socket
-    // does not take whole goes to the coroutine (its completion pumps again).
+    // does not take whole goes to the writer coroutine (its completion pumps again).
     for (int round = 0; round < kPumpRounds && !writing_ && !closed_; ++round) {
         if (!gather()) return;
         std::size_t total = 0;
@@ -209,14 +214,13 @@ void SseSession::pump() {
             if (!buffers_.empty()) buffers_[0] += n;
             for (const auto* s : borrowed_) inflight_.push_back(*s);  // now they must outlive this call
             borrowed_.clear();
-            mark_async();
+            go_async();
             return;
         }
     }
     if (!writing_ && !closed_ && (next_seq_ < b_.ring().end_seq() || control_pending())) {
         // Still more after kPumpRounds full writes (a long replay): continue on the strand's next turn.
-        pump_due_ = true;
-        wake();
+        pump_later();
     }
 }
 

@@ -1,16 +1,16 @@
-// One Server-Sent Events client, served by one coroutine (serve) on the broadcaster's strand that owns its
-// life: it sends the preamble, subscribes, keeps one read pending (so a disconnect or reset is noticed at
-// once), and writes whatever could not go out at once, waking on a timer used as a condition variable. The
-// fast path needs no wake: a client that keeps up gets each batch written straight from the broadcaster's
-// visit (non-blocking send, no queue); one that is behind pulls frames from the shared ring as its socket
-// drains, and gets `resync` if the ring moved past it. Per-client memory: the socket, the coroutine's frame,
-// its timer and at most one in-flight gather of ring frames.
+// One Server-Sent Events client, served by coroutines on the broadcaster's strand. The session's own
+// coroutine (serve) owns its life: it sends the preamble, subscribes, and keeps one read pending, so a
+// disconnect or reset is noticed at once and ends the session. A client that keeps up gets each batch
+// written straight from the broadcaster's visit (a non-blocking send: no queue, no wake); a send the socket
+// does not take whole starts the writer coroutine (write_out), which finishes it and pulls whatever the
+// client lacks from the shared ring as its socket drains, then returns; `resync` if the ring moved past it.
+// Per idle client: the socket, the reader coroutine and its pending read; a client behind adds the writer
+// and at most one in-flight gather of ring frames.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <array>
 #include <atomic>
 #include <memory>
@@ -31,40 +31,43 @@ public:
     SseSession(boost::asio::ip::tcp::socket socket, Broadcaster& broadcaster, SseCounters& counters, std::string tz);
     ~SseSession() override;
 
-    // The session's life; co_spawn it on the broadcaster's strand. Sends `preamble` (HTTP header, retry,
-    // ready and the latest control frames), subscribes, and streams from ring sequence `start_seq` until
-    // the client leaves or the server stops. `base`: the client's watermark when it resumed (frames it
-    // already has are skipped, and ids never go below it). `resync`: tell it first that rows were skipped.
-    static boost::asio::awaitable<void> serve(std::shared_ptr<SseSession> self, std::string preamble,
-                                              std::uint64_t start_seq, std::optional<Watermark> base, bool resync);
-    // Ends the stream (graceful: the client sees EOF) and wakes the coroutine, which then returns. Idempotent.
+    // Where the stream starts, before serve: `preamble` (HTTP header, retry, ready and the latest control
+    // frames), ring sequence `start_seq`; `base`: the client's watermark when it resumed (frames it
+    // already has are skipped, and ids never go below it); `resync`: tell it first that rows were skipped.
+    void prepare(std::string preamble, std::uint64_t start_seq, std::optional<Watermark> base, bool resync);
+    // The session's life; co_spawn it on the broadcaster's strand. Subscribes, sends the preamble and
+    // streams until the client leaves (its read ends) or the server stops (stop() closes the socket).
+    static boost::asio::awaitable<void> serve(std::shared_ptr<SseSession> self);
+    // Ends the stream (graceful: the client sees EOF); the coroutines then return. Idempotent.
     void stop();
 
     void on_frames(std::uint64_t first, std::uint64_t end, const std::shared_ptr<const std::string>& joined) override;
     void end(End why) override;
 
 private:
-    void read_some();
-    void wake() { wake_.cancel(); }
-    // Writes what the client lacks with non-blocking sends; a send the socket does not take whole leaves
-    // the rest for the coroutine (mark_async), as does a long replay (pump_due_).
+    // Finishes the send the socket did not take whole, then writes what the client still lacks; returns
+    // when it has caught up (or the session ends).
+    static boost::asio::awaitable<void> write_out(std::shared_ptr<SseSession> self);
+    // Writes what the client lacks with non-blocking sends; a send the socket does not take whole goes to
+    // the writer coroutine (go_async); a long replay continues on the strand's next turn.
     void pump();
+    void pump_later();
     // Fills buffers_/inflight_ with control frames and the ring frames the client lacks (at most
     // kGatherBytes / kGatherFrames). False when there is nothing to send.
     bool gather();
-    // Tries a non-blocking send of the whole buffer; the rest, if any, goes to the coroutine.
+    // Tries a non-blocking send of the whole buffer; the rest, if any, goes to the writer coroutine.
     void send_now(std::shared_ptr<const std::string> bytes);
-    void mark_async();
+    void go_async();
     std::shared_ptr<const std::string> resync_frame(std::string_view reason);
 
     boost::asio::ip::tcp::socket socket_;
-    boost::asio::steady_timer wake_;  // never expires: cancel() is the notify
     Broadcaster& b_;
     SseCounters& counters_;
     std::uint64_t next_seq_ = 0;
     std::optional<Watermark> base_;
-    bool writing_ = false;    // buffers_ hold a write the coroutine owns until it completes
-    bool pump_due_ = false;   // more to send after this strand turn (a replay, a long catch-up)
+    std::shared_ptr<const std::string> preamble_;  // until serve sends it
+    bool writing_ = false;         // buffers_ hold a write the writer coroutine owns until it completes
+    bool writer_running_ = false;  // write_out is spawned (it loops while writing_)
     bool closed_ = false, subscribed_ = false;
     std::vector<std::shared_ptr<const std::string>> inflight_;  // keeps gathered frames alive
     std::vector<const std::shared_ptr<const std::string>*> borrowed_;  // ring frames of a synchronous write

@@ -40,6 +40,10 @@ inline double ms_since(Clock::time_point t0) {
 }
 
 class LiveServer {
+    static bool has(const std::vector<std::string>& v, const std::string& flag) {
+        return std::find(v.begin(), v.end(), flag) != v.end();
+    }
+
 public:
     // `extra` follows `serve --port 0 --store STORE --claude-projects D --codex-sessions D --static-dir D`.
     LiveServer(const std::filesystem::path& dir, const std::filesystem::path& store,
@@ -67,6 +71,10 @@ public:
                 i += 2;
         }
         args.insert(args.end(), extra.begin(), extra.end());
+        // LIVE_IO_THREADS=N runs every server of the suite on N io threads: the contract is the same
+        // whatever the thread count. Read here, as the child's environment is a clean one.
+        if (const char* n = std::getenv("LIVE_IO_THREADS"); n && *n && !has(extra, "--io-threads"))
+            args.insert(args.end(), {"--io-threads", n});
         proc_ = std::make_unique<Process>(args, dir / "logs", name + std::to_string(++counter()));
         const auto t0 = Clock::now();
         const bool up = eventually(
