@@ -52,7 +52,7 @@ void write_file(const fs::path& p, std::string_view data) {
 struct World {
     boost::asio::io_context io;
     Broadcaster broadcaster{boost::asio::make_strand(io), 16};
-    Poller poller{PollerOptions{}, io, broadcaster};
+    Poller poller{PollerOptions{}, broadcaster};
     ServerContext ctx;
     Database db{":memory:", Database::Mode::ReadWrite};
     std::unique_ptr<ReportQueries> reports;

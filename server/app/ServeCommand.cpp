@@ -47,30 +47,32 @@ WatcherState embedded_state(const Watcher& w) {
     return out;
 }
 
-}  // namespace
+// --demo: simulated agents write into a temporary folder, which the embedded watcher watches; the store is
+// a temporary file too unless --store (or AGENTPULSE_STORE / the config file) names one.
+struct DemoSetup {
+    std::unique_ptr<DemoAgents> agents;
+    Config config;
+};
 
-int run_serve(const Config& given) {
-    // --demo: simulated agents write into a temporary folder, which the embedded watcher watches; the
-    // store is a temporary file too unless --store (or AGENTPULSE_STORE / the config file) names one.
-    std::unique_ptr<DemoAgents> demo;
-    Config demo_config;
-    if (given.demo) {
-        try {
-            demo = std::make_unique<DemoAgents>();
-        } catch (const std::exception& e) {
-            throw StartupError(1, std::string("--demo: ") + e.what());
-        }
-        demo_config = given;
-        demo_config.roots = demo->roots();
-        if (given.store == default_store_path()) demo_config.store = demo->folder() / "store.db";
-        spdlog::info("demo: simulated agents write under {}; store {}", demo->folder().string(),
-                     demo_config.store.string());
+DemoSetup prepare_demo(const Config& given) {
+    DemoSetup d;
+    try {
+        d.agents = std::make_unique<DemoAgents>();
+    } catch (const std::exception& e) {
+        throw StartupError(1, std::string("--demo: ") + e.what());
     }
-    const Config& c = demo ? demo_config : given;
+    d.config = given;
+    d.config.roots = d.agents->roots();
+    if (given.store == default_store_path()) d.config.store = d.agents->folder() / "store.db";
+    spdlog::info("demo: simulated agents write under {}; store {}", d.agents->folder().string(), d.config.store.string());
+    return d;
+}
 
-    boost::system::error_code aec;
-    const auto addr = net::ip::make_address(c.host == "localhost" ? "127.0.0.1" : c.host, aec);
-    if (aec) throw StartupError(2, "--host '" + c.host + "' is not an IP address");
+// The address to listen on; a non-loopback one needs a token unless --allow-remote says otherwise.
+net::ip::address listen_address(const Config& c) {
+    boost::system::error_code ec;
+    const auto addr = net::ip::make_address(c.host == "localhost" ? "127.0.0.1" : c.host, ec);
+    if (ec) throw StartupError(2, "--host '" + c.host + "' is not an IP address");
     if (!addr.is_loopback() && c.token.empty() && !c.allow_remote)
         throw StartupError(2, "refusing to listen on " + c.host +
                                   " without --token: anyone who can reach it would see your agents' activity. "
@@ -79,36 +81,130 @@ int run_serve(const Config& given) {
         spdlog::warn("listening on {} without a token (--allow-remote): anyone who can reach this address sees your "
                      "agents' activity",
                      c.host);
+    return addr;
+}
 
-    auto prices = load_prices(c);
-    IngestStats ingest_stats;
-    std::unique_ptr<Watcher> watcher;
+// The embedded watcher (null with --no-watcher, where the store must exist and is only read).
+std::unique_ptr<Watcher> make_watcher(const Config& c, std::shared_ptr<const PriceBook> prices, IngestStats& stats) {
     if (c.no_watcher) {
         open_store_for_reading(c.store);
         spdlog::info("--no-watcher: reading {} (read-only); another process must write it", c.store.string());
-    } else {
-        open_store_for_writing(c.store);
-        watcher = std::make_unique<Watcher>(WatcherOptions{c.roots, c.store, prices},
-                                            ingest_stats);
+        return nullptr;
+    }
+    open_store_for_writing(c.store);
+    return std::make_unique<Watcher>(WatcherOptions{c.roots, c.store, std::move(prices)}, stats);
+}
+
+std::thread start_watcher_thread(Watcher& w) {
+    return std::thread([&w] {
+        try {
+            w.run();
+        } catch (const std::exception& e) {
+            spdlog::error("watcher stopped: {}", e.what());
+            w.set_stopped(std::string("the watcher thread died: ") + e.what());
+        }
+    });
+}
+
+ServeInfo serve_info(const Config& c, const DemoAgents* demo, bool embedded_watcher) {
+    ServeInfo info;
+    info.demo = demo != nullptr;
+    info.embedded_watcher = embedded_watcher;
+    info.roots = c.roots;
+    info.store = c.store.string();
+    info.budget = c.budget;
+    info.token_required = !c.token.empty();
+    if (demo) info.demo_folder = demo->folder().string();
+    return info;
+}
+
+ServerLimits server_limits(const Config& c) {
+    ServerLimits l;
+    if (c.max_connections) l.max_connections = *c.max_connections;
+    if (c.request_timeout_ms) l.request_timeout_ms = *c.request_timeout_ms;
+    if (c.keepalive_timeout_ms) l.keepalive_timeout_ms = *c.keepalive_timeout_ms;
+    if (c.retry_ms) l.retry_ms = *c.retry_ms;
+    return l;
+}
+
+// Shutdown closes the listener and every connection and ends every stream; io.run() returns once nothing
+// is in flight. A request being answered on the poller's thread (stats, metrics) must complete for its
+// connection to end, so the poller runs until then. If anything still holds the io_context 1.5 s after
+// the signal, the backstop stops it, so serve always exits within the 2 s the contract promises.
+class ShutdownBackstop {
+public:
+    explicit ShutdownBackstop(net::io_context& io) : io_(io) {}
+    ~ShutdownBackstop() { io_finished(); }
+    // From the signal handler: start counting.
+    void arm() {
+        thread_ = std::thread([this] {
+            std::unique_lock lock(mutex_);
+            if (!cv_.wait_for(lock, std::chrono::milliseconds(1500), [this] { return done_; })) {
+                spdlog::warn("shutdown: work still pending after 1.5 s; stopping anyway");
+                io_.stop();
+            }
+        });
+    }
+    // After io.run() returned on every io thread.
+    void io_finished() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        cv_.notify_all();
+        if (thread_.joinable()) thread_.join();
     }
 
+private:
+    net::io_context& io_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    std::thread thread_;
+};
+
+// Runs the io_context on `threads` threads, the calling one included, until it runs out of work. A
+// handler that throws is a bug: it is logged and serving stops, rather than running on with a thread fewer.
+void run_io_threads(net::io_context& io, int threads) {
+    const auto run = [&io] {
+        try {
+            io.run();
+        } catch (const std::exception& e) {
+            spdlog::error("io thread stopped: {}", e.what());
+            io.stop();
+        }
+    };
+    std::vector<std::thread> more;
+    for (int i = 1; i < threads; ++i) more.emplace_back(run);
+    run();
+    for (std::thread& t : more) t.join();
+}
+
+}  // namespace
+
+int run_serve(const Config& given) {
+    DemoSetup demo;
+    if (given.demo) demo = prepare_demo(given);
+    const Config& c = demo.agents ? demo.config : given;
+    const auto addr = listen_address(c);
+
+    auto prices = load_prices(c);
+    IngestStats ingest_stats;
+    std::unique_ptr<Watcher> watcher = make_watcher(c, prices, ingest_stats);
+
+    // One io_context for HTTP and the streams; the broadcaster's strand serializes the fan-out on it.
     net::io_context io(c.io_threads);
     Broadcaster broadcaster(net::make_strand(io), 10'000);
     PollerOptions po;
     po.store = c.store;
     po.budget = c.budget;
     if (watcher) po.embedded_watcher = [w = watcher.get()] { return embedded_state(*w); };
-    else po.embedded_watcher = nullptr;
-    Poller poller(po, io, broadcaster);
+    Poller poller(po, broadcaster);
     broadcaster.on_time_zones([&poller](std::vector<std::string> tzs) { poller.set_time_zones(std::move(tzs)); });
-    try {
-        poller.start();
-    } catch (const StoreError& e) {
-        throw StartupError(2, std::string("store: ") + e.what());
-    }
     // Dashboard reports (Overview, Sessions) run on their own threads and connections.
     QueryPool queries(c.store, 2);
     try {
+        poller.start();
         queries.start();
     } catch (const StoreError& e) {
         poller.stop();
@@ -118,35 +214,21 @@ int run_serve(const Config& given) {
     std::thread watcher_thread;
     if (watcher) {
         watcher->on_commit([&poller] { poller.poll_now(); });
-        watcher_thread = std::thread([w = watcher.get()] {
-            try {
-                w->run();
-            } catch (const std::exception& e) {
-                spdlog::error("watcher stopped: {}", e.what());
-                w->set_stopped(std::string("the watcher thread died: ") + e.what());
-            }
-        });
+        watcher_thread = start_watcher_thread(*watcher);
     }
-    if (demo) demo->start();
+    const auto stop_watcher = [&] {
+        if (!watcher) return;
+        watcher->stop();
+        if (watcher_thread.joinable()) watcher_thread.join();
+    };
+    if (demo.agents) demo.agents->start();
 
-    ServeInfo info;
-    info.demo = static_cast<bool>(demo);
-    info.embedded_watcher = static_cast<bool>(watcher);
-    info.roots = c.roots;
-    info.store = c.store.string();
-    info.budget = c.budget;
-    info.token_required = !c.token.empty();
-    if (demo) info.demo_folder = demo->folder().string();
-
+    const ServeInfo info = serve_info(c, demo.agents.get(), watcher != nullptr);
     ServerContext ctx{broadcaster, poller, {}, StaticFiles(c.static_dir.empty() ? default_static_dir() : c.static_dir),
-                      c.token, {}, watcher ? &ingest_stats : nullptr};
+                      c.token, server_limits(c), watcher ? &ingest_stats : nullptr};
     ctx.started_ms = now_epoch_ms();
     ctx.loopback_only = addr.is_loopback();
     ctx.io_threads = c.io_threads;
-    if (c.max_connections) ctx.limits.max_connections = *c.max_connections;
-    if (c.request_timeout_ms) ctx.limits.request_timeout_ms = *c.request_timeout_ms;
-    if (c.keepalive_timeout_ms) ctx.limits.keepalive_timeout_ms = *c.keepalive_timeout_ms;
-    if (c.retry_ms) ctx.limits.retry_ms = *c.retry_ms;
     ctx.queries = &queries;
     ctx.info = &info;
     ctx.prices = prices;
@@ -159,32 +241,19 @@ int run_serve(const Config& given) {
         ep = server.listen(c.host, static_cast<unsigned short>(c.port));
     } catch (const boost::system::system_error& e) {
         poller.stop();
-        if (watcher) watcher->stop(), watcher_thread.join();
+        stop_watcher();
         throw StartupError(1, "cannot listen on " + c.host + ":" + std::to_string(c.port) + ": " + e.code().message());
     }
     server.start();
 
-    // Shutdown: close the listener and every connection, end every stream, and let io.run() return once
-    // nothing is in flight. The poller keeps running until then, because a request being answered on its
-    // thread (stats, metrics) must complete for its session to end; a backstop thread stops the io_context
-    // if anything still holds it after 1.5 s, so serve always exits within the 2 s the contract promises.
-    std::mutex backstop_mutex;
-    std::condition_variable backstop_cv;
-    bool io_done = false;
-    std::thread backstop;
+    ShutdownBackstop backstop(io);
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         spdlog::info("signal {}: shutting down", sig);
         server.stop();
         if (watcher) watcher->stop();
-        backstop = std::thread([&] {
-            std::unique_lock lock(backstop_mutex);
-            if (!backstop_cv.wait_for(lock, std::chrono::milliseconds(1500), [&] { return io_done; })) {
-                spdlog::warn("shutdown: work still pending after 1.5 s; stopping anyway");
-                io.stop();
-            }
-        });
+        backstop.arm();
     });
 
     const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
@@ -193,33 +262,12 @@ int run_serve(const Config& given) {
     spdlog::info("store {}; watcher {}; {} io thread(s)", c.store.string(), watcher ? "embedded" : "external (--no-watcher)",
                  c.io_threads);
 
-    // The calling thread is the first io thread. A handler that throws is a bug: log it and stop serving
-    // rather than run on with a thread fewer.
-    const auto run_io = [&io] {
-        try {
-            io.run();
-        } catch (const std::exception& e) {
-            spdlog::error("io thread stopped: {}", e.what());
-            io.stop();
-        }
-    };
-    std::vector<std::thread> more_io;
-    for (int i = 1; i < c.io_threads; ++i) more_io.emplace_back(run_io);
-    run_io();
-    for (std::thread& t : more_io) t.join();
-    {
-        std::lock_guard lock(backstop_mutex);
-        io_done = true;
-    }
-    backstop_cv.notify_all();
-    if (backstop.joinable()) backstop.join();
-    if (demo) demo->stop();
+    run_io_threads(io, c.io_threads);
+    backstop.io_finished();
+    if (demo.agents) demo.agents->stop();
     queries.stop();
     poller.stop();
-    if (watcher) {
-        watcher->stop();
-        watcher_thread.join();
-    }
+    stop_watcher();
     spdlog::info("stopped");
     return 0;
 }

@@ -76,9 +76,8 @@ std::vector<RingFrame> merge_by_time(const ReplayRows& rows, const Watermark& fr
 
 }  // namespace
 
-Poller::Poller(PollerOptions opts, net::io_context& io, Broadcaster& broadcaster)
+Poller::Poller(PollerOptions opts, Broadcaster& broadcaster)
     : opts_(std::move(opts))
-    , io_(io)
     , broadcaster_(broadcaster)
     , ctx_(1)
     , poll_timer_(ctx_)

@@ -55,8 +55,8 @@ struct PollerCounters {
 
 class Poller {
 public:
-    // `io` is the server's io_context, where batches are delivered to `broadcaster`.
-    Poller(PollerOptions opts, boost::asio::io_context& io, Broadcaster& broadcaster);
+    // Batches and ticks are handed to `broadcaster` on its strand.
+    Poller(PollerOptions opts, Broadcaster& broadcaster);
     ~Poller();
 
     // Opens the store, preloads the replay ring and aggregates (blocking, on the caller's thread), then
@@ -98,7 +98,6 @@ private:
     boost::json::value burn_block(const std::string& tz, EpochMs now);
 
     PollerOptions opts_;
-    boost::asio::io_context& io_;
     Broadcaster& broadcaster_;
     boost::asio::io_context ctx_;
     boost::asio::steady_timer poll_timer_, tick_timer_, watcher_timer_;

@@ -316,7 +316,7 @@ BOOST_AUTO_TEST_CASE(config_tells_where_transcripts_are_looked_for) {
 BOOST_AUTO_TEST_CASE(report_routes_check_their_parameters) {
     boost::asio::io_context io;
     Broadcaster broadcaster(boost::asio::make_strand(io), 16);
-    Poller poller(PollerOptions{}, io, broadcaster);
+    Poller poller(PollerOptions{}, broadcaster);
     ServerContext ctx{broadcaster, poller, {}, StaticFiles("/nonexistent"), "", {}, nullptr};
     auto route_of = [&](const std::string& target) {
         HttpRequest req;

@@ -42,7 +42,7 @@ struct Site {
 struct Server {
     boost::asio::io_context io;
     Broadcaster broadcaster{boost::asio::make_strand(io), 16};
-    Poller poller{PollerOptions{}, io, broadcaster};
+    Poller poller{PollerOptions{}, broadcaster};
     ServerContext ctx;
     Server(const fs::path& root, std::string token)
         : ctx{broadcaster, poller, {}, StaticFiles(root), std::move(token)} {}
