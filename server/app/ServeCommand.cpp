@@ -118,6 +118,22 @@ ServeInfo serve_info(const Config& c, const DemoAgents* demo, bool embedded_watc
     return info;
 }
 
+StaticFiles dashboard_files(const Config& c) {
+    StaticFiles files(c.static_dir.empty() ? default_static_dir() : c.static_dir);
+    if (!files.available())
+        spdlog::warn("dashboard not found under {}; serving the API only (build it with scripts/build.sh)",
+                     files.root().string());
+    return files;
+}
+
+PollerOptions poller_options(const Config& c, const Watcher* watcher) {
+    PollerOptions po;
+    po.store = c.store;
+    po.budget = c.budget;
+    if (watcher) po.embedded_watcher = [watcher] { return embedded_state(*watcher); };
+    return po;
+}
+
 ServerLimits server_limits(const Config& c) {
     ServerLimits l;
     if (c.max_connections) l.max_connections = *c.max_connections;
@@ -182,6 +198,8 @@ void run_io_threads(net::io_context& io, int threads) {
 
 }  // namespace
 
+// One piece on purpose: every component lives on this stack, and the order of construction, start and
+// stop below is the shutdown contract (streams end before the poller stops; the watcher stops last).
 int run_serve(const Config& given) {
     DemoSetup demo;
     if (given.demo) demo = prepare_demo(given);
@@ -195,11 +213,7 @@ int run_serve(const Config& given) {
     // One io_context for HTTP and the streams; the broadcaster's strand serializes the fan-out on it.
     net::io_context io(c.io_threads);
     Broadcaster broadcaster(net::make_strand(io), 10'000);
-    PollerOptions po;
-    po.store = c.store;
-    po.budget = c.budget;
-    if (watcher) po.embedded_watcher = [w = watcher.get()] { return embedded_state(*w); };
-    Poller poller(po, broadcaster);
+    Poller poller(poller_options(c, watcher.get()), broadcaster);
     broadcaster.on_time_zones([&poller](std::vector<std::string> tzs) { poller.set_time_zones(std::move(tzs)); });
     // Dashboard reports (Overview, Sessions) run on their own threads and connections.
     QueryPool queries(c.store, 2);
@@ -224,17 +238,13 @@ int run_serve(const Config& given) {
     if (demo.agents) demo.agents->start();
 
     const ServeInfo info = serve_info(c, demo.agents.get(), watcher != nullptr);
-    ServerContext ctx{broadcaster, poller, {}, StaticFiles(c.static_dir.empty() ? default_static_dir() : c.static_dir),
-                      c.token, server_limits(c), watcher ? &ingest_stats : nullptr};
+    ServerContext ctx{broadcaster, poller, {}, dashboard_files(c), c.token, server_limits(c), watcher ? &ingest_stats : nullptr};
     ctx.started_ms = now_epoch_ms();
     ctx.loopback_only = addr.is_loopback();
     ctx.io_threads = c.io_threads;
     ctx.queries = &queries;
     ctx.info = &info;
     ctx.prices = prices;
-    if (!ctx.static_files.available())
-        spdlog::warn("dashboard not found under {}; serving the API only (build it with scripts/build.sh)",
-                     ctx.static_files.root().string());
     HttpServer server(io, ctx);
     net::ip::tcp::endpoint ep;
     try {

@@ -146,6 +146,44 @@ std::string stream_preamble(const HttpRequest& req, const StreamRoute& s, const 
     return p;
 }
 
+// A refusal that ends the connection: the status and why, as JSON, then close.
+net::awaitable<void> write_refusal(beast::tcp_stream& stream, int status, unsigned version, std::string_view why) {
+    http::response<http::string_body> res{static_cast<http::status>(status), version};
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::connection, "close");
+    res.body() = HttpResponse::error(status, why).body;
+    res.prepare_payload();
+    stream.expires_after(std::chrono::seconds(2));
+    co_await http::async_write(stream, res, net::as_tuple(net::use_awaitable));
+}
+
+// Writes an answer (headers only for HEAD, with the GET body's length); false when the write failed.
+net::awaitable<bool> write_answer(beast::tcp_stream& stream, HttpResponse res, bool head, unsigned version,
+                                  bool keep_alive, std::int64_t timeout_ms) {
+    auto fill = [&](auto& out) {
+        out.set(http::field::server, "agentpulse/" AGENTPULSE_VERSION);
+        out.set(http::field::content_type, res.content_type);
+        out.set("X-Content-Type-Options", "nosniff");
+        for (const auto& [k, v] : res.headers) out.set(k, v);
+        out.keep_alive(keep_alive);
+    };
+    stream.expires_after(std::chrono::milliseconds(timeout_ms));
+    boost::system::error_code ec;
+    if (head) {
+        http::response<http::empty_body> out{static_cast<http::status>(res.status), version};
+        fill(out);
+        out.content_length(res.body.size());
+        std::tie(ec, std::ignore) = co_await http::async_write(stream, out, net::as_tuple(net::use_awaitable));
+    } else {
+        http::response<http::string_body> out{static_cast<http::status>(res.status), version};
+        fill(out);
+        out.body() = std::move(res.body);
+        out.prepare_payload();
+        std::tie(ec, std::ignore) = co_await http::async_write(stream, out, net::as_tuple(net::use_awaitable));
+    }
+    co_return !ec;
+}
+
 }  // namespace
 
 std::vector<RequestRead> read_requests(std::string_view bytes, const ServerLimits& limits, std::size_t chunk) {
@@ -312,6 +350,15 @@ void HttpServer::start_stream(tcp::socket socket, const HttpRequest& req, const 
                   [](std::exception_ptr e) { log_failure(e, "stream"); });
 }
 
+void HttpServer::hand_over(tcp::socket socket, HttpRequest req, StreamRoute route) {
+    // Planned on the broadcaster's strand, where the ring and the head are consistent with the frames the
+    // session will get.
+    auto start = [this, socket = std::move(socket), req = std::move(req), route = std::move(route)]() mutable {
+        start_stream(std::move(socket), req, route);
+    };
+    net::dispatch(ctx_.broadcaster.strand(), std::move(start));
+}
+
 net::any_io_executor HttpServer::connection_executor() {
     // With one io thread that thread is every connection's strand; a strand object per connection would
     // then be memory for nothing (a stream keeps its socket's executor: 10,000 streams, 10,000 strands).
@@ -319,26 +366,53 @@ net::any_io_executor HttpServer::connection_executor() {
     return io_.get_executor();
 }
 
-net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
-    // ctx_.connections was incremented by the accept loop; this connection gives it back when it ends.
-    struct Count {
-        ServerContext& c;
-        ~Count() { --c.connections; }
-    } count{ctx_};
-    beast::tcp_stream stream(std::move(socket));
-    tcp::socket* raw = &stream.socket();
-    {
-        std::lock_guard lock(open_mutex_);
-        open_.insert(raw);
-    }
-    struct Unlist {
-        HttpServer& server;
-        tcp::socket* s;
-        ~Unlist() {
-            std::lock_guard lock(server.open_mutex_);
-            server.open_.erase(s);
+net::awaitable<HttpResponse> HttpServer::answer(Route route, std::string path) {
+    if (auto* r = std::get_if<HttpResponse>(&route)) co_return std::move(*r);
+    if (auto* q = std::get_if<QueryRoute>(&route)) {
+        // Reports run on the query pool: never on this thread, nor on the poller's.
+        if (!ctx_.queries) co_return HttpResponse::error(503, "reports are not available on this server");
+        if (!ctx_.queries->try_enter()) {
+            HttpResponse busy = HttpResponse::error(503, "too many report queries waiting; retry shortly");
+            busy.headers.emplace_back("Retry-After", "1");
+            co_return busy;
         }
-    } unlist{*this, raw};
+        co_return co_await net::co_spawn(ctx_.queries->executor(), run_on_pool(std::move(*q), ctx_.queries),
+                                         net::use_awaitable);
+    }
+    try {
+        co_return co_await net::co_spawn(ctx_.poller.executor(),
+                                         run_on_poller(std::move(std::get<PollerRoute>(route)), &ctx_.poller),
+                                         net::use_awaitable);
+    } catch (const std::exception& e) {
+        spdlog::warn("{}: {}", path, e.what());
+        co_return HttpResponse::error(500, std::string("store read failed: ") + e.what());
+    }
+}
+
+// One piece on purpose: it is the life of a keep-alive connection (read, refuse or route, answer, again),
+// and the stream object and its registration must stay on this coroutine's frame throughout.
+net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
+    // Counted by the accept loop (the connection cap) and listed here for stop(); both are undone when the
+    // connection ends, the listing also when it becomes a stream.
+    struct Registration {
+        HttpServer& server;
+        tcp::socket* listed;
+        Registration(HttpServer& sv, tcp::socket* s) : server(sv), listed(s) {
+            std::lock_guard lock(server.open_mutex_);
+            server.open_.insert(s);
+        }
+        void unlist() {
+            std::lock_guard lock(server.open_mutex_);
+            if (listed) server.open_.erase(listed);
+            listed = nullptr;
+        }
+        ~Registration() {
+            unlist();
+            --server.ctx_.connections;
+        }
+    };
+    beast::tcp_stream stream(std::move(socket));
+    Registration registration(*this, &stream.socket());
 
     beast::flat_buffer buffer;
     bool first = true;
@@ -353,98 +427,34 @@ net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
             int status = read_error_status(ec);
             if (status == 431)
                 status = header_limit_status({parser.get().target().data(), parser.get().target().size()}, ctx_.limits);
-            if (status) {
-                http::response<http::string_body> res{static_cast<http::status>(status), 11};
-                res.set(http::field::content_type, "application/json");
-                res.set(http::field::connection, "close");
-                res.body() = HttpResponse::error(status, ec.message()).body;
-                res.prepare_payload();
-                stream.expires_after(std::chrono::seconds(2));
-                co_await http::async_write(stream, res, net::as_tuple(net::use_awaitable));
-            }
+            if (status) co_await write_refusal(stream, status, 11, ec.message());
             break;
         }
         const auto& msg = parser.get();
         if (const auto [refused, why] = refused_request(msg, ctx_.limits); refused) {
             // Parsed, but refused all the same (a target past its limit, an unknowable body length): then close.
-            http::response<http::string_body> res{static_cast<http::status>(refused), msg.version()};
-            res.set(http::field::content_type, "application/json");
-            res.set(http::field::connection, "close");
-            res.body() = HttpResponse::error(refused, why).body;
-            res.prepare_payload();
-            stream.expires_after(std::chrono::seconds(2));
-            co_await http::async_write(stream, res, net::as_tuple(net::use_awaitable));
+            co_await write_refusal(stream, refused, msg.version(), why);
             break;
         }
         HttpRequest req = to_request(msg);
         Route route_result = route_request(req, ctx_);
 
         if (auto* s = std::get_if<StreamRoute>(&route_result)) {
-            // Planned on the broadcaster's strand, where the ring and the head are consistent with the
-            // frames the session will get. Counted as a stream from now (the cap), before this
-            // connection's count is given back.
+            // Counted as a stream from now (the cap), before this connection's count is given back.
             stream.expires_never();
-            {
-                std::lock_guard lock(open_mutex_);
-                open_.erase(raw);
-            }
+            registration.unlist();
             ctx_.sse.active.fetch_add(1, std::memory_order_relaxed);
-            auto start = [this, socket = stream.release_socket(), req = std::move(req), route = std::move(*s)]() mutable {
-                start_stream(std::move(socket), req, route);
-            };
-            net::dispatch(ctx_.broadcaster.strand(), std::move(start));
+            hand_over(stream.release_socket(), std::move(req), std::move(*s));
             co_return;
         }
 
-        HttpResponse res;
-        if (auto* r = std::get_if<HttpResponse>(&route_result)) {
-            res = std::move(*r);
-        } else if (auto* q = std::get_if<QueryRoute>(&route_result)) {
-            // Reports run on the query pool: never on this thread, nor on the poller's.
-            if (!ctx_.queries) {
-                res = HttpResponse::error(503, "reports are not available on this server");
-            } else if (!ctx_.queries->try_enter()) {
-                res = HttpResponse::error(503, "too many report queries waiting; retry shortly");
-                res.headers.emplace_back("Retry-After", "1");
-            } else {
-                res = co_await net::co_spawn(ctx_.queries->executor(), run_on_pool(std::move(*q), ctx_.queries),
-                                             net::use_awaitable);
-            }
-        } else {
-            try {
-                res = co_await net::co_spawn(ctx_.poller.executor(),
-                                             run_on_poller(std::move(std::get<PollerRoute>(route_result)), &ctx_.poller),
-                                             net::use_awaitable);
-            } catch (const std::exception& e) {
-                spdlog::warn("{}: {}", req.path, e.what());
-                res = HttpResponse::error(500, std::string("store read failed: ") + e.what());
-            }
-        }
+        HttpResponse res = co_await answer(std::move(route_result), req.path);
         // A malformed target or parameter (400) ends the connection: a client that sends one is not trusted
         // to frame its next request right.
         const bool keep_alive = msg.keep_alive() && res.status != 400;
-        auto fill = [&](auto& out) {
-            out.set(http::field::server, "agentpulse/" AGENTPULSE_VERSION);
-            out.set(http::field::content_type, res.content_type);
-            out.set("X-Content-Type-Options", "nosniff");
-            for (const auto& [k, v] : res.headers) out.set(k, v);
-            out.keep_alive(keep_alive);
-        };
-        stream.expires_after(std::chrono::milliseconds(ctx_.limits.request_timeout_ms));
-        boost::system::error_code wec;
-        if (req.method == "HEAD") {
-            http::response<http::empty_body> out{static_cast<http::status>(res.status), msg.version()};
-            fill(out);
-            out.content_length(res.body.size());  // that of the GET body
-            std::tie(wec, std::ignore) = co_await http::async_write(stream, out, net::as_tuple(net::use_awaitable));
-        } else {
-            http::response<http::string_body> out{static_cast<http::status>(res.status), msg.version()};
-            fill(out);
-            out.body() = std::move(res.body);
-            out.prepare_payload();
-            std::tie(wec, std::ignore) = co_await http::async_write(stream, out, net::as_tuple(net::use_awaitable));
-        }
-        if (wec || !keep_alive) break;
+        const bool written = co_await write_answer(stream, std::move(res), req.method == "HEAD", msg.version(), keep_alive,
+                                                   ctx_.limits.request_timeout_ms);
+        if (!written || !keep_alive) break;
     }
     boost::system::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);

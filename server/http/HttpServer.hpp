@@ -63,6 +63,10 @@ private:
     void admit(boost::asio::ip::tcp::socket socket);
     boost::asio::any_io_executor connection_executor();
     boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket);
+    // The answer to a request that is not a stream: at once, or from the query pool or the poller's thread.
+    boost::asio::awaitable<HttpResponse> answer(Route route, std::string path);
+    // A request for the live stream: its socket goes to an SseSession on the broadcaster's strand.
+    void hand_over(boost::asio::ip::tcp::socket socket, HttpRequest req, StreamRoute route);
     // On the broadcaster's strand: where the stream starts, and its session.
     void start_stream(boost::asio::ip::tcp::socket socket, const HttpRequest& req, const StreamRoute& route);
     void sweep();

@@ -37,6 +37,7 @@ int int_param(const HttpRequest& req, const std::string& key, int fallback, int 
 
 }  // namespace
 
+// One piece on purpose: it is the route table, read top to bottom (method, auth, then each path).
 Route route(const HttpRequest& req, ServerContext& ctx) {
     const bool read_method = req.method == "GET" || req.method == "HEAD";
     const bool api = req.path == "/metrics" || req.path == "/api" || req.path.starts_with("/api/");

@@ -65,6 +65,7 @@ std::string_view StaticFiles::mime_type(std::string_view ext) {
     return "application/octet-stream";
 }
 
+// One piece on purpose: each step narrows what may be served (method, path, containment, file, cache).
 HttpResponse StaticFiles::serve(const HttpRequest& req) const {
     // Encoded separators (%2f, %5c) are how traversal hides from a check on the raw path; no file of the
     // dashboard needs one.

@@ -70,6 +70,44 @@ struct Watcher::Loop {
         w.set_state(State::Running, {});
     }
 
+    // Catch up through the backfill pipeline first (parse thread, group commits): after a long pause or
+    // on a first start, file-by-file transactions through the loop are many times slower.
+    void catch_up() {
+        run_backfill(writer, w.opts_.roots, w.stats_, with_cancel(w.opts_.tailer, &w.stop_), {});
+        for (const FileRecord& f : writer.all_files()) files.emplace(f.path, f);
+        for (const AgentRoot& r : w.opts_.roots) {
+            std::error_code ec;
+            if (!r.path.empty() && !fs::is_directory(r.path, ec))
+                spdlog::warn("{}: not found; it will be picked up if it appears", r.path.string());
+        }
+        rescan();
+    }
+
+    // A heartbeat the store refuses (on a disk so full that not even its one page fits) is logged and
+    // tried again at the next loop pass that is due, not taken as told.
+    bool beat(std::string_view state, std::string_view reason, const std::string& started_at) {
+        try {
+            writer.beat(state, reason, w.stats_.to_json(), w.opts_.heartbeat_interval.count(), started_at);
+            return true;
+        } catch (const StoreError& e) {
+            spdlog::warn("heartbeat not written: {}", e.what());
+            return false;
+        }
+    }
+
+    // Blocks on inotify until `until` at the latest (or an earlier retry), and handles what arrived.
+    void wait_for_events(Clock::time_point until) {
+        for (const auto& [path, when] : retry) until = std::min(until, when);
+        if (!unregistered.empty()) until = std::min(until, register_retry_at);
+        bool overflow = false;
+        const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+        for (const auto& e : inotify.wait(std::max(timeout, std::chrono::milliseconds(0)), overflow)) handle(e);
+        if (overflow) {
+            spdlog::warn("inotify queue overflowed; rescanning");
+            rescan();
+        }
+    }
+
     void watch_tree(const fs::path& root) {
         for (const fs::path& d : watch_directories(root)) {
             if (!inotify.add_directory(d))
@@ -237,30 +275,9 @@ void Watcher::run() {
     } unhook{*this};
 
     const std::string started_at = format_iso8601(now_epoch_ms());
-    // A heartbeat the store refuses (on a disk so full that not even its one page fits) is logged and
-    // tried again at the next loop pass that is due, not taken as told.
-    auto beat = [&](std::string_view state, std::string_view reason) {
-        try {
-            loop.writer.beat(state, reason, stats_.to_json(), opts_.heartbeat_interval.count(), started_at);
-            return true;
-        } catch (const StoreError& e) {
-            spdlog::warn("heartbeat not written: {}", e.what());
-            return false;
-        }
-    };
-
-    // Catch up through the backfill pipeline first (parse thread, group commits): after a long pause
-    // or on a first start, file-by-file transactions through the loop below are many times slower.
-    run_backfill(loop.writer, opts_.roots, stats_, Loop::with_cancel(opts_.tailer, &stop_), {});
-    for (const FileRecord& f : loop.writer.all_files()) loop.files.emplace(f.path, f);
-    for (const AgentRoot& r : opts_.roots) {
-        std::error_code ec;
-        if (!r.path.empty() && !fs::is_directory(r.path, ec))
-            spdlog::warn("{}: not found; it will be picked up if it appears", r.path.string());
-    }
-    loop.rescan();
+    loop.catch_up();
     set_state(State::Running, {});
-    beat("running", {});
+    loop.beat("running", {}, started_at);
     spdlog::info("watcher: {} transcripts, {} directories watched", loop.files.size(), loop.inotify.watched());
 
     // A missing root is checked often (from the first pass on), so a first transcript shows up quickly.
@@ -277,7 +294,7 @@ void Watcher::run() {
         const auto now = Clock::now();
         // A new store problem (or its end) is told at once, not at the next regular beat.
         if (now >= next_beat || (beat_problem != loop.store_problem && now >= beat_retry_at)) {
-            if (beat("running", loop.store_problem)) {
+            if (loop.beat("running", loop.store_problem, started_at)) {
                 beat_problem = loop.store_problem;
             } else {
                 beat_retry_at = now + std::chrono::milliseconds(500);
@@ -295,18 +312,10 @@ void Watcher::run() {
         }
         if (!loop.dirty.empty()) continue;
         auto until = std::min(next_beat, next_rescan);
-        for (const auto& [path, when] : loop.retry) until = std::min(until, when);
-        if (!loop.unregistered.empty()) until = std::min(until, loop.register_retry_at);
         if (beat_problem != loop.store_problem) until = std::min(until, beat_retry_at);
-        bool overflow = false;
-        const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-        for (const auto& e : loop.inotify.wait(std::max(timeout, std::chrono::milliseconds(0)), overflow)) loop.handle(e);
-        if (overflow) {
-            spdlog::warn("inotify queue overflowed; rescanning");
-            loop.rescan();
-        }
+        loop.wait_for_events(until);
     }
-    beat("stopped", "shutdown");
+    loop.beat("stopped", "shutdown", started_at);
     set_state(State::Stopped, "shutdown");
 }
 

@@ -62,6 +62,94 @@ std::optional<std::int64_t> rank_percentile(const std::vector<std::int64_t>& sor
 json::value opt(const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); }
 json::value opt(const std::optional<std::int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); }
 
+// The usage slices of the overview's range summed per day, model and project.
+struct OverviewTally {
+    std::vector<Sum> day_sum;
+    std::vector<std::map<std::string, double>> day_model, day_project;  // cost per day
+    std::map<std::string, Sum> models, projects;
+    std::map<std::string, std::string> model_provider;
+    Sum total;
+};
+
+OverviewTally tally_overview(const OverviewInputs& in) {
+    const std::size_t n = in.day_starts.size();
+    OverviewTally t;
+    t.day_sum.resize(n);
+    t.day_model.resize(n);
+    t.day_project.resize(n);
+    for (const UsageSlice& s : in.slices) {
+        if (s.day < 0 || static_cast<std::size_t>(s.day) >= n) continue;
+        const std::string model = s.model.empty() ? "(unknown model)" : s.model;
+        const auto name = in.projects.find(s.project_id);
+        const std::string project = name == in.projects.end() ? "project " + std::to_string(s.project_id) : name->second;
+        t.day_sum[s.day].add(s);
+        t.day_model[s.day][model] += s.cost_usd;
+        t.day_project[s.day][project] += s.cost_usd;
+        t.models[model].add(s);
+        t.model_provider[model] = s.provider;
+        t.projects[project].add(s);
+        t.total.add(s);
+    }
+    return t;
+}
+
+json::array days_array(const OverviewInputs& in, const OverviewTally& t) {
+    json::array days;
+    for (std::size_t i = 0; i < in.day_starts.size(); ++i) {
+        json::object d = sum_object(t.day_sum[i]);
+        d["date"] = i < in.day_labels.size() ? in.day_labels[i] : "";
+        d["start"] = format_iso8601(in.day_starts[i]);
+        json::object bm, bp;
+        for (const auto& [k, v] : t.day_model[i]) bm[k] = v;
+        for (const auto& [k, v] : t.day_project[i]) bp[k] = v;
+        d["by_model"] = std::move(bm);
+        d["by_project"] = std::move(bp);
+        days.push_back(std::move(d));
+    }
+    return days;
+}
+
+// Models or projects, costliest first (then most tokens), each with its share of the total cost.
+json::array ranked(const std::map<std::string, Sum>& sums, const char* key,
+                   const std::map<std::string, std::string>* provider, double total_cost) {
+    std::vector<std::pair<std::string, const Sum*>> v;
+    for (const auto& [k, s] : sums) v.emplace_back(k, &s);
+    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+        if (a.second->cost_usd != b.second->cost_usd) return a.second->cost_usd > b.second->cost_usd;
+        return total_tokens(a.second->tokens) > total_tokens(b.second->tokens);
+    });
+    json::array a;
+    for (const auto& [k, s] : v) {
+        json::object o = sum_object(*s);
+        o[key] = k;
+        if (provider) o["provider"] = provider->at(k);
+        o["share"] = total_cost > 0 ? s->cost_usd / total_cost : 0.0;
+        a.push_back(std::move(o));
+    }
+    return a;
+}
+
+json::object token_mix(const TokenCounts& t) {
+    json::object mix;
+    mix["input"] = t.input;
+    mix["output"] = t.output;
+    mix["cache_read"] = t.cache_read;
+    mix["cache_create_5m"] = t.cache_create_5m();
+    mix["cache_create_1h"] = t.cache_create_1h;
+    mix["reasoning"] = t.reasoning;
+    return mix;
+}
+
+json::object savings_object(const CacheSavings& c) {
+    json::object cs;
+    cs["saved_usd"] = c.saved_usd;
+    cs["at_input_rate_usd"] = c.at_input_rate_usd;
+    cs["at_cache_rate_usd"] = c.at_cache_rate_usd;
+    cs["cache_read_tokens"] = c.cache_read_tokens;
+    cs["unpriced_cache_read_tokens"] = c.unpriced_cache_read_tokens;
+    return cs;
+}
+
 }  // namespace
 
 CacheSavings cache_savings(const std::vector<UsageSlice>& slices, const PriceBook& prices) {
@@ -84,92 +172,22 @@ CacheSavings cache_savings(const std::vector<UsageSlice>& slices, const PriceBoo
 }
 
 json::value overview_payload(const OverviewInputs& in) {
-    const std::size_t n = in.day_starts.size();
-    std::vector<Sum> day_sum(n);
-    std::vector<std::map<std::string, double>> day_model(n), day_project(n);
-    std::map<std::string, Sum> models, projects;
-    std::map<std::string, std::string> model_provider;
-    Sum total;
-    auto project_name = [&](std::int64_t id) {
-        auto it = in.projects.find(id);
-        return it == in.projects.end() ? "project " + std::to_string(id) : it->second;
-    };
-    for (const UsageSlice& s : in.slices) {
-        if (s.day < 0 || static_cast<std::size_t>(s.day) >= n) continue;
-        const std::string model = s.model.empty() ? "(unknown model)" : s.model;
-        const std::string project = project_name(s.project_id);
-        day_sum[s.day].add(s);
-        day_model[s.day][model] += s.cost_usd;
-        day_project[s.day][project] += s.cost_usd;
-        models[model].add(s);
-        model_provider[model] = s.provider;
-        projects[project].add(s);
-        total.add(s);
-    }
-
-    json::array days;
-    for (std::size_t i = 0; i < n; ++i) {
-        json::object d = sum_object(day_sum[i]);
-        d["date"] = i < in.day_labels.size() ? in.day_labels[i] : "";
-        d["start"] = format_iso8601(in.day_starts[i]);
-        json::object bm, bp;
-        for (const auto& [k, v] : day_model[i]) bm[k] = v;
-        for (const auto& [k, v] : day_project[i]) bp[k] = v;
-        d["by_model"] = std::move(bm);
-        d["by_project"] = std::move(bp);
-        days.push_back(std::move(d));
-    }
-
-    auto ranked = [&](const std::map<std::string, Sum>& m, const char* key, bool with_provider) {
-        std::vector<std::pair<std::string, const Sum*>> v;
-        for (const auto& [k, s] : m) v.emplace_back(k, &s);
-        std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-            if (a.second->cost_usd != b.second->cost_usd) return a.second->cost_usd > b.second->cost_usd;
-            return total_tokens(a.second->tokens) > total_tokens(b.second->tokens);
-        });
-        json::array a;
-        for (const auto& [k, s] : v) {
-            json::object o = sum_object(*s);
-            o[key] = k;
-            if (with_provider) o["provider"] = model_provider[k];
-            o["share"] = total.cost_usd > 0 ? s->cost_usd / total.cost_usd : 0.0;
-            a.push_back(std::move(o));
-        }
-        return a;
-    };
-
+    const OverviewTally t = tally_overview(in);
     json::object o;
     o["tz"] = in.calendar.tz;
     o["as_of"] = format_iso8601(in.now);
+    const std::size_t n = in.day_starts.size();
     json::object range;
     range["days"] = static_cast<std::int64_t>(n);
     range["from"] = n ? format_iso8601(in.day_starts.front()) : "";
     range["to"] = format_iso8601(in.end);
     o["range"] = std::move(range);
-    o["days"] = std::move(days);
-    o["models"] = ranked(models, "model", true);
-    o["projects"] = ranked(projects, "project", false);
-    o["totals"] = sum_object(total);
-    json::object mix;
-    mix["input"] = total.tokens.input;
-    mix["output"] = total.tokens.output;
-    mix["cache_read"] = total.tokens.cache_read;
-    mix["cache_create_5m"] = total.tokens.cache_create_5m();
-    mix["cache_create_1h"] = total.tokens.cache_create_1h;
-    mix["reasoning"] = total.tokens.reasoning;
-    o["token_mix"] = std::move(mix);
-    if (in.prices) {
-        const CacheSavings c = cache_savings(in.slices, *in.prices);
-        json::object cs;
-        cs["saved_usd"] = c.saved_usd;
-        cs["at_input_rate_usd"] = c.at_input_rate_usd;
-        cs["at_cache_rate_usd"] = c.at_cache_rate_usd;
-        cs["cache_read_tokens"] = c.cache_read_tokens;
-        cs["unpriced_cache_read_tokens"] = c.unpriced_cache_read_tokens;
-        o["cache_savings"] = std::move(cs);
-    } else {
-        o["cache_savings"] = nullptr;
-    }
+    o["days"] = days_array(in, t);
+    o["models"] = ranked(t.models, "model", &t.model_provider, t.total.cost_usd);
+    o["projects"] = ranked(t.projects, "project", nullptr, t.total.cost_usd);
+    o["totals"] = sum_object(t.total);
+    o["token_mix"] = token_mix(t.total.tokens);
+    o["cache_savings"] = in.prices ? json::value(savings_object(cache_savings(in.slices, *in.prices))) : json::value(nullptr);
     o["burn"] = burn_payload(in.burn, in.calendar, in.now);
     o["empty"] = !in.has_activity;
     return o;

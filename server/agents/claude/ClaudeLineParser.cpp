@@ -74,6 +74,67 @@ std::string hex_key(std::string_view prefix, std::string_view line) {
     return std::string(prefix) + buf;
 }
 
+// One API response: its model and ids, and its usage record if it is billable.
+void read_response(const json::value* root, const json::value* message, MessageRecord& m, ParsedLine& out,
+                   LineIssue& issue) {
+    m.model = clean_text(jf::str(jf::field(message, "model")), issue);
+    m.api_message_id = clean_text(jf::str(jf::field(message, "id")), issue);
+    m.request_id = clean_text(jf::str(jf::field(root, "requestId")), issue);
+    const json::value* usage = jf::field(message, "usage");
+    bool bad_usage = usage && !usage->is_null() && !usage->is_object();
+    m.tokens = read_usage(usage, bad_usage);
+    if (bad_usage && issue == LineIssue::None) issue = LineIssue::MissingField;
+    const bool billable = jf::object(usage) && m.model != "<synthetic>" && !m.tokens.empty();
+    if (billable && !tokens_plausible(m.tokens)) {
+        issue = LineIssue::AbsurdTokens;
+        m.tokens = {};
+        return;
+    }
+    if (!billable) return;
+    UsageRecord& u = out.usage.emplace();
+    // One response = one (message.id, requestId); some gateways omit requestId.
+    u.dedup_key = m.api_message_id.empty() ? "claude:line:" + m.line_key : "claude:" + m.api_message_id + ":" + m.request_id;
+    u.model = m.model;
+    u.tokens = m.tokens;
+    u.service_tier = clean_text(jf::str(jf::field(usage, "service_tier")), issue);
+    if (jf::str(jf::field(usage, "speed")) == "fast") u.service_tier = "priority";
+    u.grows = true;
+}
+
+// The tool_use blocks of an assistant message.
+void read_tool_calls(const json::array& content, ParsedLine& out, LineIssue& issue) {
+    for (const json::value& block : content) {
+        if (jf::str(jf::field(block, "type")) != "tool_use") continue;
+        const std::string_view id = jf::str(jf::field(block, "id"));
+        if (id.empty()) continue;
+        ToolCallRecord& call = out.tool_calls.emplace_back();
+        call.tool_use_id = clean_text(id, issue);
+        call.tool_name = clean_text(jf::str(jf::field(block, "name"), "unknown"), issue);
+        const json::value* input = jf::field(block, "input");
+        for (const char* key : {"file_path", "path", "notebook_path"}) {
+            const std::string_view p = jf::str(jf::field(input, key));
+            if (!p.empty()) {
+                call.file_path = clean_text(p, issue);
+                break;
+            }
+        }
+        call.byte_count = written_bytes(call.tool_name, input);
+    }
+}
+
+// The tool_result blocks of a user message.
+void read_tool_results(const json::array& content, ParsedLine& out, LineIssue& issue) {
+    for (const json::value& block : content) {
+        if (jf::str(jf::field(block, "type")) != "tool_result") continue;
+        const std::string_view id = jf::str(jf::field(block, "tool_use_id"));
+        if (id.empty()) continue;
+        ToolResultRecord& r = out.tool_results.emplace_back();
+        r.tool_use_id = clean_text(id, issue);
+        r.is_error = jf::boolean(jf::field(block, "is_error"));
+        r.result_bytes = result_size(jf::field(block, "content"));
+    }
+}
+
 }  // namespace
 
 LineOutcome ClaudeLineParser::parse(std::string_view line, std::int64_t line_no, ParsedLine& out, LineIssue& issue) {
@@ -84,39 +145,12 @@ LineOutcome ClaudeLineParser::parse(std::string_view line, std::int64_t line_no,
     if (type != "user" && type != "assistant") return LineOutcome::Ignored;
 
     out.line_no = line_no;
-    bool had_zone = true;
-    const auto ts = parse_iso8601(jf::str(jf::field(root, "timestamp")), &had_zone);
-    if (ts) {
-        out.ts = *ts;
-        last_ts_ = *ts;
-    } else if (last_ts_ > 0) {
-        out.ts = last_ts_;  // same moment as the line before it: the best the file tells
-        issue = LineIssue::NoTimestamp;
-    } else {
-        issue = LineIssue::NoTimestamp;
-        return LineOutcome::Rejected;
-    }
-
+    if (!read_timestamp(root, out, issue)) return LineOutcome::Rejected;
     const json::value* message = jf::field(root, "message");
-    if (!jf::object(message)) {
+    if (!jf::object(message) || !read_session(root, out.session, issue)) {
         issue = LineIssue::MissingField;
         return LineOutcome::Rejected;
     }
-
-    SessionRef& s = out.session;
-    s.project_slug = ctx_.project_slug;
-    s.cwd = clean_text(jf::str(jf::field(root, "cwd")), issue);
-    s.project_name = project_name_from_cwd(s.cwd);
-    if (s.project_name.empty()) s.project_name = ctx_.project_slug;
-    // Sub-agent transcripts count toward the session that spawned them.
-    s.session_id = !ctx_.parent_session.empty() ? ctx_.parent_session
-                                                : clean_text(jf::str(jf::field(root, "sessionId")), issue);
-    if (s.session_id.empty()) {
-        issue = LineIssue::MissingField;
-        return LineOutcome::Rejected;
-    }
-    s.git_branch = clean_text(jf::str(jf::field(root, "gitBranch")), issue);
-    s.cli_version = clean_text(jf::str(jf::field(root, "version")), issue);
 
     MessageRecord& m = out.message.emplace();
     const std::string_view uuid = jf::str(jf::field(root, "uuid"));
@@ -129,60 +163,40 @@ LineOutcome ClaudeLineParser::parse(std::string_view line, std::int64_t line_no,
 
     const json::array* content = jf::array(jf::field(message, "content"));
     if (type == "assistant") {
-        m.model = clean_text(jf::str(jf::field(message, "model")), issue);
-        m.api_message_id = clean_text(jf::str(jf::field(message, "id")), issue);
-        m.request_id = clean_text(jf::str(jf::field(root, "requestId")), issue);
-        const json::value* usage = jf::field(message, "usage");
-        bool bad_usage = usage && !usage->is_null() && !usage->is_object();
-        m.tokens = read_usage(usage, bad_usage);
-        if (bad_usage && issue == LineIssue::None) issue = LineIssue::MissingField;
-        const bool billable = jf::object(usage) && m.model != "<synthetic>" && !m.tokens.empty();
-        if (billable && !tokens_plausible(m.tokens)) {
-            issue = LineIssue::AbsurdTokens;
-            m.tokens = {};
-        } else if (billable) {
-            UsageRecord& u = out.usage.emplace();
-            // One response = one (message.id, requestId); some gateways omit requestId.
-            u.dedup_key = m.api_message_id.empty() ? "claude:line:" + m.line_key
-                                                    : "claude:" + m.api_message_id + ":" + m.request_id;
-            u.model = m.model;
-            u.tokens = m.tokens;
-            u.service_tier = clean_text(jf::str(jf::field(usage, "service_tier")), issue);
-            if (jf::str(jf::field(usage, "speed")) == "fast") u.service_tier = "priority";
-            u.grows = true;
-        }
-        if (content) {
-            for (const json::value& block : *content) {
-                if (jf::str(jf::field(block, "type")) != "tool_use") continue;
-                const std::string_view id = jf::str(jf::field(block, "id"));
-                if (id.empty()) continue;
-                ToolCallRecord& call = out.tool_calls.emplace_back();
-                call.tool_use_id = clean_text(id, issue);
-                call.tool_name = clean_text(jf::str(jf::field(block, "name"), "unknown"), issue);
-                const json::value* input = jf::field(block, "input");
-                for (const char* key : {"file_path", "path", "notebook_path"}) {
-                    const std::string_view p = jf::str(jf::field(input, key));
-                    if (!p.empty()) {
-                        call.file_path = clean_text(p, issue);
-                        break;
-                    }
-                }
-                call.byte_count = written_bytes(call.tool_name, input);
-            }
-        }
+        read_response(root, message, m, out, issue);
+        if (content) read_tool_calls(*content, out, issue);
     } else if (content) {
-        for (const json::value& block : *content) {
-            if (jf::str(jf::field(block, "type")) != "tool_result") continue;
-            const std::string_view id = jf::str(jf::field(block, "tool_use_id"));
-            if (id.empty()) continue;
-            ToolResultRecord& r = out.tool_results.emplace_back();
-            r.tool_use_id = clean_text(id, issue);
-            r.is_error = jf::boolean(jf::field(block, "is_error"));
-            r.result_bytes = result_size(jf::field(block, "content"));
-        }
+        read_tool_results(*content, out, issue);
         if (!out.tool_results.empty()) m.kind = "tool_result";
     }
     return LineOutcome::Record;
+}
+
+bool ClaudeLineParser::read_timestamp(const json::value* root, ParsedLine& out, LineIssue& issue) {
+    bool had_zone = true;
+    const auto ts = parse_iso8601(jf::str(jf::field(root, "timestamp")), &had_zone);
+    if (ts) {
+        out.ts = *ts;
+        last_ts_ = *ts;
+        return true;
+    }
+    issue = LineIssue::NoTimestamp;
+    if (last_ts_ == 0) return false;
+    out.ts = last_ts_;  // same moment as the line before it: the best the file tells
+    return true;
+}
+
+bool ClaudeLineParser::read_session(const json::value* root, SessionRef& s, LineIssue& issue) const {
+    s.project_slug = ctx_.project_slug;
+    s.cwd = clean_text(jf::str(jf::field(root, "cwd")), issue);
+    s.project_name = project_name_from_cwd(s.cwd);
+    if (s.project_name.empty()) s.project_name = ctx_.project_slug;
+    // Sub-agent transcripts count toward the session that spawned them.
+    s.session_id = !ctx_.parent_session.empty() ? ctx_.parent_session : clean_text(jf::str(jf::field(root, "sessionId")), issue);
+    if (s.session_id.empty()) return false;
+    s.git_branch = clean_text(jf::str(jf::field(root, "gitBranch")), issue);
+    s.cli_version = clean_text(jf::str(jf::field(root, "version")), issue);
+    return true;
 }
 
 std::string ClaudeLineParser::save_state() const {

@@ -70,6 +70,64 @@ void read_output(std::string_view output, ToolResultRecord& r) {
     }
 }
 
+// The file a patch (apply_patch's free text) updates or adds, if it names one.
+std::string_view patch_target(std::string_view patch) {
+    constexpr std::string_view kFileTag[] = {"*** Update File: ", "*** Add File: "};
+    for (const std::string_view tag : kFileTag) {
+        if (const auto at = patch.find(tag); at != std::string_view::npos) {
+            const auto end = patch.find('\n', at);
+            return patch.substr(at + tag.size(), end == std::string_view::npos ? std::string_view::npos : end - at - tag.size());
+        }
+    }
+    return {};
+}
+
+// function_call, custom_tool_call and local_shell_call items: the call, what it touches and writes.
+void read_tool_call(const json::value* payload, std::string_view ptype, ParsedLine& out, LineIssue& issue) {
+    const std::string_view id = jf::str(jf::field(payload, "call_id"), jf::str(jf::field(payload, "id")));
+    if (id.empty()) return;
+    ToolCallRecord& c = out.tool_calls.emplace_back();
+    c.tool_use_id = clean_text(id, issue);
+    c.tool_name = clean_text(jf::str(jf::field(payload, "name"), ptype == "local_shell_call" ? "shell" : "unknown"), issue);
+    if (ptype == "custom_tool_call") {
+        // apply_patch carries the patch as free text: its size is what it writes.
+        const std::string_view input = jf::str(jf::field(payload, "input"));
+        c.byte_count = static_cast<std::int64_t>(input.size());
+        if (const std::string_view target = patch_target(input); target.data()) c.file_path = clean_text(target, issue);
+    } else if (ptype == "function_call") {
+        boost::system::error_code ec;
+        const json::value args = json::parse(jf::str(jf::field(payload, "arguments")), ec);
+        if (ec) return;
+        for (const char* key : {"file_path", "path", "workdir"}) {
+            const std::string_view p = jf::str(jf::field(args, key));
+            if (!p.empty()) {
+                c.file_path = clean_text(p, issue);
+                break;
+            }
+        }
+    }
+}
+
+// function_call_output and custom_tool_call_output items.
+void read_tool_result(const json::value* payload, ParsedLine& out, LineIssue& issue) {
+    const std::string_view id = jf::str(jf::field(payload, "call_id"));
+    if (id.empty()) return;
+    ToolResultRecord& r = out.tool_results.emplace_back();
+    r.tool_use_id = clean_text(id, issue);
+    const json::value* output = jf::field(payload, "output");
+    if (output && output->is_string()) {
+        read_output(output->as_string(), r);
+    } else if (jf::object(output)) {
+        read_output(jf::str(jf::field(output, "content")), r);
+        if (const json::value* ok = jf::field(output, "success"); ok && ok->is_bool()) r.is_error = !ok->as_bool();
+    }
+}
+
+bool is_item(std::string_view ptype) {
+    return ptype == "message" || ptype == "function_call" || ptype == "function_call_output" ||
+           ptype == "custom_tool_call" || ptype == "custom_tool_call_output" || ptype == "local_shell_call";
+}
+
 }  // namespace
 
 LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, ParsedLine& out, LineIssue& issue) {
@@ -81,14 +139,7 @@ LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, 
     if (const auto ts = parse_iso8601(jf::str(jf::field(root, "timestamp")))) last_ts_ = *ts;
 
     if (type == "session_meta") {
-        session_.session_id = clean_text(jf::str(jf::field(payload, "id")), issue);
-        session_.cwd = clean_text(jf::str(jf::field(payload, "cwd")), issue);
-        session_.project_slug = session_.cwd.empty() ? "(unknown)" : session_.cwd;
-        session_.project_name = project_name_from_cwd(session_.cwd);
-        if (session_.project_name.empty()) session_.project_name = session_.project_slug;
-        session_.cli_version = clean_text(jf::str(jf::field(payload, "cli_version")), issue);
-        session_.git_branch = clean_text(jf::str(jf::field(jf::field(payload, "git"), "branch")), issue);
-        if (session_.session_id.empty()) issue = LineIssue::MissingField;
+        read_session_meta(payload, issue);
         return LineOutcome::Ignored;
     }
     if (type == "turn_context") {
@@ -96,13 +147,9 @@ LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, 
         if (!model.empty()) model_ = clean_text(model, issue);
         return LineOutcome::Ignored;
     }
-    if (type != "response_item" && type != "event_msg") return LineOutcome::Ignored;
     const std::string_view ptype = jf::str(jf::field(payload, "type"));
     const bool token_count = type == "event_msg" && ptype == "token_count";
-    const bool item = type == "response_item" &&
-                      (ptype == "message" || ptype == "function_call" || ptype == "function_call_output" ||
-                       ptype == "custom_tool_call" || ptype == "custom_tool_call_output" || ptype == "local_shell_call");
-    if (!token_count && !item) return LineOutcome::Ignored;
+    if (!token_count && !(type == "response_item" && is_item(ptype))) return LineOutcome::Ignored;
 
     if (session_.session_id.empty()) {
         // A rollout always opens with session_meta; without it the lines cannot be attributed.
@@ -116,44 +163,7 @@ LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, 
     out.line_no = line_no;
     out.ts = last_ts_;
     out.session = session_;
-
-    if (token_count) {
-        const json::value* info = jf::field(payload, "info");
-        bool absurd = false;
-        const auto total = read_totals(jf::field(info, "total_token_usage"), absurd);
-        const auto last = read_totals(jf::field(info, "last_token_usage"), absurd);
-        Totals delta;
-        if (total && have_totals_ && total->total >= totals_.total && total->input >= totals_.input &&
-            total->output >= totals_.output) {
-            delta = {total->input - totals_.input, total->cached - totals_.cached, total->output - totals_.output,
-                     total->reasoning - totals_.reasoning, total->total - totals_.total};
-        } else if (last) {
-            delta = *last;
-        } else if (total && !have_totals_) {
-            delta = *total;
-        } else {
-            if (absurd) issue = LineIssue::AbsurdTokens;
-            return LineOutcome::Ignored;  // no usage info (rate-limit only event), or only corrupt counts
-        }
-        if (total) totals_ = *total, have_totals_ = true;
-        TokenCounts t;
-        t.cache_read = std::max<std::int64_t>(0, std::min(delta.cached, delta.input));
-        t.input = std::max<std::int64_t>(0, delta.input - t.cache_read);
-        t.output = delta.output;
-        t.reasoning = delta.reasoning;
-        if (t.empty()) return LineOutcome::Ignored;  // the same totals repeated
-        if (!tokens_plausible(t)) {
-            issue = LineIssue::AbsurdTokens;
-            return LineOutcome::Ignored;
-        }
-        UsageRecord& u = out.usage.emplace();
-        u.dedup_key = "codex:" + session_.session_id + ":" +
-                      (total ? std::to_string(total->total) : "line:" + hex(fnv1a64(line)));
-        u.model = model_;
-        u.tokens = t;
-        u.grows = false;
-        return LineOutcome::Record;
-    }
+    if (token_count) return read_token_count(payload, line, out, issue);
 
     MessageRecord& m = out.message.emplace();
     m.line_key = "codex:" + session_.session_id + ":" + hex(fnv1a64(line));
@@ -161,56 +171,60 @@ LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, 
     m.role = clean_text(jf::str(jf::field(payload, "role"), ptype == "message" ? "" : "assistant"), issue);
     m.model = model_;
     if (ptype == "function_call" || ptype == "custom_tool_call" || ptype == "local_shell_call") {
-        const std::string_view id = jf::str(jf::field(payload, "call_id"), jf::str(jf::field(payload, "id")));
-        if (!id.empty()) {
-            ToolCallRecord& c = out.tool_calls.emplace_back();
-            c.tool_use_id = clean_text(id, issue);
-            c.tool_name = clean_text(jf::str(jf::field(payload, "name"), ptype == "local_shell_call" ? "shell" : "unknown"),
-                                     issue);
-            if (ptype == "custom_tool_call") {
-                // apply_patch carries the patch as free text: its size is what it writes.
-                const std::string_view input = jf::str(jf::field(payload, "input"));
-                c.byte_count = static_cast<std::int64_t>(input.size());
-                constexpr std::string_view kFileTag[] = {"*** Update File: ", "*** Add File: "};
-                for (const std::string_view tag : kFileTag) {
-                    if (const auto at = input.find(tag); at != std::string_view::npos) {
-                        const auto end = input.find('\n', at);
-                        c.file_path = clean_text(input.substr(at + tag.size(), end == std::string_view::npos
-                                                                                    ? std::string_view::npos
-                                                                                    : end - at - tag.size()),
-                                                 issue);
-                        break;
-                    }
-                }
-            } else if (ptype == "function_call") {
-                boost::system::error_code ec;
-                const json::value args = json::parse(jf::str(jf::field(payload, "arguments")), ec);
-                if (!ec) {
-                    for (const char* key : {"file_path", "path", "workdir"}) {
-                        const std::string_view p = jf::str(jf::field(args, key));
-                        if (!p.empty()) {
-                            c.file_path = clean_text(p, issue);
-                            break;
-                        }
-                    }
-                }
-            }
-        }
+        read_tool_call(payload, ptype, out, issue);
     } else if (ptype == "function_call_output" || ptype == "custom_tool_call_output") {
-        const std::string_view id = jf::str(jf::field(payload, "call_id"));
-        if (!id.empty()) {
-            ToolResultRecord& r = out.tool_results.emplace_back();
-            r.tool_use_id = clean_text(id, issue);
-            const json::value* output = jf::field(payload, "output");
-            if (output && output->is_string()) {
-                read_output(output->as_string(), r);
-            } else if (jf::object(output)) {
-                read_output(jf::str(jf::field(output, "content")), r);
-                if (const json::value* ok = jf::field(output, "success"); ok && ok->is_bool()) r.is_error = !ok->as_bool();
-            }
-        }
+        read_tool_result(payload, out, issue);
         m.kind = "tool_result";
     }
+    return LineOutcome::Record;
+}
+
+void CodexLineParser::read_session_meta(const json::value* payload, LineIssue& issue) {
+    session_.session_id = clean_text(jf::str(jf::field(payload, "id")), issue);
+    session_.cwd = clean_text(jf::str(jf::field(payload, "cwd")), issue);
+    session_.project_slug = session_.cwd.empty() ? "(unknown)" : session_.cwd;
+    session_.project_name = project_name_from_cwd(session_.cwd);
+    if (session_.project_name.empty()) session_.project_name = session_.project_slug;
+    session_.cli_version = clean_text(jf::str(jf::field(payload, "cli_version")), issue);
+    session_.git_branch = clean_text(jf::str(jf::field(jf::field(payload, "git"), "branch")), issue);
+    if (session_.session_id.empty()) issue = LineIssue::MissingField;
+}
+
+LineOutcome CodexLineParser::read_token_count(const json::value* payload, std::string_view line, ParsedLine& out,
+                                              LineIssue& issue) {
+    const json::value* info = jf::field(payload, "info");
+    bool absurd = false;
+    const auto total = read_totals(jf::field(info, "total_token_usage"), absurd);
+    const auto last = read_totals(jf::field(info, "last_token_usage"), absurd);
+    Totals delta;
+    if (total && have_totals_ && total->total >= totals_.total && total->input >= totals_.input &&
+        total->output >= totals_.output) {
+        delta = {total->input - totals_.input, total->cached - totals_.cached, total->output - totals_.output,
+                 total->reasoning - totals_.reasoning, total->total - totals_.total};
+    } else if (last) {
+        delta = *last;
+    } else if (total && !have_totals_) {
+        delta = *total;
+    } else {
+        if (absurd) issue = LineIssue::AbsurdTokens;
+        return LineOutcome::Ignored;  // no usage info (rate-limit only event), or only corrupt counts
+    }
+    if (total) totals_ = *total, have_totals_ = true;
+    TokenCounts t;
+    t.cache_read = std::max<std::int64_t>(0, std::min(delta.cached, delta.input));
+    t.input = std::max<std::int64_t>(0, delta.input - t.cache_read);
+    t.output = delta.output;
+    t.reasoning = delta.reasoning;
+    if (t.empty()) return LineOutcome::Ignored;  // the same totals repeated
+    if (!tokens_plausible(t)) {
+        issue = LineIssue::AbsurdTokens;
+        return LineOutcome::Ignored;
+    }
+    UsageRecord& u = out.usage.emplace();
+    u.dedup_key = "codex:" + session_.session_id + ":" + (total ? std::to_string(total->total) : "line:" + hex(fnv1a64(line)));
+    u.model = model_;
+    u.tokens = t;
+    u.grows = false;
     return LineOutcome::Record;
 }
 

@@ -20,6 +20,11 @@ public:
     };
 
 private:
+    void read_session_meta(const boost::json::value* payload, LineIssue& issue);
+    // A token_count event: the usage this turn added to the cumulative totals.
+    LineOutcome read_token_count(const boost::json::value* payload, std::string_view line, ParsedLine& out,
+                                 LineIssue& issue);
+
     FileContext ctx_;
     JsonLineReader reader_;
     // Carried from line to line and saved with the offset.
