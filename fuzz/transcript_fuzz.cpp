@@ -1,8 +1,8 @@
 // Fuzz target: transcript bytes through the whole ingest path, as the watcher runs it. The input is a
-// transcript file's contents; it is ingested as a Claude Code session (or sub-agent) file and as a Codex
-// rollout by the real TranscriptTailer (line splitting, CR/LF, partial last lines, over-long lines,
-// batches, parser state saved and restored) into a migrated in-memory store through the StoreWriter
-// (JsonLineReader, ClaudeLineParser, CodexLineParser, FieldCleaning, Utf8, IsoTime, PriceBook, SQL).
+// transcript file's contents; it is ingested as a session (or, for odd sizes, a sub-agent) file of every
+// agent in the registry by the real TranscriptTailer (line splitting, CR/LF, partial last lines, over-long
+// lines, batches, parser state saved and restored) into a migrated in-memory store through the StoreWriter
+// (JsonLineReader, every agent's parser, FieldCleaning, Utf8, IsoTime, PriceBook, SQL).
 //
 // It also checks the ingest guarantee (docs/ingest.md): a file read in two calls, the first ending at an
 // arbitrary byte (a partial line, as when the agent is mid-write), gives exactly the rows of one read.
@@ -19,7 +19,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "agents/AgentRegistry.hpp"
 #include "app/Startup.hpp"
 #include "model/IngestStats.hpp"
 #include "ingest/TranscriptTailer.hpp"
@@ -89,15 +91,14 @@ struct Store {
         opts.batch_bytes = 4 * 1024;
         tailer = std::make_unique<TranscriptTailer>(*writer, stats, opts);
     }
-    FileRecord file(const fs::path& path, const std::string& provider, const std::string& kind) {
+    // The input as a file of agent `agent`, of the kind `kind` (a sub-agent file has a parent session).
+    FileRecord file(const fs::path& path, std::string_view agent, const std::string& kind) {
         FileRecord f;
         f.path = path.string();
-        f.provider = provider;
+        f.provider = std::string(agent);
         f.kind = kind;
-        if (provider == "claude") {
-            f.project_slug = "-home-ana-src-shop";
-            if (kind == "subagent") f.parent_session = "sess-parent";
-        }
+        f.project_slug = "-home-ana-src-shop";
+        if (kind == "subagent") f.parent_session = "sess-parent";
         return writer->ensure_file(f);
     }
 };
@@ -132,41 +133,42 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
     // Where the first read stops: anywhere, a partial line included.
     const std::size_t split = size == 0 ? 0 : (static_cast<std::size_t>(data[size - 1]) * 131 + size / 2) % (size + 1);
-    const std::string claude_kind = (size & 1) ? "subagent" : "session";
-    const fs::path claude_path = g_dir / (claude_kind == "subagent" ? "agent-a1b2c3.jsonl" : "sess-1.jsonl");
-    const fs::path codex_path = g_dir / "rollout-2026-11-25T10-00-00-0001.jsonl";
+    const std::string kind = (size & 1) ? "subagent" : "session";
+    // The same bytes as a file of every registered agent.
+    std::vector<fs::path> paths;
+    for (const AgentSource* source : agent_sources())
+        paths.push_back(g_dir / (std::string(source->name()) + (kind == "subagent" ? "-agent-a1b2c3.jsonl" : "-sess-1.jsonl")));
+    const auto write_all = [&](std::string_view data, bool append) {
+        for (const fs::path& p : paths) write_file(p, data, append);
+    };
+    const auto register_all = [&](Store& store) {
+        std::vector<FileRecord> files;
+        for (std::size_t i = 0; i < paths.size(); ++i) files.push_back(store.file(paths[i], agent_sources()[i]->name(), kind));
+        return files;
+    };
 
     // One read of the whole file.
     Store whole;
-    write_file(claude_path, bytes, false);
-    FileRecord wc = whole.file(claude_path, "claude", claude_kind);
-    FileRecord wx = whole.file(codex_path, "codex", "rollout");
-    fs::copy_file(claude_path, codex_path, fs::copy_options::overwrite_existing);
-    const TailStatus s1 = whole.tailer->ingest(wc);
-    const TailStatus s2 = whole.tailer->ingest(wx);
-    check(s1 != TailStatus::StoreFailed && s2 != TailStatus::StoreFailed, "a batch was refused by the store");
+    write_all(bytes, false);
+    std::vector<FileRecord> wf = register_all(whole);
+    for (FileRecord& f : wf) check(whole.tailer->ingest(f) != TailStatus::StoreFailed, "a batch was refused by the store");
     // Every complete line is consumed; a partial last line is not.
     const std::size_t last_nl = bytes.rfind('\n');
     const std::int64_t complete = last_nl == std::string_view::npos ? 0 : static_cast<std::int64_t>(last_nl + 1);
-    check(wc.offset == complete && wx.offset == complete, "offset is not at the end of the last complete line");
+    for (const FileRecord& f : wf) check(f.offset == complete, "offset is not at the end of the last complete line");
     // Nothing new: nothing read, nothing written.
     const std::string d_whole = digest(whole.db);
-    check(whole.tailer->ingest(wc) == TailStatus::UpToDate, "a second read of an unchanged file progressed");
+    check(whole.tailer->ingest(wf.front()) == TailStatus::UpToDate, "a second read of an unchanged file progressed");
     check(digest(whole.db) == d_whole, "a second read of an unchanged file changed the store");
 
     // Two reads: the first stops at `split`, the second gets the rest (a new parser from the saved state).
     Store parts;
-    write_file(claude_path, bytes.substr(0, split), false);
-    fs::copy_file(claude_path, codex_path, fs::copy_options::overwrite_existing);
-    FileRecord pc = parts.file(claude_path, "claude", claude_kind);
-    FileRecord px = parts.file(codex_path, "codex", "rollout");
-    parts.tailer->ingest(pc);
-    parts.tailer->ingest(px);
-    write_file(claude_path, bytes.substr(split), true);
-    write_file(codex_path, bytes.substr(split), true);
-    parts.tailer->ingest(pc);
-    parts.tailer->ingest(px);
-    check(pc.offset == complete && px.offset == complete, "offset after two reads is not at the last complete line");
+    write_all(bytes.substr(0, split), false);
+    std::vector<FileRecord> pf = register_all(parts);
+    for (FileRecord& f : pf) parts.tailer->ingest(f);
+    write_all(bytes.substr(split), true);
+    for (FileRecord& f : pf) parts.tailer->ingest(f);
+    for (const FileRecord& f : pf) check(f.offset == complete, "offset after two reads is not at the last complete line");
     if (digest(parts.db) != d_whole) {
         std::fprintf(stderr, "split at byte %zu\n--- one read:\n%s--- two reads:\n%s", split, d_whole.c_str(),
                      digest(parts.db).c_str());

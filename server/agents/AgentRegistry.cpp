@@ -3,6 +3,7 @@
 
 #include "agents/claude/ClaudeSource.hpp"
 #include "agents/codex/CodexSource.hpp"
+#include "agents/qwen/QwenSource.hpp"
 
 namespace agentpulse {
 
@@ -10,6 +11,7 @@ const std::vector<const AgentSource*>& agent_sources() {
     static const std::vector<const AgentSource*> sources{
         &claude_source(),
         &codex_source(),
+        &qwen_source(),
     };
     return sources;
 }

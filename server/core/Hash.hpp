@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
+#include <string>
 #include <string_view>
 
 namespace agentpulse {
@@ -12,6 +14,13 @@ inline std::uint64_t fnv1a64(std::string_view s, std::uint64_t h = 1469598103934
         h *= 1099511628211ull;
     }
     return h;
+}
+
+// The hash as 16 lowercase hex digits (the form line keys use).
+inline std::string hex64(std::uint64_t h) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
 }
 
 }  // namespace agentpulse

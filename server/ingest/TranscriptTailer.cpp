@@ -47,9 +47,7 @@ std::string fingerprint(int fd, std::int64_t from, std::int64_t len) {
         if (n <= 0) return {};
         got += n;
     }
-    char out[24];
-    std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(fnv1a64(buf)));
-    return out;
+    return hex64(fnv1a64(buf));
 }
 
 // head_hash column: "<head fingerprint>:<fingerprint of the bytes just before the offset>".

@@ -34,9 +34,16 @@ export async function waitFor(check, { timeout = 10_000, every = 50, what = 'con
   throw new Error(`timed out after ${timeout} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
+const isolatedHome = tmpdir('agentpulse-home-');
+process.on('exit', () => fs.rmSync(isolatedHome, { recursive: true, force: true }));
+
 /** Runs `agentpulse <args>`; for serve, resolves once it printed "listening on http://HOST:PORT". */
 export function run(args, { waitListening = false, timeout = 20_000 } = {}) {
-  const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // HOME is an empty folder of its own: an agent whose folder a test does not name finds nothing there,
+  // never the real transcripts of whoever runs the tests.
+  const env = { ...process.env, HOME: isolatedHome };
+  for (const k of Object.keys(env)) if (k.startsWith('AGENTPULSE_')) delete env[k];
+  const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const out = { proc, stdout: '', stderr: '', url: null, port: null, exited: null };
   proc.stdout.on('data', (d) => (out.stdout += d));
   proc.stderr.on('data', (d) => (out.stderr += d));

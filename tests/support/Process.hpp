@@ -1,5 +1,5 @@
 // Runs a real child process (the agentpulse binary) with its output in files, a clean environment
-// (no AGENTPULSE_* variables, no user configuration file), bounded waits and signals.
+// (no AGENTPULSE_* variables, no user configuration file, an empty HOME), bounded waits and signals.
 #pragma once
 
 #include <fcntl.h>
@@ -58,10 +58,13 @@ class Process {
         for (char** e = environ; *e; ++e) {
             const std::string kv = *e;
             const std::string key = kv.substr(0, kv.find('='));
-            if (key.starts_with("AGENTPULSE_") || key == "XDG_CONFIG_HOME" || env.count(key)) continue;
+            if (key.starts_with("AGENTPULSE_") || key == "XDG_CONFIG_HOME" || key == "HOME" || env.count(key)) continue;
             env_strings.push_back(kv);
         }
         env_strings.push_back("XDG_CONFIG_HOME=" + (io_dir / "no-config").string());
+        // An empty home: an agent whose folder a test does not name finds nothing there, never the real
+        // transcripts of whoever runs the tests.
+        if (!env.count("HOME")) env_strings.push_back("HOME=" + (io_dir / "home").string());
         for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
         std::vector<char*> argv, envp;
         for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));

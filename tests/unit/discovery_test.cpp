@@ -44,6 +44,25 @@ BOOST_AUTO_TEST_CASE(classifies_claude_and_codex_paths) {
     BOOST_TEST(!classify_transcript(AgentRoots{{find_agent("codex"), dir / "codex"}}, dir / "claude/-p/a.jsonl"));
 }
 
+BOOST_AUTO_TEST_CASE(classifies_qwen_chats_new_and_old_layouts) {
+    TempDir dir;
+    const AgentRoots roots{{find_agent("qwen"), dir / "qwen"}};
+    auto c = classify_transcript(roots, dir / "qwen/projects/-home-ana-shop/chats/4f1c.jsonl");
+    BOOST_REQUIRE(c);
+    BOOST_TEST(c->provider == "qwen");
+    BOOST_TEST(c->kind == "session");
+    BOOST_TEST(c->project_slug == "-home-ana-shop");
+    c = classify_transcript(roots, dir / "qwen/tmp/9a7e0c/chats/4f1c.jsonl");  // older builds
+    BOOST_REQUIRE(c);
+    BOOST_TEST(c->project_slug == "9a7e0c");
+    // Not transcripts: runtime files beside the chats, other folders, other depths.
+    BOOST_TEST(!classify_transcript(roots, dir / "qwen/projects/-p/chats/4f1c.runtime.json"));
+    BOOST_TEST(!classify_transcript(roots, dir / "qwen/projects/-p/4f1c.jsonl"));
+    BOOST_TEST(!classify_transcript(roots, dir / "qwen/projects/-p/chats/sub/x.jsonl"));
+    BOOST_TEST(!classify_transcript(roots, dir / "qwen/logs/-p/chats/x.jsonl"));
+    BOOST_TEST(!classify_transcript(roots, dir / "qwen/history.jsonl"));
+}
+
 BOOST_AUTO_TEST_CASE(discovers_in_a_stable_order_and_skips_what_is_not_there) {
     TempDir dir;
     const AgentRoots roots{{find_agent("claude"), dir / "claude"}, {find_agent("codex"), dir / "codex"}};

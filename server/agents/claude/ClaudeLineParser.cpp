@@ -5,7 +5,6 @@
 #include "core/JsonFields.hpp"
 #include "agents/FieldCleaning.hpp"
 
-#include <cstdio>
 #include <limits>
 
 namespace agentpulse {
@@ -68,11 +67,6 @@ TokenCounts read_usage(const json::value* usage, bool& bad) {
     return t;
 }
 
-std::string hex_key(std::string_view prefix, std::string_view line) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a64(line)));
-    return std::string(prefix) + buf;
-}
 
 // One API response: its model and ids, and its usage record if it is billable.
 void read_response(const json::value* root, const json::value* message, MessageRecord& m, ParsedLine& out,
@@ -145,7 +139,7 @@ LineOutcome ClaudeLineParser::parse(std::string_view line, std::int64_t line_no,
     if (type != "user" && type != "assistant") return LineOutcome::Ignored;
 
     out.line_no = line_no;
-    if (!read_timestamp(root, out, issue)) return LineOutcome::Rejected;
+    if (!clock_.stamp(jf::str(jf::field(root, "timestamp")), out, issue)) return LineOutcome::Rejected;
     const json::value* message = jf::field(root, "message");
     if (!jf::object(message) || !read_session(root, out.session, issue)) {
         issue = LineIssue::MissingField;
@@ -154,7 +148,7 @@ LineOutcome ClaudeLineParser::parse(std::string_view line, std::int64_t line_no,
 
     MessageRecord& m = out.message.emplace();
     const std::string_view uuid = jf::str(jf::field(root, "uuid"));
-    m.line_key = uuid.empty() ? hex_key("claude:line:", line) : clean_text(uuid, issue);
+    m.line_key = uuid.empty() ? "claude:line:" + hex64(fnv1a64(line)) : clean_text(uuid, issue);
     m.parent_key = clean_text(jf::str(jf::field(root, "parentUuid")), issue);
     m.role = clean_text(jf::str(jf::field(message, "role"), type), issue);
     m.kind = std::string(type);
@@ -172,20 +166,6 @@ LineOutcome ClaudeLineParser::parse(std::string_view line, std::int64_t line_no,
     return LineOutcome::Record;
 }
 
-bool ClaudeLineParser::read_timestamp(const json::value* root, ParsedLine& out, LineIssue& issue) {
-    bool had_zone = true;
-    const auto ts = parse_iso8601(jf::str(jf::field(root, "timestamp")), &had_zone);
-    if (ts) {
-        out.ts = *ts;
-        last_ts_ = *ts;
-        return true;
-    }
-    issue = LineIssue::NoTimestamp;
-    if (last_ts_ == 0) return false;
-    out.ts = last_ts_;  // same moment as the line before it: the best the file tells
-    return true;
-}
-
 bool ClaudeLineParser::read_session(const json::value* root, SessionRef& s, LineIssue& issue) const {
     s.project_slug = ctx_.project_slug;
     s.cwd = clean_text(jf::str(jf::field(root, "cwd")), issue);
@@ -199,16 +179,8 @@ bool ClaudeLineParser::read_session(const json::value* root, SessionRef& s, Line
     return true;
 }
 
-std::string ClaudeLineParser::save_state() const {
-    return last_ts_ > 0 ? "{\"last_ts\":" + std::to_string(last_ts_) + "}" : std::string();
-}
+std::string ClaudeLineParser::save_state() const { return clock_.save_state(); }
 
-void ClaudeLineParser::load_state(std::string_view state) {
-    last_ts_ = 0;
-    if (state.empty()) return;
-    boost::system::error_code ec;
-    const json::value v = json::parse(state, ec);
-    if (!ec) last_ts_ = jf::integer(jf::field(v, "last_ts")).value_or(0);
-}
+void ClaudeLineParser::load_state(std::string_view state) { clock_.load_state(state); }
 
 }  // namespace agentpulse

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "agents/JsonLineReader.hpp"
+#include "agents/LineClock.hpp"
 #include "agents/LineParser.hpp"
 
 namespace agentpulse {
@@ -15,14 +16,12 @@ public:
     void load_state(std::string_view state) override;
 
 private:
-    // The line's time (or the previous line's, when it has none); false when there is none to take.
-    bool read_timestamp(const boost::json::value* root, ParsedLine& out, LineIssue& issue);
     // False when the line names no session.
     bool read_session(const boost::json::value* root, SessionRef& s, LineIssue& issue) const;
 
     FileContext ctx_;
     JsonLineReader reader_;
-    EpochMs last_ts_ = 0;  // stands in for a line that lacks a timestamp
+    LineClock clock_;
 };
 
 }  // namespace agentpulse

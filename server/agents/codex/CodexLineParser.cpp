@@ -3,7 +3,6 @@
 // reasoning is already inside output, so neither is counted twice.
 #include "agents/codex/CodexLineParser.hpp"
 
-#include <cstdio>
 
 #include "core/Hash.hpp"
 #include "core/JsonFields.hpp"
@@ -40,12 +39,6 @@ std::optional<CodexLineParser::Totals> read_totals(const json::value* v, bool& a
     }
     if (!total) t.total = t.input + t.output;  // both bounded: no overflow
     return t;
-}
-
-std::string hex(std::uint64_t h) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    return buf;
 }
 
 // Codex tool output: plain text, or JSON text {"output": "...", "metadata": {"exit_code": N}};
@@ -166,7 +159,7 @@ LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, 
     if (token_count) return read_token_count(payload, line, out, issue);
 
     MessageRecord& m = out.message.emplace();
-    m.line_key = "codex:" + session_.session_id + ":" + hex(fnv1a64(line));
+    m.line_key = "codex:" + session_.session_id + ":" + hex64(fnv1a64(line));
     m.kind = std::string(ptype);
     m.role = clean_text(jf::str(jf::field(payload, "role"), ptype == "message" ? "" : "assistant"), issue);
     m.model = model_;
@@ -221,7 +214,7 @@ LineOutcome CodexLineParser::read_token_count(const json::value* payload, std::s
         return LineOutcome::Ignored;
     }
     UsageRecord& u = out.usage.emplace();
-    u.dedup_key = "codex:" + session_.session_id + ":" + (total ? std::to_string(total->total) : "line:" + hex(fnv1a64(line)));
+    u.dedup_key = "codex:" + session_.session_id + ":" + (total ? std::to_string(total->total) : "line:" + hex64(fnv1a64(line)));
     u.model = model_;
     u.tokens = t;
     u.grows = false;

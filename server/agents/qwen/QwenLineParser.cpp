@@ -1,0 +1,181 @@
+// Qwen Code chat record format: docs/formats.md, "Qwen Code". System records (telemetry copies, titles,
+// compression checkpoints) and unknown types are ignored, never an error: usage is counted from the
+// assistant records only, since the ui_telemetry copies repeat the same counts.
+#include "agents/qwen/QwenLineParser.hpp"
+
+#include <algorithm>
+
+#include "agents/FieldCleaning.hpp"
+#include "core/Hash.hpp"
+#include "core/JsonFields.hpp"
+
+namespace agentpulse {
+namespace json = boost::json;
+
+namespace {
+
+// A count that is present but not an integer (a string, a fraction) reads as 0 and sets `bad`.
+std::int64_t count(const json::value* usage, const char* key, bool& bad) {
+    const json::value* v = jf::field(usage, key);
+    if (!v || v->is_null()) return 0;
+    const auto n = jf::integer(v);
+    if (!n) bad = true;
+    return n.value_or(0);
+}
+
+// usageMetadata (the GenAI shape) of one model response. The prompt count includes the cached part.
+// Thoughts are billed as output; whether candidatesTokenCount already holds them depends on the backend
+// (OpenAI-compatible ones put reasoning inside the completion count, Gemini's API does not), and the
+// total tells which: when it covers prompt + candidates + thoughts, the thoughts were separate.
+TokenCounts read_usage(const json::value* usage, bool& bad) {
+    const std::int64_t prompt = count(usage, "promptTokenCount", bad);
+    const std::int64_t cached = count(usage, "cachedContentTokenCount", bad);
+    const std::int64_t candidates = count(usage, "candidatesTokenCount", bad);
+    const std::int64_t thoughts = count(usage, "thoughtsTokenCount", bad);
+    const std::int64_t tool_prompt = count(usage, "toolUsePromptTokenCount", bad);
+    const std::int64_t total = count(usage, "totalTokenCount", bad);
+    TokenCounts t;
+    // Counts are not trusted yet (tokens_plausible judges them); clamp before subtracting.
+    t.cache_read = std::clamp<std::int64_t>(cached, 0, std::max<std::int64_t>(prompt, 0));
+    t.input = prompt - t.cache_read + tool_prompt;
+    const bool thoughts_separate = thoughts > 0 && total >= prompt + tool_prompt + candidates + thoughts;
+    t.output = thoughts_separate ? candidates + thoughts : candidates;
+    t.reasoning = std::clamp<std::int64_t>(thoughts, 0, std::max<std::int64_t>(t.output, 0));
+    return t;
+}
+
+// Bytes a tool writes: the length of the argument that holds the new text; nullopt for other tools.
+std::optional<std::int64_t> written_bytes(std::string_view tool, const json::value* args) {
+    const char* key = tool == "write_file" ? "content" : (tool == "edit" || tool == "replace") ? "new_string" : nullptr;
+    if (!key) return std::nullopt;
+    const json::value* v = jf::field(args, key);
+    return v && v->is_string() ? static_cast<std::int64_t>(v->as_string().size()) : 0;
+}
+
+// The functionCall parts of a model message.
+void read_tool_calls(const json::array& parts, ParsedLine& out, LineIssue& issue) {
+    for (const json::value& part : parts) {
+        const json::value* call = jf::field(part, "functionCall");
+        const std::string_view id = jf::str(jf::field(call, "id"));
+        if (id.empty()) continue;
+        ToolCallRecord& c = out.tool_calls.emplace_back();
+        c.tool_use_id = clean_text(id, issue);
+        c.tool_name = clean_text(jf::str(jf::field(call, "name"), "unknown"), issue);
+        const json::value* args = jf::field(call, "args");
+        for (const char* key : {"file_path", "absolute_path", "path"}) {
+            const std::string_view p = jf::str(jf::field(args, key));
+            if (!p.empty()) {
+                c.file_path = clean_text(p, issue);
+                break;
+            }
+        }
+        c.byte_count = written_bytes(c.tool_name, args);
+    }
+}
+
+// The size of a function response: its output (or error) text.
+std::int64_t response_size(const json::value* response) {
+    for (const char* key : {"output", "error"})
+        if (const json::value* v = jf::field(response, key); v && v->is_string())
+            return static_cast<std::int64_t>(v->as_string().size());
+    return 0;
+}
+
+// A tool_result record: the functionResponse parts it sends back, failed when toolCallResult says so.
+void read_tool_results(const json::value* root, const json::array* parts, ParsedLine& out, LineIssue& issue) {
+    const json::value* result = jf::field(root, "toolCallResult");
+    const json::value* error = jf::field(result, "error");
+    const bool failed = (error && !error->is_null()) || jf::str(jf::field(result, "status")) == "error";
+    const std::string_view failed_id = jf::str(jf::field(result, "callId"));
+    if (parts) {
+        for (const json::value& part : *parts) {
+            const json::value* response = jf::field(part, "functionResponse");
+            const std::string_view id = jf::str(jf::field(response, "id"));
+            if (id.empty()) continue;
+            ToolResultRecord& r = out.tool_results.emplace_back();
+            r.tool_use_id = clean_text(id, issue);
+            r.is_error = failed && (failed_id.empty() || failed_id == id);
+            r.result_bytes = response_size(jf::field(response, "response"));
+        }
+    }
+    if (out.tool_results.empty() && !failed_id.empty()) {
+        ToolResultRecord& r = out.tool_results.emplace_back();
+        r.tool_use_id = clean_text(failed_id, issue);
+        r.is_error = failed;
+    }
+}
+
+}  // namespace
+
+LineOutcome QwenLineParser::parse(std::string_view line, std::int64_t line_no, ParsedLine& out, LineIssue& issue) {
+    issue = LineIssue::None;
+    const json::value* root = reader_.parse_object(line, issue);
+    if (!root) return LineOutcome::Rejected;
+    const std::string_view type = jf::str(jf::field(root, "type"));
+    if (type != "user" && type != "assistant" && type != "tool_result") return LineOutcome::Ignored;
+
+    out.line_no = line_no;
+    if (!clock_.stamp(jf::str(jf::field(root, "timestamp")), out, issue)) return LineOutcome::Rejected;
+    if (!read_session(root, out.session, issue)) {
+        issue = LineIssue::MissingField;
+        return LineOutcome::Rejected;
+    }
+
+    MessageRecord& m = out.message.emplace();
+    // The same uuid in a forked session's copy of a parent record: the copy is the same row.
+    const std::string_view uuid = jf::str(jf::field(root, "uuid"));
+    m.line_key = uuid.empty() ? "qwen:line:" + hex64(fnv1a64(line)) : "qwen:" + clean_text(uuid, issue);
+    if (const std::string_view parent = jf::str(jf::field(root, "parentUuid")); !parent.empty())
+        m.parent_key = "qwen:" + clean_text(parent, issue);
+    m.kind = std::string(type);
+    m.role = type == "assistant" ? "assistant" : "user";
+    m.is_sidechain = jf::boolean(jf::field(root, "isSidechain"));
+    m.agent_id = clean_text(jf::str(jf::field(root, "agentId")), issue);
+
+    const json::array* parts = jf::array(jf::field(jf::field(root, "message"), "parts"));
+    if (type == "tool_result") {
+        read_tool_results(root, parts, out, issue);
+        return LineOutcome::Record;
+    }
+    if (type != "assistant") return LineOutcome::Record;
+
+    m.model = clean_text(jf::str(jf::field(root, "model")), issue);
+    const json::value* usage = jf::field(root, "usageMetadata");
+    bool bad_usage = usage && !usage->is_null() && !usage->is_object();
+    m.tokens = read_usage(usage, bad_usage);
+    if (bad_usage && issue == LineIssue::None) issue = LineIssue::MissingField;
+    if (jf::object(usage) && !m.tokens.empty()) {
+        if (!tokens_plausible(m.tokens)) {
+            issue = LineIssue::AbsurdTokens;
+            m.tokens = {};
+        } else {
+            UsageRecord& u = out.usage.emplace();
+            u.dedup_key = m.line_key;  // one record per model response, written once
+            u.model = m.model;
+            u.tokens = m.tokens;
+            u.grows = false;
+        }
+    }
+    if (parts) read_tool_calls(*parts, out, issue);
+    return LineOutcome::Record;
+}
+
+bool QwenLineParser::read_session(const json::value* root, SessionRef& s, LineIssue& issue) const {
+    s.project_slug = ctx_.project_slug;
+    s.cwd = clean_text(jf::str(jf::field(root, "cwd")), issue);
+    s.project_name = project_name_from_cwd(s.cwd);
+    if (s.project_name.empty()) s.project_name = ctx_.project_slug;
+    // A forked session (/branch) starts with copies of its parent's records: they stay the parent's.
+    const std::string_view forked_from = jf::str(jf::field(jf::field(root, "forkedFrom"), "sessionId"));
+    s.session_id = clean_text(forked_from.empty() ? jf::str(jf::field(root, "sessionId")) : forked_from, issue);
+    if (s.session_id.empty()) return false;
+    s.git_branch = clean_text(jf::str(jf::field(root, "gitBranch")), issue);
+    s.cli_version = clean_text(jf::str(jf::field(root, "version")), issue);
+    return true;
+}
+
+std::string QwenLineParser::save_state() const { return clock_.save_state(); }
+
+void QwenLineParser::load_state(std::string_view state) { clock_.load_state(state); }
+
+}  // namespace agentpulse
