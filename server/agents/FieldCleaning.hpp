@@ -1,9 +1,14 @@
 // Rules shared by the line parsers for turning raw transcript fields into stored values.
 #pragma once
 
+#include <boost/json/value.hpp>
+
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/JsonFields.hpp"
 #include "core/TokenCounts.hpp"
 #include "core/Utf8.hpp"
 #include "model/TranscriptRecords.hpp"
@@ -16,6 +21,14 @@ inline std::string clean_text(std::string_view s, LineIssue& issue) {
     std::string out = sanitize_utf8(s, &changed);
     if (changed && issue == LineIssue::None) issue = LineIssue::InvalidUtf8;
     return out;
+}
+
+// The file a tool call names: the first of `keys` that holds a non-empty string in its arguments.
+inline std::optional<std::string> first_path(const boost::json::value* args, std::initializer_list<const char*> keys,
+                                             LineIssue& issue) {
+    for (const char* key : keys)
+        if (const std::string_view p = jf::str(jf::field(args, key)); !p.empty()) return clean_text(p, issue);
+    return std::nullopt;
 }
 
 // "/home/ana/src/shop" -> "shop"; empty when there is no usable component.

@@ -105,13 +105,7 @@ void read_tool_calls(const json::array& content, ParsedLine& out, LineIssue& iss
         call.tool_use_id = clean_text(id, issue);
         call.tool_name = clean_text(jf::str(jf::field(block, "name"), "unknown"), issue);
         const json::value* input = jf::field(block, "input");
-        for (const char* key : {"file_path", "path", "notebook_path"}) {
-            const std::string_view p = jf::str(jf::field(input, key));
-            if (!p.empty()) {
-                call.file_path = clean_text(p, issue);
-                break;
-            }
-        }
+        call.file_path = first_path(input, {"file_path", "path", "notebook_path"}, issue);
         call.byte_count = written_bytes(call.tool_name, input);
     }
 }

@@ -91,13 +91,7 @@ void read_tool_call(const json::value* payload, std::string_view ptype, ParsedLi
         boost::system::error_code ec;
         const json::value args = json::parse(jf::str(jf::field(payload, "arguments")), ec);
         if (ec) return;
-        for (const char* key : {"file_path", "path", "workdir"}) {
-            const std::string_view p = jf::str(jf::field(args, key));
-            if (!p.empty()) {
-                c.file_path = clean_text(p, issue);
-                break;
-            }
-        }
+        c.file_path = first_path(&args, {"file_path", "path", "workdir"}, issue);
     }
 }
 

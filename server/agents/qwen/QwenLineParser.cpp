@@ -62,13 +62,7 @@ void read_tool_calls(const json::array& parts, ParsedLine& out, LineIssue& issue
         c.tool_use_id = clean_text(id, issue);
         c.tool_name = clean_text(jf::str(jf::field(call, "name"), "unknown"), issue);
         const json::value* args = jf::field(call, "args");
-        for (const char* key : {"file_path", "absolute_path", "path"}) {
-            const std::string_view p = jf::str(jf::field(args, key));
-            if (!p.empty()) {
-                c.file_path = clean_text(p, issue);
-                break;
-            }
-        }
+        c.file_path = first_path(args, {"file_path", "absolute_path", "path"}, issue);
         c.byte_count = written_bytes(c.tool_name, args);
     }
 }
