@@ -31,6 +31,20 @@ inline std::optional<std::string> first_path(const boost::json::value* args, std
     return std::nullopt;
 }
 
+// A token count: 0 when absent or null; present but not an integer (a string, a fraction), it reads as 0
+// and sets `bad`.
+inline std::int64_t read_count(const boost::json::value* v, bool& bad) {
+    if (!v || v->is_null()) return 0;
+    const auto n = jf::integer(v);
+    if (!n) bad = true;
+    return n.value_or(0);
+}
+
+// The byte length of a string field; 0 when it is absent or not a string.
+inline std::int64_t string_bytes(const boost::json::value* v) {
+    return v && v->is_string() ? static_cast<std::int64_t>(v->as_string().size()) : 0;
+}
+
 // "/home/ana/src/shop" -> "shop"; empty when there is no usable component.
 inline std::string project_name_from_cwd(std::string_view cwd) {
     while (!cwd.empty() && (cwd.back() == '/' || cwd.back() == '\\')) cwd.remove_suffix(1);

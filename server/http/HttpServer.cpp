@@ -26,15 +26,6 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-void log_failure(std::exception_ptr e, const char* what) {
-    if (!e) return;
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        spdlog::error("{} failed: {}", what, ex.what());
-    }
-}
-
 // The parser of one request, as every connection configures it.
 void configure(http::request_parser<http::string_body>& parser, const ServerLimits& limits) {
     parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
@@ -256,7 +247,7 @@ tcp::endpoint HttpServer::listen(const std::string& host, unsigned short port) {
 }
 
 void HttpServer::start() {
-    net::co_spawn(accept_strand_, accept_loop(), [](std::exception_ptr e) { log_failure(e, "accept loop"); });
+    net::co_spawn(accept_strand_, accept_loop(), LogIfThrown{"accept loop"});
     net::dispatch(ctx_.broadcaster.strand(), [this] { sweep(); });
 }
 
@@ -309,7 +300,7 @@ void HttpServer::admit(tcp::socket socket) {
     // burst would pass the cap check before any of them counted.
     ++ctx_.connections;
     const auto ex = socket.get_executor();
-    net::co_spawn(ex, serve_connection(std::move(socket)), [](std::exception_ptr e) { log_failure(e, "connection"); });
+    net::co_spawn(ex, serve_connection(std::move(socket)), LogIfThrown{"connection"});
 }
 
 net::awaitable<void> HttpServer::accept_loop() {
@@ -342,19 +333,14 @@ net::awaitable<void> HttpServer::accept_loop() {
     }
 }
 
-void HttpServer::start_stream(tcp::socket socket, const HttpRequest& req, const StreamRoute& route) {
-    StreamStart st = plan_stream(req, route, ctx_);
-    auto session = std::make_shared<SseSession>(std::move(socket), ctx_.broadcaster, ctx_.sse, route.tz);
-    session->prepare(std::move(st.preamble), st.start, st.base, st.resync);
-    net::co_spawn(ctx_.broadcaster.strand(), SseSession::serve(std::move(session)),
-                  [](std::exception_ptr e) { log_failure(e, "stream"); });
-}
-
 void HttpServer::hand_over(tcp::socket socket, HttpRequest req, StreamRoute route) {
     // Planned on the broadcaster's strand, where the ring and the head are consistent with the frames the
     // session will get.
     auto start = [this, socket = std::move(socket), req = std::move(req), route = std::move(route)]() mutable {
-        start_stream(std::move(socket), req, route);
+        StreamStart st = plan_stream(req, route, ctx_);
+        auto session = std::make_shared<SseSession>(std::move(socket), ctx_.broadcaster, ctx_.sse, route.tz);
+        session->prepare(std::move(st.preamble), st.start, st.base, st.resync);
+        net::co_spawn(ctx_.broadcaster.strand(), SseSession::serve(std::move(session)), LogIfThrown{"stream"});
     };
     net::dispatch(ctx_.broadcaster.strand(), std::move(start));
 }

@@ -67,8 +67,6 @@ private:
     boost::asio::awaitable<HttpResponse> answer(Route route, std::string path);
     // A request for the live stream: its socket goes to an SseSession on the broadcaster's strand.
     void hand_over(boost::asio::ip::tcp::socket socket, HttpRequest req, StreamRoute route);
-    // On the broadcaster's strand: where the stream starts, and its session.
-    void start_stream(boost::asio::ip::tcp::socket socket, const HttpRequest& req, const StreamRoute& route);
     void sweep();
     void reject(boost::asio::ip::tcp::socket socket);
 

@@ -27,17 +27,16 @@ constexpr std::size_t kGatherFrames = 64;         // one sendmsg takes at most 6
 constexpr int kPumpRounds = 64;                   // non-blocking writes per visit before yielding the strand
 constexpr int kSendBuffer = 64 * 1024;  // the kernel doubles it: ~128 KB queued per stalled client at most
 constexpr std::size_t kTalkLimit = 64 * 1024;  // a stream client has nothing to say; one that talks is hostile
+}  // namespace
 
-constexpr std::size_t slot(ControlSlot s) { return static_cast<std::size_t>(s); }
-
-void log_stream_failure(std::exception_ptr e, const char* what) {
+void LogIfThrown::operator()(std::exception_ptr e) const {
+    if (!e) return;
     try {
         std::rethrow_exception(e);
     } catch (const std::exception& ex) {
         spdlog::error("{} failed: {}", what, ex.what());
     }
 }
-}  // namespace
 
 std::int64_t steady_now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -64,7 +63,7 @@ void SseSession::prepare(std::string preamble, std::uint64_t start_seq, std::opt
     preamble_ = std::make_shared<const std::string>(std::move(preamble));
     next_seq_ = start_seq;
     base_ = base;
-    if (resync) control[slot(ControlSlot::Resync)] = resync_frame("replay_window_exceeded");
+    if (resync) control_slot(ControlSlot::Resync) = resync_frame("replay_window_exceeded");
 }
 
 net::awaitable<void> SseSession::serve(std::shared_ptr<SseSession> self) {
@@ -164,9 +163,7 @@ void SseSession::go_async() {
     ++counters_.writes_async;
     if (writer_running_) return;  // its loop takes this write next
     writer_running_ = true;
-    net::co_spawn(b_.strand(), write_out(shared_from_this()), [](std::exception_ptr e) {
-        if (e) log_stream_failure(e, "stream writer");
-    });
+    net::co_spawn(b_.strand(), write_out(shared_from_this()), LogIfThrown{"stream writer"});
 }
 
 void SseSession::pump_later() {
@@ -244,7 +241,7 @@ bool SseSession::gather() {
     const FrameRing& ring = b_.ring();
     if (next_seq_ < ring.begin_seq()) {
         // The ring moved past this client: say so, and go on from now.
-        control[slot(ControlSlot::Resync)] = resync_frame("fell_behind");
+        control_slot(ControlSlot::Resync) = resync_frame("fell_behind");
         next_seq_ = ring.end_seq();
         base_.reset();
     }

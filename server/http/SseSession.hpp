@@ -13,6 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <array>
 #include <atomic>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -86,5 +87,11 @@ struct SseCounters {
 };
 
 std::int64_t steady_now_ms();
+
+// A co_spawn completion handler that logs what the coroutine `what` threw (nothing when it returned).
+struct LogIfThrown {
+    const char* what;
+    void operator()(std::exception_ptr e) const;
+};
 
 }  // namespace agentpulse

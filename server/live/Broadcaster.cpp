@@ -72,7 +72,7 @@ void Broadcaster::publish_burn(const std::string& tz, std::shared_ptr<const std:
     assert(on_strand());
     burn_[tz] = frame;
     for_each([&](Subscriber* s) {
-        if (s->tz() == tz) s->control[static_cast<std::size_t>(ControlSlot::Burn)] = frame;
+        if (s->tz() == tz) s->control_slot(ControlSlot::Burn) = frame;
     });
     request_pass();
 }
@@ -80,14 +80,14 @@ void Broadcaster::publish_burn(const std::string& tz, std::shared_ptr<const std:
 void Broadcaster::publish_sessions(std::shared_ptr<const std::string> frame) {
     assert(on_strand());
     sessions_ = frame;
-    for_each([&](Subscriber* s) { s->control[static_cast<std::size_t>(ControlSlot::Sessions)] = frame; });
+    for_each([&](Subscriber* s) { s->control_slot(ControlSlot::Sessions) = frame; });
     request_pass();
 }
 
 void Broadcaster::publish_watcher(std::shared_ptr<const std::string> frame) {
     assert(on_strand());
     watcher_ = frame;
-    for_each([&](Subscriber* s) { s->control[static_cast<std::size_t>(ControlSlot::Watcher)] = frame; });
+    for_each([&](Subscriber* s) { s->control_slot(ControlSlot::Watcher) = frame; });
     request_pass();
 }
 
@@ -99,7 +99,7 @@ void Broadcaster::sweep(std::int64_t now_ms, std::int64_t idle_ms, std::int64_t 
             ++stats_.stalled_drops;
             s->end(Subscriber::End::Stalled);
         } else if (s->write_started_ms == 0 && now_ms - s->last_write_ms >= idle_ms) {
-            s->control[static_cast<std::size_t>(ControlSlot::Heartbeat)] = heartbeat_;
+            s->control_slot(ControlSlot::Heartbeat) = heartbeat_;
             beat = true;
         }
     });

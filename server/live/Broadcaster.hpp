@@ -53,6 +53,7 @@ public:
     std::int64_t write_started_ms = 0, last_write_ms = 0;
     // Frames that are not rows, newest of each kind, waiting for the next visit (the client takes them).
     std::array<std::shared_ptr<const std::string>, static_cast<std::size_t>(ControlSlot::Count)> control;
+    std::shared_ptr<const std::string>& control_slot(ControlSlot s) { return control[static_cast<std::size_t>(s)]; }
     bool control_pending() const {
         for (const auto& c : control)
             if (c) return true;

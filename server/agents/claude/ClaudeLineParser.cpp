@@ -12,21 +12,15 @@ namespace json = boost::json;
 
 namespace {
 
-std::int64_t utf8_bytes_of(const json::value* v) {
-    if (!v) return 0;
-    if (v->is_string()) return static_cast<std::int64_t>(v->as_string().size());
-    return 0;
-}
-
 // Bytes a tool writes: the length of the input field that holds the new text; nullopt for other tools.
 std::optional<std::int64_t> written_bytes(std::string_view tool, const json::value* input) {
-    if (tool == "Write") return utf8_bytes_of(jf::field(input, "content"));
-    if (tool == "Edit") return utf8_bytes_of(jf::field(input, "new_string"));
-    if (tool == "NotebookEdit") return utf8_bytes_of(jf::field(input, "new_source"));
+    if (tool == "Write") return string_bytes(jf::field(input, "content"));
+    if (tool == "Edit") return string_bytes(jf::field(input, "new_string"));
+    if (tool == "NotebookEdit") return string_bytes(jf::field(input, "new_source"));
     if (tool == "MultiEdit") {
         std::int64_t n = 0;
         if (const json::array* edits = jf::array(jf::field(input, "edits")))
-            for (const json::value& e : *edits) n += utf8_bytes_of(jf::field(e, "new_string"));
+            for (const json::value& e : *edits) n += string_bytes(jf::field(e, "new_string"));
         return n;
     }
     return std::nullopt;
@@ -38,27 +32,19 @@ std::int64_t result_size(const json::value* content) {
     if (content->is_string()) return static_cast<std::int64_t>(content->as_string().size());
     std::int64_t n = 0;
     if (const json::array* parts = jf::array(content))
-        for (const json::value& p : *parts) n += utf8_bytes_of(jf::field(p, "text"));
+        for (const json::value& p : *parts) n += string_bytes(jf::field(p, "text"));
     return n;
-}
-
-// A count that is present but not an integer (a string, a fraction) reads as 0 and sets `bad`.
-std::int64_t count(const json::value* v, bool& bad) {
-    if (!v || v->is_null()) return 0;
-    const auto n = jf::integer(v);
-    if (!n) bad = true;
-    return n.value_or(0);
 }
 
 TokenCounts read_usage(const json::value* usage, bool& bad) {
     TokenCounts t;
-    t.input = count(jf::field(usage, "input_tokens"), bad);
-    t.output = count(jf::field(usage, "output_tokens"), bad);
-    t.cache_read = count(jf::field(usage, "cache_read_input_tokens"), bad);
-    const std::int64_t create_all = count(jf::field(usage, "cache_creation_input_tokens"), bad);
+    t.input = read_count(jf::field(usage, "input_tokens"), bad);
+    t.output = read_count(jf::field(usage, "output_tokens"), bad);
+    t.cache_read = read_count(jf::field(usage, "cache_read_input_tokens"), bad);
+    const std::int64_t create_all = read_count(jf::field(usage, "cache_creation_input_tokens"), bad);
     const json::value* breakdown = jf::field(usage, "cache_creation");
-    const std::int64_t c5 = count(jf::field(breakdown, "ephemeral_5m_input_tokens"), bad);
-    const std::int64_t c1 = count(jf::field(breakdown, "ephemeral_1h_input_tokens"), bad);
+    const std::int64_t c5 = read_count(jf::field(breakdown, "ephemeral_5m_input_tokens"), bad);
+    const std::int64_t c1 = read_count(jf::field(breakdown, "ephemeral_1h_input_tokens"), bad);
     // Counts are not trusted yet (tokens_plausible judges them later): a sum that overflows is absurd.
     std::int64_t both = 0;
     if (__builtin_add_overflow(c5, c1, &both)) both = std::numeric_limits<std::int64_t>::max();

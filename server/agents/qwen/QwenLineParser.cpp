@@ -14,26 +14,17 @@ namespace json = boost::json;
 
 namespace {
 
-// A count that is present but not an integer (a string, a fraction) reads as 0 and sets `bad`.
-std::int64_t count(const json::value* usage, const char* key, bool& bad) {
-    const json::value* v = jf::field(usage, key);
-    if (!v || v->is_null()) return 0;
-    const auto n = jf::integer(v);
-    if (!n) bad = true;
-    return n.value_or(0);
-}
-
 // usageMetadata (the GenAI shape) of one model response. The prompt count includes the cached part.
 // Thoughts are billed as output; whether candidatesTokenCount already holds them depends on the backend
 // (OpenAI-compatible ones put reasoning inside the completion count, Gemini's API does not), and the
 // total tells which: when it covers prompt + candidates + thoughts, the thoughts were separate.
 TokenCounts read_usage(const json::value* usage, bool& bad) {
-    const std::int64_t prompt = count(usage, "promptTokenCount", bad);
-    const std::int64_t cached = count(usage, "cachedContentTokenCount", bad);
-    const std::int64_t candidates = count(usage, "candidatesTokenCount", bad);
-    const std::int64_t thoughts = count(usage, "thoughtsTokenCount", bad);
-    const std::int64_t tool_prompt = count(usage, "toolUsePromptTokenCount", bad);
-    const std::int64_t total = count(usage, "totalTokenCount", bad);
+    const std::int64_t prompt = read_count(jf::field(usage, "promptTokenCount"), bad);
+    const std::int64_t cached = read_count(jf::field(usage, "cachedContentTokenCount"), bad);
+    const std::int64_t candidates = read_count(jf::field(usage, "candidatesTokenCount"), bad);
+    const std::int64_t thoughts = read_count(jf::field(usage, "thoughtsTokenCount"), bad);
+    const std::int64_t tool_prompt = read_count(jf::field(usage, "toolUsePromptTokenCount"), bad);
+    const std::int64_t total = read_count(jf::field(usage, "totalTokenCount"), bad);
     TokenCounts t;
     // Counts are not trusted yet (tokens_plausible judges them); clamp before subtracting.
     t.cache_read = std::clamp<std::int64_t>(cached, 0, std::max<std::int64_t>(prompt, 0));
@@ -48,8 +39,7 @@ TokenCounts read_usage(const json::value* usage, bool& bad) {
 std::optional<std::int64_t> written_bytes(std::string_view tool, const json::value* args) {
     const char* key = tool == "write_file" ? "content" : (tool == "edit" || tool == "replace") ? "new_string" : nullptr;
     if (!key) return std::nullopt;
-    const json::value* v = jf::field(args, key);
-    return v && v->is_string() ? static_cast<std::int64_t>(v->as_string().size()) : 0;
+    return string_bytes(jf::field(args, key));
 }
 
 // The functionCall parts of a model message.
@@ -70,8 +60,7 @@ void read_tool_calls(const json::array& parts, ParsedLine& out, LineIssue& issue
 // The size of a function response: its output (or error) text.
 std::int64_t response_size(const json::value* response) {
     for (const char* key : {"output", "error"})
-        if (const json::value* v = jf::field(response, key); v && v->is_string())
-            return static_cast<std::int64_t>(v->as_string().size());
+        if (const json::value* v = jf::field(response, key); v && v->is_string()) return string_bytes(v);
     return 0;
 }
 
