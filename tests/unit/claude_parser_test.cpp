@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 #include <set>
 
+#include "ParseLine.hpp"
 #include "Transcripts.hpp"
 #include "agents/claude/ClaudeLineParser.hpp"
 
@@ -12,22 +13,10 @@ namespace json = boost::json;
 
 namespace {
 
-struct Parsed {
-    LineOutcome outcome;
-    LineIssue issue;
-    ParsedLine line;
-};
-
 FileContext project_ctx() {
     FileContext c;
     c.project_slug = "-home-ana-src-shop";
     return c;
-}
-
-Parsed parse(ClaudeLineParser& p, std::string_view text, std::int64_t line_no = 1) {
-    Parsed r{};
-    r.outcome = p.parse(text, line_no, r.line, r.issue);
-    return r;
 }
 
 Parsed parse_one(std::string_view text) {

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 #include <vector>
 
+#include "ParseLine.hpp"
 #include "Transcripts.hpp"
 #include "agents/codex/CodexLineParser.hpp"
 
@@ -12,21 +13,9 @@ namespace json = boost::json;
 
 namespace {
 
-struct Parsed {
-    LineOutcome outcome;
-    LineIssue issue;
-    ParsedLine line;
-};
-
 FileContext ctx() {
     FileContext c;
     return c;
-}
-
-Parsed parse(CodexLineParser& p, std::string_view text, std::int64_t line_no = 1) {
-    Parsed r{};
-    r.outcome = p.parse(text, line_no, r.line, r.issue);
-    return r;
 }
 
 std::vector<Parsed> parse_all(CodexLineParser& p, const std::vector<std::string>& ls) {

@@ -4,19 +4,14 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include "Printers.hpp"
+#include "ParseLine.hpp"
 #include "agents/qwen/QwenLineParser.hpp"
 
 using namespace agentpulse;
+using agentpulse::test::Parsed;
 namespace json = boost::json;
 
 namespace {
-
-struct Parsed {
-    LineOutcome outcome;
-    LineIssue issue;
-    ParsedLine line;
-};
 
 QwenLineParser parser() {
     FileContext c;
@@ -24,11 +19,8 @@ QwenLineParser parser() {
     return QwenLineParser(std::move(c));
 }
 
-Parsed parse(QwenLineParser& p, const std::string& text) {
-    Parsed r{};
-    r.outcome = p.parse(text, 7, r.line, r.issue);
-    return r;
-}
+// Line 7 of its file, so that a test sees the line number carried through.
+Parsed parse(QwenLineParser& p, const std::string& text) { return test::parse(p, text, 7); }
 
 Parsed parse_one(const json::object& record) {
     QwenLineParser p = parser();
