@@ -138,15 +138,22 @@ inline std::string codex_line(const std::string& ts, const std::string& type, bo
         boost::json::object{{"timestamp", ts}, {"type", type}, {"payload", payload}});
 }
 
+// `extra` adds payload fields (forked_from_id, source).
 inline std::string codex_meta(const std::string& ts, const std::string& id,
-                              const std::string& cwd = "/home/ana/src/api") {
-    return codex_line(ts, "session_meta",
-                      {{"id", id},
-                       {"timestamp", ts},
-                       {"cwd", cwd},
-                       {"originator", "codex_cli_rs"},
-                       {"cli_version", "0.58.0"},
-                       {"git", boost::json::object{{"branch", "main"}}}});
+                              const std::string& cwd = "/home/ana/src/api", const boost::json::object& extra = {}) {
+    boost::json::object payload{{"id", id},
+                                {"timestamp", ts},
+                                {"cwd", cwd},
+                                {"originator", "codex_cli_rs"},
+                                {"cli_version", "0.58.0"},
+                                {"git", boost::json::object{{"branch", "main"}}}};
+    for (const auto& kv : extra) payload[kv.key()] = kv.value();
+    return codex_line(ts, "session_meta", std::move(payload));
+}
+
+// A sub-agent's session_meta source: spawned by `parent`.
+inline boost::json::object codex_spawned_by(const std::string& parent) {
+    return {{"source", {{"subagent", {{"thread_spawn", {{"parent_thread_id", parent}, {"depth", 1}}}}}}}};
 }
 
 inline std::string codex_turn(const std::string& ts, const std::string& model) {

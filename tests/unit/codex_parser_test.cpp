@@ -38,6 +38,59 @@ std::vector<std::string> session_lines() {
     };
 }
 
+// A sub-agent spawned at 60 s by cx-parent: its own session_meta, the parent's (copied), then the parent's
+// history re-stamped within milliseconds, then, seconds later, the sub-agent's own work. Its totals go on
+// from the parent's last one (4000/900), as Codex counts a thread that inherits its parent's context.
+std::vector<std::string> subagent_lines() {
+    return {
+        codex_meta(at(60'000), "cx-child", "/home/ana/src/api", codex_spawned_by("cx-parent")),
+        codex_meta(at(60'000), "cx-parent"),
+        codex_turn(at(60'000), "gpt-5-codex"),
+        codex_message(at(60'001), "user", "the parent's first prompt"),
+        codex_call(at(60'001), "call-parent-1", "shell", {{"command", boost::json::array{"ls"}}}),
+        codex_output(at(60'002), "call-parent-1", "Exit code: 0\nOutput:\n"),
+        codex_tokens(at(60'002), {1000, 200, 300, 100}, CodexUsage{1000, 200, 300, 100}),
+        codex_tokens(at(60'003), {4000, 2000, 900, 150}, CodexUsage{3000, 1800, 600, 50}),
+        codex_message(at(65'000), "user", "the task the parent gave"),
+        codex_call(at(66'000), "call-child-1", "shell", {{"command", boost::json::array{"pwd"}}}),
+        codex_output(at(66'400), "call-child-1", "Exit code: 0\nOutput:\n"),
+        codex_tokens(at(67'000), {5500, 3000, 1000, 150}, CodexUsage{1500, 1000, 100, 0}),
+    };
+}
+
+// Restarting after any line (state saved, restored in a new parser) gives what one pass gives.
+void check_restarts(const std::vector<std::string>& ls) {
+    CodexLineParser whole(ctx());
+    const auto expected = parse_all(whole, ls);
+    for (std::size_t cut = 0; cut <= ls.size(); ++cut) {
+        BOOST_TEST_CONTEXT("restart after line " << cut) {
+            CodexLineParser first(ctx());
+            std::vector<Parsed> got;
+            for (std::size_t i = 0; i < cut; ++i) got.push_back(parse(first, ls[i]));
+            CodexLineParser second(ctx());
+            second.load_state(first.save_state());
+            BOOST_TEST(second.save_state() == first.save_state());
+            for (std::size_t i = cut; i < ls.size(); ++i) got.push_back(parse(second, ls[i]));
+            for (std::size_t i = 0; i < ls.size(); ++i) {
+                BOOST_TEST((got[i].outcome == expected[i].outcome));
+                BOOST_TEST(got[i].line.usage.has_value() == expected[i].line.usage.has_value());
+                BOOST_TEST(got[i].line.message.has_value() == expected[i].line.message.has_value());
+                if (got[i].line.message && expected[i].line.message) {
+                    BOOST_TEST(got[i].line.message->line_key == expected[i].line.message->line_key);
+                    BOOST_TEST(got[i].line.message->agent_id == expected[i].line.message->agent_id);
+                }
+                if (got[i].line.usage && expected[i].line.usage) {
+                    BOOST_TEST((got[i].line.usage->tokens == expected[i].line.usage->tokens));
+                    BOOST_TEST(got[i].line.usage->model == expected[i].line.usage->model);
+                    BOOST_TEST(got[i].line.usage->dedup_key == expected[i].line.usage->dedup_key);
+                    BOOST_TEST(got[i].line.session.session_id == expected[i].line.session.session_id);
+                    BOOST_TEST(got[i].line.session.cwd == expected[i].line.session.cwd);
+                }
+            }
+        }
+    }
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(codex_parser)
@@ -98,35 +151,77 @@ BOOST_AUTO_TEST_CASE(model_changes_mid_session) {
 }
 
 BOOST_AUTO_TEST_CASE(state_round_trip_resumes_exactly) {
-    const auto ls = session_lines();
-    CodexLineParser whole(ctx());
-    const auto expected = parse_all(whole, ls);
-    for (std::size_t cut = 0; cut <= ls.size(); ++cut) {
-        BOOST_TEST_CONTEXT("restart after line " << cut) {
-            CodexLineParser first(ctx());
-            std::vector<Parsed> got;
-            for (std::size_t i = 0; i < cut; ++i) got.push_back(parse(first, ls[i]));
-            CodexLineParser second(ctx());
-            second.load_state(first.save_state());
-            BOOST_TEST(second.save_state() == first.save_state());
-            for (std::size_t i = cut; i < ls.size(); ++i) got.push_back(parse(second, ls[i]));
-            for (std::size_t i = 0; i < ls.size(); ++i) {
-                BOOST_TEST((got[i].outcome == expected[i].outcome));
-                BOOST_TEST(got[i].line.usage.has_value() == expected[i].line.usage.has_value());
-                if (got[i].line.usage && expected[i].line.usage) {
-                    BOOST_TEST((got[i].line.usage->tokens == expected[i].line.usage->tokens));
-                    BOOST_TEST(got[i].line.usage->model == expected[i].line.usage->model);
-                    BOOST_TEST(got[i].line.usage->dedup_key == expected[i].line.usage->dedup_key);
-                    BOOST_TEST(got[i].line.session.session_id == expected[i].line.session.session_id);
-                    BOOST_TEST(got[i].line.session.cwd == expected[i].line.session.cwd);
-                }
-            }
-        }
-    }
+    check_restarts(session_lines());
+    check_restarts(subagent_lines());  // including a restart inside the parent's copied history
     // A corrupt saved state starts over rather than crashing.
     CodexLineParser p(ctx());
     p.load_state("{\"totals\":[1,2]");
     BOOST_TEST((parse(p, codex_tokens(at(9), {1, 0, 1, 0})).issue == LineIssue::MissingField));
+}
+
+BOOST_AUTO_TEST_CASE(subagent_counts_only_its_own_turns_in_its_parents_session) {
+    CodexLineParser p(ctx());
+    const auto r = parse_all(p, subagent_lines());
+    // The copied history (lines 2 to 8) yields nothing: not the parent's meta, items or token counts.
+    for (std::size_t i = 1; i < 8; ++i) {
+        BOOST_TEST_CONTEXT("line " << i + 1) {
+            BOOST_TEST((r[i].outcome == LineOutcome::Ignored));
+            BOOST_TEST(!r[i].line.usage);
+            BOOST_TEST(r[i].line.tool_calls.empty());
+        }
+    }
+    // Its own work: stored in the parent's session, as a side chain named after the sub-agent's thread.
+    BOOST_REQUIRE(r[8].line.message);
+    BOOST_TEST(r[8].line.session.session_id == "cx-parent");
+    BOOST_TEST(r[8].line.message->is_sidechain);
+    BOOST_TEST(r[8].line.message->agent_id == "cx-child");
+    BOOST_TEST(r[8].line.message->line_key.starts_with("codex:cx-child:"));
+    BOOST_REQUIRE(r[9].line.tool_calls.size() == 1u);
+    BOOST_TEST(r[9].line.tool_calls[0].tool_use_id == "call-child-1");
+    // Usage: what its turn added to the parent's last total, keyed on its own thread.
+    BOOST_REQUIRE(r[11].line.usage);
+    const TokenCounts t = r[11].line.usage->tokens;
+    BOOST_TEST(t.input == 500);       // 1500 more input, 1000 of it cached
+    BOOST_TEST(t.cache_read == 1000);
+    BOOST_TEST(t.output == 100);
+    BOOST_TEST(r[11].line.usage->dedup_key == "codex:cx-child:6500");
+    BOOST_TEST(r[11].line.session.session_id == "cx-parent");
+}
+
+BOOST_AUTO_TEST_CASE(fork_is_its_own_session_and_skips_the_copy) {
+    CodexLineParser p(ctx());
+    const auto r = parse_all(
+        p, {codex_meta(at(0), "cx-fork", "/home/ana/src/api", {{"forked_from_id", "cx-parent"}}),
+            codex_meta(at(0), "cx-parent"),
+            codex_turn(at(0), "gpt-5"),
+            codex_tokens(at(1), {4000, 2000, 900, 150}, CodexUsage{3000, 1800, 600, 50}),
+            codex_message(at(1), "assistant", "copied"),
+            // The fork's own first turn, its totals starting afresh: its last turn is what it added.
+            codex_tokens(at(9000), {1200, 1000, 50, 0}, CodexUsage{1200, 1000, 50, 0}),
+            // Inside the same second as the copy, but after the copy ended: never suppressed again.
+            codex_tokens(at(9100), {1300, 1000, 60, 0}, CodexUsage{100, 0, 10, 0})});
+    BOOST_TEST(!r[3].line.usage);
+    BOOST_TEST(!r[4].line.message);
+    BOOST_REQUIRE(r[5].line.usage);
+    BOOST_TEST(r[5].line.session.session_id == "cx-fork");
+    BOOST_TEST(r[5].line.usage->tokens.input == 200);
+    BOOST_TEST(r[5].line.usage->tokens.cache_read == 1000);
+    BOOST_TEST(r[5].line.usage->tokens.output == 50);
+    BOOST_REQUIRE(r[6].line.usage);
+    BOOST_TEST(r[6].line.usage->tokens.input == 100);
+    BOOST_TEST(r[6].line.usage->tokens.output == 10);
+}
+
+BOOST_AUTO_TEST_CASE(a_rollout_that_is_not_a_fork_loses_nothing_at_its_start) {
+    CodexLineParser p(ctx());
+    const auto r = parse_all(p, {codex_meta(at(0), "cx-3"), codex_turn(at(0), "gpt-5"),
+                                 codex_message(at(1), "user", "first prompt"),
+                                 codex_tokens(at(2), {100, 0, 10, 0}, CodexUsage{100, 0, 10, 0})});
+    BOOST_TEST(r[2].line.message.has_value());
+    BOOST_REQUIRE(r[3].line.usage);
+    BOOST_TEST(r[3].line.usage->tokens.input == 100);
+    BOOST_TEST(r[3].line.session.session_id == "cx-3");
+    BOOST_TEST(!r[2].line.message->is_sidechain);
 }
 
 BOOST_AUTO_TEST_CASE(last_token_usage_when_totals_are_unusable) {

@@ -1,6 +1,9 @@
 // Codex rollout format: docs/formats.md, "Codex CLI". Usage: the per-turn delta of the cumulative totals
 // (last_token_usage when no earlier total is known in this file); input includes cached input, and
-// reasoning is already inside output, so neither is counted twice.
+// reasoning is already inside output, so neither is counted twice. A sub-agent's or fork's rollout
+// starts with its parent's history copied in (the parent's session_meta, items and token_counts,
+// re-stamped within milliseconds of the child's session_meta): those lines are the parent's and are
+// skipped, their last total becoming the baseline the child's own turns are counted from.
 #include "agents/codex/CodexLineParser.hpp"
 
 
@@ -147,13 +150,25 @@ LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, 
         issue = LineIssue::NoTimestamp;
         return LineOutcome::Rejected;
     }
+    if (replaying(last_ts_)) {
+        // The parent's copy: its usage and items are the parent's. Its totals are where this thread's
+        // own counting starts (a child that continues the parent's totals adds only its own turns).
+        if (token_count) {
+            bool absurd = false;
+            if (const auto total = read_totals(jf::field(jf::field(payload, "info"), "total_token_usage"), absurd))
+                totals_ = *total, have_totals_ = true;
+        }
+        return LineOutcome::Ignored;
+    }
     out.line_no = line_no;
     out.ts = last_ts_;
     out.session = session_;
     if (token_count) return read_token_count(payload, line, out, issue);
 
     MessageRecord& m = out.message.emplace();
-    m.line_key = "codex:" + session_.session_id + ":" + hex64(fnv1a64(line));
+    m.line_key = "codex:" + thread_id_ + ":" + hex64(fnv1a64(line));
+    m.is_sidechain = !spawned_by_.empty();
+    if (m.is_sidechain) m.agent_id = thread_id_;
     m.kind = std::string(ptype);
     m.role = clean_text(jf::str(jf::field(payload, "role"), ptype == "message" ? "" : "assistant"), issue);
     m.model = model_;
@@ -167,14 +182,39 @@ LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, 
 }
 
 void CodexLineParser::read_session_meta(const json::value* payload, LineIssue& issue) {
-    session_.session_id = clean_text(jf::str(jf::field(payload, "id")), issue);
+    const std::string id = clean_text(jf::str(jf::field(payload, "id")), issue);
+    if (id.empty()) {
+        if (thread_id_.empty()) issue = LineIssue::MissingField;
+        return;
+    }
+    // A fork's copied history repeats its ancestors' session_meta lines: the rollout is the first one's.
+    if (!thread_id_.empty() && id != thread_id_) return;
+    const bool first = thread_id_.empty();
+    thread_id_ = id;
+    spawned_by_ = clean_text(
+        jf::str(jf::field(jf::field(jf::field(jf::field(payload, "source"), "subagent"), "thread_spawn"), "parent_thread_id")),
+        issue);
+    if (first && (!spawned_by_.empty() || !jf::str(jf::field(payload, "forked_from_id")).empty())) {
+        in_replay_ = true;
+        replay_start_ = last_ts_;
+    }
+    // A sub-agent's rows go to the session that spawned it (as Claude Code's sub-agents do); a fork is a
+    // conversation of its own.
+    session_.session_id = spawned_by_.empty() ? id : spawned_by_;
     session_.cwd = clean_text(jf::str(jf::field(payload, "cwd")), issue);
     session_.project_slug = session_.cwd.empty() ? "(unknown)" : session_.cwd;
     session_.project_name = project_name_from_cwd(session_.cwd);
     if (session_.project_name.empty()) session_.project_name = session_.project_slug;
     session_.cli_version = clean_text(jf::str(jf::field(payload, "cli_version")), issue);
     session_.git_branch = clean_text(jf::str(jf::field(jf::field(payload, "git"), "branch")), issue);
-    if (session_.session_id.empty()) issue = LineIssue::MissingField;
+}
+
+bool CodexLineParser::replaying(EpochMs ts) {
+    if (!in_replay_) return false;
+    if (replay_start_ == 0) replay_start_ = ts;
+    // Once a line is stamped after the burst, the copy is over for good.
+    if (ts - replay_start_ > kReplayWindowMs) in_replay_ = false;
+    return in_replay_;
 }
 
 LineOutcome CodexLineParser::read_token_count(const json::value* payload, std::string_view line, ParsedLine& out,
@@ -208,7 +248,7 @@ LineOutcome CodexLineParser::read_token_count(const json::value* payload, std::s
         return LineOutcome::Ignored;
     }
     UsageRecord& u = out.usage.emplace();
-    u.dedup_key = "codex:" + session_.session_id + ":" + (total ? std::to_string(total->total) : "line:" + hex64(fnv1a64(line)));
+    u.dedup_key = "codex:" + thread_id_ + ":" + (total ? std::to_string(total->total) : "line:" + hex64(fnv1a64(line)));
     u.model = model_;
     u.tokens = t;
     u.grows = false;
@@ -225,6 +265,9 @@ std::string CodexLineParser::save_state() const {
     o["git_branch"] = session_.git_branch;
     o["model"] = model_;
     o["last_ts"] = last_ts_;
+    o["thread"] = thread_id_;
+    if (!spawned_by_.empty()) o["spawned_by"] = spawned_by_;
+    if (in_replay_) o["replay_start"] = replay_start_;
     if (have_totals_)
         o["totals"] = json::array{totals_.input, totals_.cached, totals_.output, totals_.reasoning, totals_.total};
     return json::serialize(o);
@@ -233,6 +276,10 @@ std::string CodexLineParser::save_state() const {
 void CodexLineParser::load_state(std::string_view state) {
     session_ = {};
     model_.clear();
+    thread_id_.clear();
+    spawned_by_.clear();
+    in_replay_ = false;
+    replay_start_ = 0;
     last_ts_ = 0;
     have_totals_ = false;
     totals_ = {};
@@ -248,6 +295,10 @@ void CodexLineParser::load_state(std::string_view state) {
     session_.git_branch = jf::str(jf::field(v, "git_branch"));
     model_ = jf::str(jf::field(v, "model"));
     last_ts_ = jf::integer(jf::field(v, "last_ts")).value_or(0);
+    // States saved before sub-agents were told apart name no thread: it was the session's id then.
+    thread_id_ = jf::str(jf::field(v, "thread"), session_.session_id);
+    spawned_by_ = jf::str(jf::field(v, "spawned_by"));
+    if (const auto start = jf::integer(jf::field(v, "replay_start"))) in_replay_ = true, replay_start_ = *start;
     if (const json::array* t = jf::array(jf::field(v, "totals")); t && t->size() == 5) {
         totals_ = {jf::integer(&(*t)[0]).value_or(0), jf::integer(&(*t)[1]).value_or(0), jf::integer(&(*t)[2]).value_or(0),
                    jf::integer(&(*t)[3]).value_or(0), jf::integer(&(*t)[4]).value_or(0)};

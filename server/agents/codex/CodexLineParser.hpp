@@ -1,5 +1,7 @@
 // Codex CLI rollout lines (~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl): session metadata, the model in
 // force, cumulative token totals turned into per-turn usage records, function calls and their outputs.
+// A sub-agent's or a fork's rollout opens with a copy of its parent's history: that copy is skipped (it
+// is the parent's), and a sub-agent's own lines are stored in its parent's session as a side chain.
 #pragma once
 
 #include "agents/JsonLineReader.hpp"
@@ -19,8 +21,14 @@ public:
         bool operator==(const Totals&) const = default;
     };
 
+    // The copied history of a sub-agent or fork is written in one burst at the moment it starts: lines
+    // stamped within this long of the file's first session_meta belong to the copy.
+    static constexpr EpochMs kReplayWindowMs = 1000;
+
 private:
     void read_session_meta(const boost::json::value* payload, LineIssue& issue);
+    // True while the line at `ts` is still part of the parent's copied history.
+    bool replaying(EpochMs ts);
     // A token_count event: the usage this turn added to the cumulative totals.
     LineOutcome read_token_count(const boost::json::value* payload, std::string_view line, ParsedLine& out,
                                  LineIssue& issue);
@@ -28,7 +36,11 @@ private:
     FileContext ctx_;
     JsonLineReader reader_;
     // Carried from line to line and saved with the offset.
-    SessionRef session_;
+    SessionRef session_;    // where rows go: a sub-agent's are its parent's session
+    std::string thread_id_; // this rollout's own id (session_meta.id of its first line): natural keys use it
+    std::string spawned_by_;  // sub-agents: the parent thread (source.subagent.thread_spawn.parent_thread_id)
+    bool in_replay_ = false;  // inside the parent's copied history at the start of the file
+    EpochMs replay_start_ = 0;
     std::string model_;
     EpochMs last_ts_ = 0;
     bool have_totals_ = false;
