@@ -68,6 +68,10 @@ po::options_description describe(const std::string& command) {
         ("store", po::value<std::string>(), "SQLite store file (default: $XDG_DATA_HOME/agentpulse/store.db)")
         ("pricing", po::value<std::string>(), "price card JSON (default: the conf/pricing.json built into the binary)")
         ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn, error or off");
+    std::string names;
+    for (const AgentSource* source : agent_sources()) names += (names.empty() ? "" : ", ") + std::string(source->name());
+    const std::string agents_help = "the agents to read, comma-separated: " + names + " (default: all)";
+    common.add_options()("agents", po::value<std::string>(), agents_help.c_str());
     for (const AgentSource* source : agent_sources()) {
         const AgentTraits& t = source->traits();
         const std::string help = std::string(t.option_help) + " (default: " + std::string(t.default_hint) + ")";
@@ -206,6 +210,31 @@ void read_serve_options(const po::variables_map& vm, Config& c) {
     if (c.demo && c.no_watcher) throw po::error("--demo needs the watcher; drop --no-watcher");
 }
 
+// --agents: the sources named (in the registry's order), every source when the list is empty or "all".
+std::vector<const AgentSource*> chosen_agents(const std::string& list) {
+    if (list.empty() || list == "all") return agent_sources();
+    std::vector<std::string> names;
+    for (std::size_t at = 0; at <= list.size();) {
+        std::size_t comma = list.find(',', at);
+        if (comma == std::string::npos) comma = list.size();
+        std::string name = list.substr(at, comma - at);
+        name.erase(0, name.find_first_not_of(" \t"));
+        name.erase(name.find_last_not_of(" \t") + 1);
+        if (name.empty()) throw po::error("--agents: an empty name in '" + list + "'");
+        if (!find_agent(name)) {
+            std::string known;
+            for (const AgentSource* s : agent_sources()) known += (known.empty() ? "" : ", ") + std::string(s->name());
+            throw po::error("--agents: no agent is called '" + name + "' (this build reads " + known + ")");
+        }
+        names.push_back(std::move(name));
+        at = comma + 1;
+    }
+    std::vector<const AgentSource*> out;
+    for (const AgentSource* s : agent_sources())
+        if (std::find(names.begin(), names.end(), s->name()) != names.end()) out.push_back(s);
+    return out;
+}
+
 Config to_config(const po::variables_map& vm, const std::string& command, const fs::path& file) {
     Config c;
     c.command = command;
@@ -213,7 +242,7 @@ Config to_config(const po::variables_map& vm, const std::string& command, const 
     if (vm.count("args"))
         for (const std::string& a : vm["args"].as<std::vector<std::string>>()) c.args.push_back(restore(a));
     c.store = path_or(vm, "store", default_store_path());
-    for (const AgentSource* source : agent_sources())
+    for (const AgentSource* source : chosen_agents(text(vm, "agents")))
         c.roots.push_back({source, path_or(vm, std::string(source->traits().option), source->default_root())});
     c.pricing = text(vm, "pricing");
     c.log_level = text(vm, "log-level");

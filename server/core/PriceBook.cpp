@@ -1,6 +1,7 @@
 // Loads conf/pricing.json and prices responses by the Anthropic/OpenAI billing rules documented in that file.
 #include "core/PriceBook.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
 #include <fstream>
@@ -147,12 +148,26 @@ PriceBook PriceBook::parse(std::string_view text, std::string_view origin, const
     return book;
 }
 
+std::string canonical_model_id(std::string_view model) {
+    if (const auto slash = model.rfind('/'); slash != std::string_view::npos) model.remove_prefix(slash + 1);
+    std::string id(model);
+    auto lower = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); };
+    std::string folded(id.size(), '\0');
+    std::transform(id.begin(), id.end(), folded.begin(), lower);
+    if (folded.find("claude") == std::string::npos) return id;
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    for (std::size_t i = 1; i + 1 < id.size(); ++i)
+        if (id[i] == '.' && digit(id[i - 1]) && digit(id[i + 1])) id[i] = '-';
+    return id;
+}
+
 const ModelPrice* PriceBook::find(std::string_view family, std::string_view model) const {
     if (model.empty()) return nullptr;
+    const std::string id = canonical_model_id(model);
     for (const ModelPrice& mp : models_) {
         if (!family.empty() && !mp.provider.empty() && mp.provider != family) continue;
         for (const std::string& p : mp.patterns)
-            if (glob_match(p, model)) return &mp;
+            if (glob_match(p, id)) return &mp;
     }
     return nullptr;
 }

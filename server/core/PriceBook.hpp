@@ -69,6 +69,14 @@ private:
     std::string version_tag_;
 };
 
+// The id the card's patterns are written for, from the ids agents that reach several vendors write: a
+// provider prefix is dropped ("anthropic/claude-sonnet-4-5", "github-copilot/gpt-5" keep what follows the
+// last '/') and a Claude version written with dots takes the hyphens Anthropic's ids use
+// ("claude-sonnet-4.6" -> "claude-sonnet-4-6", "claude-3.5-haiku" -> "claude-3-5-haiku"). Other vendors'
+// dots are part of their ids ("gpt-5.1", "gemini-2.5-pro") and stay. The stored model id is the agent's
+// own; this is only how it is looked up.
+std::string canonical_model_id(std::string_view model);
+
 // Glob with '*' only (any run of characters), case-insensitive ASCII.
 bool glob_match(std::string_view pattern, std::string_view text);
 

@@ -334,7 +334,8 @@ json::value config_payload(const ServeInfo& info, const std::vector<TranscriptFi
     json::array agents, roots;
     for (const AgentSource* source : agent_sources()) {
         const AgentTraits& t = source->traits();
-        agents.push_back(json::object{{"name", t.name}, {"label", t.label}, {"color", t.color}});
+        agents.push_back(json::object{
+            {"name", t.name}, {"label", t.label}, {"color", t.color}, {"tool_latency", t.exact_tool_latency}});
     }
     for (const AgentRoot& ar : info.roots) {
         const AgentTraits& t = ar.source->traits();

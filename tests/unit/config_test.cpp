@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "TempDir.hpp"
+#include "agents/AgentRegistry.hpp"
 #include "app/Config.hpp"
 
 using namespace agentpulse;
@@ -283,6 +284,44 @@ BOOST_AUTO_TEST_CASE(io_threads_from_every_source) {
         BOOST_TEST(o.exit_code == 2);
         BOOST_TEST(contains(o.message, "io-threads"), o.message);
     }
+}
+
+BOOST_AUTO_TEST_CASE(agents_chooses_the_sources_that_run) {
+    Env env;
+    auto names = [](const Config& c) {
+        std::string out;
+        for (const AgentRoot& r : c.roots) out += (out.empty() ? "" : ",") + std::string(r.source->name());
+        return out;
+    };
+    std::string all;
+    for (const AgentSource* s : agent_sources()) all += (all.empty() ? "" : ",") + std::string(s->name());
+    CliOutcome o = cli({"ingest"});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(names(*o.config) == all);  // the default: every agent this build reads
+    o = cli({"ingest", "--agents", "all"});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(names(*o.config) == all);
+    o = cli({"ingest", "--agents", " codex , claude"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(names(*o.config) == "claude,codex");  // in the registry's (the dashboard's) order
+    env.set("AGENTPULSE_AGENTS", "codex");
+    o = cli({"serve"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(names(*o.config) == "codex");
+    write_file(env.dir / "a.conf", "agents = claude\n");
+    env.unset("AGENTPULSE_AGENTS");
+    o = cli({"serve", "--config", (env.dir / "a.conf").string()});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(names(*o.config) == "claude");
+    for (const char* bad : {"claude,cursor", "claude,,codex", ","}) {
+        o = cli({"ingest", "--agents", bad});
+        BOOST_TEST(!o.config, bad);
+        BOOST_TEST(o.exit_code == 2);
+        BOOST_TEST(contains(o.message, "--agents"), o.message);
+    }
+    o = cli({"ingest", "--agents", "cursor"});
+    BOOST_TEST(contains(o.message, "no agent is called 'cursor' (this build reads " + std::string(agent_sources()[0]->name())),
+               o.message);
 }
 
 BOOST_AUTO_TEST_CASE(help_and_version_exit_0) {

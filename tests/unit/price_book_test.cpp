@@ -162,6 +162,39 @@ BOOST_AUTO_TEST_CASE(glob_matching) {
     BOOST_TEST(!glob_match("*-4", "claude-opus-4-1"));
 }
 
+BOOST_AUTO_TEST_CASE(ids_with_a_provider_prefix_or_dotted_claude_versions_find_their_entry) {
+    BOOST_TEST(canonical_model_id("claude-sonnet-4.6") == "claude-sonnet-4-6");
+    BOOST_TEST(canonical_model_id("anthropic/claude-sonnet-4-5") == "claude-sonnet-4-5");
+    BOOST_TEST(canonical_model_id("github-copilot/claude-opus-4.5") == "claude-opus-4-5");
+    BOOST_TEST(canonical_model_id("Claude-3.5-Haiku") == "Claude-3-5-Haiku");
+    BOOST_TEST(canonical_model_id("openai/gpt-5.1-codex") == "gpt-5.1-codex");  // OpenAI's dots are its own
+    BOOST_TEST(canonical_model_id("gemini-2.5-pro") == "gemini-2.5-pro");
+    BOOST_TEST(canonical_model_id("claude-sonnet-4-6") == "claude-sonnet-4-6");  // already canonical
+    BOOST_TEST(canonical_model_id("claude.") == "claude.");
+    BOOST_TEST(canonical_model_id("/") == "");
+
+    // Through the shipped card, for an agent whose usage any entry may price (empty family) and for one
+    // restricted to its own entries.
+    const PriceBook book = PriceBook::load_file(AGENTPULSE_PRICING_FILE);
+    const std::pair<const char*, const char*> cases[] = {
+        {"claude-sonnet-4.6", "claude-sonnet-4.6"},
+        {"anthropic/claude-sonnet-4-5", "claude-sonnet-4"},
+        {"claude-opus-4.5", "claude-opus-4.5+"},
+        {"claude-haiku-4.5", "claude-haiku-4.5"},
+        {"openai/gpt-5", "gpt-5"},
+        {"gpt-5.1-codex", "gpt-5"},
+    };
+    for (const auto& [model, family] : cases) {
+        BOOST_TEST_CONTEXT(model) {
+            const ModelPrice* mp = book.find("", model);
+            BOOST_REQUIRE(mp);
+            BOOST_TEST(mp->family == family);
+        }
+    }
+    BOOST_TEST(book.find("codex", "anthropic/claude-sonnet-4-5") == nullptr);  // not Codex's family
+    BOOST_TEST(book.find("claude", "openai/gpt-5") == nullptr);
+}
+
 BOOST_AUTO_TEST_CASE(first_match_in_file_order_wins) {
     const PriceBook book = PriceBook::parse(kCard);
     BOOST_TEST(book.find("claude", "shared-model")->family == "first");  // both match: the earlier entry

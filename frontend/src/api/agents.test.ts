@@ -1,7 +1,7 @@
 // The agent table read from /api/config: labels and colours by name, the fallbacks for a server without
 // the table and for names it does not list, and the agent filter's choices.
 import { describe, expect, it } from 'vitest';
-import { agentInfo, agentOptions, agentTable, NEUTRAL_AGENT_COLOR, sameAgents } from './agents';
+import { agentInfo, agentOptions, agentTable, latencyCoverage, NEUTRAL_AGENT_COLOR, sameAgents } from './agents';
 import type { ServerConfig } from './types';
 
 const base: ServerConfig = {
@@ -67,5 +67,20 @@ describe('sameAgents', () => {
     expect(sameAgents(agents, agents.map((a) => ({ ...a })))).toBe(true);
     expect(sameAgents(agents, [agents[1], agents[0]])).toBe(false);
     expect(sameAgents(agents, [agents[0], { ...agents[1], color: '#000000' }])).toBe(false);
+  });
+});
+
+describe('latencyCoverage', () => {
+  it('says nothing when every agent is timed, and names the agents without a latency otherwise', () => {
+    expect(latencyCoverage(agentTable({ ...base, agents }))).toBe('');
+    const table = agentTable({
+      ...base,
+      agents: [...agents, { name: 'gemini', label: 'Gemini CLI', color: '#4285f4', tool_latency: false }],
+    });
+    expect(table[2].tool_latency).toBe(false);
+    expect(latencyCoverage(table)).toBe(
+      'Covers Claude Code and Codex CLI. Not Gemini CLI: it writes a tool call down only once it is complete, with no start time, so there is no latency to show.',
+    );
+    expect(sameAgents(table, agentTable({ ...base, agents: [...agents, { name: 'gemini', label: 'Gemini CLI', color: '#4285f4' }] }))).toBe(false);
   });
 });

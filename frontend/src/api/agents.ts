@@ -15,13 +15,26 @@ function unknownAgent(name: AgentName): AgentInfo {
 /** One entry as the server sent it, or null when it has no name; a missing label or a bad colour falls back. */
 function readAgent(raw: unknown): AgentInfo | null {
   if (!raw || typeof raw !== 'object') return null;
-  const { name, label, color } = raw as Record<string, unknown>;
+  const { name, label, color, tool_latency } = raw as Record<string, unknown>;
   if (typeof name !== 'string' || name === '') return null;
   return {
     name,
     label: typeof label === 'string' && label !== '' ? label : name,
     color: typeof color === 'string' && HEX_COLOR.test(color) ? color : NEUTRAL_AGENT_COLOR,
+    ...(tool_latency === false ? { tool_latency: false } : {}),
   };
+}
+
+/**
+ * Which agents the latency panes cover, in words: "" when every agent's calls are timed, else a sentence
+ * naming those that are not (their calls are written down only once complete, with no start time).
+ */
+export function latencyCoverage(table: readonly AgentInfo[]): string {
+  const untimed = table.filter((a) => a.tool_latency === false).map((a) => a.label);
+  if (untimed.length === 0) return '';
+  const timed = table.filter((a) => a.tool_latency !== false).map((a) => a.label);
+  const list = (xs: string[]) => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+  return `Covers ${list(timed)}. Not ${list(untimed)}: ${untimed.length === 1 ? 'it writes' : 'they write'} a tool call down only once it is complete, with no start time, so there is no latency to show.`;
 }
 
 /**
@@ -58,5 +71,11 @@ export function agentOptions(table: readonly AgentInfo[], current: AgentName): A
 
 /** Same agents, labels and colours in the same order (a refetched config then changes nothing). */
 export function sameAgents(a: readonly AgentInfo[], b: readonly AgentInfo[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.name === b[i].name && x.label === b[i].label && x.color === b[i].color);
+  return (
+    a.length === b.length &&
+    a.every(
+      (x, i) =>
+        x.name === b[i].name && x.label === b[i].label && x.color === b[i].color && x.tool_latency === b[i].tool_latency,
+    )
+  );
 }

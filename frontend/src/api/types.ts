@@ -218,6 +218,11 @@ export interface AgentInfo {
   label: string;
   /** A CSS colour (`#rrggbb`). */
   color: string;
+  /**
+   * Whether its tool calls have a measured latency (false: the agent writes a call down only once it is
+   * complete, with no start time). Absent from older servers: taken as true.
+   */
+  tool_latency?: boolean;
 }
 
 export interface WatchedRoot {

@@ -2,6 +2,8 @@
 // P50, P99, samples and error rate on hover or focus. Fed by the stats snapshot (refreshed every 15 s).
 import { memo } from 'react';
 import type { ToolLatency } from '../api/types';
+import { latencyCoverage } from '../api/agents';
+import { useAgents } from '../hooks/useAgents';
 import { useLive } from '../hooks/useLive';
 import { formatDuration, formatPercent } from '../format';
 import { colorFor } from './palette';
@@ -14,12 +16,18 @@ export function ToolLatencyPanel() {
   const stats = useLive((s) => s.stats);
   const tools = stats?.tool_latency ?? [];
   const hours = stats?.tool_latency_window_hours ?? 24;
+  const coverage = latencyCoverage(useAgents());
   return (
     <section className="card" aria-labelledby="latency-h" data-testid="latency">
       <h2 id="latency-h">Tool latency</h2>
       <p className="muted small" data-testid="latency-measures">
         Measured: {stats?.tool_latency_measures ?? DEFAULT_MEASURES}. P95 over {hours} h; line: P95 per minute, last 60 min.
       </p>
+      {coverage && (
+        <p className="muted small" data-testid="latency-coverage">
+          {coverage}
+        </p>
+      )}
       {tools.length === 0 ? (
         <p className="muted">No tool results yet in the last {hours} h.</p>
       ) : (

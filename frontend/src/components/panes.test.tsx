@@ -4,6 +4,7 @@ import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LiveStore } from '../api/liveStore';
 import type { OverviewDay } from '../api/types';
+import { AgentsContext } from '../hooks/useAgents';
 import { LiveContext } from '../hooks/useLive';
 import { burn, call, inFlight, result, stats, usage, watcher } from '../test/fixtures';
 import { ConnectionIndicator } from './ConnectionIndicator';
@@ -115,6 +116,20 @@ describe('ToolLatencyPanel', () => {
     expect(tip.textContent).toContain('40');
     expect(tip.textContent).toContain('5%');
     expect(screen.getByTestId('latency-measures').textContent).toMatch(/wall time/);
+    expect(screen.queryByTestId('latency-coverage')).toBeNull();  // no agent table: nothing to qualify
+  });
+
+  it('names the agents whose tool calls have no latency', () => {
+    const table = [
+      { name: 'claude', label: 'Claude Code', color: '#d97757' },
+      { name: 'gemini', label: 'Gemini CLI', color: '#4285f4', tool_latency: false },
+    ];
+    withStore(
+      <AgentsContext.Provider value={table}>
+        <ToolLatencyPanel />
+      </AgentsContext.Provider>,
+    );
+    expect(screen.getByTestId('latency-coverage').textContent).toMatch(/^Covers Claude Code\. Not Gemini CLI: it writes/);
   });
 });
 
