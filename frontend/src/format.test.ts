@@ -30,6 +30,7 @@ describe('format', () => {
     expect(formatRate(25.2, 'hour')).toBe('$25.20/h');
     expect(formatCost(0, 'unpriced')).toBe('unpriced');
     expect(formatCost(0.5, 'rate_card')).toBe('$0.50');
+    expect(formatCost(0.5, 'estimate_model_unknown')).toBe('≈$0.50');
   });
 
   it('tokens and bytes', () => {

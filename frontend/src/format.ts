@@ -28,9 +28,16 @@ function groupTwo(a: number): string {
   return `${groupInt.format(Number(i))}.${f}`;
 }
 
-/** A cost that may be unpriced (the model is not on the price card): never a silent $0. */
+/** cost_source of usage that named no model, priced as the price card's estimate for its agent. */
+export const ESTIMATE_MODEL_UNKNOWN = 'estimate_model_unknown';
+
+/**
+ * A cost that may be unpriced (the model is not on the price card): never a silent $0; an estimate (the
+ * transcript named no model) is marked "≈".
+ */
 export function formatCost(usd: number, costSource?: string): string {
-  return costSource === 'unpriced' ? 'unpriced' : formatUsd(usd);
+  if (costSource === 'unpriced') return 'unpriced';
+  return costSource === ESTIMATE_MODEL_UNKNOWN ? `≈${formatUsd(usd)}` : formatUsd(usd);
 }
 
 /** "$0.42/min". */

@@ -21,12 +21,27 @@ int check(const Config& c, const PriceBook& prices) {
     while (s.step()) {
         if (n++ == 0) std::printf("%-8s %-40s %10s %14s  %s\n", "provider", "model", "responses", "tokens", "seen");
         const std::string model = s.column_text(1);
-        const bool known = prices.find(s.column_view(0), model) != nullptr;
+        const AgentSource* agent = find_agent(s.column_view(0));
+        const std::string_view family = agent ? agent->traits().prices.name : s.column_view(0);
+        const bool known = prices.find(family, model) != nullptr ||
+                           (model.empty() && prices.unknown_model_estimate(family) != nullptr);
         now_known += known;
         std::printf("%-8s %-40s %10lld %14lld  %s .. %s%s\n", s.column_text(0).c_str(),
                     model.empty() ? "(no model named)" : model.c_str(), static_cast<long long>(s.column_int(2)),
                     static_cast<long long>(s.column_int(3)), s.column_text(4).substr(0, 10).c_str(),
                     s.column_text(5).substr(0, 10).c_str(), known ? "  (priced by the current card: run reprice)" : "");
+    }
+    Statement est(*db, "SELECT provider, count(*) FROM usage_events WHERE cost_source = ? GROUP BY provider");
+    ResetGuard ge(est);
+    est.bind(1, kEstimateModelUnknown);
+    while (est.step()) {
+        const AgentSource* agent = find_agent(est.column_view(0));
+        const std::string* as = agent ? prices.unknown_model_estimate(agent->traits().prices.name) : nullptr;
+        std::printf("%lld %s responses name no model: their cost is an estimate, priced as %s "
+                    "(cost_source %s; the card's unknown_model_estimates)\n",
+                    static_cast<long long>(est.column_int(1)), est.column_text(0).c_str(),
+                    as ? as->c_str() : "the estimate in force when they were priced",
+                    std::string(kEstimateModelUnknown).c_str());
     }
     if (n == 0) std::printf("every usage event in %s is priced\n", c.store.string().c_str());
     else

@@ -145,7 +145,26 @@ PriceBook PriceBook::parse(std::string_view text, std::string_view origin, const
         }
         book.models_.push_back(std::move(mp));
     }
+    if (const json::value* est = root.as_object().if_contains("unknown_model_estimates")) {
+        if (!est->is_object()) fail(origin, "'unknown_model_estimates' must be an object of family: model id");
+        for (const auto& [family, model] : est->as_object()) {
+            if (!model.is_string() || model.as_string().empty())
+                fail(origin, "unknown_model_estimates: '" + std::string(family) + "' needs a model id");
+            const std::string id(model.as_string());
+            // An estimate the card cannot price would be a silent unpriced: refuse it at load.
+            if (!book.find(family, id))
+                fail(origin, "unknown_model_estimates: '" + std::string(family) + "' estimates as '" + id +
+                                 "', which no entry of that family prices");
+            book.estimates_.emplace_back(family, id);
+        }
+    }
     return book;
+}
+
+const std::string* PriceBook::unknown_model_estimate(std::string_view family) const {
+    for (const auto& [f, model] : estimates_)
+        if (f == family) return &model;
+    return nullptr;
 }
 
 std::string canonical_model_id(std::string_view model) {
@@ -173,6 +192,13 @@ const ModelPrice* PriceBook::find(std::string_view family, std::string_view mode
 }
 
 Cost PriceBook::cost(std::string_view family, std::string_view model, const TokenCounts& t, bool fast_tier) const {
+    if (model.empty()) {
+        if (const std::string* estimate = unknown_model_estimate(family)) {
+            Cost c = cost(family, *estimate, t, fast_tier);
+            c.source = kEstimateModelUnknown;
+            return c;
+        }
+    }
     const ModelPrice* mp = find(family, model);
     if (!mp) return Cost{0, "unpriced", {}};
     Cost c{0, "rate_card", mp->family};

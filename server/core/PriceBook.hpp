@@ -39,9 +39,13 @@ struct ModelPrice {
     double fast_multiplier = 0;  // 0 = no fast-tier rule
 };
 
+// cost_source of usage that names no model, priced as the card's stated estimate for its agent.
+inline constexpr std::string_view kEstimateModelUnknown = "estimate_model_unknown";
+
 struct Cost {
     double usd = 0;
-    std::string source;  // rate_card | rate_card_long_context | rate_card_fast | unpriced
+    // rate_card | rate_card_long_context | rate_card_fast | unpriced | estimate_model_unknown
+    std::string source;
     std::string family;  // matched family, empty when unpriced
     bool priced() const { return source != "unpriced"; }
 };
@@ -58,14 +62,19 @@ public:
 
     // `family` empty: any entry may match.
     const ModelPrice* find(std::string_view family, std::string_view model) const;
+    // Usage of `family` that names no model is unpriced, unless the card's "unknown_model_estimates" names
+    // a model to estimate it as: then it is priced as that model and labelled kEstimateModelUnknown.
     Cost cost(std::string_view family, std::string_view model, const TokenCounts& tokens,
               bool fast_tier = false) const;
 
     const std::vector<ModelPrice>& models() const { return models_; }
+    // The model usage of `family` without a model is estimated as (nullptr: none, it stays unpriced).
+    const std::string* unknown_model_estimate(std::string_view family) const;
     const std::string& version_tag() const { return version_tag_; }
 
 private:
     std::vector<ModelPrice> models_;
+    std::vector<std::pair<std::string, std::string>> estimates_;  // price family -> model id
     std::string version_tag_;
 };
 

@@ -31,12 +31,13 @@ void add_tokens(TokenCounts& into, const TokenCounts& t) {
 struct Sum {
     double cost_usd = 0;
     TokenCounts tokens;
-    std::int64_t events = 0, unpriced = 0;
+    std::int64_t events = 0, unpriced = 0, estimated = 0;
     void add(const UsageSlice& s) {
         cost_usd += s.cost_usd;
         add_tokens(tokens, s.tokens);
         events += s.events;
         unpriced += s.unpriced_events;
+        estimated += s.estimated_events;
     }
 };
 
@@ -45,6 +46,7 @@ json::object sum_object(const Sum& s) {
     o["cost_usd"] = s.cost_usd;
     o["events"] = s.events;
     o["unpriced_events"] = s.unpriced;
+    o["estimated_events"] = s.estimated;
     o["tokens"] = tokens_payload(s.tokens);
     o["total_tokens"] = total_tokens(s.tokens);
     return o;
@@ -209,6 +211,7 @@ json::value session_summary_payload(const SessionSummary& s) {
     o["cost_usd"] = s.cost_usd;
     o["events"] = s.events;
     o["unpriced_events"] = s.unpriced_events;
+    o["estimated_events"] = s.estimated_events;
     o["tool_calls"] = s.tool_calls;
     o["tool_errors"] = s.tool_errors;
     o["tokens"] = tokens_payload(s.tokens);
@@ -309,6 +312,7 @@ json::value session_detail_payload(const SessionSummary& s, const std::vector<Se
         pt["cumulative_usd"] = cumulative;
         pt["model"] = p.model;
         pt["unpriced"] = p.cost_source == "unpriced";
+        pt["estimated"] = p.cost_source == kEstimateModelUnknown;
         series.push_back(std::move(pt));
     }
     o["cost_series"] = std::move(series);

@@ -95,7 +95,8 @@ struct ReportQueries::Statements {
     explicit Statements(Database& db)
         : usage_rows(db, "SELECT provider, model, project_id, cost_usd, input_tokens, output_tokens, "
                          "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, "
-                         "cost_source = 'unpriced' FROM usage_events WHERE ts >= ?1 AND ts < ?2")
+                         "cost_source = 'unpriced', cost_source = 'estimate_model_unknown' "
+                         "FROM usage_events WHERE ts >= ?1 AND ts < ?2")
         , usage_head(db, "SELECT (SELECT coalesce(max(id),0) FROM usage_events), "
                          "(SELECT coalesce(max(update_seq),0) FROM usage_events WHERE update_seq > 0)")
         , first_ts_after(db, "SELECT min(ts) FROM (SELECT min(ts) AS ts FROM usage_events WHERE id > ?1 "
@@ -109,8 +110,8 @@ struct ReportQueries::Statements {
         , usage_sums(db, "SELECT coalesce(sum(cost_usd),0), coalesce(sum(input_tokens),0), "
                          "coalesce(sum(output_tokens),0), coalesce(sum(cache_read_tokens),0), "
                          "coalesce(sum(cache_create_tokens),0), coalesce(sum(cache_create_1h_tokens),0), "
-                         "coalesce(sum(reasoning_tokens),0), count(*), coalesce(sum(cost_source = 'unpriced'),0) "
-                         "FROM usage_events WHERE session_id = ?")
+                         "coalesce(sum(reasoning_tokens),0), count(*), coalesce(sum(cost_source = 'unpriced'),0), "
+                         "coalesce(sum(cost_source = 'estimate_model_unknown'),0) FROM usage_events WHERE session_id = ?")
         , tool_sums(db, "SELECT count(*), coalesce(sum(coalesce(is_error,0)),0) FROM message_tool_mart "
                         "WHERE session_id = ?")
         , session_projects(db, "SELECT DISTINCT p.display_name FROM sessions s JOIN projects p ON p.id = s.project_id "
@@ -163,6 +164,7 @@ std::vector<UsageSlice> ReportQueries::sum_range(EpochMs from, EpochMs to) {
         u.tokens.reasoning += s.column_int(9);
         ++u.events;
         u.unpriced_events += s.column_int(10);
+        u.estimated_events += s.column_int(11);
     }
     return out;
 }
@@ -263,6 +265,7 @@ void ReportQueries::fill_aggregates(SessionSummary& r) {
             r.tokens = read_tokens(s, 1);
             r.events = s.column_int(7);
             r.unpriced_events = s.column_int(8);
+            r.estimated_events = s.column_int(9);
         }
     }
     Statement& s = st_->tool_sums;

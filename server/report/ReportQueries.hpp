@@ -27,6 +27,7 @@ struct UsageSlice {
     double cost_usd = 0;
     TokenCounts tokens;
     std::int64_t events = 0, unpriced_events = 0;
+    std::int64_t estimated_events = 0;  // priced as the card's estimate for usage naming no model
 };
 
 // Usage sums of whole past days, shared by the query pool's threads: a closed day is summed once and
@@ -65,7 +66,7 @@ struct SessionSummary {
     std::string session_id, provider, project, model, started_at, last_at, cwd, git_branch;
     double cost_usd = 0;
     TokenCounts tokens;
-    std::int64_t events = 0, unpriced_events = 0, tool_calls = 0, tool_errors = 0;
+    std::int64_t events = 0, unpriced_events = 0, estimated_events = 0, tool_calls = 0, tool_errors = 0;
     std::optional<double> duration_s;  // last_at - started_at
 };
 

@@ -123,6 +123,34 @@ BOOST_AUTO_TEST_CASE(unknown_model_is_unpriced_never_guessed) {
     BOOST_TEST(book.cost("codex", "shared-x", tokens(1, 1)).family == "first");
 }
 
+BOOST_AUTO_TEST_CASE(usage_naming_no_model_is_estimated_only_where_the_card_says_so) {
+    const std::string card = std::string(kCard).substr(0, std::string(kCard).rfind('}')) +
+                             R"("unknown_model_estimates": {"codex": "gpt-5"}})";
+    const PriceBook book = PriceBook::parse(card);
+    const Cost est = book.cost("codex", "", tokens(1'000'000, 100'000));
+    BOOST_TEST(est.source == std::string(kEstimateModelUnknown));
+    BOOST_TEST(est.family == "gpt");
+    BOOST_TEST(est.usd == 1.25 + 1.0, boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(est.priced());
+    // Only for the family named, and only when no model is named: a named unknown model stays unpriced.
+    BOOST_TEST(book.cost("claude", "", tokens(1, 1)).source == "unpriced");
+    BOOST_TEST(book.cost("codex", "gpt-9", tokens(1, 1)).source == "unpriced");
+    BOOST_TEST(*book.unknown_model_estimate("codex") == "gpt-5");
+    BOOST_TEST(book.unknown_model_estimate("claude") == nullptr);
+    // Without the key nothing is estimated; an estimate the card cannot price is refused at load.
+    BOOST_TEST(PriceBook::parse(kCard).cost("codex", "", tokens(1, 1)).source == "unpriced");
+    const std::string bad = std::string(kCard).substr(0, std::string(kCard).rfind('}')) +
+                            R"("unknown_model_estimates": {"codex": "gpt-9"}})";
+    BOOST_CHECK_EXCEPTION(PriceBook::parse(bad, "card.json"), std::runtime_error, [](const std::runtime_error& e) {
+        return std::string(e.what()).find("'codex' estimates as 'gpt-9', which no entry of that family prices") !=
+               std::string::npos;
+    });
+    // The shipped card estimates Codex's model-less rollouts as gpt-5.
+    const PriceBook shipped = PriceBook::load_file(AGENTPULSE_PRICING_FILE, agent_price_families());
+    BOOST_REQUIRE(shipped.unknown_model_estimate("codex"));
+    BOOST_TEST(shipped.cost("codex", "", tokens(1000, 10)).source == std::string(kEstimateModelUnknown));
+}
+
 BOOST_AUTO_TEST_CASE(openai_cached_input_replaces_input) {
     const PriceBook book = PriceBook::parse(kCard);
     // 10,000 prompt tokens of which 4,000 cached: TokenCounts carries input without the cached part.

@@ -255,6 +255,8 @@ export interface UsageSum {
   cost_usd: number;
   events: number;
   unpriced_events: number;
+  /** Responses that named no model, priced as the card's estimate (absent from older servers). */
+  estimated_events?: number;
   tokens: TokenTotals;
   total_tokens: number;
 }
@@ -335,6 +337,8 @@ export interface SessionSummary {
   cost_usd: number;
   events: number;
   unpriced_events: number;
+  /** Responses that named no model, priced as the card's estimate (absent from older servers). */
+  estimated_events?: number;
   tool_calls: number;
   tool_errors: number;
   tokens: TokenTotals;
@@ -381,7 +385,7 @@ export interface SessionDetail {
     p95_ms: number | null;
     max_ms: number | null;
   }[];
-  cost_series: { ts: string; cost_usd: number; cumulative_usd: number; model: string; unpriced: boolean }[];
+  cost_series: { ts: string; cost_usd: number; cumulative_usd: number; model: string; unpriced: boolean; estimated?: boolean }[];
   cost_points_total: number;
   cost_by_model: Record<string, number>;
 }

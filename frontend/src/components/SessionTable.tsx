@@ -64,8 +64,11 @@ const SessionRow = memo(function SessionRow({ s }: { s: SessionSummary }) {
       </td>
       <td className="small">{formatDateTime(s.last_at)}</td>
       <td>{s.project}</td>
-      <td className="small">{s.model || '—'}</td>
+      <td className="small">{s.model || 'model unknown'}</td>
       <td className="num">
+        {(s.estimated_events ?? 0) > 0 && (
+          <span title={`${s.estimated_events} responses name no model: their cost is an estimate`}>≈</span>
+        )}
         {formatUsd(s.cost_usd)}
         {s.unpriced_events > 0 && <span className="unpriced small" title={`${s.unpriced_events} usage events of models the price card does not know`}> +unpriced</span>}
       </td>

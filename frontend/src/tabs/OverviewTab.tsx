@@ -36,6 +36,12 @@ export function OverviewTab({ tz, config }: { tz: string; config: ServerConfig |
             {data.totals.unpriced_events} responses came from models the price card does not know: they are counted as unpriced, not as $0.
           </p>
         )}
+        {(data.totals.estimated_events ?? 0) > 0 && (
+          <p className="muted small" data-testid="estimated-note">
+            {data.totals.estimated_events} responses come from transcripts that never name their model (early Codex CLI
+            rollouts): their cost is an estimate, priced as the model the price card names for them.
+          </p>
+        )}
       </section>
       <section className="card span-all" aria-labelledby="daily-h">
         <h2 id="daily-h">Daily cost, last 30 days, by model</h2>

@@ -37,7 +37,18 @@ export function SessionPage({ row }: { row: number }) {
           {s.git_branch && <> · branch {s.git_branch}</>} {s.cwd && <> · <code>{s.cwd}</code></>}
         </p>
         <div className="stats-row">
-          <Stat label="Cost" value={formatUsd(s.cost_usd)} hint={s.unpriced_events ? `${s.unpriced_events} unpriced responses` : undefined} />
+          <Stat
+            label="Cost"
+            value={(s.estimated_events ?? 0) > 0 ? `≈${formatUsd(s.cost_usd)}` : formatUsd(s.cost_usd)}
+            hint={
+              [
+                s.unpriced_events ? `${s.unpriced_events} unpriced responses` : '',
+                s.estimated_events ? `${s.estimated_events} responses name no model: an estimate` : '',
+              ]
+                .filter(Boolean)
+                .join('; ') || undefined
+            }
+          />
           <Stat label="Tokens" value={formatTokens(s.total_tokens)} hint={`${formatTokens(s.tokens.output)} output`} />
           <Stat label="Duration" value={s.duration_s == null ? '—' : formatDuration(s.duration_s * 1000)} />
           <Stat label="Tool calls" value={String(s.tool_calls)} hint={`${s.tool_errors} errors`} />
