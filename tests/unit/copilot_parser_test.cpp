@@ -414,6 +414,24 @@ BOOST_AUTO_TEST_CASE(shutdown_rollups_give_what_the_messages_did_not_count) {
     BOOST_TEST(totals.at(kHaiku)[1] == 12);
 }
 
+// After a compaction the counters start again from zero: even when the new ones have grown past the old
+// ones (no drop to see), the compaction event says so.
+BOOST_AUTO_TEST_CASE(a_compaction_resets_even_when_the_counters_grew_past_the_old_ones) {
+    CopilotLineParser p = parser();
+    test::parse(p, start());
+    test::parse(p, model_change(kGpt, "e-mc", 5));
+    test::parse(p, shutdown({{kGpt, metric(1000, 10, 100, 0)}}, "e-sd1", 10));
+    test::parse(p, resume("e-r", 20));
+    test::parse(p, message("m1", 4, "e-a1", 25));  // before the compaction: not in the next rollup
+    test::parse(p, ev("session.compaction_complete", {{"success", true}}, "e-cc", 30));
+    test::parse(p, message("m2", 6, "e-a2", 35));
+    const Parsed s = test::parse(p, shutdown({{kGpt, metric(3000, 20, 500, 0)}}, "e-sd2", 40));
+    BOOST_REQUIRE(s.line.usage);
+    BOOST_TEST(s.line.usage->tokens.input == 2500);
+    BOOST_TEST(s.line.usage->tokens.cache_read == 500);
+    BOOST_TEST(s.line.usage->tokens.output == 14);
+}
+
 BOOST_AUTO_TEST_CASE(a_failed_compaction_does_not_reset) {
     CopilotLineParser p = parser();
     test::parse(p, start());
