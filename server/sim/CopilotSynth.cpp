@@ -56,7 +56,8 @@ private:
     std::string version_, model_;
     bool in_leg_ = false;
     std::map<std::string, Counters> cli_;      // what the CLI counts now (lost in a crash)
-    std::map<std::string, Counters> written_;  // its counters at the last rollup written (ingest's base)
+    std::map<std::string, Counters> written_;  // the last rollup written: what a resumed CLI carries on from
+    std::map<std::string, Counters> base_;     // what ingest has accounted for (its parser's base)
     std::map<std::string, std::int64_t> leg_output_;  // output the leg's messages gave, per model
 };
 
@@ -170,7 +171,7 @@ void CopilotSynth::shutdown(EpochMs at) {
             .kv("outputTokens", c.output)
             .kv("cacheReadTokens", c.cache_read);
         w.kv("cacheWriteTokens", c.cache_write).kv("reasoningTokens", 0).end().end();
-        const Counters base = written_[model];
+        const Counters base = base_[model];
         SynthTotals f;
         f.tokens.cache_read = c.cache_read - base.cache_read;
         f.tokens.cache_create = c.cache_write - base.cache_write;
@@ -181,12 +182,13 @@ void CopilotSynth::shutdown(EpochMs at) {
             f.usage_events = 1;
             f.unpriced_events = unpriced(model) ? 1 : 0;
         }
-        written_[model] = c;
+        base_[model] = c;
         facts += f;
     }
     w.end().kv("totalApiDurationMs", 1000).key("codeChanges").obj().kv("linesAdded", 0).kv("linesRemoved", 0);
     w.key("filesModified").arr().end().end().end();
     put(at, "session.shutdown", d, facts);
+    written_ = cli_;
     leg_output_.clear();
 }
 
@@ -281,7 +283,7 @@ void CopilotSynth::turn() {
         put(t, "session.compaction_start", "{}");
         put(t + 1, "session.compaction_complete", "{\"success\":true}");
         cli_.clear();
-        written_.clear();
+        base_.clear();
         leg_output_.clear();
         t += 2;
     }
@@ -292,8 +294,11 @@ void CopilotSynth::turn() {
             shutdown(t);
         } else {
             cli_ = written_;
-            leg_output_.clear();
         }
+        // The resume: ingest takes the last rollup written as accounted for, and the leg's output is
+        // in it or lost.
+        base_ = written_;
+        leg_output_.clear();
         in_leg_ = false;
         t += 1;
     }

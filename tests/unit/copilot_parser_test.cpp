@@ -432,6 +432,27 @@ BOOST_AUTO_TEST_CASE(a_compaction_resets_even_when_the_counters_grew_past_the_ol
     BOOST_TEST(s.line.usage->tokens.output == 14);
 }
 
+// A compaction in a leg that then crashed: the resumed CLI carries on from the last rollup it wrote
+// (before the compaction), so that rollup is the base again, not zero.
+BOOST_AUTO_TEST_CASE(a_crash_after_a_compaction_resumes_from_the_last_rollup_written) {
+    CopilotLineParser p = parser();
+    test::parse(p, start());
+    test::parse(p, model_change(kGpt, "e-mc", 5));
+    test::parse(p, shutdown({{kGpt, metric(1000, 10, 100, 0)}}, "e-sd1", 10));
+    test::parse(p, resume("e-r1", 20));
+    test::parse(p, message("m1", 4, "e-a1", 25));
+    test::parse(p, ev("session.compaction_complete", {{"success", true}}, "e-cc", 30));
+    test::parse(p, message("m2", 6, "e-a2", 35));
+    // crash: no shutdown
+    test::parse(p, resume("e-r2", 40));
+    test::parse(p, message("m3", 5, "e-a3", 45));
+    const Parsed s = test::parse(p, shutdown({{kGpt, metric(1300, 15, 150, 0)}}, "e-sd2", 50));
+    BOOST_REQUIRE(s.line.usage);
+    BOOST_TEST(s.line.usage->tokens.input == 250);
+    BOOST_TEST(s.line.usage->tokens.cache_read == 50);
+    BOOST_TEST(s.line.usage->tokens.output == 0);
+}
+
 BOOST_AUTO_TEST_CASE(a_failed_compaction_does_not_reset) {
     CopilotLineParser p = parser();
     test::parse(p, start());

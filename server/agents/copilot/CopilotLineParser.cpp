@@ -63,6 +63,20 @@ CopilotLineParser::Rollup read_rollup(const json::value* usage, bool& bad) {
     return r;
 }
 
+// Per-model counters saved as {"<model>": [input, output, cache read, cache write]}.
+void load_rollups(const json::value* saved, std::map<std::string, CopilotLineParser::Rollup>& into) {
+    const json::object* o = jf::object(saved);
+    if (!o) return;
+    for (const auto& [m, r] : *o) {
+        const json::array* a = jf::array(&r);
+        if (!a || a->size() != 4) continue;
+        const CopilotLineParser::Rollup rollup{
+            jf::integer(&(*a)[0]).value_or(-1), jf::integer(&(*a)[1]).value_or(-1),
+            jf::integer(&(*a)[2]).value_or(-1), jf::integer(&(*a)[3]).value_or(-1)};
+        if (rollup_plausible(rollup)) into[std::string(m)] = rollup;
+    }
+}
+
 }  // namespace
 
 LineOutcome CopilotLineParser::parse(std::string_view line, std::int64_t line_no, ParsedLine& out,
@@ -80,9 +94,11 @@ LineOutcome CopilotLineParser::parse(std::string_view line, std::int64_t line_no
             const std::string_view version = jf::str(jf::field(data, "copilotVersion"));
             if (!version.empty()) session_.cli_version = clean_text(version, issue);
         } else {
-            // A new leg. Output counted from messages of a leg that ended without a shutdown (a crash) is
-            // in no rollup: the resumed CLI carries on from the last rollup written.
+            // A new leg: the resumed CLI carries on from the last rollup written. After a leg that ended
+            // without a shutdown (a crash), the output its messages gave is in no rollup, and a
+            // compaction in it reset counters the CLI no longer holds.
             leg_output_.clear();
+            base_ = written_;
         }
         read_context(jf::field(data, "context"), issue);
         if (const std::string_view m = jf::str(jf::field(data, "selectedModel")); !m.empty())
@@ -253,6 +269,7 @@ LineOutcome CopilotLineParser::read_shutdown(const json::value* root, std::strin
         ":shutdown:" + (event_id.empty() ? "line:" + hex64(fnv1a64(line)) : clean_text(event_id, issue)) +
         ":";
     std::vector<UsageRecord> records;
+    std::map<std::string, Rollup> latest;  // this rollup: what a resumed CLI will carry on from
     if (metrics) {
         for (const auto& [name, metric] : *metrics) {
             const std::string model = clean_text(name, issue);
@@ -273,6 +290,7 @@ LineOutcome CopilotLineParser::read_shutdown(const json::value* root, std::strin
                 r.cache_write < base.cache_write)
                 base = {};
             base_[model] = r;
+            latest[model] = r;
             const auto own = leg_output_.find(model);
             const std::int64_t counted = own == leg_output_.end() ? 0 : own->second;
             TokenCounts t;
@@ -287,6 +305,7 @@ LineOutcome CopilotLineParser::read_shutdown(const json::value* root, std::strin
             u.tokens = t;
             u.grows = false;
         }
+        written_ = std::move(latest);
     } else if (issue == LineIssue::None) {
         issue = LineIssue::MissingField;
     }
@@ -311,6 +330,10 @@ std::string CopilotLineParser::save_state() const {
     json::object base;
     for (const auto& [m, r] : base_) base[m] = json::array{r.input, r.output, r.cache_read, r.cache_write};
     o["base"] = std::move(base);
+    json::object written;
+    for (const auto& [m, r] : written_)
+        written[m] = json::array{r.input, r.output, r.cache_read, r.cache_write};
+    o["written"] = std::move(written);
     json::object leg;
     for (const auto& [m, n] : leg_output_) leg[m] = n;
     o["leg_output"] = std::move(leg);
@@ -325,6 +348,7 @@ void CopilotLineParser::load_state(std::string_view state) {
     session_ = {};
     model_.clear();
     base_.clear();
+    written_.clear();
     leg_output_.clear();
     sub_models_.clear();
     if (state.empty()) return;
@@ -339,14 +363,8 @@ void CopilotLineParser::load_state(std::string_view state) {
     session_.cli_version = jf::str(jf::field(v, "cli_version"));
     session_.git_branch = jf::str(jf::field(v, "git_branch"));
     model_ = jf::str(jf::field(v, "model"));
-    if (const json::object* base = jf::object(jf::field(v, "base")))
-        for (const auto& [m, r] : *base) {
-            const json::array* a = jf::array(&r);
-            if (!a || a->size() != 4) continue;
-            const Rollup rollup{jf::integer(&(*a)[0]).value_or(-1), jf::integer(&(*a)[1]).value_or(-1),
-                                jf::integer(&(*a)[2]).value_or(-1), jf::integer(&(*a)[3]).value_or(-1)};
-            if (rollup_plausible(rollup)) base_[std::string(m)] = rollup;
-        }
+    load_rollups(jf::field(v, "base"), base_);
+    load_rollups(jf::field(v, "written"), written_);
     if (const json::object* leg = jf::object(jf::field(v, "leg_output")))
         for (const auto& [m, n] : *leg)
             if (const auto count = jf::integer(&n); count && *count >= 0 && *count <= kMaxRollupTokens)

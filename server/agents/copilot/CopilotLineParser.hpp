@@ -46,6 +46,7 @@ private:
     SessionRef session_;
     std::string model_;                               // the main agent's model in force
     std::map<std::string, Rollup> base_;              // per model: the rollup already accounted for
+    std::map<std::string, Rollup> written_;           // per model: the last rollup written (a resume's start)
     std::map<std::string, std::int64_t> leg_output_;  // per model: output counted from messages since then
     std::map<std::string, std::string> sub_models_;   // sub-agent (parent tool call id) -> its model
 };
