@@ -59,6 +59,13 @@ public:
     virtual std::filesystem::path default_root() const = 0;
     // What the file at `rel` (relative to that folder) is; nullopt for files we do not read.
     virtual std::optional<FileClass> classify(const std::filesystem::path& rel) const = 0;
+    // Whether the folder at `rel_dir` (relative to the root, not empty) can hold transcripts: discovery
+    // does not walk, and the watcher does not watch, the others (an agent whose root also holds its logs
+    // and installed packages). Every folder, unless a source says otherwise.
+    virtual bool may_hold_transcripts(const std::filesystem::path& rel_dir) const {
+        (void)rel_dir;
+        return true;
+    }
     // A fresh parser for one file; the tailer restores its saved state.
     virtual std::unique_ptr<LineParser> make_parser(const FileRecord& file) const = 0;
 

@@ -21,10 +21,11 @@ int check(const Config& c, const PriceBook& prices) {
     while (s.step()) {
         if (n++ == 0) std::printf("%-8s %-40s %10s %14s  %s\n", "provider", "model", "responses", "tokens", "seen");
         const std::string model = s.column_text(1);
+        // The agent's price family, not its name (they differ: Copilot's family is empty, any entry).
         const AgentSource* agent = find_agent(s.column_view(0));
         const std::string_view family = agent ? agent->traits().prices.name : s.column_view(0);
-        const bool known = prices.find(family, model) != nullptr ||
-                           (model.empty() && prices.unknown_model_estimate(family) != nullptr);
+        const bool known = agent && (prices.find(family, model) != nullptr ||
+                                     (model.empty() && prices.unknown_model_estimate(family) != nullptr));
         now_known += known;
         std::printf("%-8s %-40s %10lld %14lld  %s .. %s%s\n", s.column_text(0).c_str(),
                     model.empty() ? "(no model named)" : model.c_str(), static_cast<long long>(s.column_int(2)),

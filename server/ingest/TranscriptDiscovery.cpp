@@ -15,6 +15,15 @@ bool is_below(const fs::path& root, const fs::path& p, fs::path& rel) {
     return !rel.empty() && *rel.begin() != ".." && *rel.begin() != ".";
 }
 
+// False for a folder below a root whose source says it holds no transcripts (AgentSource::may_hold_transcripts).
+bool worth_walking(const AgentRoots& roots, const fs::path& dir) {
+    for (const AgentRoot& root : roots) {
+        fs::path rel;
+        if (is_below(root.path, dir, rel)) return root.source->may_hold_transcripts(rel);
+    }
+    return true;
+}
+
 }  // namespace
 
 std::optional<FileRecord> classify_transcript(const AgentRoots& roots, const fs::path& path) {
@@ -34,15 +43,19 @@ std::optional<FileRecord> classify_transcript(const AgentRoots& roots, const fs:
     return std::nullopt;
 }
 
-std::vector<fs::path> watch_directories(const fs::path& root) {
+std::vector<fs::path> watch_directories(const AgentRoots& roots, const fs::path& top) {
     std::vector<fs::path> dirs;
     std::error_code ec;
-    if (root.empty() || !fs::is_directory(root, ec)) return dirs;
-    dirs.push_back(root);
-    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+    if (top.empty() || !fs::is_directory(top, ec) || !worth_walking(roots, top)) return dirs;
+    dirs.push_back(top);
+    for (auto it = fs::recursive_directory_iterator(top, fs::directory_options::skip_permission_denied, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         std::error_code sec;
-        if (it->is_directory(sec) && !it->is_symlink(sec)) dirs.push_back(it->path());
+        if (!it->is_directory(sec) || it->is_symlink(sec)) continue;
+        if (worth_walking(roots, it->path()))
+            dirs.push_back(it->path());
+        else
+            it.disable_recursion_pending();
     }
     return dirs;
 }
@@ -56,10 +69,14 @@ std::vector<FileRecord> discover_transcripts(const AgentRoots& roots, const fs::
     std::vector<FileRecord> out;
     for (const fs::path& root : tops) {
         std::error_code ec;
-        if (root.empty() || !fs::is_directory(root, ec)) continue;
+        if (root.empty() || !fs::is_directory(root, ec) || !worth_walking(roots, root)) continue;
         for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
              !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
             std::error_code sec;
+            if (it->is_directory(sec) && !it->is_symlink(sec) && !worth_walking(roots, it->path())) {
+                it.disable_recursion_pending();
+                continue;
+            }
             if (!it->is_regular_file(sec)) continue;  // follows symlinked files, not symlinked folders
             if (auto f = classify_transcript(roots, it->path())) out.push_back(std::move(*f));
         }

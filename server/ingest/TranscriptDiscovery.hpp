@@ -17,10 +17,11 @@ namespace agentpulse {
 std::optional<FileRecord> classify_transcript(const AgentRoots& roots, const std::filesystem::path& path);
 
 // Every transcript under the roots (missing roots are skipped), in a stable order; with `within`, only
-// those below that directory.
+// those below that directory. Folders a source says hold no transcripts are not walked.
 std::vector<FileRecord> discover_transcripts(const AgentRoots& roots, const std::filesystem::path& within = {});
 
-// Every directory under a root that should carry an inotify watch (the root included, if it exists).
-std::vector<std::filesystem::path> watch_directories(const std::filesystem::path& root);
+// Every directory from `top` down (a root or a folder below one) that should carry an inotify watch: `top`
+// included if it exists, without the folders a source says hold no transcripts (nor anything below them).
+std::vector<std::filesystem::path> watch_directories(const AgentRoots& roots, const std::filesystem::path& top);
 
 }  // namespace agentpulse

@@ -109,7 +109,7 @@ struct Watcher::Loop {
     }
 
     void watch_tree(const fs::path& root) {
-        for (const fs::path& d : watch_directories(root)) {
+        for (const fs::path& d : watch_directories(w.opts_.roots, root)) {
             if (!inotify.add_directory(d))
                 spdlog::warn("{}: cannot add an inotify watch ({}); relying on rescans", d.string(),
                              errno == ENOSPC ? "the watch limit is reached" : std::strerror(errno));

@@ -65,6 +65,8 @@ struct ParsedLine {
     SessionRef session;
     std::optional<MessageRecord> message;
     std::optional<UsageRecord> usage;
+    // Further usage records of the same line, each with its own key (a rollup reporting several models).
+    std::vector<UsageRecord> more_usage;
     std::vector<ToolCallRecord> tool_calls;
     std::vector<ToolResultRecord> tool_results;
 };

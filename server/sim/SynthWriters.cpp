@@ -6,6 +6,7 @@
 
 #include "sim/ClaudeSynth.hpp"
 #include "sim/CodexSynth.hpp"
+#include "sim/CopilotSynth.hpp"
 
 namespace agentpulse {
 
@@ -13,6 +14,8 @@ const std::vector<SynthWriter>& synth_writers() {
     static const std::vector<SynthWriter> kWriters = {
         {"claude", 0.75, true, make_claude_synth},
         {"codex", 0.25, false, make_codex_synth},
+        // Share 0 so every existing seed keeps its bytes: drawn only when `shares` names it.
+        {"copilot", 0.0, false, make_copilot_synth},
     };
     return kWriters;
 }

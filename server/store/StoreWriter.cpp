@@ -276,10 +276,9 @@ std::int64_t StoreWriter::next_result_seq() {
     return *result_seq_ + 1;
 }
 
-void StoreWriter::apply_usage(const ParsedLine& line, const IngestBatch& batch, std::int64_t project,
-                              std::int64_t session, std::int64_t message, BatchResult& r) {
+void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, const IngestBatch& batch,
+                              std::int64_t project, std::int64_t session, std::int64_t message, BatchResult& r) {
     const std::string_view provider = batch.file.provider;
-    const UsageRecord& u = *line.usage;
     auto it = usage_.find(u.dedup_key);
     if (it == usage_.end()) {
         Statement& f = st_->find_usage;
@@ -493,7 +492,8 @@ void StoreWriter::apply_line(const ParsedLine& line, const IngestBatch& batch, T
     touched.add(session, project, line);
     std::int64_t message = 0;
     if (line.message) message = message_row(line, batch.file, project, session, r);
-    if (line.usage) apply_usage(line, batch, project, session, message, r);
+    if (line.usage) apply_usage(line, *line.usage, batch, project, session, message, r);
+    for (const UsageRecord& u : line.more_usage) apply_usage(line, u, batch, project, session, message, r);
     // A response's calls are numbered across the lines it is written over (call_index).
     std::int64_t base_index = 0;
     const std::string& api_id = line.message ? line.message->api_message_id : std::string();

@@ -65,8 +65,8 @@ private:
     std::int64_t session_row(const ParsedLine& line, std::string_view provider, std::int64_t project);
     std::int64_t message_row(const ParsedLine& line, const FileRecord& file, std::int64_t project, std::int64_t session,
                              BatchResult& r);
-    void apply_usage(const ParsedLine& line, const IngestBatch& batch, std::int64_t project, std::int64_t session,
-                     std::int64_t message, BatchResult& r);
+    void apply_usage(const ParsedLine& line, const UsageRecord& u, const IngestBatch& batch, std::int64_t project,
+                     std::int64_t session, std::int64_t message, BatchResult& r);
     void apply_tool_call(const ParsedLine& line, const ToolCallRecord& call, std::string_view provider, std::int64_t project,
                          std::int64_t session, std::int64_t message, std::int64_t call_index,
                          BatchResult& r);

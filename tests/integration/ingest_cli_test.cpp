@@ -110,6 +110,39 @@ BOOST_AUTO_TEST_CASE(reprice_after_extending_the_price_card) {
     BOOST_TEST(contains(out, "is priced"), out);
 }
 
+// An agent whose price family is not its name (Copilot's is empty: any entry of the card): pricing check
+// looks its models up in that family, as ingest and reprice do.
+BOOST_AUTO_TEST_CASE(pricing_check_uses_the_agents_price_family) {
+    Workspace ws;
+    const auto copilot = ws.dir / "copilot";
+    write_file(copilot / "session-state/cp-1/events.jsonl",
+               lines({R"({"type":"session.start","data":{"sessionId":"cp-1","context":{"cwd":"/home/ana/shop"}},)"
+                      R"("id":"e1","timestamp":")" + at(0) + R"("})",
+                      R"({"type":"assistant.message","data":{"messageId":"m1","model":"claude-fable-7",)"
+                      R"("outputTokens":50},"id":"e2","timestamp":")" + at(10) + R"("})"}));
+    const std::string store = (ws.dir / "s.db").string();
+    BOOST_REQUIRE(run_to_end(ws.ingest(ws.dir / "s.db", {"--copilot-dir", copilot.string()}), ws.logs(), "ingest")
+                      .code == 0);
+    boost::json::value card = boost::json::parse(slurp(AGENTPULSE_PRICING_FILE), {}, [] {
+        boost::json::parse_options o;
+        o.allow_comments = o.allow_trailing_commas = true;
+        return o;
+    }());
+    card.at("models").as_array().push_back(boost::json::object{{"family", "fable"},
+                                                               {"provider", "claude"},
+                                                               {"match", {"claude-fable-*"}},
+                                                               {"input", 2},
+                                                               {"output", 10}});
+    write_file(ws.dir / "card.json", boost::json::serialize(card));
+    std::string out, err;
+    BOOST_TEST(run_to_end({AGENTPULSE_BINARY, "pricing", "check", "--store", store, "--pricing",
+                           (ws.dir / "card.json").string()},
+                          ws.logs(), "check", &out, &err)
+                   .code == 0);
+    BOOST_TEST(contains(out, "copilot"), out);
+    BOOST_TEST(contains(out, "priced by the current card: run reprice"), out);
+}
+
 BOOST_AUTO_TEST_CASE(missing_transcript_folders_are_not_an_error) {
     Workspace ws;  // neither root exists
     std::string out, err;

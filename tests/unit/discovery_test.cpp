@@ -2,6 +2,7 @@
 // paths say (project, session, sub-agent parent), stable order, and inotify events for new files/folders.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -63,6 +64,46 @@ BOOST_AUTO_TEST_CASE(classifies_qwen_chats_new_and_old_layouts) {
     BOOST_TEST(!classify_transcript(roots, dir / "qwen/history.jsonl"));
 }
 
+BOOST_AUTO_TEST_CASE(classifies_copilot_sessions_and_watches_only_session_state) {
+    TempDir dir;
+    const AgentRoots roots{{find_agent("copilot"), dir / "copilot"}};
+    auto c = classify_transcript(roots, dir / "copilot/session-state/07c4-aa/events.jsonl");
+    BOOST_REQUIRE(c);
+    BOOST_TEST(c->provider == "copilot");
+    BOOST_TEST(c->kind == "session");
+    c = classify_transcript(roots, dir / "copilot/session-state/5e1f-bb.jsonl");  // older flat layout
+    BOOST_REQUIRE(c);
+    BOOST_TEST(c->kind == "session");
+    // Not transcripts: workspace files, the store, logs, other depths.
+    BOOST_TEST(!classify_transcript(roots, dir / "copilot/session-state/07c4-aa/workspace.yaml"));
+    BOOST_TEST(!classify_transcript(roots, dir / "copilot/session-state/07c4-aa/files/events.jsonl"));
+    BOOST_TEST(!classify_transcript(roots, dir / "copilot/session-state/07c4-aa/other.jsonl"));
+    BOOST_TEST(!classify_transcript(roots, dir / "copilot/session-store.db"));
+    BOOST_TEST(!classify_transcript(roots, dir / "copilot/logs/session.jsonl"));
+    BOOST_TEST(!classify_transcript(roots, dir / "copilot/events.jsonl"));
+
+    for (const char* p : {"copilot/session-state/s1/events.jsonl", "copilot/session-state/s0.jsonl",
+                          "copilot/session-state/s1/checkpoints/index.md", "copilot/logs/process-1.log",
+                          "copilot/pkg/universal/1.0.10/node_modules/x/package.json", "copilot/config.json"})
+        write_file(dir / p, "{}\n");
+    std::vector<std::string> got;
+    for (const auto& f : discover_transcripts(roots)) got.push_back(fs::path(f.path).lexically_relative(dir.path()).string());
+    const std::vector<std::string> want = {"copilot/session-state/s0.jsonl", "copilot/session-state/s1/events.jsonl"};
+    BOOST_TEST(got == want, boost::test_tools::per_element());
+    // Watched: the root (to see session-state appear), session-state and each session's folder; never
+    // logs/, the installed packages or a session's workspace folders.
+    std::vector<std::string> dirs;
+    for (const auto& d : watch_directories(roots, dir / "copilot"))
+        dirs.push_back(d.lexically_relative(dir.path()).string());
+    std::sort(dirs.begin(), dirs.end());
+    const std::vector<std::string> want_dirs = {"copilot", "copilot/session-state", "copilot/session-state/s1"};
+    BOOST_TEST(dirs == want_dirs, boost::test_tools::per_element());
+    // A folder appearing below the root: watched only if it can hold sessions.
+    BOOST_TEST(watch_directories(roots, dir / "copilot/logs").empty());
+    BOOST_TEST(watch_directories(roots, dir / "copilot/session-state/s1").size() == 1u);
+    BOOST_TEST(discover_transcripts(roots, dir / "copilot/pkg").empty());
+}
+
 BOOST_AUTO_TEST_CASE(discovers_in_a_stable_order_and_skips_what_is_not_there) {
     TempDir dir;
     const AgentRoots roots{{find_agent("claude"), dir / "claude"}, {find_agent("codex"), dir / "codex"}};
@@ -82,9 +123,9 @@ BOOST_AUTO_TEST_CASE(discovers_in_a_stable_order_and_skips_what_is_not_there) {
     // Only below one folder.
     BOOST_TEST(discover_transcripts(roots, dir / "claude/-b").size() == 1u);
     // Watches: every folder of the tree, the root included.
-    const auto dirs = watch_directories(dir / "codex");
+    const auto dirs = watch_directories(roots, dir / "codex");
     BOOST_TEST(dirs.size() == 5u);  // codex, 2026, 11, 24, 25
-    BOOST_TEST(watch_directories(dir / "missing").empty());
+    BOOST_TEST(watch_directories(roots, dir / "missing").empty());
 }
 
 BOOST_AUTO_TEST_CASE(inotify_reports_new_files_folders_and_appends) {
