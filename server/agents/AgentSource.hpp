@@ -32,6 +32,9 @@ struct AgentTraits {
     std::string_view default_hint;  // the default folder in words ("$CODEX_HOME/sessions or ~/.codex/sessions")
     ReadMode read_mode = ReadMode::AppendOnlyLines;
     PriceFamily prices;             // the price-card entries ("provider") that price it, and their billing
+    // False when the agent writes a tool call only once it has finished, with no start time: its calls are
+    // stored without a latency (latency_ms NULL) rather than with a made-up one.
+    bool exact_tool_latency = true;
 };
 
 // What a file below the agent's folder is.
