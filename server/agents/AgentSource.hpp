@@ -20,6 +20,7 @@ namespace agentpulse {
 // no default, so a new mode without its reader does not compile (-Wswitch, an error in this build).
 enum class ReadMode {
     AppendOnlyLines,  // JSON lines that only ever grow: tailed by byte offset (TranscriptTailer)
+    WholeDocument,    // one JSON document rewritten whole, in place: re-read when it changes (WholeDocumentReader)
 };
 
 // The data half of a source: plain values, the same for every file.
@@ -59,6 +60,9 @@ public:
     virtual std::filesystem::path default_root() const = 0;
     // What the file at `rel` (relative to that folder) is; nullopt for files we do not read.
     virtual std::optional<FileClass> classify(const std::filesystem::path& rel) const = 0;
+    // How this file is read: the traits' read_mode, unless the agent writes files of several kinds (Gemini
+    // CLI: JSONL sessions beside legacy whole-document ones).
+    virtual ReadMode read_mode(const FileRecord&) const { return traits_.read_mode; }
     // A fresh parser for one file; the tailer restores its saved state.
     virtual std::unique_ptr<LineParser> make_parser(const FileRecord& file) const = 0;
 
