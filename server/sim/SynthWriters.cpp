@@ -6,6 +6,7 @@
 
 #include "sim/ClaudeSynth.hpp"
 #include "sim/CodexSynth.hpp"
+#include "sim/GeminiSynth.hpp"
 
 namespace agentpulse {
 
@@ -13,6 +14,8 @@ const std::vector<SynthWriter>& synth_writers() {
     static const std::vector<SynthWriter> kWriters = {
         {"claude", 0.75, true, make_claude_synth},
         {"codex", 0.25, false, make_codex_synth},
+        // Share 0 by default, so every existing seed names the same sessions; the demo and corpora ask for it.
+        {"gemini", 0.0, false, make_gemini_synth},
     };
     return kWriters;
 }
