@@ -93,6 +93,7 @@ BOOST_AUTO_TEST_CASE(tokens_subtract_the_cached_part_add_the_tool_prompt_and_bil
     BOOST_TEST(l.usage->tokens.output == 80);  // 50 + 30 thoughts
     BOOST_TEST(l.usage->tokens.reasoning == 30);
     BOOST_TEST(l.usage->tokens.cache_create == 0);
+    BOOST_TEST(l.message->tokens.empty());  // on the usage event only (see the parser)
 }
 
 BOOST_AUTO_TEST_CASE(a_reply_before_its_tokens_has_no_usage_and_the_later_copy_has_it) {

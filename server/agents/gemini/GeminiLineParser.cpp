@@ -200,20 +200,21 @@ bool GeminiLineParser::read_message(const json::value& msg, std::int64_t line_no
     }
     m.model = clean_text(jf::str(jf::field(msg, "model")), issue);
     m.api_message_id = m.line_key;  // numbers its tool calls (call_index)
+    // The counts go to the usage event only: the message row is written at the first copy the store sees,
+    // with or without its tokens depending on when the file was read, so it carries none.
     const json::value* tokens = jf::field(msg, "tokens");
     bool bad = tokens && !tokens->is_null() && !tokens->is_object();
-    m.tokens = read_tokens(tokens, bad);
+    const TokenCounts counts = read_tokens(tokens, bad);
     if (bad && issue == LineIssue::None) issue = LineIssue::MissingField;
-    if (jf::object(tokens) && !m.tokens.empty()) {
-        if (!tokens_plausible(m.tokens)) {
+    if (jf::object(tokens) && !counts.empty()) {
+        if (!tokens_plausible(counts)) {
             issue = LineIssue::AbsurdTokens;
-            m.tokens = {};
         } else {
             // Tokens arrive on a later copy of the message: one event, keyed on the message, that grows.
             UsageRecord& u = p.usage.emplace();
             u.dedup_key = m.line_key;
             u.model = m.model;
-            u.tokens = m.tokens;
+            u.tokens = counts;
             u.grows = true;
         }
     }
