@@ -2,7 +2,8 @@
 // moments while v0.39+ JSONL sessions grow (the simulated Gemini CLI's, with re-appended messages,
 // checkpoints and rewinds) and legacy whole-document sessions are rewritten between runs: in place, caught
 // half-written, or replaced by a new inode. The store must end with the rows a clean run over the final
-// files gives. The seed is printed; AGENTPULSE_TEST_SEED=<n> replays a run.
+// files gives. Then `ingest --follow` over such a folder. The seed is printed; AGENTPULSE_TEST_SEED=<n>
+// replays a run.
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -166,6 +167,59 @@ BOOST_AUTO_TEST_CASE(killed_runs_while_gemini_sessions_grow_and_are_rewritten_en
     BOOST_REQUIRE(a.at("message_tool_mart").size() > 10u);
     const std::string diff = compare_dumps(a, comparable(dump_store(store)), "clean", "killed");
     BOOST_TEST(diff.empty(), "stores differ (seed " << s << "):\n" << diff);
+}
+
+// `ingest --follow` over a Gemini folder: a legacy document rewritten in place (its tokens arriving), read
+// half-written (nothing committed) and then completed, replaced through a rename; a JSONL session appended to, its reply
+// re-appended with tokens and then with a tool call. Each is in the store within a bounded wait.
+BOOST_AUTO_TEST_CASE(a_followed_gemini_folder_picks_up_rewrites_half_writes_and_appends) {
+    using namespace agentpulse::test::gemini;
+    Workspace ws;
+    const fs::path gemini = ws.dir / "gemini";
+    const fs::path chats = gemini / "tmp/shop/chats";
+    fs::create_directories(chats);
+    const fs::path store = ws.dir / "f.db";
+    Process proc(ws.ingest(store, {"--gemini-dir", gemini.string(), "--follow"}), ws.logs(), "follow");
+    std::unique_ptr<Database> db;
+    BOOST_REQUIRE_MESSAGE(eventually([&] { return (db = open_when_ready(store)) != nullptr; }, 20s),
+                          "no store: " << proc.err());
+    BOOST_REQUIRE(eventually([&] { return query(*db, "SELECT state FROM watcher_heartbeat WHERE state = 'running'").size() == 1; }, 20s));
+    const auto expect = [&](const std::string& what, const std::string& sql, std::int64_t want) {
+        BOOST_TEST(eventually([&] { return query_int(*db, sql) == want; }, 10s),
+                   what << ": " << sql << " is " << query_int(*db, sql) << ", not " << want << "; " << proc.err());
+    };
+    const Tokens k{.input = 1000, .output = 50, .cached = 400, .thoughts = 30};
+    const fs::path legacy = chats / "session-2025-10-01T10-00-abcd0123.json";
+    write_file(legacy, document("s-old", json::array{user("u-1", 1000), reply("g-1", 2000)}));
+    expect("a legacy document", "SELECT count(*) FROM messages", 2);
+    write_file(legacy, document("s-old", json::array{user("u-1", 1000), reply("g-1", 2000, &k)}));
+    expect("its tokens, rewritten in place", "SELECT coalesce(sum(input_tokens),0) FROM usage_events", 600);
+    const std::string v3 = document("s-old", json::array{user("u-1", 1000), reply("g-1", 2000, &k),
+                                                         user("u-2", 3000), reply("g-2", 4000, &k)});
+    write_file(legacy, v3.substr(0, v3.size() / 2));
+    BOOST_TEST(eventually([&] { return proc.err().find("not a complete JSON document") != std::string::npos; }, 10s),
+               "the half-written document was not seen: " << proc.err());
+    write_file(legacy, v3);
+    expect("half-written, then complete", "SELECT count(*) FROM usage_events", 2);
+    const std::string v4 = document("s-old", json::array{user("u-1", 1000), reply("g-1", 2000, &k), user("u-2", 3000),
+                                                         reply("g-2", 4000, &k), user("u-3", 5000)});
+    write_file(legacy.string() + ".tmp-9", v4);
+    fs::rename(legacy.string() + ".tmp-9", legacy);
+    expect("replaced through a rename", "SELECT count(*) FROM messages", 5);
+
+    const fs::path session = chats / "session-2026-11-25T12-00-s1aaaaaa.jsonl";
+    write_file(session, line(meta("s-1")) + "\n" + line(user("n-1", 10'000)) + "\n" + line(reply("m-1", 11'000)) + "\n");
+    expect("a new JSONL session", "SELECT count(*) FROM messages", 7);
+    write_file(session, line(reply("m-1", 11'000, &k)) + "\n", true);
+    expect("its reply's tokens", "SELECT count(*) FROM usage_events", 3);
+    json::array calls{call("c-1", "read_file", {{"file_path", "/src/a.ts"}}, "success", 12'000)};
+    write_file(session, line(reply("m-1", 11'000, &k, calls)) + "\n", true);
+    expect("its tool call, without a latency",
+           "SELECT count(*) FROM message_tool_mart WHERE result_ts IS NOT NULL AND latency_ms IS NULL", 1);
+    BOOST_TEST(query_int(*db, "SELECT count(*) FROM usage_events") == 3);
+    BOOST_TEST(query_int(*db, "SELECT count(*) FROM messages") == 7);
+    proc.signal(SIGTERM);
+    BOOST_TEST(proc.finish(10s).code == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
