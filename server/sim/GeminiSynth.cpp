@@ -57,8 +57,8 @@ class GeminiSynth final : public SynthAgentSession {
 public:
     GeminiSynth(const SynthSessionOptions& opts, std::string_view agent) : SynthAgentSession(opts, agent) {
         version_ = std::string(pick(r, kVersions));
-        model_ = r.chance(o.unknown_model_rate) ? std::string(pick(r, kUnknownModels))
-                                                : std::string(pick_weighted(r, kModels));
+        streams[0].model = r.chance(o.unknown_model_rate) ? std::string(pick(r, kUnknownModels))
+                                                          : std::string(pick_weighted(r, kModels));
         std::string stamp = format_iso8601(now).substr(0, 16);  // 2026-01-05T09:00
         std::replace(stamp.begin(), stamp.end(), ':', '-');
         streams[0].path = "tmp/" + slug_of(cwd) + "/chats/session-" + stamp + "-" + session_id_.substr(0, 8) + ".jsonl";
@@ -69,23 +69,26 @@ private:
 
     void turn() override;
     void open_session(EpochMs t);
-    std::string message(const std::string& id, EpochMs at, std::string_view type, const std::string& text,
-                        const Tokens* tokens, const std::vector<Call>& calls);
+    std::string message(const SynthStream& s, const std::string& id, EpochMs at, std::string_view type,
+                        const std::string& text, const Tokens* tokens, const std::vector<Call>& calls);
     Call tool_call(EpochMs at);
-    void set_updated(EpochMs t);
-    EpochMs round(EpochMs t, bool last);
+    void set_updated(int si, EpochMs t);
+    EpochMs round(int si, EpochMs t, bool last);
+    EpochMs run_subagent(EpochMs t);
 
-    std::string version_, model_;
+    std::string version_;
+    std::string project_hash_;
     std::vector<std::string> history_;  // the messages as last written, for a checkpoint
     std::string last_prompt_id_;
 };
 
 void GeminiSynth::open_session(EpochMs t) {
+    project_hash_ = hex_id(r, 64);
     std::string p;
     JsonWriter(p)
         .obj()
         .kv("sessionId", session_id_)
-        .kv("projectHash", hex_id(r, 64))
+        .kv("projectHash", project_hash_)
         .kv("startTime", format_iso8601(t))
         .kv("lastUpdated", format_iso8601(t))
         .kv("kind", "main")
@@ -93,15 +96,15 @@ void GeminiSynth::open_session(EpochMs t) {
     push(0, t, std::move(p));
 }
 
-std::string GeminiSynth::message(const std::string& id, EpochMs at, std::string_view type, const std::string& text,
-                                 const Tokens* tokens, const std::vector<Call>& calls) {
+std::string GeminiSynth::message(const SynthStream& s, const std::string& id, EpochMs at, std::string_view type,
+                                 const std::string& text, const Tokens* tokens, const std::vector<Call>& calls) {
     std::string p;
     JsonWriter w(p);
     w.obj().kv("id", id).kv("timestamp", format_iso8601(at)).kv("type", type);
     if (type == "user") {
         w.key("content").arr().obj().kv("text", text).end().end();
     } else {
-        w.kv("content", text).kv("model", model_).key("thoughts").arr().end();
+        w.kv("content", text).kv("model", s.model).key("thoughts").arr().end();
         if (tokens)
             w.key("tokens")
                 .obj()
@@ -177,21 +180,21 @@ Call GeminiSynth::tool_call(EpochMs at) {
     return c;
 }
 
-void GeminiSynth::set_updated(EpochMs t) {
+void GeminiSynth::set_updated(int si, EpochMs t) {
     std::string p;
     JsonWriter(p).obj().key("$set").obj().kv("lastUpdated", format_iso8601(t)).end().end();
-    push(0, t, std::move(p));
+    push(si, t, std::move(p));
 }
 
 // One gemini message: written with its text, again once its tokens are known, again with its finished
 // tool calls (none in the last round). Returns when the next round may start.
-EpochMs GeminiSynth::round(EpochMs t, bool last) {
-    SynthStream& s = streams[0];
+EpochMs GeminiSynth::round(int si, EpochMs t, bool last) {
+    SynthStream& s = streams[static_cast<std::size_t>(si)];
     const std::string id = uuid4(r);
     const std::string said = prose(r, static_cast<int>(r.between(1, last ? 8 : 3)));
     SynthTotals msg;
     msg.messages = 1;
-    push(0, t, message(id, t, "gemini", said, nullptr, {}), msg);
+    push(si, t, message(s, id, t, "gemini", said, nullptr, {}), msg);
     Tokens k;
     k.input = s.context;
     k.cached = std::min(s.context, s.cached / 256 * 256);
@@ -202,15 +205,15 @@ EpochMs GeminiSynth::round(EpochMs t, bool last) {
     s.context += k.output + k.thoughts;
     SynthTotals use;
     use.usage_events = 1;
-    use.unpriced_events = is_unknown_model(model_) ? 1 : 0;
+    use.unpriced_events = is_unknown_model(s.model) ? 1 : 0;
     use.tokens.input = k.input - k.cached + k.tool;
     use.tokens.cache_read = k.cached;
     use.tokens.output = k.output + k.thoughts;
     use.tokens.reasoning = k.thoughts;
     const EpochMs tokens_at = t + dur(r.lognormal(900, 0.6));
-    std::string with_tokens = message(id, t, "gemini", said, &k, {});
-    push(0, tokens_at, with_tokens, use);
-    set_updated(tokens_at + 1);
+    std::string with_tokens = message(s, id, t, "gemini", said, &k, {});
+    push(si, tokens_at, with_tokens, use);
+    set_updated(si, tokens_at + 1);
     EpochMs done = tokens_at + 2;
     if (!last) {
         std::vector<Call> calls;
@@ -225,14 +228,43 @@ EpochMs GeminiSynth::round(EpochMs t, bool last) {
             f.tool_errors += calls.back().failed ? 1 : 0;
             result_bytes += calls.back().result_bytes;
         }
-        with_tokens = message(id, t, "gemini", said, &k, calls);
-        push(0, done, with_tokens, f);
-        set_updated(done + 1);
+        with_tokens = message(s, id, t, "gemini", said, &k, calls);
+        push(si, done, with_tokens, f);
+        set_updated(si, done + 1);
         s.context += result_bytes / 4;
         done += 2;
     }
-    history_.push_back(std::move(with_tokens));
+    if (si == 0) history_.push_back(std::move(with_tokens));
     return done;
+}
+
+// A sub-agent (invoke_agent): its own file below the session's folder, named by its own session id, with
+// its metadata line (kind subagent), its task as the prompt and a few rounds of tool calls.
+EpochMs GeminiSynth::run_subagent(EpochMs t) {
+    const std::string parent_model = streams[0].model;
+    SynthStream& s = add_subagent();
+    s.agent_id = uuid4(r);
+    s.path = "tmp/" + slug_of(cwd) + "/chats/" + session_id_ + "/" + s.agent_id + ".jsonl";
+    s.model = r.chance(0.5) ? std::string("gemini-2.5-flash") : parent_model;
+    s.context = r.between(6'000, 12'000);
+    const int si = static_cast<int>(streams.size()) - 1;
+    std::string p;
+    JsonWriter(p)
+        .obj()
+        .kv("sessionId", s.agent_id)
+        .kv("projectHash", project_hash_)
+        .kv("startTime", format_iso8601(t))
+        .kv("lastUpdated", format_iso8601(t))
+        .kv("kind", "subagent")
+        .end();
+    push(si, t, std::move(p));
+    SynthTotals msg;
+    msg.messages = 1;
+    push(si, t + 1, message(s, uuid4(r), t + 1, "user", filled(pick(r, kPrompts), r), nullptr, {}), msg);
+    t += 2;
+    const int rounds = static_cast<int>(r.between(1, 5));
+    for (int i = 0; i <= rounds; ++i) t = round(si, t + dur(r.lognormal(2'000, 0.7)), i == rounds);
+    return t;
 }
 
 void GeminiSynth::turn() {
@@ -243,15 +275,16 @@ void GeminiSynth::turn() {
     const std::string prompt_id = uuid4(r);
     const std::string text = filled(pick(r, kPrompts), r);
     t += 3;
-    std::string prompt = message(prompt_id, t, "user", text, nullptr, {});
+    std::string prompt = message(streams[0], prompt_id, t, "user", text, nullptr, {});
     push(0, t, prompt, msg);
     history_.push_back(std::move(prompt));
-    set_updated(t + 1);
+    set_updated(0, t + 1);
     streams[0].context += static_cast<std::int64_t>(text.size()) / 4 + (turns == 0 ? 6'000 : 0);
     const int rounds = 1 + static_cast<int>(std::min<double>(15, r.lognormal(3, 0.8)));
     for (int i = 0; i <= rounds; ++i) {
         t += dur(r.lognormal(3'000, 0.8));
-        t = round(t, i == rounds);
+        if (i < rounds && spawn_due()) t = run_subagent(t);
+        t = round(0, t, i == rounds);
     }
     // Rewound to the previous prompt: its rounds leave the conversation (their usage stays billed).
     if (!last_prompt_id_.empty() && r.chance(0.04)) {

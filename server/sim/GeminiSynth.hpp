@@ -1,7 +1,8 @@
 // The simulated Gemini CLI (v0.39+): writes a session as tmp/<project>/chats/session-<UTC minute>-<8 chars
 // of the session id>.jsonl under the .gemini folder, in the format the gemini source parses
 // (server/agents/gemini/): each gemini message appended again as its tokens and finished tool calls
-// arrive, `$set` updates with the odd full `messages` checkpoint, and rewinds. No sub-agent files yet.
+// arrive, `$set` updates with the odd full `messages` checkpoint, and rewinds; sub-agents in
+// chats/<session id>/<sub-agent session id>.jsonl.
 #pragma once
 
 #include <memory>

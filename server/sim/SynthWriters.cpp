@@ -15,7 +15,7 @@ const std::vector<SynthWriter>& synth_writers() {
         {"claude", 0.75, true, make_claude_synth},
         {"codex", 0.25, false, make_codex_synth},
         // Share 0 by default, so every existing seed names the same sessions; the demo and corpora ask for it.
-        {"gemini", 0.0, false, make_gemini_synth},
+        {"gemini", 0.0, true, make_gemini_synth},
     };
     return kWriters;
 }

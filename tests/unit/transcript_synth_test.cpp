@@ -142,6 +142,11 @@ BOOST_AUTO_TEST_CASE(what_the_gemini_writer_says_it_wrote_is_what_ingest_stores)
     BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE is_error = 1") == t.tool_errors);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE latency_ms IS NOT NULL") == 0);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE provider <> 'gemini'") == 0);
+    // Sub-agent files belong to their parent's session.
+    BOOST_TEST(t.subagent_files > 0);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM transcript_files WHERE kind = 'subagent'") == t.subagent_files);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM sessions") == t.files - t.subagent_files);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages WHERE is_sidechain = 1") > 0);
 }
 
 BOOST_AUTO_TEST_CASE(sessions_and_fleets_step_forward_in_time) {
