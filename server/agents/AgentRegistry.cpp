@@ -3,6 +3,7 @@
 
 #include "agents/claude/ClaudeSource.hpp"
 #include "agents/codex/CodexSource.hpp"
+#include "agents/gemini/GeminiSource.hpp"
 #include "agents/copilot/CopilotSource.hpp"
 #include "agents/qwen/QwenSource.hpp"
 
@@ -13,6 +14,7 @@ const std::vector<const AgentSource*>& agent_sources() {
         &claude_source(),
         &codex_source(),
         &qwen_source(),
+        &gemini_source(),
         &copilot_source(),
     };
     return sources;

@@ -20,6 +20,7 @@ namespace agentpulse {
 // no default, so a new mode without its reader does not compile (-Wswitch, an error in this build).
 enum class ReadMode {
     AppendOnlyLines,  // JSON lines that only ever grow: tailed by byte offset (TranscriptTailer)
+    WholeDocument,    // one JSON document rewritten whole, in place: re-read when it changes (WholeDocumentReader)
 };
 
 // The data half of a source: plain values, the same for every file.
@@ -35,6 +36,9 @@ struct AgentTraits {
     // that records a call only once it is complete. The latency panes say which agents they cover.
     bool exact_tool_latency = true;
     PriceFamily prices;             // the price-card entries ("provider") that price it, and their billing
+    // False when the agent writes a tool call only once it has finished, with no start time: its calls are
+    // stored without a latency (latency_ms NULL) rather than with a made-up one.
+    bool exact_tool_latency = true;
 };
 
 // What a file below the agent's folder is.
@@ -66,6 +70,9 @@ public:
         (void)rel_dir;
         return true;
     }
+    // How this file is read: the traits' read_mode, unless the agent writes files of several kinds (Gemini
+    // CLI: JSONL sessions beside legacy whole-document ones).
+    virtual ReadMode read_mode(const FileRecord&) const { return traits_.read_mode; }
     // A fresh parser for one file; the tailer restores its saved state.
     virtual std::unique_ptr<LineParser> make_parser(const FileRecord& file) const = 0;
 

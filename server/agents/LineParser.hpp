@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/TranscriptRecords.hpp"
 
@@ -23,6 +24,16 @@ public:
     virtual ~LineParser() = default;
     // `issue` is set when the line was malformed or partly unusable (even if something was recorded).
     virtual LineOutcome parse(std::string_view line, std::int64_t line_no, ParsedLine& out, LineIssue& issue) = 0;
+    // Every record of a line, appended to `out`. A line of most formats holds one record (this default);
+    // a format whose single line can restate many (Gemini's `$set.messages` checkpoint, a whole legacy
+    // document) overrides it. The tailer calls this one.
+    virtual LineOutcome parse_records(std::string_view line, std::int64_t line_no, std::vector<ParsedLine>& out,
+                                      LineIssue& issue) {
+        ParsedLine p;
+        const LineOutcome o = parse(line, line_no, p, issue);
+        if (o == LineOutcome::Record) out.push_back(std::move(p));
+        return o;
+    }
     // Parser state as a JSON object text ("" when none), and its restoration.
     virtual std::string save_state() const = 0;
     virtual void load_state(std::string_view state) = 0;

@@ -14,6 +14,7 @@
 
 #include "core/Hash.hpp"
 #include "agents/AgentRegistry.hpp"
+#include "ingest/WholeDocumentReader.hpp"
 
 namespace agentpulse {
 
@@ -79,8 +80,11 @@ TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(s
         spdlog::warn("{}: written by agent '{}', which this build does not read", file.path, file.provider);
         return TailStatus::Unreadable;
     }
-    switch (source->traits().read_mode) {
+    switch (source->read_mode(file)) {
         case ReadMode::AppendOnlyLines: return tail_lines(*source, file, progress);
+        case ReadMode::WholeDocument:
+            return read_whole_document({*source, writer_, stats_, sink_, opts_.max_line_bytes, last_store_error_}, file,
+                                       progress);
     }
     return TailStatus::Unreadable;
 }
@@ -205,10 +209,8 @@ struct TranscriptTailer::Pass {
             return;
         }
         if (line.empty()) return;
-        ParsedLine parsed;
         LineIssue issue = LineIssue::None;
-        const LineOutcome out = parser->parse(line, line_no, parsed, issue);
-        if (out == LineOutcome::Record) batch.lines.push_back(std::move(parsed));
+        const LineOutcome out = parser->parse_records(line, line_no, batch.lines, issue);
         if (out == LineOutcome::Ignored) ++t.stats_.lines_ignored;
         if (out == LineOutcome::Rejected) ++t.stats_.lines_rejected;
         if (issue != LineIssue::None) note(issue, issue == LineIssue::Malformed ? "not a JSON object" : "");

@@ -44,6 +44,9 @@ struct ToolResultRecord {
     std::string tool_use_id;
     bool is_error = false;
     std::int64_t result_bytes = 0;
+    // False when the agent wrote the call only once it had finished (Gemini CLI): its time is not a start
+    // time, so no latency is stored (latency_ms NULL) rather than a made-up one.
+    bool latency_measured = true;
 };
 
 struct MessageRecord {

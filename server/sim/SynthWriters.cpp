@@ -7,6 +7,7 @@
 #include "sim/ClaudeSynth.hpp"
 #include "sim/CodexSynth.hpp"
 #include "sim/CopilotSynth.hpp"
+#include "sim/GeminiSynth.hpp"
 
 namespace agentpulse {
 
@@ -16,6 +17,8 @@ const std::vector<SynthWriter>& synth_writers() {
         {"codex", 0.25, false, make_codex_synth},
         // Share 0 so every existing seed keeps its bytes: drawn only when `shares` names it.
         {"copilot", 0.0, false, make_copilot_synth},
+        // Share 0 by default, so every existing seed names the same sessions; the demo and corpora ask for it.
+        {"gemini", 0.0, true, make_gemini_synth},
     };
     return kWriters;
 }

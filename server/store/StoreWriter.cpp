@@ -94,7 +94,7 @@ struct StoreWriter::Statements {
         , calls_for_response(db, "SELECT count(*) FROM message_tool_mart t JOIN messages m ON m.id = t.message_id "
                                  "WHERE m.api_message_id = ?")
         , pair_result(db, "UPDATE message_tool_mart SET result_ts = ?1, "
-                          "latency_ms = CASE WHEN ?2 >= ts_ms THEN ?2 - ts_ms ELSE NULL END, is_error = ?3, "
+                          "latency_ms = CASE WHEN ?8 AND ?2 >= ts_ms THEN ?2 - ts_ms ELSE NULL END, is_error = ?3, "
                           "result_bytes = ?4, byte_count = coalesce(byte_count, ?4), result_seq = ?5 "
                           "WHERE provider = ?6 AND tool_use_id = ?7 AND result_ts IS NULL")
         , call_exists(db, "SELECT 1 FROM message_tool_mart WHERE provider = ? AND tool_use_id = ?")
@@ -389,13 +389,13 @@ void StoreWriter::apply_tool_call(const ParsedLine& line, const ToolCallRecord& 
     if (pending) {
         --*pending_results_;
         if (apply_tool_result(provider, call.tool_use_id, std::get<0>(*pending), std::get<1>(*pending),
-                              std::get<2>(*pending)))
+                              std::get<2>(*pending), true))
             ++r.tool_results;
     }
 }
 
 bool StoreWriter::apply_tool_result(std::string_view provider, std::string_view tool_use_id, EpochMs ts, bool is_error,
-                                    std::int64_t bytes) {
+                                    std::int64_t bytes, bool latency_measured) {
     const std::int64_t seq = next_result_seq();
     const std::int64_t changed = st_->pair_result.bind(1, format_iso8601(ts))
                                      .bind(2, ts)
@@ -404,6 +404,7 @@ bool StoreWriter::apply_tool_result(std::string_view provider, std::string_view 
                                      .bind(5, seq)
                                      .bind(6, provider)
                                      .bind(7, tool_use_id)
+                                     .bind(8, latency_measured ? 1 : 0)
                                      .run();
     if (changed == 1) result_seq_ = seq;
     return changed == 1;
@@ -507,7 +508,7 @@ void StoreWriter::apply_line(const ParsedLine& line, const IngestBatch& batch, T
     }
     if (!api_id.empty() && added > 0) calls_per_response_[api_id] = base_index + added;
     for (const ToolResultRecord& res : line.tool_results) {
-        if (apply_tool_result(provider, res.tool_use_id, line.ts, res.is_error, res.result_bytes))
+        if (apply_tool_result(provider, res.tool_use_id, line.ts, res.is_error, res.result_bytes, res.latency_measured))
             ++r.tool_results;
         else
             hold_result(provider, line.ts, res, r);

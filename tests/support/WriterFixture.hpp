@@ -68,10 +68,8 @@ class WriterFixture {
         for (const std::string& l : lines) {
             ++f.line_no;
             f.offset += static_cast<std::int64_t>(l.size() + 1);
-            ParsedLine p;
             LineIssue issue = LineIssue::None;
-            if (parser->parse(l, f.line_no, p, issue) == LineOutcome::Record)
-                batch.lines.push_back(std::move(p));
+            parser->parse_records(l, f.line_no, batch.lines, issue);
             if (issue != LineIssue::None) batch.errors.push_back({f.line_no, issue, "test"});
         }
         f.parser_state = parser->save_state();

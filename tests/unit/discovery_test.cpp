@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 
 #include "TempDir.hpp"
@@ -102,6 +103,48 @@ BOOST_AUTO_TEST_CASE(classifies_copilot_sessions_and_watches_only_session_state)
     BOOST_TEST(watch_directories(roots, dir / "copilot/logs").empty());
     BOOST_TEST(watch_directories(roots, dir / "copilot/session-state/s1").size() == 1u);
     BOOST_TEST(discover_transcripts(roots, dir / "copilot/pkg").empty());
+BOOST_AUTO_TEST_CASE(classifies_gemini_chats_both_generations_and_subagents) {
+    TempDir dir;
+    const AgentRoots roots{{find_agent("gemini"), dir / ".gemini"}};
+    auto c = classify_transcript(roots, dir / ".gemini/tmp/shop/chats/session-2026-05-22T14-59-d98cf9e7.jsonl");
+    BOOST_REQUIRE(c);
+    BOOST_TEST(c->provider == "gemini");
+    BOOST_TEST(c->kind == "session");
+    BOOST_TEST(c->project_slug == "shop");
+    BOOST_TEST((find_agent("gemini")->read_mode(*c) == ReadMode::AppendOnlyLines));
+    c = classify_transcript(roots, dir / ".gemini/tmp/9f86d0818/chats/session-2025-10-01T09-12-ab12cd34.json");
+    BOOST_REQUIRE(c);  // before v0.39: one document per session
+    BOOST_TEST(c->kind == "session");
+    BOOST_TEST(c->project_slug == "9f86d0818");
+    BOOST_TEST((find_agent("gemini")->read_mode(*c) == ReadMode::WholeDocument));
+    c = classify_transcript(roots, dir / ".gemini/tmp/shop/chats/d98cf9e7-aaaa/1b2c3d4e-bbbb.jsonl");
+    BOOST_REQUIRE(c);
+    BOOST_TEST(c->kind == "subagent");
+    BOOST_TEST(c->parent_session == "d98cf9e7-aaaa");
+    BOOST_TEST(c->project_slug == "shop");
+    BOOST_TEST(!find_agent("gemini")->traits().exact_tool_latency);
+    BOOST_TEST(find_agent("claude")->traits().exact_tool_latency);
+    // Not transcripts: files set aside by the CLI, other files of its folder, other depths.
+    BOOST_TEST(!classify_transcript(roots, dir / ".gemini/tmp/shop/chats/session-a.jsonl.unreadable-1764000000000"));
+    BOOST_TEST(!classify_transcript(roots, dir / ".gemini/tmp/shop/chats/session-a.jsonl.tmp-4242"));
+    BOOST_TEST(!classify_transcript(roots, dir / ".gemini/tmp/shop/logs.json"));
+    BOOST_TEST(!classify_transcript(roots, dir / ".gemini/tmp/shop/chats/notes.json"));
+    BOOST_TEST(!classify_transcript(roots, dir / ".gemini/tmp/shop/chats/p/legacy.json"));
+    BOOST_TEST(!classify_transcript(roots, dir / ".gemini/tmp/shop/chats/p/q/x.jsonl"));
+    BOOST_TEST(!classify_transcript(roots, dir / ".gemini/tmp/shop/checkpoints/session-a.json"));
+    BOOST_TEST(!classify_transcript(roots, dir / ".gemini/history/shop/chats/session-a.jsonl"));
+    BOOST_TEST(!classify_transcript(roots, dir / ".gemini/projects.json"));
+    BOOST_TEST(!classify_transcript(roots, dir / ".gemini/settings.json"));
+}
+
+BOOST_AUTO_TEST_CASE(gemini_folder_follows_gemini_cli_home) {
+    const char* saved = std::getenv("GEMINI_CLI_HOME");
+    const std::string keep = saved ? saved : "";
+    ::setenv("GEMINI_CLI_HOME", "/srv/ana", 1);
+    BOOST_TEST(find_agent("gemini")->default_root() == fs::path("/srv/ana/.gemini"));
+    ::unsetenv("GEMINI_CLI_HOME");
+    BOOST_TEST(find_agent("gemini")->default_root().filename() == ".gemini");
+    if (saved) ::setenv("GEMINI_CLI_HOME", keep.c_str(), 1);
 }
 
 BOOST_AUTO_TEST_CASE(discovers_in_a_stable_order_and_skips_what_is_not_there) {

@@ -256,7 +256,7 @@ BOOST_AUTO_TEST_CASE(bad_price_files_get_clear_errors) {
         {R"({"models":[{"family":"f","match":["x"],"input":-1,"output":1}]})", "'input' out of range"},
         {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"cache_read":1e9}]})",
          "'cache_read' out of range"},
-        {R"({"models":[{"family":"f","provider":"gemini","match":["x"],"input":1,"output":1}]})",
+        {R"({"models":[{"family":"f","provider":"amp","match":["x"],"input":1,"output":1}]})",
          "provider must be one of 'claude', 'codex'"},
         {R"({"models":[{"family":"f","billing":"google","match":["x"],"input":1,"output":1}]})",
          "billing must be 'anthropic' or 'openai'"},
@@ -332,6 +332,54 @@ BOOST_AUTO_TEST_CASE(shipped_price_card_parses_and_prices_current_models) {
     const PriceBook builtin = PriceBook::parse(kBuiltinPricingJson, "built-in");
     BOOST_TEST(builtin.models().size() == book.models().size());
     BOOST_TEST(builtin.version_tag() == book.version_tag());
+}
+
+// Gemini CLI's models, through the price family its source declares (OpenAI billing: the cached part of
+// the prompt at its own rate instead of input), with the long-context tiers of the Pro models.
+BOOST_AUTO_TEST_CASE(shipped_price_card_prices_gemini_models) {
+    const PriceBook book = PriceBook::load_file(AGENTPULSE_PRICING_FILE, agent_price_families());
+    struct Case {
+        const char* model;
+        const char* family;
+        double input, output, cached;
+        double long_input, long_output, long_cached;  // 0: no long-context tier
+    };
+    const Case cases[] = {
+        {"gemini-2.5-pro", "gemini-2.5-pro", 1.25, 10, 0.31, 2.50, 15, 0.625},
+        {"gemini-2.5-flash", "gemini-2.5-flash", 0.30, 2.50, 0.075, 0, 0, 0},
+        {"gemini-2.5-flash-preview-05-20", "gemini-2.5-flash", 0.30, 2.50, 0.075, 0, 0, 0},
+        {"gemini-2.5-flash-lite", "gemini-2.5-flash-lite", 0.10, 0.40, 0.025, 0, 0, 0},
+        {"gemini-3-pro-preview", "gemini-3-pro-preview", 2, 12, 0.20, 4, 18, 0.40},
+    };
+    for (const Case& c : cases) BOOST_TEST_CONTEXT(c.model) {
+            const ModelPrice* mp = book.find("gemini", c.model);
+            BOOST_REQUIRE_MESSAGE(mp, c.model << " is not priced by conf/pricing.json");
+            BOOST_TEST(mp->family == c.family);
+            BOOST_TEST((mp->billing == Billing::OpenAI));
+            BOOST_TEST(mp->rates.input == c.input, tt::tolerance(1e-12));
+            BOOST_TEST(mp->rates.output == c.output, tt::tolerance(1e-12));
+            BOOST_TEST(mp->rates.cache_read == c.cached, tt::tolerance(1e-12));
+            BOOST_TEST(mp->long_context.has_value() == (c.long_input > 0));
+            if (mp->long_context) {
+                BOOST_TEST(mp->long_context_threshold == 200'000);
+                BOOST_TEST(mp->long_context->input == c.long_input, tt::tolerance(1e-12));
+                BOOST_TEST(mp->long_context->output == c.long_output, tt::tolerance(1e-12));
+                BOOST_TEST(mp->long_context->cache_read == c.long_cached, tt::tolerance(1e-12));
+            }
+            // Only Gemini's usage: another agent's entries do not price it, nor these another agent's.
+            BOOST_TEST(!book.find("claude", c.model));
+        }
+    // A Gemini 2.5 Pro response as the parser stores it: 600 input (cached part taken out), 400 cached,
+    // 80 output (thoughts included).
+    Cost c = book.cost("gemini", "gemini-2.5-pro", tokens(600, 80, 400));
+    BOOST_TEST(c.source == "rate_card");
+    BOOST_TEST(c.usd == (600 * 1.25 + 80 * 10 + 400 * 0.31) / 1e6, tt::tolerance(1e-12));
+    // Over 200K prompt tokens (cached ones included), every part at the long-context rates.
+    c = book.cost("gemini", "gemini-2.5-pro", tokens(150'000, 1000, 60'000));
+    BOOST_TEST(c.source == "rate_card_long_context");
+    BOOST_TEST(c.usd == (150'000 * 2.5 + 1000 * 15 + 60'000 * 0.625) / 1e6, tt::tolerance(1e-12));
+    BOOST_TEST(book.cost("gemini", "gemini-3-pro-preview", tokens(200'000, 10)).source == "rate_card");
+    BOOST_TEST(book.cost("gemini", "gemini-1.0-ultra", tokens(10, 10)).source == "unpriced");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

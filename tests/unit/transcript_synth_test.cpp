@@ -146,6 +146,46 @@ BOOST_AUTO_TEST_CASE(copilot_sessions_store_what_the_writer_says) {
     BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE dedup_key LIKE '%:shutdown:%'") > 10);
 }
 
+// The simulated Gemini CLI (share 0 by default, so asked for by name): its messages restated with their
+// tokens and tool calls, checkpoints and rewinds, stored as it says.
+BOOST_AUTO_TEST_CASE(what_the_gemini_writer_says_it_wrote_is_what_ingest_stores) {
+    TempDir dir;
+    SynthCorpusOptions o = corpus_in(dir.path(), 5);
+    o.shares = {{"gemini", 1.0}};
+    o.target_bytes = 1'500'000;
+    o.files = 8;
+    const SynthTotals t = write_synth_corpus(o);
+    BOOST_TEST(t.usage_events > 50);
+    BOOST_TEST(t.tool_calls > 20);
+    BOOST_TEST(t.tool_errors > 0);
+    WriterFixture fx;
+    IngestStats stats;
+    const AgentRoots roots{{find_agent("gemini"), dir / "gemini"}};
+    const BackfillResult r = run_backfill(fx.writer(), roots, stats, TailerOptions{}, nullptr);
+    BOOST_TEST(r.failed_files == 0);
+    BOOST_TEST(r.files == t.files);
+    Database& db = fx.db();
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages") == t.messages);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events") == t.usage_events);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE cost_source = 'unpriced'") ==
+               t.unpriced_events);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(input_tokens),0) FROM usage_events") == t.tokens.input);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(output_tokens),0) FROM usage_events") == t.tokens.output);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_read_tokens),0) FROM usage_events") == t.tokens.cache_read);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(reasoning_tokens),0) FROM usage_events") == t.tokens.reasoning);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart") == t.tool_calls);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE result_ts IS NOT NULL") ==
+               t.tool_results);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE is_error = 1") == t.tool_errors);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE latency_ms IS NOT NULL") == 0);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE provider <> 'gemini'") == 0);
+    // Sub-agent files belong to their parent's session.
+    BOOST_TEST(t.subagent_files > 0);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM transcript_files WHERE kind = 'subagent'") == t.subagent_files);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM sessions") == t.files - t.subagent_files);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages WHERE is_sidechain = 1") > 0);
+}
+
 BOOST_AUTO_TEST_CASE(sessions_and_fleets_step_forward_in_time) {
     SynthSessionOptions so;
     so.seed = 3;
