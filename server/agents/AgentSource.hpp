@@ -32,12 +32,10 @@ struct AgentTraits {
     std::string_view option_help;   // what that folder holds, for --help
     std::string_view default_hint;  // the default folder in words ("$CODEX_HOME/sessions or ~/.codex/sessions")
     ReadMode read_mode = ReadMode::AppendOnlyLines;
-    // Whether its tool calls get a measured latency (a start and an end written down); false for an agent
-    // that records a call only once it is complete. The latency panes say which agents they cover.
-    bool exact_tool_latency = true;
     PriceFamily prices;             // the price-card entries ("provider") that price it, and their billing
     // False when the agent writes a tool call only once it has finished, with no start time: its calls are
-    // stored without a latency (latency_ms NULL) rather than with a made-up one.
+    // stored without a latency (latency_ms NULL) rather than with a made-up one, and the latency panes
+    // name it as not covered (/api/config `agents[].tool_latency`).
     bool exact_tool_latency = true;
 };
 

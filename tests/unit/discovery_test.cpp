@@ -103,6 +103,8 @@ BOOST_AUTO_TEST_CASE(classifies_copilot_sessions_and_watches_only_session_state)
     BOOST_TEST(watch_directories(roots, dir / "copilot/logs").empty());
     BOOST_TEST(watch_directories(roots, dir / "copilot/session-state/s1").size() == 1u);
     BOOST_TEST(discover_transcripts(roots, dir / "copilot/pkg").empty());
+}
+
 BOOST_AUTO_TEST_CASE(classifies_gemini_chats_both_generations_and_subagents) {
     TempDir dir;
     const AgentRoots roots{{find_agent("gemini"), dir / ".gemini"}};
