@@ -3,6 +3,7 @@
 
 #include "agents/claude/ClaudeSource.hpp"
 #include "agents/codex/CodexSource.hpp"
+#include "agents/opencode/OpenCodeSource.hpp"
 #include "agents/qwen/QwenSource.hpp"
 
 namespace agentpulse {
@@ -12,6 +13,7 @@ const std::vector<const AgentSource*>& agent_sources() {
         &claude_source(),
         &codex_source(),
         &qwen_source(),
+        &opencode_source(),
     };
     return sources;
 }

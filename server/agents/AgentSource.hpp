@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "agents/DatabaseParser.hpp"
 #include "agents/LineParser.hpp"
 #include "core/PriceBook.hpp"
 #include "model/TranscriptFile.hpp"
@@ -20,6 +21,7 @@ namespace agentpulse {
 // no default, so a new mode without its reader does not compile (-Wswitch, an error in this build).
 enum class ReadMode {
     AppendOnlyLines,  // JSON lines that only ever grow: tailed by byte offset (TranscriptTailer)
+    SqliteDatabase,   // a SQLite database the agent updates in place: read-only, by watermark (SqliteDatabaseReader)
 };
 
 // The data half of a source: plain values, the same for every file.
@@ -58,6 +60,8 @@ public:
     virtual std::optional<FileClass> classify(const std::filesystem::path& rel) const = 0;
     // A fresh parser for one file; the tailer restores its saved state.
     virtual std::unique_ptr<LineParser> make_parser(const FileRecord& file) const = 0;
+    // ReadMode::SqliteDatabase: a fresh reader of one database; the ingest reader restores its saved state.
+    virtual std::unique_ptr<DatabaseParser> make_database_parser(const FileRecord&) const { return nullptr; }
 
 protected:
     // $HOME, or / when it is unset.

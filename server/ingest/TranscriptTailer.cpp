@@ -14,6 +14,7 @@
 
 #include "core/Hash.hpp"
 #include "agents/AgentRegistry.hpp"
+#include "ingest/SqliteDatabaseReader.hpp"
 
 namespace agentpulse {
 
@@ -81,6 +82,8 @@ TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(s
     }
     switch (source->traits().read_mode) {
         case ReadMode::AppendOnlyLines: return tail_lines(*source, file, progress);
+        case ReadMode::SqliteDatabase:
+            return read_sqlite_database(*source, file, {writer_, stats_, opts_, sink_, last_store_error_}, progress);
     }
     return TailStatus::Unreadable;
 }
