@@ -29,8 +29,10 @@ public:
     virtual ~DatabaseParser() = default;
     // Reads what changed since the state through `db` and hands it to `sink` in order; save_state() called
     // between any two take()s covers no row that was not handed over yet. Throws std::runtime_error on a
-    // SQLite error. False when the sink refused.
-    virtual bool read(sqlite3* db, DatabaseSink& sink) = 0;
+    // SQLite error. False when the sink refused. `full`: look at every row, not only where changes are
+    // expected (a parser may keep a cheaper window between full reads; the caller asks for one now and
+    // then, and on its first read of a file).
+    virtual bool read(sqlite3* db, DatabaseSink& sink, bool full) = 0;
     // State as a JSON object text ("" when none), and its restoration ("" or unreadable: from the start).
     virtual std::string save_state() const = 0;
     virtual void load_state(std::string_view state) = 0;

@@ -18,6 +18,8 @@
 #include <cstdio>
 #include <cstring>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <thread>
 
@@ -145,8 +147,9 @@ public:
     }
 
     // The file state the last commit of a read leaves: the whole database read.
-    void finish_state(std::int64_t size, std::string signature) {
-        batch_.file.size = batch_.file.offset = size;
+    void finish_state(std::int64_t db_bytes, std::int64_t with_wal, std::string signature) {
+        batch_.file.offset = db_bytes;
+        batch_.file.size = with_wal;
         batch_.file.head_len = 0;
         batch_.file.head_hash = std::move(signature);
     }
@@ -226,6 +229,23 @@ Version version_of(const std::string& path) {
 
 enum class ReadResult { Done, Refused, Failed };
 
+// How often a parser is asked to look at every row rather than where changes are expected (its first read
+// of a database in this process, and then at most this often: the window between is the parser's).
+constexpr auto kFullReadEvery = std::chrono::seconds(60);
+
+// Whether the next read of `path` should be full; remembered per process (not in the store: what a read
+// covers must not depend on when a run started, only how much work it does).
+bool full_read_due(const std::string& path) {
+    static std::mutex mu;
+    static std::map<std::string, std::chrono::steady_clock::time_point> last;
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mu);
+    auto [it, fresh] = last.try_emplace(path, now);
+    if (!fresh && now - it->second < kFullReadEvery) return false;
+    it->second = now;
+    return true;
+}
+
 // One connection, one read transaction: what changed since the parser's watermarks, handed to `pass`.
 ReadResult read_once(const std::string& path, const Version& v, Pass& pass, std::string& error) {
     const bool live = v.wal.exists && v.shm.exists;
@@ -242,7 +262,7 @@ ReadResult read_once(const std::string& path, const Version& v, Pass& pass, std:
     sqlite3_busy_timeout(conn.get(), 1000);
     try {
         ReadTransaction tx(conn.get());
-        return pass.parser().read(conn.get(), pass) ? ReadResult::Done : ReadResult::Refused;
+        return pass.parser().read(conn.get(), pass, full_read_due(path)) ? ReadResult::Done : ReadResult::Refused;
     } catch (const std::runtime_error& e) {
         error = e.what();
         return ReadResult::Failed;
@@ -276,7 +296,9 @@ TailStatus read_sqlite_database(const AgentSource& source, FileRecord& file, con
     if (!replaced && cur.inode != 0 && cur.head_hash == v.signature) return TailStatus::UpToDate;
     cur.device = v.db.dev;
     cur.inode = v.db.ino;
-    ctx.stats.bytes_read += v.bytes() - std::min(file.offset, v.bytes());
+    // Progress in the main file's bytes, as backfill counts what each file has to go (size - offset).
+    const std::int64_t new_bytes = v.db.size >= cur.offset ? v.db.size - cur.offset : v.db.size;
+    ctx.stats.bytes_read += new_bytes;
 
     Pass pass(ctx, source, file, cur, progress);
     // inotify reports the agent's write of its WAL frames; the commit becomes visible a moment later, when
@@ -301,8 +323,8 @@ TailStatus read_sqlite_database(const AgentSource& source, FileRecord& file, con
         if (after.signature == v.signature || round >= kMaxRounds || after.db.ino != v.db.ino) break;
         v = std::move(after);
     }
-    pass.finish_state(v.bytes(), v.signature);
-    if (!pass.commit(v.bytes() - std::min(file.offset, v.bytes()))) return TailStatus::StoreFailed;
+    pass.finish_state(v.db.size, v.bytes(), v.signature);
+    if (!pass.commit(new_bytes)) return TailStatus::StoreFailed;
     return pass.taken() > 0 || replaced ? TailStatus::Progressed : TailStatus::UpToDate;
 }
 

@@ -22,9 +22,10 @@ struct DatabaseReadContext {
     std::string& last_store_error;  // as TranscriptTailer::last_store_error
 };
 
-// Reads the database at file.path. `file` is updated at each commit: `size` is the database's size plus
-// its -wal's when read (so the watcher's rescan looks again while a WAL holds pages), `head_hash` the
-// sizes and modification times of both (an unchanged pair is not opened again), `parser_state` the
+// Reads the database at file.path. `file` is updated at each commit: `offset` is the main file's size
+// when read (backfill's progress counts size - offset), `size` the main file's plus its -wal's (so the
+// watcher's rescan looks again while a WAL holds pages), `head_hash` the sizes and modification times of
+// both and the WAL index header (an unchanged version is not opened again), `parser_state` the
 // watermarks, `inode` the file's (a new inode is a database replaced: read again from the start);
 // `line_no` stays 0 (rows are not lines).
 TailStatus read_sqlite_database(const AgentSource& source, FileRecord& file, const DatabaseReadContext& ctx,

@@ -18,6 +18,7 @@
 
 #include "StoreDump.hpp"
 #include "WriterFixture.hpp"
+#include "agents/opencode/OpenCodeDatabase.hpp"
 #include "agents/opencode/OpenCodeSource.hpp"
 #include "ingest/TranscriptDiscovery.hpp"
 #include "ingest/TranscriptTailer.hpp"
@@ -350,6 +351,61 @@ BOOST_AUTO_TEST_CASE(malformed_rows_are_logged_and_skipped) {
     BOOST_TEST(query_text(f.db(), "SELECT cost_source FROM usage_events WHERE dedup_key = 'opencode:prt_orphan'") ==
                "unpriced");
     BOOST_TEST(f.count("SELECT count(*) FROM usage_events") == 2);
+}
+
+// Between full reads, parts are read from a rowid floor: a tool part still running holds the floor down
+// however many parts follow it; one left open for hours does not, and a full read finds it when it ends.
+BOOST_AUTO_TEST_CASE(windowed_reads_keep_open_tool_parts_and_full_reads_catch_the_rest) {
+    TempDir d;
+    OpenCodeDb oc(d / "opencode.db");
+    basic_session(oc);
+    const std::int64_t t = T0 + 4 * 3'600'000;
+    oc.part("prt_stale", "msg_a1", "ses_1", T0 + 50, T0 + 50, tool("bash", "running", T0 + 50, 0));
+    const auto many_parts = [&](const std::string& prefix, std::int64_t at) {
+        oc.exec("BEGIN");
+        for (int i = 0; i < 1500; ++i)
+            oc.part(prefix + std::to_string(i), "msg_a1", "ses_1", at, at, R"({"type":"text","text":"t"})");
+        oc.exec("COMMIT");
+    };
+    many_parts("prt_a", t - 1);
+    oc.part("prt_open", "msg_a1", "ses_1", t, t, tool("bash", "running", t, 0));
+
+    struct Collect : DatabaseSink {
+        std::vector<ParsedLine> lines;
+        bool take(ParsedLine&& l) override {
+            lines.push_back(std::move(l));
+            return true;
+        }
+        void issue(std::int64_t, LineIssue, std::string) override {}
+        bool has_result(const std::string& id) const {
+            for (const ParsedLine& l : lines)
+                for (const ToolResultRecord& r : l.tool_results)
+                    if (r.tool_use_id == id) return true;
+            return false;
+        }
+    };
+    OpenCodeDatabaseParser parser;
+    const auto read = [&](bool full) {
+        sqlite3* db = nullptr;
+        BOOST_REQUIRE(sqlite3_open_v2((d / "opencode.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+        Collect c;
+        sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+        BOOST_REQUIRE(parser.read(db, c, full));
+        sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        OpenCodeDatabaseParser restored;  // the state round-trips
+        restored.load_state(parser.save_state());
+        BOOST_TEST(restored.save_state() == parser.save_state());
+        return c;
+    };
+    read(false);  // the first read is full whatever is asked (no floor yet)
+    many_parts("prt_b", t + 2);
+    oc.part("prt_open", "msg_a1", "ses_1", t, t + 3, tool("bash", "completed", t, t + 3, R"(,"output":"ok")"));
+    oc.part("prt_stale", "msg_a1", "ses_1", T0 + 50, t + 4, tool("bash", "completed", T0 + 50, t + 4, R"(,"output":"ok")"));
+    const Collect windowed = read(false);
+    BOOST_TEST(windowed.has_result("prt_open"));     // 3000 parts later, still in the window
+    BOOST_TEST(!windowed.has_result("prt_stale"));   // hours old: below the floor
+    BOOST_TEST(read(true).has_result("prt_stale"));  // the full read finds it
 }
 
 // kill -9 at any point: a read cut after its k-th batch (batches of one row), then resumed by a new

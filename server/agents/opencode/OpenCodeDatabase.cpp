@@ -220,13 +220,14 @@ struct OpenCodeDatabaseParser::Pass {
 
     // Tool and step-finish parts, oldest update first: the rowids sorted by time first (small rows), then
     // each row by rowid, so that no sort holds tool output.
-    bool read_parts() {
+    bool read_parts(bool full) {
+        const std::int64_t floor = full ? 0 : p.wm_.part_floor;
         std::vector<std::pair<std::int64_t, std::int64_t>> rows;  // rowid, time_updated
         {
-            Query q(db, "SELECT rowid, time_updated FROM part WHERE time_updated >= ?1 AND "
+            Query q(db, "SELECT rowid, time_updated FROM part WHERE rowid >= ?2 AND time_updated >= ?1 AND "
                         "(CASE WHEN json_valid(data) THEN json_extract(data, '$.type') END) IN ('tool', 'step-finish') "
                         "ORDER BY time_updated, rowid");
-            q.bind(1, p.wm_.part - kOverlapMs);
+            q.bind(1, p.wm_.part - kOverlapMs).bind(2, floor);
             while (q.step()) rows.emplace_back(q.integer(0), q.integer(1));
         }
         Query one(db, "SELECT p.id, p.session_id, p.time_created, p.data, m.rowid, m.id, m.time_created, m.data "
@@ -250,7 +251,27 @@ struct OpenCodeDatabaseParser::Pass {
             if (!part(r)) return false;
             p.wm_.part = std::max(p.wm_.part, updated);
         }
+        p.wm_.part_floor = next_floor(floor);
         return true;
+    }
+
+    // The floor for the next read (see kFloorMargin): open tool parts are searched from this read's floor
+    // (the whole table after a full read), among parts updated in the last kStaleMs.
+    std::int64_t next_floor(std::int64_t floor) {
+        Query last(db, "SELECT coalesce(max(rowid), 0) FROM part");
+        const std::int64_t end = last.step() ? last.integer(0) + 1 : 1;
+        last.reset();
+        const std::int64_t from = floor;
+        // A part left open for good (OpenCode killed mid-call) stops holding the floor once it is kStaleMs
+        // older than the newest part read; should it still finish, a full read finds it.
+        Query open(db, "SELECT min(rowid) FROM part WHERE rowid >= ?1 AND time_updated >= ?2 AND CASE WHEN "
+                       "json_valid(data) THEN json_extract(data, '$.type') = 'tool' AND "
+                       "json_extract(data, '$.state.status') IN ('pending', 'running') END");
+        open.bind(1, std::max<std::int64_t>(from, 0)).bind(2, p.wm_.part - kStaleMs);
+        std::int64_t lowest = end;
+        if (open.step() && !open.null(0)) lowest = std::min(lowest, open.integer(0));
+        open.reset();
+        return std::max<std::int64_t>(lowest - kFloorMargin, 0);
     }
 
     bool part(const PartRow& r) {
@@ -337,14 +358,15 @@ struct OpenCodeDatabaseParser::Pass {
     }
 };
 
-bool OpenCodeDatabaseParser::read(sqlite3* db, DatabaseSink& sink) {
+bool OpenCodeDatabaseParser::read(sqlite3* db, DatabaseSink& sink, bool full) {
     if (!has_tables(db)) return true;
     Pass pass{*this, db, sink};
-    return pass.read_sessions() && pass.read_messages() && pass.read_parts();
+    return pass.read_sessions() && pass.read_messages() && pass.read_parts(full || wm_.part_floor == 0);
 }
 
 std::string OpenCodeDatabaseParser::save_state() const {
-    return json::serialize(json::object{{"session", wm_.session}, {"message", wm_.message}, {"part", wm_.part}});
+    return json::serialize(json::object{
+        {"session", wm_.session}, {"message", wm_.message}, {"part", wm_.part}, {"part_floor", wm_.part_floor}});
 }
 
 void OpenCodeDatabaseParser::load_state(std::string_view state) {
@@ -355,6 +377,7 @@ void OpenCodeDatabaseParser::load_state(std::string_view state) {
     wm_.session = jf::integer(jf::field(v, "session")).value_or(0);
     wm_.message = jf::integer(jf::field(v, "message")).value_or(0);
     wm_.part = jf::integer(jf::field(v, "part")).value_or(0);
+    wm_.part_floor = jf::integer(jf::field(v, "part_floor")).value_or(0);
 }
 
 }  // namespace agentpulse
