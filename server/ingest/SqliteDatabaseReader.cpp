@@ -169,8 +169,13 @@ private:
 };
 
 
+// A commit written but not indexed yet is waited for kSettle at a time, at most kMaxWaits times (frames
+// of a transaction that was rolled back look the same until the next commit overwrites them: hence the
+// bound). A read is repeated at most kMaxReads times in one call: writes that land meanwhile raise inotify
+// events of their own, which bring the next call.
 constexpr auto kSettle = std::chrono::milliseconds(2);
-constexpr int kMaxRounds = 50;
+constexpr int kMaxWaits = 10;
+constexpr int kMaxReads = 3;
 
 // What a read is compared with: the database's and its -wal's size and modification time, and the WAL
 // index header at the start of the -shm (its change counter and frame count move with every commit,
@@ -303,10 +308,9 @@ TailStatus read_sqlite_database(const AgentSource& source, FileRecord& file, con
     Pass pass(ctx, source, file, cur, progress);
     // inotify reports the agent's write of its WAL frames; the commit becomes visible a moment later, when
     // SQLite indexes them in the -shm (through mmap: no event). So after a read we look again: while the
-    // WAL holds a commit not indexed yet, wait kSettle at a time until it is; then, while the files or
-    // the index moved, read again (at most kMaxRounds waits and reads; past that, the next write or rescan
-    // looks again, the rescan as long as a WAL holds pages).
-    for (int round = 0;; ++round) {
+    // WAL holds a commit not indexed yet, wait for it; then, if the files or the index moved, read again
+    // (past the bounds above, the next write or rescan looks again, the rescan as long as a WAL holds pages).
+    for (int round = 1;; ++round) {
         std::string error;
         const ReadResult r = read_once(file.path, v, pass, error);
         if (r == ReadResult::Failed) {
@@ -316,11 +320,11 @@ TailStatus read_sqlite_database(const AgentSource& source, FileRecord& file, con
         }
         if (r == ReadResult::Refused) return TailStatus::StoreFailed;
         Version after = version_of(file.path);
-        for (int wait = 0; after.commit_pending && wait < kMaxRounds; ++wait) {
+        for (int wait = 0; after.commit_pending && wait < kMaxWaits; ++wait) {
             std::this_thread::sleep_for(kSettle);
             after = version_of(file.path);
         }
-        if (after.signature == v.signature || round >= kMaxRounds || after.db.ino != v.db.ino) break;
+        if (after.signature == v.signature || round >= kMaxReads || after.db.ino != v.db.ino) break;
         v = std::move(after);
     }
     pass.finish_state(v.db.size, v.bytes(), v.signature);
