@@ -134,16 +134,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Where the first read stops: anywhere, a partial line included.
     const std::size_t split = size == 0 ? 0 : (static_cast<std::size_t>(data[size - 1]) * 131 + size / 2) % (size + 1);
     const std::string kind = (size & 1) ? "subagent" : "session";
-    // The same bytes as a file of every registered agent.
+    // The same bytes as a file of every registered agent that reads lines (a database is not fuzzed here).
+    static const std::vector<const AgentSource*> sources = [] {
+        std::vector<const AgentSource*> out;
+        for (const AgentSource* s : agent_sources())
+            if (s->traits().read_mode == ReadMode::AppendOnlyLines) out.push_back(s);
+        return out;
+    }();
     std::vector<fs::path> paths;
-    for (const AgentSource* source : agent_sources())
+    for (const AgentSource* source : sources)
         paths.push_back(g_dir / (std::string(source->name()) + (kind == "subagent" ? "-agent-a1b2c3.jsonl" : "-sess-1.jsonl")));
     const auto write_all = [&](std::string_view data, bool append) {
         for (const fs::path& p : paths) write_file(p, data, append);
     };
     const auto register_all = [&](Store& store) {
         std::vector<FileRecord> files;
-        for (std::size_t i = 0; i < paths.size(); ++i) files.push_back(store.file(paths[i], agent_sources()[i]->name(), kind));
+        for (std::size_t i = 0; i < paths.size(); ++i) files.push_back(store.file(paths[i], sources[i]->name(), kind));
         return files;
     };
 

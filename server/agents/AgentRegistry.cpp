@@ -5,6 +5,7 @@
 #include "agents/codex/CodexSource.hpp"
 #include "agents/gemini/GeminiSource.hpp"
 #include "agents/copilot/CopilotSource.hpp"
+#include "agents/opencode/OpenCodeSource.hpp"
 #include "agents/qwen/QwenSource.hpp"
 
 namespace agentpulse {
@@ -16,6 +17,7 @@ const std::vector<const AgentSource*>& agent_sources() {
         &qwen_source(),
         &gemini_source(),
         &copilot_source(),
+        &opencode_source(),
     };
     return sources;
 }

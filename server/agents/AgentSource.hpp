@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "agents/DatabaseParser.hpp"
 #include "agents/LineParser.hpp"
 #include "core/PriceBook.hpp"
 #include "model/TranscriptFile.hpp"
@@ -21,6 +22,7 @@ namespace agentpulse {
 enum class ReadMode {
     AppendOnlyLines,  // JSON lines that only ever grow: tailed by byte offset (TranscriptTailer)
     WholeDocument,    // one JSON document rewritten whole, in place: re-read when it changes (WholeDocumentReader)
+    SqliteDatabase,   // a SQLite database the agent updates in place: read-only, by watermark (SqliteDatabaseReader)
 };
 
 // The data half of a source: plain values, the same for every file.
@@ -73,6 +75,8 @@ public:
     virtual ReadMode read_mode(const FileRecord&) const { return traits_.read_mode; }
     // A fresh parser for one file; the tailer restores its saved state.
     virtual std::unique_ptr<LineParser> make_parser(const FileRecord& file) const = 0;
+    // ReadMode::SqliteDatabase: a fresh reader of one database; the ingest reader restores its saved state.
+    virtual std::unique_ptr<DatabaseParser> make_database_parser(const FileRecord&) const { return nullptr; }
 
 protected:
     // $HOME, or / when it is unset.

@@ -30,10 +30,20 @@ std::optional<FileRecord> classify_transcript(const AgentRoots& roots, const fs:
     for (const AgentRoot& root : roots) {
         fs::path rel;
         if (!is_below(root.path, path, rel)) continue;
+        fs::path file = path;
+        // A SQLite database in WAL mode is written through its -wal file (and -shm): a change to either
+        // is a change of the database, which is what is read.
+        if (root.source->traits().read_mode == ReadMode::SqliteDatabase) {
+            const std::string name = rel.filename().string();
+            if (name.ends_with("-wal") || name.ends_with("-shm")) {
+                rel.replace_filename(name.substr(0, name.size() - 4));
+                file.replace_filename(rel.filename());
+            }
+        }
         std::optional<FileClass> c = root.source->classify(rel);
         if (!c) return std::nullopt;
         FileRecord f;
-        f.path = path.string();
+        f.path = file.string();
         f.provider = std::string(root.source->name());
         f.kind = std::move(c->kind);
         f.project_slug = std::move(c->project_slug);
@@ -82,6 +92,9 @@ std::vector<FileRecord> discover_transcripts(const AgentRoots& roots, const fs::
         }
     }
     std::sort(out.begin(), out.end(), [](const FileRecord& a, const FileRecord& b) { return a.path < b.path; });
+    // A database and its -wal and -shm files are one transcript.
+    out.erase(std::unique(out.begin(), out.end(), [](const FileRecord& a, const FileRecord& b) { return a.path == b.path; }),
+              out.end());
     return out;
 }
 

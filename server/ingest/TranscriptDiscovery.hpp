@@ -13,7 +13,8 @@
 namespace agentpulse {
 
 // Classifies a path below one of the roots (the first root, in registry order, that holds it); nullopt
-// when it is not a transcript we read.
+// when it is not a transcript we read. For an agent whose files are SQLite databases, a database's -wal
+// and -shm files classify as the database itself (its writes land in the -wal).
 std::optional<FileRecord> classify_transcript(const AgentRoots& roots, const std::filesystem::path& path);
 
 // Every transcript under the roots (missing roots are skipped), in a stable order; with `within`, only

@@ -15,6 +15,7 @@
 #include "core/Hash.hpp"
 #include "agents/AgentRegistry.hpp"
 #include "ingest/WholeDocumentReader.hpp"
+#include "ingest/SqliteDatabaseReader.hpp"
 
 namespace agentpulse {
 
@@ -85,6 +86,8 @@ TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(s
         case ReadMode::WholeDocument:
             return read_whole_document({*source, writer_, stats_, sink_, opts_.max_line_bytes, last_store_error_}, file,
                                        progress);
+        case ReadMode::SqliteDatabase:
+            return read_sqlite_database(*source, file, {writer_, stats_, opts_, sink_, last_store_error_}, progress);
     }
     return TailStatus::Unreadable;
 }

@@ -43,6 +43,8 @@ export function run(args, { waitListening = false, timeout = 20_000 } = {}) {
   // never the real transcripts of whoever runs the tests.
   const env = { ...process.env, HOME: isolatedHome };
   for (const k of Object.keys(env)) if (k.startsWith('AGENTPULSE_')) delete env[k];
+  delete env.XDG_DATA_HOME; // OpenCode's data folder would be found there, not under HOME
+  delete env.OPENCODE_DB;
   const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const out = { proc, stdout: '', stderr: '', url: null, port: null, exited: null };
   proc.stdout.on('data', (d) => (out.stdout += d));

@@ -58,7 +58,10 @@ class Process {
         for (char** e = environ; *e; ++e) {
             const std::string kv = *e;
             const std::string key = kv.substr(0, kv.find('='));
-            if (key.starts_with("AGENTPULSE_") || key == "XDG_CONFIG_HOME" || key == "HOME" || env.count(key)) continue;
+            // Also the variables that point an agent elsewhere than HOME (OpenCode: $XDG_DATA_HOME, $OPENCODE_DB).
+            if (key.starts_with("AGENTPULSE_") || key == "XDG_CONFIG_HOME" || key == "HOME" || key == "XDG_DATA_HOME" ||
+                key == "OPENCODE_DB" || env.count(key))
+                continue;
             env_strings.push_back(kv);
         }
         env_strings.push_back("XDG_CONFIG_HOME=" + (io_dir / "no-config").string());

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "TempDir.hpp"
 #include "ingest/InotifyWatcher.hpp"
@@ -44,6 +45,49 @@ BOOST_AUTO_TEST_CASE(classifies_claude_and_codex_paths) {
     BOOST_TEST(!classify_transcript(roots, dir / "elsewhere/-p/a.jsonl"));
     BOOST_TEST(!classify_transcript(roots, dir / "claude/../codex-not/x.jsonl"));
     BOOST_TEST(!classify_transcript(AgentRoots{{find_agent("codex"), dir / "codex"}}, dir / "claude/-p/a.jsonl"));
+}
+
+BOOST_AUTO_TEST_CASE(classifies_opencode_databases_and_their_wal_files) {
+    TempDir dir;
+    const AgentRoots roots{{find_agent("opencode"), dir / "opencode"}};
+    auto c = classify_transcript(roots, dir / "opencode/opencode.db");
+    BOOST_REQUIRE(c);
+    BOOST_TEST(c->provider == "opencode");
+    BOOST_TEST(c->kind == "database");
+    BOOST_TEST(c->path == (dir / "opencode/opencode.db").string());
+    // Writes land in the -wal (and -shm): an event there is a change of the database.
+    c = classify_transcript(roots, dir / "opencode/opencode.db-wal");
+    BOOST_REQUIRE(c);
+    BOOST_TEST(c->path == (dir / "opencode/opencode.db").string());
+    c = classify_transcript(roots, dir / "opencode/opencode-beta.db-shm");
+    BOOST_REQUIRE(c);
+    BOOST_TEST(c->path == (dir / "opencode/opencode-beta.db").string());
+    BOOST_TEST(classify_transcript(roots, dir / "opencode/opencode-local_1.2.db").has_value());
+    // Not read: other files, the legacy JSON tree, nested databases, odd channel names.
+    BOOST_TEST(!classify_transcript(roots, dir / "opencode/storage/message/ses_1/msg_1.json"));
+    BOOST_TEST(!classify_transcript(roots, dir / "opencode/log/opencode.db"));
+    BOOST_TEST(!classify_transcript(roots, dir / "opencode/opencode-.db"));
+    BOOST_TEST(!classify_transcript(roots, dir / "opencode/opencode-a b.db"));
+    BOOST_TEST(!classify_transcript(roots, dir / "opencode/auth.json"));
+    // $OPENCODE_DB: relative to the data folder, or an absolute path (its name, in the folder we watch).
+    ::setenv("OPENCODE_DB", "custom/mine.db", 1);
+    BOOST_TEST(classify_transcript(roots, dir / "opencode/custom/mine.db").has_value());
+    BOOST_TEST(classify_transcript(roots, dir / "opencode/custom/mine.db-wal")->path == (dir / "opencode/custom/mine.db").string());
+    ::setenv("OPENCODE_DB", "/elsewhere/other.db", 1);
+    BOOST_TEST(classify_transcript(roots, dir / "opencode/other.db").has_value());
+    ::unsetenv("OPENCODE_DB");
+    BOOST_TEST(!classify_transcript(roots, dir / "opencode/other.db"));
+    // Discovery lists a database once, with or without its -wal and -shm beside it.
+    fs::create_directories(dir / "opencode");
+    for (const char* n : {"opencode.db", "opencode.db-wal", "opencode.db-shm"}) std::ofstream(dir / "opencode" / n) << "x";
+    const auto found = discover_transcripts(roots);
+    BOOST_REQUIRE(found.size() == 1u);
+    BOOST_TEST(found[0].path == (dir / "opencode/opencode.db").string());
+    // The data folder: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode.
+    ::setenv("XDG_DATA_HOME", "/xdg/data", 1);
+    BOOST_TEST(find_agent("opencode")->default_root() == fs::path("/xdg/data/opencode"));
+    ::unsetenv("XDG_DATA_HOME");
+    BOOST_TEST(find_agent("opencode")->default_root() == fs::path(std::getenv("HOME") ? std::getenv("HOME") : "/") / ".local/share/opencode");
 }
 
 BOOST_AUTO_TEST_CASE(classifies_qwen_chats_new_and_old_layouts) {

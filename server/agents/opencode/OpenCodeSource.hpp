@@ -1,0 +1,11 @@
+// OpenCode as an agent source: the SQLite database in its data folder (opencode.db, opencode-<channel>.db,
+// or $OPENCODE_DB), read by OpenCodeDatabaseParser. docs/formats.md, "OpenCode", has what we rely on.
+#pragma once
+
+#include "agents/AgentSource.hpp"
+
+namespace agentpulse {
+
+const AgentSource& opencode_source();
+
+}  // namespace agentpulse
