@@ -37,6 +37,12 @@ void append_line(const fs::path& file, const std::string& text) {
     ::close(fd);
 }
 
+// The demo shows every agent that has a simulated writer (the writers' default shares, which the tests'
+// seeds and the benchmark corpus use, leave the newer ones out so their bytes stay as they were).
+SynthShares demo_shares() {
+    return {{"claude", 0.5}, {"codex", 0.2}, {"gemini", 0.15}, {"copilot", 0.15}};
+}
+
 }  // namespace
 
 DemoAgents::DemoAgents(DemoOptions opts) : opts_(opts) {
@@ -48,8 +54,9 @@ DemoAgents::DemoAgents(DemoOptions opts) : opts_(opts) {
     if (opts_.history_days > 0) {
         const EpochMs now = now_epoch_ms();
         SynthCorpusOptions c;
-        // A folder per agent; the writers' default shares (sim/SynthWriters.cpp) decide how many sessions each gets.
+        // A folder per agent; demo_shares() decides how many sessions each gets.
         for (const AgentSource* s : agent_sources()) c.roots[std::string(s->name())] = root_of(s->name());
+        c.shares = demo_shares();
         c.target_bytes = opts_.history_bytes;
         c.files = opts_.history_files;
         c.seed = opts_.seed;
@@ -92,6 +99,7 @@ void DemoAgents::run() {
     o.concurrent = opts_.concurrent;
     o.median_session_bytes = 250'000;
     o.time_scale = opts_.time_scale;
+    o.shares = demo_shares();
     SynthFleet fleet(o);
     std::unique_lock lk(mu_);
     while (!stop_ && !fleet.done()) {
