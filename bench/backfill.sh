@@ -4,12 +4,14 @@
 # rows/s (messages + usage events + tool calls) and peak RSS; checks the store against the corpus.
 #   BYTES=1100M FILES=2000 SEED=1  corpus size (K/M/G = 10^3/6/9), file count, seed    RUNS=1  repetitions
 #   BUILD_DIR=...                another build folder                 KEEP_STORE=1  keep the last store
+#   SHARES="gemini=1 copilot=1"  the simulated agents' weights among the corpus's sessions (default: the
+#                                writers' own: Claude Code and Codex), e.g. one agent's format alone
 #   BASE=/path/to/agentpulse     also ingest with that binary (an older build), alternating with this one in
 #                                every run; prints the new/base ratio of the medians and checks that both
 #                                stores hold the same rows (a hash of every table without ingest-time columns)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bytes="${BYTES:-1100M}" files="${FILES:-2000}" seed="${SEED:-1}" runs="${RUNS:-1}"
+bytes="${BYTES:-1100M}" files="${FILES:-2000}" seed="${SEED:-1}" runs="${RUNS:-1}" shares="${SHARES:-}"
 build="${BUILD_DIR:-$root/build-release}"
 out="$root/bench/out"
 mkdir -p "$out"
@@ -20,14 +22,16 @@ BUILD_DIR="$build" BUILD_TYPE=Release BUILD_DASHBOARD=0 "$root/scripts/build.sh"
 # The cache is keyed on the generator's sources too, so that a changed generator makes a new corpus
 # (every file of server/sim/, in a fixed order).
 gen=$(cd "$root" && find server/sim bench/make_corpus.cpp -type f | LC_ALL=C sort | xargs cat | sha1sum | cut -c1-8)
-corpus="$out/corpus-$bytes-$files-$seed-$gen"
-for stale in "$out/corpus-$bytes-$files-$seed"-*; do
+share_args=() share_tag=""
+for sh in $shares; do share_args+=(--share "$sh"); share_tag+="-${sh//=/}"; done
+corpus="$out/corpus-$bytes-$files-$seed$share_tag-$gen"
+for stale in "$out/corpus-$bytes-$files-$seed$share_tag"-*; do
   [[ -e "$stale" && "$stale" != "$corpus" && "$stale" != "$corpus.json" ]] && rm -rf "$stale"
 done
 if [[ ! -f "$corpus.json" ]]; then
   echo "backfill: generating corpus $corpus (once; cached)" >&2
   rm -rf "$corpus" "$corpus.json.tmp"
-  "$build/agentpulse-make-corpus" --out "$corpus" --bytes "$bytes" --files "$files" --seed "$seed" >"$corpus.json.tmp"
+  "$build/agentpulse-make-corpus" --out "$corpus" --bytes "$bytes" --files "$files" --seed "$seed" "${share_args[@]}" >"$corpus.json.tmp"
   mv "$corpus.json.tmp" "$corpus.json"
 fi
 expect() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" "$corpus.json"; }
@@ -45,14 +49,34 @@ store_hash() {
   done | sha1sum | cut -c1-16
 }
 
+# The corpus's folder of each agent, with the option that names it. Only these agents are read (--agents),
+# so the agents' default folders under $HOME (a user's real transcripts) never enter the figures. A binary
+# older than --agents reads Claude Code and Codex only, which is all it knew.
+agent_args() {
+  local bin="$1" d a flag names=""
+  local help; help=$("$bin" ingest --help 2>&1 || true)
+  for d in "$corpus"/*/; do
+    a=$(basename "$d")
+    case "$a" in
+      claude) flag=--claude-projects ;; codex) flag=--codex-sessions ;; gemini) flag=--gemini-dir ;;
+      copilot) flag=--copilot-dir ;; qwen) flag=--qwen-dir ;; *) continue ;;
+    esac
+    grep -q -- "$flag" <<<"$help" || continue
+    printf '%s\n%s\n' "$flag" "${d%/}"
+    names+="${names:+,}$a"
+  done
+  if grep -q -- "--agents" <<<"$help"; then printf -- '--agents\n%s\n' "$names"; fi
+}
+
 # ingest BINARY STORE LABEL RUN: one backfill into a fresh store; prints its figures, appends to the lists.
 ingest() {
   local bin="$1" store="$2" label="$3" run="$4"
+  local args; mapfile -t args < <(agent_args "$bin")
   rm -f "$store" "$store-wal" "$store-shm"
   sync
   t0=$(date +%s%N)
   /usr/bin/time -v -o "$out/backfill-time.txt" "$bin" ingest --no-progress --log-level warn \
-    --store "$store" --claude-projects "$corpus/claude" --codex-sessions "$corpus/codex" >"$out/backfill-stdout.txt"
+    --store "$store" "${args[@]}" >"$out/backfill-stdout.txt"
   t1=$(date +%s%N)
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
   rss_kb=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$out/backfill-time.txt")

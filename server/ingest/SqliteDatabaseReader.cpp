@@ -121,25 +121,8 @@ public:
     // completes (the whole database on the last commit of a read, 0 before). False when the store refused.
     bool commit(std::int64_t bytes) {
         batch_.file.parser_state = parser_->save_state();
-        if (ctx_.sink) {
-            IngestBatch out;
-            out.price_family = batch_.price_family;
-            out.file = batch_.file;
-            out.lines = std::move(batch_.lines);
-            out.errors = std::move(batch_.errors);
-            if (!ctx_.sink->accept(std::move(out), bytes)) return false;
-        } else {
-            try {
-                ctx_.stats.count_commit(ctx_.writer.commit(batch_));
-            } catch (const StoreError& e) {
-                ++ctx_.stats.commit_errors;
-                ctx_.last_store_error = e.what();
-                spdlog::error("{}: store refused a batch ({}); nothing was lost, will retry", file_.path, e.what());
-                return false;
-            }
-            file_ = batch_.file;
-            if (progress_ && bytes > 0) progress_(bytes);
-        }
+        if (!deliver_batch({ctx_.writer, ctx_.stats, ctx_.sink, ctx_.last_store_error}, batch_, bytes, file_, progress_))
+            return false;
         batch_.lines.clear();
         batch_.errors.clear();
         committed_ = true;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/Hash.hpp"
+#include "ingest/FileDescriptor.hpp"
 #include "agents/AgentRegistry.hpp"
 #include "ingest/WholeDocumentReader.hpp"
 #include "ingest/SqliteDatabaseReader.hpp"
@@ -25,20 +26,6 @@ constexpr std::size_t kReadChunk = 1u << 20;
 constexpr std::size_t kKeepBufferBytes = 4u << 20;
 constexpr std::int64_t kHeadBytes = 4096;
 constexpr std::int64_t kTailBytes = 256;
-
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 // Fingerprint of bytes [from, from+len): "" when they cannot all be read.
 std::string fingerprint(int fd, std::int64_t from, std::int64_t len) {
@@ -241,25 +228,9 @@ struct TranscriptTailer::Pass {
         batch.file.parser_state = parser->save_state();
         batch.file.head_len = std::min(consumed, kHeadBytes);
         batch.file.head_hash = identity(fd, batch.file.head_len, consumed);
-        if (t.sink_) {
-            IngestBatch out;
-            out.price_family = batch.price_family;
-            out.file = batch.file;
-            out.lines = std::move(batch.lines);
-            out.errors = std::move(batch.errors);
-            if (!t.sink_->accept(std::move(out), consumed - committed)) return false;
-        } else {
-            try {
-                t.stats_.count_commit(t.writer_.commit(batch));
-            } catch (const StoreError& e) {
-                ++t.stats_.commit_errors;
-                t.last_store_error_ = e.what();
-                spdlog::error("{}: store refused a batch ({}); nothing was lost, will retry", file.path, e.what());
-                return false;
-            }
-            file = batch.file;
-            if (progress) progress(consumed - committed);
-        }
+        if (!deliver_batch({t.writer_, t.stats_, t.sink_, t.last_store_error_}, batch, consumed - committed, file,
+                           progress))
+            return false;
         committed = consumed;
         batch.lines.clear();
         batch.errors.clear();
@@ -271,7 +242,7 @@ struct TranscriptTailer::Pass {
 
 TailStatus TranscriptTailer::tail_lines(const AgentSource& source, FileRecord& file,
                                         const std::function<void(std::int64_t)>& progress) {
-    Fd fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
+    FileDescriptor fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
         if (errno == ENOENT) return TailStatus::Missing;
         ++stats_.read_errors;

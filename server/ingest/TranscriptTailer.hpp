@@ -10,6 +10,7 @@
 #include <string>
 
 #include "agents/AgentSource.hpp"
+#include "ingest/BatchDelivery.hpp"
 #include "model/IngestStats.hpp"
 #include "store/StoreWriter.hpp"
 
@@ -31,17 +32,6 @@ enum class TailStatus {
     StoreFailed,  // the store refused the batch (disk full, locked...); nothing lost, retried later
 };
 const char* tail_status_name(TailStatus s);
-
-// Where finished batches go instead of being committed on the tailer's thread: backfill hands them to
-// its writer thread (Backfill.cpp), so that parsing the next batch overlaps committing this one.
-class BatchSink {
-public:
-    virtual ~BatchSink() = default;
-    // Takes the batch (rows, errors and the file state to commit with them); `bytes` is the input it
-    // covers. False when the store refused an earlier batch of this file: the tailer then stops reading
-    // it, so that no later offset is committed past rows that were not.
-    virtual bool accept(IngestBatch&& batch, std::int64_t bytes) = 0;
-};
 
 class TranscriptTailer {
 public:

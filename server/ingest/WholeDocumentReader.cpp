@@ -13,24 +13,11 @@
 #include <ctime>
 
 #include "core/Hash.hpp"
+#include "ingest/FileDescriptor.hpp"
 
 namespace agentpulse {
 
 namespace {
-
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 std::int64_t mtime_ns(const struct stat& st) {
     return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000LL + st.st_mtim.tv_nsec;
@@ -70,7 +57,7 @@ bool read_all(int fd, std::size_t max, std::string& out, bool& too_long) {
 
 TailStatus read_whole_document(const DocumentReadContext& ctx, FileRecord& file,
                                const std::function<void(std::int64_t)>& progress) {
-    Fd fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
+    FileDescriptor fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
         if (errno == ENOENT) return TailStatus::Missing;
         ++ctx.stats.read_errors;
@@ -147,20 +134,8 @@ TailStatus read_whole_document(const DocumentReadContext& ctx, FileRecord& file,
         batch.file.size == file.size && batch.file.offset == file.offset && batch.file.line_no == file.line_no)
         return TailStatus::UpToDate;  // read again (racy) and found as it was
     const std::int64_t bytes = std::max<std::int64_t>(0, batch.file.offset - file.offset);
-    if (ctx.sink) {
-        if (!ctx.sink->accept(std::move(batch), bytes)) return TailStatus::StoreFailed;
-        return TailStatus::Progressed;
-    }
-    try {
-        ctx.stats.count_commit(ctx.writer.commit(batch));
-    } catch (const StoreError& e) {
-        ++ctx.stats.commit_errors;
-        ctx.last_store_error = e.what();
-        spdlog::error("{}: store refused a batch ({}); nothing was lost, will retry", file.path, e.what());
+    if (!deliver_batch({ctx.writer, ctx.stats, ctx.sink, ctx.last_store_error}, batch, bytes, file, progress))
         return TailStatus::StoreFailed;
-    }
-    file = batch.file;
-    if (progress) progress(bytes);
     return TailStatus::Progressed;
 }
 

@@ -10,6 +10,7 @@
 #include "core/Hash.hpp"
 #include "core/JsonFields.hpp"
 #include "agents/FieldCleaning.hpp"
+#include "agents/SessionState.hpp"
 
 namespace agentpulse {
 namespace json = boost::json;
@@ -257,12 +258,7 @@ LineOutcome CodexLineParser::read_token_count(const json::value* payload, std::s
 
 std::string CodexLineParser::save_state() const {
     json::object o;
-    o["session_id"] = session_.session_id;
-    o["cwd"] = session_.cwd;
-    o["slug"] = session_.project_slug;
-    o["name"] = session_.project_name;
-    o["cli_version"] = session_.cli_version;
-    o["git_branch"] = session_.git_branch;
+    save_session(o, session_);
     o["model"] = model_;
     o["last_ts"] = last_ts_;
     o["thread"] = thread_id_;
@@ -287,12 +283,7 @@ void CodexLineParser::load_state(std::string_view state) {
     boost::system::error_code ec;
     const json::value v = json::parse(state, ec);
     if (ec) return;
-    session_.session_id = jf::str(jf::field(v, "session_id"));
-    session_.cwd = jf::str(jf::field(v, "cwd"));
-    session_.project_slug = jf::str(jf::field(v, "slug"));
-    session_.project_name = jf::str(jf::field(v, "name"));
-    session_.cli_version = jf::str(jf::field(v, "cli_version"));
-    session_.git_branch = jf::str(jf::field(v, "git_branch"));
+    session_ = load_session(v);
     model_ = jf::str(jf::field(v, "model"));
     last_ts_ = jf::integer(jf::field(v, "last_ts")).value_or(0);
     // States saved before sub-agents were told apart name no thread: it was the session's id then.

@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "agents/FieldCleaning.hpp"
+#include "agents/SessionState.hpp"
 #include "core/Hash.hpp"
 #include "core/JsonFields.hpp"
 
@@ -320,12 +321,7 @@ LineOutcome CopilotLineParser::read_shutdown(const json::value* root, std::strin
 std::string CopilotLineParser::save_state() const {
     json::object o;
     o["clock"] = clock_.save_state();
-    o["session_id"] = session_.session_id;
-    o["cwd"] = session_.cwd;
-    o["slug"] = session_.project_slug;
-    o["name"] = session_.project_name;
-    o["cli_version"] = session_.cli_version;
-    o["git_branch"] = session_.git_branch;
+    save_session(o, session_);
     o["model"] = model_;
     json::object base;
     for (const auto& [m, r] : base_) base[m] = json::array{r.input, r.output, r.cache_read, r.cache_write};
@@ -356,12 +352,7 @@ void CopilotLineParser::load_state(std::string_view state) {
     const json::value v = json::parse(state, ec);
     if (ec) return;
     clock_.load_state(jf::str(jf::field(v, "clock")));
-    session_.session_id = jf::str(jf::field(v, "session_id"));
-    session_.cwd = jf::str(jf::field(v, "cwd"));
-    session_.project_slug = jf::str(jf::field(v, "slug"));
-    session_.project_name = jf::str(jf::field(v, "name"));
-    session_.cli_version = jf::str(jf::field(v, "cli_version"));
-    session_.git_branch = jf::str(jf::field(v, "git_branch"));
+    session_ = load_session(v);
     model_ = jf::str(jf::field(v, "model"));
     load_rollups(jf::field(v, "base"), base_);
     load_rollups(jf::field(v, "written"), written_);
