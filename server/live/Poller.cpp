@@ -457,8 +457,9 @@ json::value Poller::stats_snapshot(const std::string& tz_in, int window_hours) {
     o["tool_latency"] = latency_payload(latency_.summarize(now, window_hours, 12), window_hours);
     o["tool_latency_window_hours"] = window_hours;
     o["tool_latency_measures"] =
-        "wall time from the line holding a tool call to the line holding its result, including any wait for the "
-        "user's approval";
+        "wall time from a tool call to its result as the agent recorded them: the line holding the call to the line "
+        "holding its result (including any wait for the user's approval), or the execution's own start and end "
+        "where the agent records those";
     o["watermarks"] = watermark_payload(published_);
     o["watcher"] = watcher_payload(watcher_state());
     json::object server;

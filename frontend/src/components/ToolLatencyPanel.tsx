@@ -10,7 +10,7 @@ import { colorFor } from './palette';
 import { Sparkline } from './Sparkline';
 
 const DEFAULT_MEASURES =
-  'wall time from the line holding a tool call to the line holding its result, including any wait for your approval';
+  'wall time from a tool call to its result as the agent recorded them: the line holding the call to the line holding its result (including any wait for your approval), or the execution\'s own start and end where the agent records those';
 
 export function ToolLatencyPanel() {
   const stats = useLive((s) => s.stats);

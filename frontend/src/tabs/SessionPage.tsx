@@ -64,7 +64,7 @@ export function SessionPage({ row }: { row: number }) {
           Tool calls <span className="count">{data.tool_calls_total}</span>
         </h2>
         {data.tool_calls_truncated && <p className="muted small">Showing the first {data.tool_calls.length} calls.</p>}
-        <p className="muted small">Latency: wall time from the line holding the call to the line holding its result, including any wait for approval.</p>
+        <p className="muted small">Latency: wall time from the call to its result as the agent recorded them (the lines holding them, including any wait for approval, or the execution's own start and end where the agent records those); none where the agent writes no start time.</p>
         <ToolTimeline calls={data.tool_calls} endIso={s.last_at} />
       </section>
       {data.tools.length > 0 && <ToolSums tools={data.tools} />}
