@@ -182,13 +182,19 @@ std::string canonical_model_id(std::string_view model) {
 
 const ModelPrice* PriceBook::find(std::string_view family, std::string_view model) const {
     if (model.empty()) return nullptr;
+    auto first_match = [&](std::string_view id) -> const ModelPrice* {
+        for (const ModelPrice& mp : models_) {
+            if (!family.empty() && !mp.provider.empty() && mp.provider != family) continue;
+            for (const std::string& p : mp.patterns)
+                if (glob_match(p, id)) return &mp;
+        }
+        return nullptr;
+    };
+    // The id as written first (a card entry may name it exactly, '/' and dots included), then as the card's
+    // ids are usually written.
+    if (const ModelPrice* mp = first_match(model)) return mp;
     const std::string id = canonical_model_id(model);
-    for (const ModelPrice& mp : models_) {
-        if (!family.empty() && !mp.provider.empty() && mp.provider != family) continue;
-        for (const std::string& p : mp.patterns)
-            if (glob_match(p, id)) return &mp;
-    }
-    return nullptr;
+    return id == model ? nullptr : first_match(id);
 }
 
 Cost PriceBook::cost(std::string_view family, std::string_view model, const TokenCounts& t, bool fast_tier) const {

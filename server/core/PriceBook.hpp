@@ -83,7 +83,7 @@ private:
 // last '/') and a Claude version written with dots takes the hyphens Anthropic's ids use
 // ("claude-sonnet-4.6" -> "claude-sonnet-4-6", "claude-3.5-haiku" -> "claude-3-5-haiku"). Other vendors'
 // dots are part of their ids ("gpt-5.1", "gemini-2.5-pro") and stay. The stored model id is the agent's
-// own; this is only how it is looked up.
+// own; find() tries it as written first and this form only when that matches nothing.
 std::string canonical_model_id(std::string_view model);
 
 // Glob with '*' only (any run of characters), case-insensitive ASCII.

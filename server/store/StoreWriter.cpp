@@ -201,8 +201,10 @@ std::int64_t StoreWriter::project_id(const ParsedLine& line, std::string_view pr
         .bind(5, ts);
     if (!s.step()) throw StoreError(SQLITE_ERROR, "project upsert returned no row");
     const std::int64_t id = s.column_int(0);
-    // Cached per cwd, so that every folder a project's lines name is seen once (see upsert_project).
-    if (!line.session.cwd.empty()) projects_.emplace(key, id);
+    // Cached per cwd, so that every folder a project's lines name is seen once (see upsert_project); lines
+    // that name no cwd (Gemini CLI's) change nothing after the first and are cached too: upserting the
+    // project again for each of them cost half of a Gemini backfill's time.
+    projects_.emplace(key, id);
     return id;
 }
 

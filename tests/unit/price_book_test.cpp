@@ -220,6 +220,11 @@ BOOST_AUTO_TEST_CASE(ids_with_a_provider_prefix_or_dotted_claude_versions_find_t
         }
     }
     BOOST_TEST(book.find("codex", "anthropic/claude-sonnet-4-5") == nullptr);  // not Codex's family
+    // An entry that names an id with a '/' as written still prices it (the id as written is tried first;
+    // found by fuzz/price_book_fuzz).
+    const PriceBook slash = PriceBook::parse(R"({"models":[{"family":"routed","match":["/*m*"],"input":1,"output":1}]})");
+    BOOST_REQUIRE(slash.find("", "/m"));
+    BOOST_TEST(slash.find("", "/m")->family == "routed");
     BOOST_TEST(book.find("claude", "openai/gpt-5") == nullptr);
 }
 
