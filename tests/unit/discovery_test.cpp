@@ -183,6 +183,27 @@ BOOST_AUTO_TEST_CASE(classifies_gemini_chats_both_generations_and_subagents) {
     BOOST_TEST(!classify_transcript(roots, dir / ".gemini/settings.json"));
 }
 
+BOOST_AUTO_TEST_CASE(gemini_walks_and_watches_only_the_chat_folders) {
+    TempDir dir;
+    const AgentRoots roots{{find_agent("gemini"), dir / ".gemini"}};
+    for (const char* p : {".gemini/tmp/shop/chats/session-2026-05-22T14-59-d98cf9e7.jsonl",
+                          ".gemini/tmp/shop/chats/d98cf9e7-aaaa/1b2c3d4e-bbbb.jsonl",
+                          ".gemini/tmp/shop/checkpoints/session-a.json", ".gemini/tmp/shop/logs.json",
+                          ".gemini/history/shop/chats/session-b.jsonl", ".gemini/extensions/x/chats/session-c.jsonl"})
+        write_file(dir / p, "{}\n");
+    std::vector<std::string> got;
+    for (const auto& f : discover_transcripts(roots)) got.push_back(fs::path(f.path).lexically_relative(dir.path()).string());
+    const std::vector<std::string> want = {".gemini/tmp/shop/chats/d98cf9e7-aaaa/1b2c3d4e-bbbb.jsonl",
+                                           ".gemini/tmp/shop/chats/session-2026-05-22T14-59-d98cf9e7.jsonl"};
+    BOOST_TEST(got == want, boost::test_tools::per_element());
+    std::vector<std::string> dirs;
+    for (const auto& d : watch_directories(roots, dir / ".gemini")) dirs.push_back(d.lexically_relative(dir.path()).string());
+    std::sort(dirs.begin(), dirs.end());
+    const std::vector<std::string> want_dirs = {".gemini", ".gemini/tmp", ".gemini/tmp/shop", ".gemini/tmp/shop/chats",
+                                                ".gemini/tmp/shop/chats/d98cf9e7-aaaa"};
+    BOOST_TEST(dirs == want_dirs, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(gemini_folder_follows_gemini_cli_home) {
     const char* saved = std::getenv("GEMINI_CLI_HOME");
     const std::string keep = saved ? saved : "";

@@ -46,6 +46,16 @@ public:
         return std::nullopt;
     }
 
+    // Only tmp/, its project folders, their chats/ and the sub-agent folders in chats/ are walked and
+    // watched: the rest of .gemini (history/, checkpoints/, tool outputs, extensions) holds no chats and
+    // would spend inotify watches.
+    bool may_hold_transcripts(const fs::path& rel_dir) const override {
+        std::vector<std::string> parts;
+        for (const auto& c : rel_dir) parts.push_back(c.string());
+        if (parts.empty() || parts[0] != "tmp" || parts.size() > 4) return false;
+        return parts.size() <= 2 || parts[2] == "chats";
+    }
+
     ReadMode read_mode(const FileRecord& file) const override {
         return ends_with(file.path, ".json") ? ReadMode::WholeDocument : ReadMode::AppendOnlyLines;
     }
