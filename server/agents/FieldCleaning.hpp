@@ -3,6 +3,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -55,6 +56,21 @@ inline std::string project_name_from_cwd(std::string_view cwd) {
 // No single API response carries more than a few million tokens; anything negative or beyond this
 // bound is a corrupt line, and billing it would wreck every total it touches.
 inline constexpr std::int64_t kMaxTokensPerField = 50'000'000;
+
+// One response's counts as Google's GenAI API reports them (Gemini CLI's `tokens`, Qwen Code's
+// usageMetadata): `prompt` includes its `cached` part, `tool_prompt` is prompt input beside it, `output`
+// is what bills at the output rate (the thoughts included, by the caller, where the format keeps them
+// apart) and `thoughts` the reasoning inside it. The counts are not trusted yet (tokens_plausible judges
+// them), so they are clamped before anything is subtracted.
+inline TokenCounts genai_tokens(std::int64_t prompt, std::int64_t cached, std::int64_t tool_prompt,
+                                std::int64_t output, std::int64_t thoughts) {
+    TokenCounts t;
+    t.cache_read = std::clamp<std::int64_t>(cached, 0, std::max<std::int64_t>(prompt, 0));
+    t.input = prompt - t.cache_read + tool_prompt;
+    t.output = output;
+    t.reasoning = std::clamp<std::int64_t>(thoughts, 0, std::max<std::int64_t>(output, 0));
+    return t;
+}
 
 inline bool tokens_plausible(const TokenCounts& t) {
     for (const std::int64_t v : {t.input, t.output, t.cache_read, t.cache_create, t.cache_create_1h, t.reasoning})

@@ -60,6 +60,13 @@ The command line wins over the environment, which wins over the file.
 Exit codes: 0 success, 2 bad usage or configuration, 1 other failures.
 )";
 
+// Every agent this build reads, by name: "claude, codex, ...".
+std::string agent_names() {
+    std::string out;
+    for (const AgentSource* s : agent_sources()) out += (out.empty() ? "" : ", ") + std::string(s->name());
+    return out;
+}
+
 po::options_description describe(const std::string& command) {
     po::options_description common("Common options");
     common.add_options()
@@ -68,9 +75,7 @@ po::options_description describe(const std::string& command) {
         ("store", po::value<std::string>(), "SQLite store file (default: $XDG_DATA_HOME/agentpulse/store.db)")
         ("pricing", po::value<std::string>(), "price card JSON (default: the conf/pricing.json built into the binary)")
         ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn, error or off");
-    std::string names;
-    for (const AgentSource* source : agent_sources()) names += (names.empty() ? "" : ", ") + std::string(source->name());
-    const std::string agents_help = "the agents to read, comma-separated: " + names + " (default: all)";
+    const std::string agents_help = "the agents to read, comma-separated: " + agent_names() + " (default: all)";
     common.add_options()("agents", po::value<std::string>(), agents_help.c_str());
     for (const AgentSource* source : agent_sources()) {
         const AgentTraits& t = source->traits();
@@ -221,11 +226,8 @@ std::vector<const AgentSource*> chosen_agents(const std::string& list) {
         name.erase(0, name.find_first_not_of(" \t"));
         name.erase(name.find_last_not_of(" \t") + 1);
         if (name.empty()) throw po::error("--agents: an empty name in '" + list + "'");
-        if (!find_agent(name)) {
-            std::string known;
-            for (const AgentSource* s : agent_sources()) known += (known.empty() ? "" : ", ") + std::string(s->name());
-            throw po::error("--agents: no agent is called '" + name + "' (this build reads " + known + ")");
-        }
+        if (!find_agent(name))
+            throw po::error("--agents: no agent is called '" + name + "' (this build reads " + agent_names() + ")");
         names.push_back(std::move(name));
         at = comma + 1;
     }

@@ -14,6 +14,7 @@
 
 #include "core/IsoTime.hpp"
 #include "sim/SynthCorpus.hpp"
+#include "sim/SynthWriters.hpp"
 #include "sim/SynthFleet.hpp"
 
 namespace agentpulse {
@@ -37,12 +38,6 @@ void append_line(const fs::path& file, const std::string& text) {
     ::close(fd);
 }
 
-// The demo shows every agent that has a simulated writer (the writers' default shares, which the tests'
-// seeds and the benchmark corpus use, leave the newer ones out so their bytes stay as they were).
-SynthShares demo_shares() {
-    return {{"claude", 0.5}, {"codex", 0.2}, {"gemini", 0.15}, {"copilot", 0.15}};
-}
-
 }  // namespace
 
 DemoAgents::DemoAgents(DemoOptions opts) : opts_(opts) {
@@ -54,9 +49,9 @@ DemoAgents::DemoAgents(DemoOptions opts) : opts_(opts) {
     if (opts_.history_days > 0) {
         const EpochMs now = now_epoch_ms();
         SynthCorpusOptions c;
-        // A folder per agent; demo_shares() decides how many sessions each gets.
+        // A folder per agent; the writers' demo shares (sim/SynthWriters.cpp) decide how many sessions each gets.
         for (const AgentSource* s : agent_sources()) c.roots[std::string(s->name())] = root_of(s->name());
-        c.shares = demo_shares();
+        c.shares = demo_synth_shares();
         c.target_bytes = opts_.history_bytes;
         c.files = opts_.history_files;
         c.seed = opts_.seed;
@@ -99,7 +94,7 @@ void DemoAgents::run() {
     o.concurrent = opts_.concurrent;
     o.median_session_bytes = 250'000;
     o.time_scale = opts_.time_scale;
-    o.shares = demo_shares();
+    o.shares = demo_synth_shares();
     SynthFleet fleet(o);
     std::unique_lock lk(mu_);
     while (!stop_ && !fleet.done()) {

@@ -23,7 +23,7 @@ int check(const Config& c, const PriceBook& prices) {
         const std::string model = s.column_text(1);
         // The agent's price family, not its name (they differ: Copilot's family is empty, any entry).
         const AgentSource* agent = find_agent(s.column_view(0));
-        const std::string_view family = agent ? agent->traits().prices.name : s.column_view(0);
+        const std::string_view family = agent ? agent->traits().prices.name : std::string_view();
         const bool known = agent && (prices.find(family, model) != nullptr ||
                                      (model.empty() && prices.unknown_model_estimate(family) != nullptr));
         now_known += known;

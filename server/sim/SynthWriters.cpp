@@ -13,14 +13,19 @@ namespace agentpulse {
 
 const std::vector<SynthWriter>& synth_writers() {
     static const std::vector<SynthWriter> kWriters = {
-        {"claude", 0.75, true, make_claude_synth},
-        {"codex", 0.25, false, make_codex_synth},
-        // Share 0 so every existing seed keeps its bytes: drawn only when `shares` names it.
-        {"copilot", 0.0, false, make_copilot_synth},
-        // Share 0 by default, so every existing seed names the same sessions; the demo and corpora ask for it.
-        {"gemini", 0.0, true, make_gemini_synth},
+        {"claude", 0.75, 0.5, true, make_claude_synth},
+        {"codex", 0.25, 0.2, false, make_codex_synth},
+        // Share 0 so every existing seed keeps its bytes: drawn only when `shares` names it (the demo does).
+        {"copilot", 0.0, 0.15, false, make_copilot_synth},
+        {"gemini", 0.0, 0.15, true, make_gemini_synth},
     };
     return kWriters;
+}
+
+SynthShares demo_synth_shares() {
+    SynthShares out;
+    for (const SynthWriter& w : synth_writers()) out[std::string(w.agent)] = w.demo_share;
+    return out;
 }
 
 const SynthWriter& synth_writer(std::string_view agent) {

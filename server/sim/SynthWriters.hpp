@@ -18,7 +18,8 @@ class SynthAgentSession;
 
 struct SynthWriter {
     std::string_view agent;  // the name its AgentSource stores as `provider`
-    double share;            // its default weight among simulated sessions
+    double share;            // its default weight among simulated sessions (test seeds, benchmark corpus)
+    double demo_share;       // its weight in the demo, which shows every simulated agent
     bool subagents;          // whether its sessions spawn sub-agent transcripts
     std::unique_ptr<SynthAgentSession> (*make)(const SynthSessionOptions&, std::string_view agent);
 };
@@ -31,6 +32,8 @@ using SynthShares = std::map<std::string, double>;
 const std::vector<SynthWriter>& synth_writers();
 // Throws std::invalid_argument when no writer has that name.
 const SynthWriter& synth_writer(std::string_view agent);
+// The demo's weights: every writer's demo_share.
+SynthShares demo_synth_shares();
 // The writer of the next session, drawn by `shares` with one draw from `r`. Throws
 // std::invalid_argument when a share names no writer, is negative, or all are zero.
 const SynthWriter& draw_synth_writer(SynthRng& r, const SynthShares& shares);

@@ -64,13 +64,7 @@ TokenCounts read_tokens(const json::value* tokens, bool& bad) {
     const std::int64_t output = read_count(jf::field(tokens, "output"), bad);
     const std::int64_t thoughts = read_count(jf::field(tokens, "thoughts"), bad);
     const std::int64_t tool = read_count(jf::field(tokens, "tool"), bad);
-    TokenCounts t;
-    // Counts are not trusted yet (tokens_plausible judges them); clamp before subtracting.
-    t.cache_read = std::clamp<std::int64_t>(cached, 0, std::max<std::int64_t>(input, 0));
-    t.input = input - t.cache_read + tool;
-    t.output = output + thoughts;
-    t.reasoning = std::clamp<std::int64_t>(thoughts, 0, std::max<std::int64_t>(t.output, 0));
-    return t;
+    return genai_tokens(input, cached, tool, output + thoughts, thoughts);
 }
 
 // Bytes a tool writes: the argument that holds the new text; nullopt for other tools.

@@ -25,14 +25,8 @@ TokenCounts read_usage(const json::value* usage, bool& bad) {
     const std::int64_t thoughts = read_count(jf::field(usage, "thoughtsTokenCount"), bad);
     const std::int64_t tool_prompt = read_count(jf::field(usage, "toolUsePromptTokenCount"), bad);
     const std::int64_t total = read_count(jf::field(usage, "totalTokenCount"), bad);
-    TokenCounts t;
-    // Counts are not trusted yet (tokens_plausible judges them); clamp before subtracting.
-    t.cache_read = std::clamp<std::int64_t>(cached, 0, std::max<std::int64_t>(prompt, 0));
-    t.input = prompt - t.cache_read + tool_prompt;
     const bool thoughts_separate = thoughts > 0 && total >= prompt + tool_prompt + candidates + thoughts;
-    t.output = thoughts_separate ? candidates + thoughts : candidates;
-    t.reasoning = std::clamp<std::int64_t>(thoughts, 0, std::max<std::int64_t>(t.output, 0));
-    return t;
+    return genai_tokens(prompt, cached, tool_prompt, thoughts_separate ? candidates + thoughts : candidates, thoughts);
 }
 
 // Bytes a tool writes: the length of the argument that holds the new text; nullopt for other tools.
