@@ -281,7 +281,10 @@ TailStatus read_sqlite_database(const AgentSource& source, FileRecord& file, con
         ++cur.rewrites;
         replaced = true;
     }
-    if (!replaced && cur.inode != 0 && cur.head_hash == v.signature) return TailStatus::UpToDate;
+    if (!replaced && cur.inode != 0 && cur.head_hash == v.signature) {
+        ctx.look_again_soon = v.commit_pending;  // still not indexed: keep looking (the index raises no event)
+        return TailStatus::UpToDate;
+    }
     cur.device = v.db.dev;
     cur.inode = v.db.ino;
     // Progress in the main file's bytes, as backfill counts what each file has to go (size - offset).
@@ -307,7 +310,12 @@ TailStatus read_sqlite_database(const AgentSource& source, FileRecord& file, con
             std::this_thread::sleep_for(kSettle);
             after = version_of(file.path);
         }
-        if (after.signature == v.signature || round >= kMaxReads || after.db.ino != v.db.ino) break;
+        if (after.signature == v.signature || round >= kMaxReads || after.db.ino != v.db.ino) {
+            // A commit still not indexed, or a change past the read bound: the index moves without an
+            // event, so the caller looks again shortly rather than at the next write or rescan.
+            ctx.look_again_soon = after.commit_pending || (after.signature != v.signature && after.db.ino == v.db.ino);
+            break;
+        }
         v = std::move(after);
     }
     pass.finish_state(v.db.size, v.bytes(), v.signature);

@@ -20,6 +20,7 @@ struct DatabaseReadContext {
     const TailerOptions& opts;
     BatchSink* sink;                // as TranscriptTailer::set_sink
     std::string& last_store_error;  // as TranscriptTailer::last_store_error
+    bool& look_again_soon;          // as TranscriptTailer::look_again_soon
 };
 
 // Reads the database at file.path. `file` is updated at each commit: `offset` is the main file's size

@@ -62,6 +62,7 @@ TranscriptTailer::TranscriptTailer(StoreWriter& writer, IngestStats& stats, Tail
     : writer_(writer), stats_(stats), opts_(opts) {}
 
 TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(std::int64_t)>& progress) {
+    look_again_soon_ = false;
     const AgentSource* source = find_agent(file.provider);
     if (!source) {
         ++stats_.read_errors;
@@ -74,7 +75,8 @@ TailStatus TranscriptTailer::ingest(FileRecord& file, const std::function<void(s
             return read_whole_document({*source, writer_, stats_, sink_, opts_.max_line_bytes, last_store_error_}, file,
                                        progress);
         case ReadMode::SqliteDatabase:
-            return read_sqlite_database(*source, file, {writer_, stats_, opts_, sink_, last_store_error_}, progress);
+            return read_sqlite_database(*source, file, {writer_, stats_, opts_, sink_, last_store_error_, look_again_soon_},
+                                        progress);
     }
     return TailStatus::Unreadable;
 }

@@ -47,6 +47,11 @@ public:
     // Why the store refused the last batch that came back StoreFailed (e.g. "database or disk is full").
     const std::string& last_store_error() const { return last_store_error_; }
 
+    // Whether the last ingest() saw a write whose commit was not visible yet when it returned (a SQLite
+    // agent's WAL frames written, its index not yet moved: that raises no inotify event), so the caller
+    // should read the file again shortly without waiting for an event.
+    bool look_again_soon() const { return look_again_soon_; }
+
 private:
     struct Pass;
     // The reader for ReadMode::AppendOnlyLines.
@@ -58,6 +63,7 @@ private:
     BatchSink* sink_ = nullptr;
     std::string read_buf_;
     std::string last_store_error_;
+    bool look_again_soon_ = false;
 };
 
 }  // namespace agentpulse

@@ -48,6 +48,11 @@ struct Watcher::Loop {
     std::map<std::string, FileRecord> files;           // path -> committed state
     std::set<std::string> dirty;                       // paths to read now
     std::map<std::string, Clock::time_point> retry;    // paths whose store commit failed -> when to retry
+    struct Settle {
+        Clock::time_point at;
+        int tries = 0;
+    };
+    std::map<std::string, Settle> settle;              // paths to read again shortly (look_again_soon)
     std::set<std::string> unreadable;                  // paths that failed to open (retried on rescan/attrib)
     bool roots_missing = false;
     std::map<std::string, FileRecord> unregistered;    // the store refused to register them: retried in 2 s
@@ -98,6 +103,7 @@ struct Watcher::Loop {
     // Blocks on inotify until `until` at the latest (or an earlier retry), and handles what arrived.
     void wait_for_events(Clock::time_point until) {
         for (const auto& [path, when] : retry) until = std::min(until, when);
+        for (const auto& [path, s] : settle) until = std::min(until, s.at);
         if (!unregistered.empty()) until = std::min(until, register_retry_at);
         bool overflow = false;
         const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
@@ -202,7 +208,10 @@ struct Watcher::Loop {
             const std::string path = *dirty.begin();
             dirty.erase(dirty.begin());
             auto it = files.find(path);
-            if (it == files.end()) continue;
+            if (it == files.end()) {
+                settle.erase(path);
+                continue;
+            }
             const TailStatus s = tailer.ingest(it->second);
             if (s == TailStatus::Progressed) committed = true, store_ok();
             if (s == TailStatus::StoreFailed) {
@@ -211,6 +220,7 @@ struct Watcher::Loop {
             }
             if (s == TailStatus::Unreadable) unreadable.insert(path);
             if (s != TailStatus::Unreadable) unreadable.erase(path);
+            look_again(path);
         }
         const auto now = Clock::now();
         if (!unregistered.empty() && now >= register_retry_at) {
@@ -232,7 +242,26 @@ struct Watcher::Loop {
                 ++it;
             }
         }
+        for (const auto& [path, s] : settle)
+            if (s.at <= now) dirty.insert(path);
         return committed;
+    }
+
+    // A read that saw a write not yet visible (TranscriptTailer::look_again_soon) is repeated after 5 ms,
+    // then 10, 20, ... 640 ms (about 1.3 s in all: the frames of a rolled-back transaction look the same
+    // until the next commit, hence the bound); a read that sees nothing pending ends the series.
+    void look_again(const std::string& path) {
+        if (!tailer.look_again_soon()) {
+            settle.erase(path);
+            return;
+        }
+        Settle& s = settle[path];
+        if (s.tries >= 8) {
+            settle.erase(path);
+            return;
+        }
+        s.at = Clock::now() + std::chrono::milliseconds(5 << s.tries);
+        ++s.tries;
     }
 };
 

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { artifacts, binary, browser, ClaudeSession, dashboard, percentile, run, serve, tmpdir, waitFor } from './harness.mjs';
+import { agentFolders, timeAppends, WRITERS } from './agents.mjs';
+import { artifacts, binary, browser, ClaudeSession, dashboard, percentile, rowSeen, run, serve, tmpdir, waitFor } from './harness.mjs';
 
 fs.mkdirSync(artifacts, { recursive: true });
 const shot = (page, name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
@@ -15,25 +16,6 @@ before(() => {
   assert.ok(fs.existsSync(binary), `no server binary at ${binary}: run scripts/build.sh first`);
   assert.ok(fs.existsSync(path.join(dashboard, 'index.html')), `no built dashboard at ${dashboard}: run scripts/build.sh first`);
 });
-
-/** Waits (in the page, every animation frame) for a feed row holding `needle`; resolves with the page's Date.now() then. */
-function rowSeen(page, needle, timeout = 5000) {
-  return page
-    .waitForFunction(
-      (n) => {
-        const el = Array.from(document.querySelectorAll('[data-key]')).find((e) => e.textContent.includes(n));
-        return el ? Date.now() : false;
-      },
-      needle,
-      { polling: 'raf', timeout },
-    )
-    .then((h) => h.jsonValue())
-    .catch(async (e) => {
-      const rows = await page.locator('[data-key]').evaluateAll((els) => els.slice(0, 8).map((el) => el.textContent)).catch(() => []);
-      const conn = await page.getByTestId('connection').innerText().catch(() => '?');
-      throw new Error(`no feed row with "${needle}" after ${timeout} ms (connection: ${conn}; newest rows: ${JSON.stringify(rows)}): ${e.message}`);
-    });
-}
 
 describe('dashboard with an embedded watcher', () => {
   const dir = tmpdir();
@@ -159,6 +141,39 @@ describe('dashboard with an embedded watcher', () => {
     const t0 = Date.now();
     agent.assistant({ tools: [{ name: 'Read', input: { file_path: `${agent.cwd}/e2e-after-restart.ts` } }] });
     assert.ok((await seen) - t0 < 1000);
+  });
+});
+
+describe('every agent at once', () => {
+  const dir = tmpdir();
+  const { folders, args } = agentFolders(dir);
+  let server;
+  let b;
+  let writers = [];
+
+  after(async () => {
+    for (const w of writers) w.close?.();
+    await b?.close();
+    await server?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("each agent's tool calls reach the Live tab, with its label", async () => {
+    server = await run(['serve', '--host', '127.0.0.1', '--port', '0', '--store', path.join(dir, 'store.db'), ...args,
+      '--static-dir', dashboard, '--log-level', 'warn'], { waitListening: true });
+    b = await browser();
+    const page = await b.context.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(`${server.url}/live`);
+    await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor({ timeout: 10_000 });
+    // The folders exist before the server starts; the files (and OpenCode's database) appear now.
+    writers = WRITERS.map((W) => new W(folders[W.agent], `e2e-${W.agent}`));
+    const ms = await timeAppends(page, writers, 3, { rowSeen });
+    console.log(`append -> visible, per agent (ms): ${JSON.stringify(ms)}`);
+    for (const [agent, v] of Object.entries(ms)) assert.ok(Math.max(...v) < 1000, `${agent}: a row took ${Math.max(...v)} ms (limit 1000 ms): ${v}`);
+    // Sessions in flight name each agent's project.
+    for (const W of WRITERS) await page.getByTestId('inflight').getByText(`e2e-${W.agent}`).first().waitFor({ timeout: 8000 });
+    await shot(page, 'live-every-agent');
   });
 });
 

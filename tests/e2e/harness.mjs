@@ -154,6 +154,25 @@ export class ClaudeSession {
   }
 }
 
+/** Waits (in the page, every animation frame) for a feed row holding `needle`; resolves with the page's Date.now() then. */
+export function rowSeen(page, needle, timeout = 5000) {
+  return page
+    .waitForFunction(
+      (n) => {
+        const el = Array.from(document.querySelectorAll('[data-key]')).find((e) => e.textContent.includes(n));
+        return el ? Date.now() : false;
+      },
+      needle,
+      { polling: 'raf', timeout },
+    )
+    .then((h) => h.jsonValue())
+    .catch(async (e) => {
+      const rows = await page.locator('[data-key]').evaluateAll((els) => els.slice(0, 8).map((el) => el.textContent)).catch(() => []);
+      const conn = await page.getByTestId('connection').innerText().catch(() => '?');
+      throw new Error(`no feed row with "${needle}" after ${timeout} ms (connection: ${conn}; newest rows: ${JSON.stringify(rows)}): ${e.message}`);
+    });
+}
+
 export function percentile(values, p) {
   const s = [...values].sort((a, b) => a - b);
   if (!s.length) return null;
