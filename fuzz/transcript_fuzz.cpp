@@ -6,128 +6,21 @@
 //
 // It also checks the ingest guarantee (docs/ingest.md): a file read in two calls, the first ending at an
 // arbitrary byte (a partial line, as when the agent is mid-write), gives exactly the rows of one read.
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <spdlog/spdlog.h>
-
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "FuzzStore.hpp"
 #include "agents/AgentRegistry.hpp"
-#include "app/Startup.hpp"
-#include "model/IngestStats.hpp"
-#include "ingest/TranscriptTailer.hpp"
-#include "store/Migrations.hpp"
-#include "store/Statement.hpp"
-#include "store/StoreWriter.hpp"
 
 using namespace agentpulse;
-namespace fs = std::filesystem;
-
-namespace {
-
-std::shared_ptr<const PriceBook> g_prices;
-fs::path g_dir;
-Database* g_template = nullptr;  // a migrated empty store, copied into each input's stores (faster than migrating)
-
-void write_file(const fs::path& p, std::string_view data, bool append) {
-    std::ofstream out(p, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    if (!out) std::abort();
-}
-
-// Everything a clean run stores, in a canonical order and without row ids: two stores hold the same
-// rows exactly when their digests are equal.
-std::string digest(Database& db) {
-    static const char* const kQueries[] = {
-        "SELECT count(*) || ':' || ifnull(group_concat(r, '|'), '') FROM (SELECT provider || ',' || line_key || ',' || "
-        "ifnull(parent_key,'') || ',' || ts || ',' || kind || ',' || ifnull(role,'') || ',' || ifnull(model,'') || ',' || "
-        "ifnull(api_message_id,'') || ',' || ifnull(request_id,'') || ',' || input_tokens || ',' || output_tokens || ',' "
-        "|| cache_read_tokens || ',' || cache_create_tokens || ',' || is_sidechain || ',' || ifnull(agent_id,'') AS r "
-        "FROM messages ORDER BY r)",
-        "SELECT count(*) || ':' || ifnull(group_concat(r, '|'), '') FROM (SELECT provider || ',' || dedup_key || ',' || "
-        "ts || ',' || model || ',' || input_tokens || ',' || output_tokens || ',' || cache_read_tokens || ',' || "
-        "cache_create_tokens || ',' || cache_create_1h_tokens || ',' || reasoning_tokens || ',' || "
-        "printf('%.9f', cost_usd) || ',' || cost_source || ',' || ifnull(service_tier,'') AS r FROM usage_events "
-        "ORDER BY r)",
-        "SELECT count(*) || ':' || ifnull(group_concat(r, '|'), '') FROM (SELECT provider || ',' || tool_use_id || ',' "
-        "|| ts || ',' || tool_name || ',' || ifnull(file_path,'') || ',' || ifnull(byte_count,'') || ',' || call_index "
-        "|| ',' || ifnull(result_ts,'') || ',' || ifnull(latency_ms,'') || ',' || ifnull(is_error,'') || ',' || "
-        "ifnull(result_bytes,'') AS r FROM message_tool_mart ORDER BY r)",
-        ("SELECT count(*) || ':' || ifnull(group_concat(r, '|'), '') FROM (SELECT provider || ',' || tool_use_id || ',' "
-         "|| ts || ',' || is_error || ',' || result_bytes AS r FROM pending_tool_results ORDER BY r)"),
-        "SELECT count(*) FROM sessions",
-        "SELECT count(*) FROM projects",
-    };
-    std::string out;
-    for (const char* q : kQueries) {
-        Statement st(db, q);
-        if (st.step()) out += st.column_text(0);
-        out += '\n';
-    }
-    return out;
-}
-
-struct Store {
-    Database db{":memory:", Database::Mode::ReadWrite};
-    std::unique_ptr<StoreWriter> writer;
-    IngestStats stats;
-    std::unique_ptr<TranscriptTailer> tailer;
-    Store() {
-        sqlite3_backup* b = sqlite3_backup_init(db.handle(), "main", g_template->handle(), "main");
-        if (!b || sqlite3_backup_step(b, -1) != SQLITE_DONE || sqlite3_backup_finish(b) != SQLITE_OK) std::abort();
-        writer = std::make_unique<StoreWriter>(db, g_prices);
-        TailerOptions opts;
-        opts.max_line_bytes = 8 * 1024;  // small, so that the fuzzer reaches the over-long line paths
-        opts.batch_lines = 3;            // several batches per input
-        opts.batch_bytes = 4 * 1024;
-        tailer = std::make_unique<TranscriptTailer>(*writer, stats, opts);
-    }
-    // The input as a file of agent `agent`, of the kind `kind` (a sub-agent file has a parent session).
-    FileRecord file(const fs::path& path, std::string_view agent, const std::string& kind) {
-        FileRecord f;
-        f.path = path.string();
-        f.provider = std::string(agent);
-        f.kind = kind;
-        f.project_slug = "-home-ana-src-shop";
-        if (kind == "subagent") f.parent_session = "sess-parent";
-        return writer->ensure_file(f);
-    }
-};
-
-void check(bool ok, const char* what) {
-    if (!ok) {
-        std::fprintf(stderr, "transcript_fuzz: invariant broken: %s\n", what);
-        std::abort();
-    }
-}
-
-}  // namespace
+using namespace agentpulse::fuzz;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    spdlog::set_level(spdlog::level::off);
-    g_prices = std::make_shared<const PriceBook>(PriceBook::parse(kBuiltinPricingJson, "builtin"));
-    g_template = new Database(":memory:", Database::Mode::ReadWrite);
-    migrate(*g_template);
-    const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-    g_dir = base / ("agentpulse-fuzz-transcript-" + std::to_string(::getpid()));
-    fs::create_directories(g_dir);
-    std::atexit([] {
-        delete g_template;
-        std::error_code ec;
-        fs::remove_all(g_dir, ec);
-    });
+    init("transcript");
     return 0;
 }
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size > 256 * 1024) return -1;
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
