@@ -209,6 +209,7 @@ EpochMs OpenCodeSynth::step(const std::string& session, const std::string& user_
     const std::string said = prose(r, static_cast<int>(r.between(1, last ? 8 : 3)));
     EpochMs at = t + dur(r.lognormal(700, 0.5));
     const auto text = [&](std::size_t n, EpochMs end) {
+        while (n > 0 && n < said.size() && (static_cast<unsigned char>(said[n]) & 0xC0) == 0x80) --n;  // whole characters
         std::string x;
         JsonWriter w(x);
         w.obj().kv("type", "text").kv("text", said.substr(0, n)).key("time").obj().kv("start", at);

@@ -101,7 +101,9 @@ void SynthDatabase::apply(const std::filesystem::path& path, std::string_view ro
     Db& d = *it->second;
     boost::system::error_code ec;
     const json::value v = json::parse(row, ec);
-    if (ec || !v.is_object()) throw std::runtime_error("simulated database: a row that is not a JSON object");
+    if (ec || !v.is_object())
+        throw std::runtime_error("simulated database: a row that is not a JSON object (" + ec.message() + "): " +
+                                 std::string(row.substr(0, 300)));
     const json::object& o = v.get_object();
     const std::string table = text_of(o, "table");
     const auto bind = [](sqlite3_stmt* st, int i, const std::string& s) {

@@ -1,5 +1,6 @@
 // sim/: the simulated agents, the seeded generator behind the demo, the benchmarks and some tests. A seed names
 // the same bytes; what it says it generated (SynthTotals) is what ingest stores; lines come in time order.
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
@@ -229,6 +230,30 @@ BOOST_AUTO_TEST_CASE(what_the_opencode_writer_says_it_wrote_is_what_ingest_store
     // Sub-agents (child sessions) belong to their root session: as many sessions as the corpus planned.
     BOOST_TEST(query_int(db, "SELECT count(*) FROM messages WHERE is_sidechain = 1") > 0);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM sessions") == t.files);
+}
+
+// Every row the simulated OpenCode writes is a JSON object (a text part cut as it streams is cut between
+// characters, never inside one: a 20 MB corpus once failed on that).
+BOOST_AUTO_TEST_CASE(the_opencode_writer_writes_rows_of_valid_json) {
+    int rows = 0;
+    for (std::uint64_t seed = 1; seed <= 400; ++seed) {
+        SynthSessionOptions so;
+        so.agent = "opencode";
+        so.seed = seed;
+        so.target_bytes = 20'000;
+        SynthSession session(so);
+        while (!session.done()) {
+            const SynthLine l = session.next();
+            BOOST_TEST_REQUIRE((l.kind == SynthLine::Kind::Row));
+            BOOST_TEST_REQUIRE(l.path == "opencode.db");
+            boost::system::error_code ec;
+            const boost::json::value v = boost::json::parse(l.text, ec);
+            BOOST_TEST_REQUIRE(!ec, "seed " << seed << ": " << ec.message());
+            BOOST_TEST_REQUIRE(v.is_object());
+            ++rows;
+        }
+    }
+    BOOST_TEST(rows > 1000);
 }
 
 BOOST_AUTO_TEST_CASE(sessions_and_fleets_step_forward_in_time) {
