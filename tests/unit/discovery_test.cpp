@@ -107,6 +107,9 @@ BOOST_AUTO_TEST_CASE(classifies_the_opencode_json_tree_and_walks_only_its_folder
     BOOST_TEST((oc.read_mode(*classify_transcript(roots, dir / "opencode/storage/part/msg_1/prt_1.json")) ==
                 ReadMode::WholeDocument));
     BOOST_TEST((oc.read_mode(*classify_transcript(roots, dir / "opencode/opencode.db")) == ReadMode::SqliteDatabase));
+    ::setenv("OPENCODE_DB", "odd.json", 1);  // a database, whatever its name
+    BOOST_TEST((oc.read_mode(*classify_transcript(roots, dir / "opencode/odd.json")) == ReadMode::SqliteDatabase));
+    ::unsetenv("OPENCODE_DB");
     // Not read: the tree's other folders, other depths, other names.
     for (const char* rel : {"storage/project/prj_1.json", "storage/todo/ses_1.json", "storage/session_share/ses_1.json",
                             "storage/part/prt_1.json", "storage/part/msg_1/x/prt_1.json", "storage/part/msg_1/prt_1.txt",

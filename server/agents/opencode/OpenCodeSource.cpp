@@ -88,8 +88,9 @@ public:
         return parts.size() == 1 || parts[1] == "session" || parts[1] == "message" || parts[1] == "part";
     }
 
+    // By the kind classify() gave (a database that $OPENCODE_DB names may end in .json too).
     ReadMode read_mode(const FileRecord& file) const override {
-        return file.path.ends_with(".json") ? ReadMode::WholeDocument : ReadMode::SqliteDatabase;
+        return kind_from_name(file.kind) ? ReadMode::WholeDocument : ReadMode::SqliteDatabase;
     }
 
     // A file of the JSON tree (a database is not read line by line: make_database_parser() is).
