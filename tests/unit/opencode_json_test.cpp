@@ -257,6 +257,10 @@ BOOST_AUTO_TEST_CASE(malformed_and_truncated_files_lose_nothing_good) {
     BOOST_TEST(query_text(f.db(), "SELECT group_concat(model, ',') FROM (SELECT model FROM usage_events WHERE "
                                   "dedup_key IN ('opencode:prt_h', 'opencode:prt_w') ORDER BY dedup_key)") ==
                "claude-sonnet-4-5,gpt-5");
+    // A message without its time is read again when rewritten, and counts once it has one.
+    const fs::path notime = f.tree.message("ses_1", "msg_notime", assistant_msg(T0 + 700, "msg_u1", "gpt-5", "openai"));
+    BOOST_TEST((f.ingest(notime) == TailStatus::Progressed));
+    BOOST_TEST(f.count("SELECT count(*) FROM messages WHERE line_key = 'opencode:msg_notime'") == 1);
 }
 
 // kill -9 between any two files: a run that read the first k files, then a new process reading them all

@@ -139,12 +139,12 @@ LineOutcome OpenCodeJsonParser::parse_records(std::string_view doc, std::int64_t
             return sid == id ? std::optional(own) : sessions(sid);
         });
         if (sessions.broken) return unreadable_context();
-        done_ = 1;
         const std::optional<std::int64_t> at = jf::integer(jf::field(jf::field(v, "time"), "created"));
         if (!at || *at <= 0) {
-            issue = LineIssue::NoTimestamp;
+            issue = LineIssue::NoTimestamp;  // logged at each rewrite until it has a time
             return LineOutcome::Rejected;
         }
+        done_ = 1;
         ParsedLine& l = out.emplace_back();
         l.line_no = line_no;
         l.ts = *at;
@@ -154,9 +154,9 @@ LineOutcome OpenCodeJsonParser::parse_records(std::string_view doc, std::int64_t
     if (kind_ == Kind::Message) {
         const opencode::SessionInfo info = opencode::resolve_session(folder, std::ref(sessions));
         if (sessions.broken) return unreadable_context();
-        done_ = 1;
         std::optional<opencode::Message> m = opencode::message(id, v, info, std::nullopt, issue);
-        if (!m) return LineOutcome::Rejected;
+        if (!m) return LineOutcome::Rejected;  // logged at each rewrite until it has a time
+        done_ = 1;
         m->line.line_no = line_no;
         out.push_back(std::move(m->line));
         return LineOutcome::Record;
