@@ -5,7 +5,11 @@
 #   BYTES=1100M FILES=2000 SEED=1  corpus size (K/M/G = 10^3/6/9), file count, seed    RUNS=1  repetitions
 #   BUILD_DIR=...                another build folder                 KEEP_STORE=1  keep the last store
 #   SHARES="gemini=1 copilot=1"  the simulated agents' weights among the corpus's sessions (default: the
-#                                writers' own: Claude Code and Codex), e.g. one agent's format alone
+#                                writers' own: Claude Code and Codex), e.g. one agent's format alone.
+#                                SHARES="opencode=1": one OpenCode database; its "bytes" are the JSON text of
+#                                every row upsert the simulated agent applied (inserts and in-place updates,
+#                                as the other agents' bytes are the lines they append), not the database
+#                                file's size (printed too), and FILES counts its sessions
 #   BASE=/path/to/agentpulse     also ingest with that binary (an older build), alternating with this one in
 #                                every run; prints the new/base ratio of the medians and checks that both
 #                                stores hold the same rows (a hash of every table without ingest-time columns)
@@ -59,7 +63,7 @@ agent_args() {
     a=$(basename "$d")
     case "$a" in
       claude) flag=--claude-projects ;; codex) flag=--codex-sessions ;; gemini) flag=--gemini-dir ;;
-      copilot) flag=--copilot-dir ;; qwen) flag=--qwen-dir ;; *) continue ;;
+      copilot) flag=--copilot-dir ;; qwen) flag=--qwen-dir ;; opencode) flag=--opencode-dir ;; *) continue ;;
     esac
     grep -q -- "$flag" <<<"$help" || continue
     printf '%s\n%s\n' "$flag" "${d%/}"
@@ -92,6 +96,10 @@ ingest() {
     printf "  rows      %d (%d messages + %d usage events + %d tool calls): %.0f rows/s\n", r, m, ue, tc, r / w
     printf "  peak RSS  %.1f MB\n", rss / 1024
   }'
+  if [[ -f "$corpus/opencode/opencode.db" ]]; then
+    awk -v d="$(stat -c %s "$corpus/opencode/opencode.db")" -v w="$wall" \
+      'BEGIN { printf "  database  opencode.db, %.1f MB on disk: %.1f MB/s of it\n", d / 1e6, d / 1e6 / w }'
+  fi
   status=ok
   [[ "$messages" == "$(expect messages)" && "$usage" == "$(expect usage_events)" && "$calls" == "$(expect tool_calls)" ]] || status=MISMATCH
   echo "  store vs corpus: $status (corpus: $(expect messages) messages, $(expect usage_events) usage events, $(expect tool_calls) tool calls)"

@@ -14,6 +14,7 @@
 
 #include "core/IsoTime.hpp"
 #include "sim/SynthCorpus.hpp"
+#include "sim/SynthDatabase.hpp"
 #include "sim/SynthWriters.hpp"
 #include "sim/SynthFleet.hpp"
 
@@ -96,6 +97,7 @@ void DemoAgents::run() {
     o.time_scale = opts_.time_scale;
     o.shares = demo_synth_shares();
     SynthFleet fleet(o);
+    SynthDatabase databases;  // the simulated OpenCode's database, open while the demo runs
     std::unique_lock lk(mu_);
     while (!stop_ && !fleet.done()) {
         const EpochMs now = now_epoch_ms();
@@ -107,7 +109,10 @@ void DemoAgents::run() {
         lk.unlock();
         try {
             const SynthLine line = fleet.next();
-            append_line(root_of(line.agent) / line.path, line.text);
+            if (line.kind == SynthLine::Kind::Row)
+                databases.apply(root_of(line.agent) / line.path, line.text);
+            else
+                append_line(root_of(line.agent) / line.path, line.text);
             ++lines_;
         } catch (const std::exception& e) {
             spdlog::warn("demo agents: {}", e.what());

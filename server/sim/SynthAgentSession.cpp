@@ -91,7 +91,7 @@ SynthLine SynthAgentSession::next() {
     p.facts.lines = 1;
     p.facts.bytes = static_cast<std::int64_t>(p.text.size()) + 1;
     totals_ += p.facts;
-    SynthLine line{agent_, s.path, p.at, std::move(p.text)};
+    SynthLine line{agent_, s.path, p.at, std::move(p.text), line_kind};
     if (queue_.empty()) refill();
     return line;
 }

@@ -84,6 +84,7 @@ protected:
     std::int64_t generated = 0;        // bytes pushed so far
     EpochMs now = 0;                   // when the next turn begins
     int turns = 0, spawned = 0;
+    SynthLine::Kind line_kind = SynthLine::Kind::Append;  // Row for a writer of database rows
 
 private:
     struct Pending {

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "sim/SynthDatabase.hpp"
+
 namespace agentpulse {
 
 namespace {
@@ -44,8 +46,8 @@ const fs::path& root_for(const SynthCorpusOptions& opts, std::string_view agent)
     return it->second;
 }
 
-// Writes every line of `session` to its file below its agent's folder.
-void write_session(SynthSession& session, const SynthCorpusOptions& opts) {
+// Writes every line of `session` to its file below its agent's folder (a row line: to its database).
+void write_session(SynthSession& session, const SynthCorpusOptions& opts, SynthDatabase& databases) {
     std::map<std::string, std::FILE*> open;
     auto close_all = [&] {
         for (auto& [path, f] : open) std::fclose(f);
@@ -54,6 +56,10 @@ void write_session(SynthSession& session, const SynthCorpusOptions& opts) {
     try {
         while (!session.done()) {
             const SynthLine line = session.next();
+            if (line.kind == SynthLine::Kind::Row) {
+                databases.apply(root_for(opts, line.agent) / line.path, line.text);
+                continue;
+            }
             auto it = open.find(line.path);
             if (it == open.end()) {
                 const fs::path full = root_for(opts, line.agent) / line.path;
@@ -85,6 +91,7 @@ SynthTotals write_synth_corpus(const SynthCorpusOptions& opts) {
     double total_weight = 0;
     const std::vector<Planned> plan = plan_sessions(r, opts, total_weight);
 
+    SynthDatabase databases;  // open for the whole corpus, as an agent keeps its database open
     SynthTotals all;
     std::int64_t bytes_left = opts.target_bytes;
     double weight_left = total_weight;
@@ -102,7 +109,7 @@ SynthTotals write_synth_corpus(const SynthCorpusOptions& opts) {
             2'000, std::llround(static_cast<double>(bytes_left) * p.weight / weight_left));
         weight_left -= p.weight;
         SynthSession session(so);
-        write_session(session, opts);
+        write_session(session, opts, databases);
         all += session.totals();
         bytes_left -= session.totals().bytes;
         if (opts.on_progress) opts.on_progress(all);

@@ -1,6 +1,8 @@
 // A simulated corpus on disk: `files` transcripts (sub-agent files included) of about `target_bytes`
 // together, sizes spread like real ones (many small sessions, a few very large), spread over `days` of
-// simulated time, each agent's in its own folder. The benchmarks', tests' and demo history's data.
+// simulated time, each agent's in its own folder. The benchmarks', tests' and demo history's data. An
+// agent that keeps a database (OpenCode) writes rows into one database in its folder instead: its sessions
+// are not files (the `files` plan counts them as if they were), and its bytes are those of its row lines.
 #pragma once
 
 #include <cstdint>

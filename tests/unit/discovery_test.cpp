@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "TempDir.hpp"
 #include "ingest/InotifyWatcher.hpp"
@@ -63,8 +65,7 @@ BOOST_AUTO_TEST_CASE(classifies_opencode_databases_and_their_wal_files) {
     BOOST_REQUIRE(c);
     BOOST_TEST(c->path == (dir / "opencode/opencode-beta.db").string());
     BOOST_TEST(classify_transcript(roots, dir / "opencode/opencode-local_1.2.db").has_value());
-    // Not read: other files, the legacy JSON tree, nested databases, odd channel names.
-    BOOST_TEST(!classify_transcript(roots, dir / "opencode/storage/message/ses_1/msg_1.json"));
+    // Not read: other files, nested databases, odd channel names.
     BOOST_TEST(!classify_transcript(roots, dir / "opencode/log/opencode.db"));
     BOOST_TEST(!classify_transcript(roots, dir / "opencode/opencode-.db"));
     BOOST_TEST(!classify_transcript(roots, dir / "opencode/opencode-a b.db"));
@@ -88,6 +89,45 @@ BOOST_AUTO_TEST_CASE(classifies_opencode_databases_and_their_wal_files) {
     BOOST_TEST(find_agent("opencode")->default_root() == fs::path("/xdg/data/opencode"));
     ::unsetenv("XDG_DATA_HOME");
     BOOST_TEST(find_agent("opencode")->default_root() == fs::path(std::getenv("HOME") ? std::getenv("HOME") : "/") / ".local/share/opencode");
+}
+
+BOOST_AUTO_TEST_CASE(classifies_the_opencode_json_tree_and_walks_only_its_folders) {
+    TempDir dir;
+    const AgentRoots roots{{find_agent("opencode"), dir / "opencode"}};
+    const auto kind = [&](const std::string& rel) {
+        const auto c = classify_transcript(roots, dir / "opencode" / rel);
+        return c ? c->kind : std::string("-");
+    };
+    BOOST_TEST(kind("storage/session/prj_1/ses_1.json") == "legacy-session");
+    BOOST_TEST(kind("storage/session/global/ses_1.json") == "legacy-session");
+    BOOST_TEST(kind("storage/message/ses_1/msg_1.json") == "legacy-message");
+    BOOST_TEST(kind("storage/part/msg_1/prt_1.json") == "legacy-part");
+    // Read as whole documents; the database as a database.
+    const AgentSource& oc = *find_agent("opencode");
+    BOOST_TEST((oc.read_mode(*classify_transcript(roots, dir / "opencode/storage/part/msg_1/prt_1.json")) ==
+                ReadMode::WholeDocument));
+    BOOST_TEST((oc.read_mode(*classify_transcript(roots, dir / "opencode/opencode.db")) == ReadMode::SqliteDatabase));
+    ::setenv("OPENCODE_DB", "odd.json", 1);  // a database, whatever its name
+    BOOST_TEST((oc.read_mode(*classify_transcript(roots, dir / "opencode/odd.json")) == ReadMode::SqliteDatabase));
+    ::unsetenv("OPENCODE_DB");
+    // Not read: the tree's other folders, other depths, other names.
+    for (const char* rel : {"storage/project/prj_1.json", "storage/todo/ses_1.json", "storage/session_share/ses_1.json",
+                            "storage/part/prt_1.json", "storage/part/msg_1/x/prt_1.json", "storage/part/msg_1/prt_1.txt",
+                            "storage/part/msg_1/.prt_1.json", "storage/part/msg_1/prt_1.json.tmp", "storage/session/ses_1.json"})
+        BOOST_TEST(kind(rel) == "-", rel);
+    // Walked and watched: the top, storage/ and its session, message and part folders; not snapshot/ (git
+    // object stores), log/, bin/ or the tree's other folders.
+    for (const char* d : {"storage/session/prj_1", "storage/message/ses_1", "storage/part/msg_1", "storage/project",
+                          "storage/todo", "snapshot/abc/objects", "log", "bin"})
+        fs::create_directories(dir / "opencode" / d);
+    std::vector<std::string> watched;
+    for (const fs::path& p : watch_directories(roots, dir / "opencode"))
+        watched.push_back(p.lexically_relative(dir / "opencode").string());
+    std::sort(watched.begin(), watched.end());
+    BOOST_TEST(watched == (std::vector<std::string>{".", "storage", "storage/message", "storage/message/ses_1",
+                                                    "storage/part", "storage/part/msg_1", "storage/session",
+                                                    "storage/session/prj_1"}),
+               boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(classifies_qwen_chats_new_and_old_layouts) {

@@ -1,5 +1,6 @@
 // sim/: the simulated agents, the seeded generator behind the demo, the benchmarks and some tests. A seed names
 // the same bytes; what it says it generated (SynthTotals) is what ingest stores; lines come in time order.
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
@@ -184,6 +185,75 @@ BOOST_AUTO_TEST_CASE(what_the_gemini_writer_says_it_wrote_is_what_ingest_stores)
     BOOST_TEST(query_int(db, "SELECT count(*) FROM transcript_files WHERE kind = 'subagent'") == t.subagent_files);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM sessions") == t.files - t.subagent_files);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM messages WHERE is_sidechain = 1") > 0);
+}
+
+// The simulated OpenCode (share 0 by default): rows of one database in WAL mode, inserted and updated in
+// place, read by the opencode source's database reader; what it says it wrote is what ingest stores.
+BOOST_AUTO_TEST_CASE(what_the_opencode_writer_says_it_wrote_is_what_ingest_stores) {
+    TempDir dir;
+    SynthCorpusOptions o = corpus_in(dir.path(), 7);
+    o.shares = {{"opencode", 1.0}};
+    o.target_bytes = 1'500'000;
+    o.files = 8;
+    const SynthTotals t = write_synth_corpus(o);
+    BOOST_TEST(t.usage_events > 50);
+    BOOST_TEST(t.tool_calls > 20);
+    BOOST_TEST(t.tool_errors > 0);
+    BOOST_TEST(t.tokens.cache_create > 0);
+    // One database (its WAL checkpointed when the writer closed it), nothing else.
+    const auto files = snapshot(dir / "opencode");
+    BOOST_TEST(files.size() == 1u);
+    BOOST_TEST(files.count("opencode.db") == 1u);
+    WriterFixture fx;
+    IngestStats stats;
+    const AgentRoots roots{{find_agent("opencode"), dir / "opencode"}};
+    const BackfillResult r = run_backfill(fx.writer(), roots, stats, TailerOptions{}, nullptr);
+    BOOST_TEST(r.failed_files == 0);
+    BOOST_TEST(r.files == 1);
+    Database& db = fx.db();
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages") == t.messages);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events") == t.usage_events);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE cost_source = 'unpriced'") ==
+               t.unpriced_events);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(input_tokens),0) FROM usage_events") == t.tokens.input);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(output_tokens),0) FROM usage_events") == t.tokens.output);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_read_tokens),0) FROM usage_events") == t.tokens.cache_read);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_create_tokens),0) FROM usage_events") ==
+               t.tokens.cache_create);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(reasoning_tokens),0) FROM usage_events") == t.tokens.reasoning);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart") == t.tool_calls);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE result_ts IS NOT NULL") ==
+               t.tool_results);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE is_error = 1") == t.tool_errors);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE latency_ms IS NULL OR latency_ms < 0") == 0);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE provider <> 'opencode'") == 0);
+    // Sub-agents (child sessions) belong to their root session: as many sessions as the corpus planned.
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages WHERE is_sidechain = 1") > 0);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM sessions") == t.files);
+}
+
+// Every row the simulated OpenCode writes is a JSON object (a text part cut as it streams is cut between
+// characters, never inside one: a 20 MB corpus once failed on that).
+BOOST_AUTO_TEST_CASE(the_opencode_writer_writes_rows_of_valid_json) {
+    int rows = 0;
+    for (std::uint64_t seed = 1; seed <= 400; ++seed) {
+        SynthSessionOptions so;
+        so.agent = "opencode";
+        so.seed = seed;
+        so.target_bytes = 20'000;
+        SynthSession session(so);
+        while (!session.done()) {
+            const SynthLine l = session.next();
+            BOOST_TEST_REQUIRE((l.kind == SynthLine::Kind::Row));
+            BOOST_TEST_REQUIRE(l.path == "opencode.db");
+            boost::system::error_code ec;
+            const boost::json::value v = boost::json::parse(l.text, ec);
+            BOOST_TEST_REQUIRE(!ec, "seed " << seed << ": " << ec.message());
+            BOOST_TEST_REQUIRE(v.is_object());
+            ++rows;
+        }
+    }
+    BOOST_TEST(rows > 1000);
 }
 
 BOOST_AUTO_TEST_CASE(sessions_and_fleets_step_forward_in_time) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agents/FieldCleaning.hpp"
+#include "agents/opencode/OpenCodeRecords.hpp"
 #include "core/JsonFields.hpp"
 
 namespace agentpulse {
@@ -73,42 +74,6 @@ bool has_tables(sqlite3* db) {
     return all;
 }
 
-// Bytes a tool writes: the argument holding the new text; nullopt for other tools (the store then takes
-// the size of the result).
-std::optional<std::int64_t> written_bytes(std::string_view tool, const json::value* input) {
-    if (tool == "write") return string_bytes(jf::field(input, "content"));
-    if (tool == "edit") return string_bytes(jf::field(input, "newString"));
-    return std::nullopt;
-}
-
-// One step's usage (a step-finish part's `tokens`). OpenCode's input excludes cache reads and writes,
-// and its output excludes the reasoning, which it bills at the output rate: our output includes it.
-std::optional<TokenCounts> step_tokens(const json::value* tokens, LineIssue& issue) {
-    if (!jf::object(tokens)) {
-        issue = LineIssue::MissingField;
-        return std::nullopt;
-    }
-    bool bad = false;
-    const json::value* cache = jf::field(tokens, "cache");
-    TokenCounts t;
-    t.input = read_count(jf::field(tokens, "input"), bad);
-    const std::int64_t output = read_count(jf::field(tokens, "output"), bad);
-    t.reasoning = read_count(jf::field(tokens, "reasoning"), bad);
-    t.cache_read = read_count(jf::field(cache, "read"), bad);
-    t.cache_create = read_count(jf::field(cache, "write"), bad);
-    if (bad && issue == LineIssue::None) issue = LineIssue::MissingField;
-    if (output < 0 || output > kMaxTokensPerField || t.reasoning < 0 || t.reasoning > kMaxTokensPerField) {
-        issue = LineIssue::AbsurdTokens;
-        return std::nullopt;
-    }
-    t.output = output + t.reasoning;
-    if (!tokens_plausible(t)) {
-        issue = LineIssue::AbsurdTokens;
-        return std::nullopt;
-    }
-    return t;
-}
-
 }  // namespace
 
 // One read: the three tables in order (sessions, then messages, then parts), each from its watermark.
@@ -117,37 +82,21 @@ struct OpenCodeDatabaseParser::Pass {
     sqlite3* db;
     DatabaseSink& sink;
     Query session_by_id{db, "SELECT parent_id, directory, version, project_id FROM session WHERE id = ?1"};
-    std::unordered_map<std::string, SessionInfo> sessions;   // this pass's lookups
+    std::unordered_map<std::string, opencode::SessionInfo> sessions;   // this pass's lookups
     std::unordered_set<std::string> messages_sent;           // message rows handed over in this pass
 
-    // A session and the root it is attributed to (parent_id up to the top; a missing parent ends the walk).
-    const SessionInfo& session(const std::string& id) {
+    // A session and the root it is attributed to (opencode::resolve_session over the session table).
+    const opencode::SessionInfo& session(const std::string& id) {
         if (auto it = sessions.find(id); it != sessions.end()) return it->second;
-        SessionInfo info;
-        std::string cur = id, root, dir, project, version;
-        for (int depth = 0; depth < 32 && !cur.empty(); ++depth) {
-            session_by_id.bind(1, cur);
-            if (!session_by_id.step()) break;
-            const std::string parent = session_by_id.text(0);
-            if (!info.found) version = session_by_id.text(2);
-            info.found = true;
-            root = cur;
-            dir = session_by_id.text(1);
-            project = session_by_id.text(3);
+        const opencode::SessionLookup lookup = [this](const std::string& sid) -> std::optional<opencode::SessionFields> {
+            session_by_id.bind(1, sid);
+            if (!session_by_id.step()) return std::nullopt;
+            opencode::SessionFields f{session_by_id.text(0), session_by_id.text(1), session_by_id.text(2),
+                                      session_by_id.text(3)};
             session_by_id.reset();
-            if (parent == id) break;  // a cycle: stop at the last session before it
-            cur = parent;
-        }
-        LineIssue ignored = LineIssue::None;
-        SessionRef& s = info.ref;
-        s.session_id = clean_text(info.found ? root : id, ignored);
-        if (info.found && root != id) info.child_id = clean_text(id, ignored);
-        s.cwd = clean_text(dir, ignored);
-        s.project_slug = !s.cwd.empty() ? s.cwd : !project.empty() ? clean_text(project, ignored) : "opencode";
-        s.project_name = project_name_from_cwd(s.cwd);
-        if (s.project_name.empty()) s.project_name = s.project_slug;
-        s.cli_version = clean_text(version, ignored);
-        return sessions.emplace(id, std::move(info)).first->second;
+            return f;
+        };
+        return sessions.emplace(id, opencode::resolve_session(id, lookup)).first->second;
     }
 
     bool read_sessions() {
@@ -166,32 +115,19 @@ struct OpenCodeDatabaseParser::Pass {
     }
 
     // A message row as a line (its own time, its rowid as line number, whichever pass builds it).
-    std::optional<ParsedLine> message_line(std::int64_t rowid, const std::string& id, const std::string& session_id,
-                                           std::int64_t created, std::string_view data) {
+    std::optional<opencode::Message> message_line(std::int64_t rowid, const std::string& id,
+                                                  const std::string& session_id, std::int64_t created,
+                                                  std::string_view data) {
         LineIssue issue = LineIssue::None;
         const json::value* root = p.json_.parse_object(data, issue);
         if (!root) {
             sink.issue(rowid, issue, "message " + id + ": data is not a JSON object");
             return std::nullopt;
         }
-        ParsedLine line;
-        line.line_no = rowid;
-        const SessionInfo& s = session(session_id);
-        line.session = s.ref;
-        const std::optional<std::int64_t> at = jf::integer(jf::field(jf::field(root, "time"), "created"));
-        line.ts = at && *at > 0 ? *at : created;
-        MessageRecord& m = line.message.emplace();
-        m.line_key = "opencode:" + clean_text(id, issue);
-        const std::string_view role = jf::str(jf::field(root, "role"));
-        m.role = role.empty() ? "unknown" : clean_text(role, issue);
-        m.kind = m.role;
-        if (role == "assistant") m.model = clean_text(jf::str(jf::field(root, "modelID")), issue);
-        if (const std::string_view parent = jf::str(jf::field(root, "parentID")); !parent.empty())
-            m.parent_key = "opencode:" + clean_text(parent, issue);
-        m.is_sidechain = !s.child_id.empty();
-        m.agent_id = s.child_id;
+        std::optional<opencode::Message> m = opencode::message(id, *root, session(session_id), created, issue);
+        if (m) m->line.line_no = rowid;
         if (issue != LineIssue::None) sink.issue(rowid, issue, "message " + id);
-        return line;
+        return m;
     }
 
     bool read_messages() {
@@ -200,9 +136,9 @@ struct OpenCodeDatabaseParser::Pass {
         q.bind(1, p.wm_.message - kOverlapMs);
         while (q.step()) {
             const std::string id = q.text(1);
-            std::optional<ParsedLine> line = message_line(q.integer(0), id, q.text(2), q.integer(3), q.text(5));
-            if (line) {
-                if (!sink.take(std::move(*line))) return false;
+            std::optional<opencode::Message> m = message_line(q.integer(0), id, q.text(2), q.integer(3), q.text(5));
+            if (m) {
+                if (!sink.take(std::move(m->line))) return false;
                 messages_sent.insert(id);
             }
             p.wm_.message = std::max(p.wm_.message, q.integer(4));
@@ -277,14 +213,11 @@ struct OpenCodeDatabaseParser::Pass {
     bool part(const PartRow& r) {
         // Its message first (when this pass has not handed it over yet), so that the message row is always
         // stored from its own line: the same row whatever order a run reads things in.
-        std::optional<MessageRecord> message;
+        std::optional<opencode::Message> message;
         if (r.message_rowid) {
-            std::optional<ParsedLine> ml =
-                message_line(*r.message_rowid, r.message_id, r.session_id, r.message_created, r.message_data);
-            if (ml) {
-                message = ml->message;
-                if (messages_sent.insert(r.message_id).second && !sink.take(std::move(*ml))) return false;
-            }
+            message = message_line(*r.message_rowid, r.message_id, r.session_id, r.message_created, r.message_data);
+            if (message && messages_sent.insert(r.message_id).second && !sink.take(ParsedLine(message->line)))
+                return false;
         }
         LineIssue issue = LineIssue::None;
         const json::value* d = p.json_.parse_object(r.data, issue);
@@ -292,69 +225,13 @@ struct OpenCodeDatabaseParser::Pass {
             sink.issue(r.rowid, issue, "part " + r.id + ": data is not a JSON object");
             return true;
         }
-        const SessionInfo& s = session(r.session_id);
-        const auto line_at = [&](EpochMs ts) {
-            ParsedLine l;
-            l.line_no = r.message_rowid.value_or(r.rowid);
-            l.ts = ts;
-            l.session = s.ref;
-            l.message = message;
-            return l;
-        };
-        bool ok = true;
-        if (jf::str(jf::field(d, "type")) == "step-finish") {
-            if (std::optional<TokenCounts> t = step_tokens(jf::field(d, "tokens"), issue); t && !t->empty()) {
-                ParsedLine l = line_at(r.created);
-                UsageRecord& u = l.usage.emplace();
-                u.dedup_key = "opencode:" + clean_text(r.id, issue);  // one per step; a step is written once
-                u.model = message ? message->model : std::string();
-                u.tokens = *t;
-                ok = sink.take(std::move(l));
-            }
-        } else {
-            ok = tool(r, d, line_at, issue);
-        }
+        std::vector<ParsedLine> lines;
+        opencode::part_lines(r.id, *d, session(r.session_id), message ? &*message : nullptr, r.created,
+                             r.message_rowid.value_or(r.rowid), 0, lines, issue);
         if (issue != LineIssue::None) sink.issue(r.rowid, issue, "part " + r.id);
-        return ok;
-    }
-
-    // A tool part: the call at time.start, its result at time.end (the same row, updated in place from
-    // pending to running to completed or error). Pending calls have not started: nothing yet.
-    template <class LineAt>
-    bool tool(const PartRow& r, const json::value* d, const LineAt& line_at, LineIssue& issue) {
-        const json::value* state = jf::field(d, "state");
-        const std::string_view status = jf::str(jf::field(state, "status"));
-        const bool finished = status == "completed" || status == "error";
-        if (!finished && status != "running") return true;
-        const json::value* time = jf::field(state, "time");
-        const std::optional<std::int64_t> start = jf::integer(jf::field(time, "start"));
-        const std::optional<std::int64_t> end = jf::integer(jf::field(time, "end"));
-        const std::string tool = clean_text(jf::str(jf::field(d, "tool"), "unknown"), issue);
-
-        ParsedLine call = line_at(start.value_or(r.created));
-        ToolCallRecord& c = call.tool_calls.emplace_back();
-        c.tool_use_id = clean_text(r.id, issue);  // the part id: unique, where some providers' callIDs are not
-        c.tool_name = tool;
-        const json::value* input = jf::field(state, "input");
-        c.file_path = first_path(input, {"filePath", "path"}, issue);
-        c.byte_count = written_bytes(tool, input);
-        const std::string id = c.tool_use_id;
-        if (!sink.take(std::move(call))) return false;
-        if (!finished) return true;
-        if (!start || !end) {
-            // No measured start or end: the call is kept, without a result (so without a latency).
-            if (issue == LineIssue::None) issue = LineIssue::MissingField;
-            return true;
-        }
-        const json::value* meta = jf::field(state, "metadata");
-        const std::optional<std::int64_t> exit = jf::integer(jf::field(meta, "exit"));
-        ParsedLine result = line_at(*end);
-        ToolResultRecord& res = result.tool_results.emplace_back();
-        res.tool_use_id = id;
-        res.is_error = status == "error" || (exit && *exit != 0) || jf::boolean(jf::field(meta, "timeout")) ||
-                       tool == "invalid";
-        res.result_bytes = string_bytes(jf::field(state, status == "error" ? "error" : "output"));
-        return sink.take(std::move(result));
+        for (ParsedLine& l : lines)
+            if (!sink.take(std::move(l))) return false;
+        return true;
     }
 };
 

@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 
 #include "agents/DatabaseParser.hpp"
 #include "agents/JsonLineReader.hpp"
@@ -31,13 +30,6 @@ public:
     bool read(sqlite3* db, DatabaseSink& sink, bool full) override;
     std::string save_state() const override;
     void load_state(std::string_view state) override;
-
-    // Where a session's rows go: its root session (sub-agents are attributed to it), its folder.
-    struct SessionInfo {
-        SessionRef ref;          // the root's id, folder and project; the session's own version
-        std::string child_id;    // the session's own id when it is a child (a sub-agent), else ""
-        bool found = false;
-    };
 
 private:
     struct Pass;

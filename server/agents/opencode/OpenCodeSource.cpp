@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 #include "agents/opencode/OpenCodeDatabase.hpp"
+#include "agents/opencode/OpenCodeJsonTree.hpp"
 
 namespace agentpulse {
 namespace fs = std::filesystem;
@@ -23,6 +25,21 @@ bool is_channel_db(const std::string& name) {
     });
 }
 
+std::string kind_name(OpenCodeJsonParser::Kind k) {
+    switch (k) {
+        case OpenCodeJsonParser::Kind::Session: return "legacy-session";
+        case OpenCodeJsonParser::Kind::Message: return "legacy-message";
+        case OpenCodeJsonParser::Kind::Part: return "legacy-part";
+    }
+    return {};
+}
+
+std::optional<OpenCodeJsonParser::Kind> kind_from_name(const std::string& kind) {
+    for (const auto k : {OpenCodeJsonParser::Kind::Session, OpenCodeJsonParser::Kind::Message, OpenCodeJsonParser::Kind::Part})
+        if (kind_name(k) == kind) return k;
+    return std::nullopt;
+}
+
 class OpenCodeSource final : public AgentSource {
 public:
     OpenCodeSource()
@@ -30,7 +47,7 @@ public:
                        .label = "OpenCode",
                        .color = "#f59e0b",
                        .option = "opencode-dir",
-                       .option_help = "OpenCode's data folder (its database opencode.db is read there)",
+                       .option_help = "OpenCode's data folder (its database opencode.db, and the storage/ JSON tree of versions before 1.2)",
                        .default_hint = "$XDG_DATA_HOME/opencode or ~/.local/share/opencode",
                        .read_mode = ReadMode::SqliteDatabase,
                        // Any vendor's model (providerID/modelID): every entry of the card may price it.
@@ -43,9 +60,14 @@ public:
 
     // The database at the top of the data folder: opencode.db, opencode-<channel>.db, or the file
     // $OPENCODE_DB names (relative to the data folder, or absolute: then its name at the top of the folder
-    // the flag names). The -wal and -shm files are the database's (ingest maps them to it). The legacy
-    // storage/ JSON tree is not read (docs/formats.md says why).
+    // the flag names). The -wal and -shm files are the database's (ingest maps them to it). In the legacy
+    // JSON tree, storage/session/<project>/<session>.json, storage/message/<session>/<message>.json and
+    // storage/part/<message>/<part>.json.
     std::optional<FileClass> classify(const fs::path& rel) const override {
+        if (rel.begin() != rel.end() && *rel.begin() == "storage") {
+            const std::optional<OpenCodeJsonParser::Kind> k = OpenCodeJsonParser::kind_of(rel.lexically_relative("storage"));
+            if (k) return FileClass{kind_name(*k), {}, {}};
+        }
         const std::string named = env("OPENCODE_DB");
         if (!named.empty() && named != ":memory:") {
             const fs::path p(named);
@@ -57,8 +79,26 @@ public:
         return std::nullopt;
     }
 
-    // Never called: a database is not read line by line (read_mode), make_database_parser() is.
-    std::unique_ptr<LineParser> make_parser(const FileRecord&) const override { return nullptr; }
+    // The top of the folder (the databases) and the three folders of the JSON tree with their
+    // subfolders: not logs/, snapshot/ (git object stores), bin/, nor the tree's other folders.
+    bool may_hold_transcripts(const fs::path& rel_dir) const override {
+        std::vector<std::string> parts;
+        for (const auto& c : rel_dir) parts.push_back(c.string());
+        if (parts.empty() || parts[0] != "storage" || parts.size() > 3) return false;
+        return parts.size() == 1 || parts[1] == "session" || parts[1] == "message" || parts[1] == "part";
+    }
+
+    // By the kind classify() gave (a database that $OPENCODE_DB names may end in .json too).
+    ReadMode read_mode(const FileRecord& file) const override {
+        return kind_from_name(file.kind) ? ReadMode::WholeDocument : ReadMode::SqliteDatabase;
+    }
+
+    // A file of the JSON tree (a database is not read line by line: make_database_parser() is).
+    std::unique_ptr<LineParser> make_parser(const FileRecord& file) const override {
+        const std::optional<OpenCodeJsonParser::Kind> k = kind_from_name(file.kind);
+        if (!k) return nullptr;
+        return std::make_unique<OpenCodeJsonParser>(*k, file.path);
+    }
 
     std::unique_ptr<DatabaseParser> make_database_parser(const FileRecord&) const override {
         return std::make_unique<OpenCodeDatabaseParser>();
