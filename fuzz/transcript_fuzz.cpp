@@ -6,6 +6,11 @@
 //
 // It also checks the ingest guarantee (docs/ingest.md): a file read in two calls, the first ending at an
 // arbitrary byte (a partial line, as when the agent is mid-write), gives exactly the rows of one read.
+//
+// The same bytes are then read as every whole document an agent rewrites in place (ReadMode::WholeDocument:
+// Gemini CLI's legacy session, OpenCode's legacy session, message and part files, laid out as the agents
+// lay them out so that a part finds its message and session): no batch refused, and a second read of the
+// unchanged documents changes nothing.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +26,37 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     init("transcript");
     return 0;
 }
+namespace {
+
+// `bytes` as each kind of whole document, in one store.
+void whole_documents(std::string_view bytes) {
+    struct Doc {
+        const char* agent;
+        const char* kind;
+        const char* rel;
+    };
+    static const Doc kDocs[] = {
+        {"gemini", "session", "gemini/tmp/shop/chats/session-2025-11-24T16-00-a1b2c3d4.json"},
+        {"opencode", "legacy-session", "opencode/storage/session/prj_1/ses_1.json"},
+        {"opencode", "legacy-message", "opencode/storage/message/ses_1/msg_1.json"},
+        {"opencode", "legacy-part", "opencode/storage/part/msg_1/prt_1.json"},
+    };
+    Store store;
+    std::vector<FileRecord> files;
+    for (const Doc& d : kDocs) {
+        const fs::path path = g_dir / d.rel;
+        fs::create_directories(path.parent_path());
+        write_file(path, bytes, false);
+        files.push_back(store.file(path, d.agent, d.kind));
+    }
+    for (FileRecord& f : files) check(store.tailer->ingest(f) != TailStatus::StoreFailed, "a document's batch was refused");
+    const std::string d = digest(store.db);
+    for (FileRecord& f : files) store.tailer->ingest(f);
+    check(digest(store.db) == d, "a second read of unchanged documents changed the store");
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size > 256 * 1024) return -1;
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
@@ -73,5 +109,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                      digest(parts.db).c_str());
         check(false, "reading the file in two parts stored other rows than one read");
     }
+    whole_documents(bytes);
     return 0;
 }
