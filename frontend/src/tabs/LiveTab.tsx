@@ -20,7 +20,7 @@ export function LiveTab({ search = new URLSearchParams() }: { search?: URLSearch
   return (
     <>
       <div className="toolbar" data-testid="live-toolbar">
-        <AgentSelect value={provider} onChange={(p) => navigate(withAgentParam('/live', search, p), true)} testId="live-agent" />
+        <AgentSelect value={provider} onChange={(p) => navigate(withAgentParam('/live', search, p))} testId="live-agent" />
         {provider && (
           <span className="muted small" data-testid="live-filter-note">
             Event stream and sessions in flight: {label} only. Burn and tool latency: every agent (the server sums them for all agents).

@@ -125,6 +125,12 @@ describe('Live agent filter', () => {
     send('burn_tick', burn());
     act(() => store.applySnapshot(stats()));
     expect(keys()).toEqual(['u4', 'r3', 'r2', 't2', 'u1']);
+    // Every row shows its agent: a call's project carries the agent's dot and label.
+    const callRow = screen.getByTestId('feed').querySelector('[data-key="t2"]') as HTMLElement;
+    const project = callRow.querySelector('[data-agent]') as HTMLElement;
+    expect(project.getAttribute('data-agent')).toBe('codex');
+    expect(project.getAttribute('title')).toBe('Codex CLI');
+    expect(project.style.getPropertyValue('--agent')).toBe('#10a37f');
     expect(screen.queryByTestId('live-filter-note')).toBeNull();
     expect(screen.queryByTestId('latency-unfiltered')).toBeNull();
     const inflight = screen.getByTestId('inflight');
