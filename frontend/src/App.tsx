@@ -69,8 +69,8 @@ function Shell() {
         </header>
         <WatcherBanner />
         <main id="panel" role="tabpanel" aria-labelledby={`tab-${route.tab}`} ref={panel} className="main">
-          {route.tab === 'overview' && <OverviewTab tz={TZ} config={config.data} />}
-          {route.tab === 'live' && <LiveTab />}
+          {route.tab === 'overview' && <OverviewTab tz={TZ} config={config.data} search={route.search} />}
+          {route.tab === 'live' && <LiveTab search={route.search} />}
           {route.tab === 'sessions' && (route.sessionRow ? <SessionPage row={route.sessionRow} /> : <SessionsTab search={route.search} />)}
         </main>
         <footer className="footer muted small">

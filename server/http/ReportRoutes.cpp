@@ -34,6 +34,14 @@ std::optional<std::string> int_param(const HttpRequest& req, const char* key, in
     return std::nullopt;
 }
 
+// An agent filter: empty (every agent) or an agent this build reads; anything else answers 400 naming them.
+std::optional<HttpResponse> check_provider(const std::string& provider) {
+    if (provider.empty() || find_agent(provider)) return std::nullopt;
+    std::string names;
+    for (const AgentSource* a : agent_sources()) names += (names.empty() ? "" : ", ") + std::string(a->name());
+    return HttpResponse::error(400, "provider must be one of " + names);
+}
+
 HttpResponse json_response(const json::value& v) {
     HttpResponse r = HttpResponse::json(json::serialize(v));
     r.headers.emplace_back("Cache-Control", "no-store");
@@ -43,6 +51,10 @@ HttpResponse json_response(const json::value& v) {
 Route overview(const HttpRequest& req, ServerContext& ctx) {
     int days = 30;
     if (auto e = int_param(req, "days", 1, 92, days)) return HttpResponse::error(400, *e);
+    // One agent's figures only: every sum below (days, models, projects, agents, token mix, cache saved,
+    // burn, today, month, projection) is taken from that agent's rows; the day cache keeps every agent's.
+    const std::string provider = req.param("provider");
+    if (auto e = check_provider(provider)) return *e;
     std::string tz = req.param("tz", "UTC");
     std::string tz_error;
     if (!known_time_zone(tz)) {
@@ -52,7 +64,7 @@ Route overview(const HttpRequest& req, ServerContext& ctx) {
     const std::optional<double> budget = ctx.info ? ctx.info->budget : std::nullopt;
     std::shared_ptr<const PriceBook> prices = ctx.prices;
     UsageDayCache* cache = ctx.queries ? &ctx.queries->day_cache() : nullptr;
-    return QueryRoute{[tz, tz_error, days, budget, prices, cache](ReportQueries& q) {
+    return QueryRoute{[tz, tz_error, days, provider, budget, prices, cache](ReportQueries& q) {
         const EpochMs now = now_epoch_ms();
         OverviewInputs in;
         in.now = now;
@@ -61,7 +73,8 @@ Route overview(const HttpRequest& req, ServerContext& ctx) {
         in.day_starts = *local_day_starts(now, tz, days);
         for (const EpochMs s : in.day_starts) in.day_labels.push_back(calendar_at(s, tz)->local_date);
         in.end = in.calendar.next_day_start;
-        in.slices = q.usage_by_day(in.day_starts, in.end, cache, now);
+        in.slices = q.usage_by_day(in.day_starts, in.end, cache, now, provider);
+        in.provider = provider;
         in.projects = q.project_names();
         in.prices = prices.get();
         in.has_activity = q.has_activity();
@@ -71,7 +84,7 @@ Route overview(const HttpRequest& req, ServerContext& ctx) {
         b.month_start = in.calendar.month_start;
         b.next_month_start = in.calendar.next_month_start;
         b.window_ms = kBurnWindowMs;
-        b.cost_window = q.cost_between(now - kBurnWindowMs, now + 1);
+        b.cost_window = q.cost_between(now - kBurnWindowMs, now + 1, provider);
         // Today and month to date from the same per-day sums (past days come from the cache: summing a
         // month of a big store each time would cost most of this request).
         std::vector<EpochMs> month_days;
@@ -80,7 +93,7 @@ Route overview(const HttpRequest& req, ServerContext& ctx) {
             if (d >= in.calendar.month_start) month_days.push_back(d);
         b.month_to_date = 0;
         b.today = 0;
-        for (const UsageSlice& u : q.usage_by_day(month_days, in.end, cache, now)) {
+        for (const UsageSlice& u : q.usage_by_day(month_days, in.end, cache, now, provider)) {
             b.month_to_date += u.cost_usd;
             if (static_cast<std::size_t>(u.day) + 1 == month_days.size()) b.today += u.cost_usd;
         }
@@ -98,11 +111,7 @@ Route session_list(const HttpRequest& req) {
     q.model = req.param("model").substr(0, 200);
     q.provider = req.param("provider");
     q.search = req.param("q").substr(0, 200);
-    if (!q.provider.empty() && !find_agent(q.provider)) {
-        std::string names;
-        for (const AgentSource* a : agent_sources()) names += (names.empty() ? "" : ", ") + std::string(a->name());
-        return HttpResponse::error(400, "provider must be one of " + names);
-    }
+    if (auto e = check_provider(q.provider)) return *e;
     q.sort = req.param("sort", "last_at");
     if (!is_session_sort_key(q.sort)) {
         std::string keys;

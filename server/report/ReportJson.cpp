@@ -68,7 +68,7 @@ json::value opt(const std::optional<std::int64_t>& v) { return v ? json::value(*
 struct OverviewTally {
     std::vector<Sum> day_sum;
     std::vector<std::map<std::string, double>> day_model, day_project;  // cost per day
-    std::map<std::string, Sum> models, projects;
+    std::map<std::string, Sum> models, projects, agents;
     std::map<std::string, std::string> model_provider;
     Sum total;
 };
@@ -90,6 +90,7 @@ OverviewTally tally_overview(const OverviewInputs& in) {
         t.models[model].add(s);
         t.model_provider[model] = s.provider;
         t.projects[project].add(s);
+        t.agents[s.provider].add(s);
         t.total.add(s);
     }
     return t;
@@ -111,7 +112,7 @@ json::array days_array(const OverviewInputs& in, const OverviewTally& t) {
     return days;
 }
 
-// Models or projects, costliest first (then most tokens), each with its share of the total cost.
+// Models, projects or agents, costliest first (then most tokens), each with its share of the total cost.
 json::array ranked(const std::map<std::string, Sum>& sums, const char* key,
                    const std::map<std::string, std::string>* provider, double total_cost) {
     std::vector<std::pair<std::string, const Sum*>> v;
@@ -187,6 +188,8 @@ json::value overview_payload(const OverviewInputs& in) {
     o["days"] = days_array(in, t);
     o["models"] = ranked(t.models, "model", &t.model_provider, t.total.cost_usd);
     o["projects"] = ranked(t.projects, "project", nullptr, t.total.cost_usd);
+    o["agents"] = ranked(t.agents, "provider", nullptr, t.total.cost_usd);
+    o["provider"] = in.provider;
     o["totals"] = sum_object(t.total);
     o["token_mix"] = token_mix(t.total.tokens);
     o["cache_savings"] = in.prices ? json::value(savings_object(cache_savings(in.slices, *in.prices))) : json::value(nullptr);

@@ -28,7 +28,8 @@ struct OverviewInputs {
     BurnBlock burn;
     CalendarSpan calendar;
     EpochMs now = 0;
-    bool has_activity = false;
+    bool has_activity = false;  // the whole store's, whatever the filter (the empty state is about the store)
+    std::string provider;       // the agent the slices and the burn block were restricted to; empty = all
 };
 
 // What money cache reads saved: what they would have cost at the model's input rate minus what they cost

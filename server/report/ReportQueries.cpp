@@ -101,7 +101,8 @@ struct ReportQueries::Statements {
                          "(SELECT coalesce(max(update_seq),0) FROM usage_events WHERE update_seq > 0)")
         , first_ts_after(db, "SELECT min(ts) FROM (SELECT min(ts) AS ts FROM usage_events WHERE id > ?1 "
                              "UNION ALL SELECT min(ts) FROM usage_events WHERE update_seq > ?2)")
-        , cost_between(db, "SELECT coalesce(sum(cost_usd),0) FROM usage_events WHERE ts >= ? AND ts < ?")
+        , cost_between(db, "SELECT coalesce(sum(cost_usd),0) FROM usage_events WHERE ts >= ?1 AND ts < ?2 "
+                           "AND (?3 = '' OR provider = ?3)")
         , projects(db, "SELECT id, display_name FROM projects")
         , activity(db, "SELECT EXISTS(SELECT 1 FROM usage_events) OR EXISTS(SELECT 1 FROM message_tool_mart)")
         , count(db, std::string("SELECT count(*) FROM sessions s JOIN projects p ON p.id = s.project_id ") +
@@ -196,7 +197,7 @@ void ReportQueries::invalidate(UsageDayCache& cache) {
 }
 
 std::vector<UsageSlice> ReportQueries::usage_by_day(const std::vector<EpochMs>& starts, EpochMs end,
-                                                    UsageDayCache* cache, EpochMs now) {
+                                                    UsageDayCache* cache, EpochMs now, std::string_view provider) {
     std::vector<UsageSlice> out;
     std::unique_lock<std::mutex> lock;
     if (cache) {
@@ -222,6 +223,7 @@ std::vector<UsageSlice> ReportQueries::usage_by_day(const std::vector<EpochMs>& 
             if (closed) cache->days[{from, to}] = UsageDayCache::Day{now, day};
         }
         for (UsageSlice& u : day) {
+            if (!provider.empty() && u.provider != provider) continue;
             u.day = static_cast<int>(i);
             out.push_back(std::move(u));
         }
@@ -233,10 +235,10 @@ std::vector<UsageSlice> ReportQueries::usage_by_day(const std::vector<EpochMs>& 
     return out;
 }
 
-double ReportQueries::cost_between(EpochMs from, EpochMs to) {
+double ReportQueries::cost_between(EpochMs from, EpochMs to, std::string_view provider) {
     Statement& s = st_->cost_between;
     ResetGuard g(s);
-    s.bind(1, format_iso8601(from)).bind(2, format_iso8601(to));
+    s.bind(1, format_iso8601(from)).bind(2, format_iso8601(to)).bind(3, std::string(provider));  // never a null pointer: that would bind NULL
     s.step();
     return s.column_double(0);
 }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/IsoTime.hpp"
@@ -48,7 +49,7 @@ struct UsageDayCache {
 struct SessionQuery {
     std::string project;   // exact display name; empty = any
     std::string model;     // exact model id; empty = any
-    std::string provider;  // claude | codex; empty = any
+    std::string provider;  // an agent's name (AgentSource::name); empty = any
     std::string search;    // substring of the session id, project or cwd
     std::string sort = "last_at";  // see kSessionSortKeys
     bool descending = true;
@@ -104,9 +105,13 @@ public:
     // Usage grouped by day, provider, model and project; day i is [starts[i], starts[i+1]) and the last
     // one ends at `end`. One indexed range scan per day, summed here (a hash of groups: SQLite's GROUP BY
     // would sort every row). With a cache, days that ended before `now` are reused while still valid.
+    // A non-empty `provider` keeps that agent's slices only: they are dropped on the way out, so the
+    // cache holds every agent's sums once and needs no key per filter.
     std::vector<UsageSlice> usage_by_day(const std::vector<EpochMs>& starts, EpochMs end,
-                                         UsageDayCache* cache = nullptr, EpochMs now = 0);
-    double cost_between(EpochMs from, EpochMs to);
+                                         UsageDayCache* cache = nullptr, EpochMs now = 0,
+                                         std::string_view provider = {});
+    // The cost of usage events with ts in [from, to), of one agent's when `provider` is not empty.
+    double cost_between(EpochMs from, EpochMs to, std::string_view provider = {});
     std::map<std::int64_t, std::string> project_names();
     bool has_activity();  // any usage event or tool call at all
 

@@ -67,17 +67,19 @@ PriceBook test_prices() {
       {"family":"gpt-5","provider":"codex","match":["gpt-5"],"input":1.25,"output":10,"cache_write_5m":0,"cache_write_1h":0,"cache_read":0.125}]})");
 }
 
-json::object overview_for(ReportQueries& q, const std::string& tz, const PriceBook* prices) {
+json::object overview_for(ReportQueries& q, const std::string& tz, const PriceBook* prices,
+                          const std::string& provider = {}) {
     OverviewInputs in;
     in.now = kNow;
     in.calendar = *calendar_at(kNow, tz);
     in.day_starts = *local_day_starts(kNow, tz, 3);
     for (const EpochMs s : in.day_starts) in.day_labels.push_back(calendar_at(s, tz)->local_date);
     in.end = in.calendar.next_day_start;
-    in.slices = q.usage_by_day(in.day_starts, in.end);
+    in.slices = q.usage_by_day(in.day_starts, in.end, nullptr, 0, provider);
     in.projects = q.project_names();
     in.prices = prices;
     in.has_activity = q.has_activity();
+    in.provider = provider;
     return overview_payload(in).as_object();
 }
 
@@ -166,6 +168,149 @@ BOOST_AUTO_TEST_CASE(past_days_are_cached_until_a_row_lands_in_them) {
     const auto misses = cache.misses;
     BOOST_TEST(day_cost(0) == 0.0);
     BOOST_TEST(cache.misses == misses + 3);
+}
+
+BOOST_AUTO_TEST_CASE(overview_breaks_spend_down_by_agent) {
+    ReportStore s;
+    ReportQueries q(*s.db);
+    const json::object o = overview_for(q, "UTC", nullptr);
+    BOOST_TEST(o.at("provider").as_string() == "");
+    const auto& agents = o.at("agents").as_array();
+    BOOST_REQUIRE_EQUAL(agents.size(), 2u);
+    BOOST_TEST(agents[0].at("provider").as_string() == "codex");  // costliest first
+    BOOST_TEST(num(agents[0].at("cost_usd")) == 4.0);
+    BOOST_TEST(agents[0].at("events").as_int64() == 2);
+    BOOST_TEST(agents[0].at("unpriced_events").as_int64() == 1);
+    BOOST_TEST(agents[0].at("total_tokens").as_int64() == 200 + 20 + 10 + 10 + 500'000);
+    BOOST_TEST(num(agents[0].at("share")) == 4.0 / 7.5);
+    BOOST_TEST(agents[1].at("provider").as_string() == "claude");
+    BOOST_TEST(num(agents[1].at("cost_usd")) == 3.5);
+    BOOST_TEST(agents[1].at("events").as_int64() == 3);
+    BOOST_TEST(agents[1].at("tokens").at("cache_read").as_int64() == 1'000'000);
+}
+
+// Every figure of a filtered overview equals the sums of that agent's rows alone (the store's rows, by
+// hand: claude 1.00 + 2.00 + 0.50 over three responses, codex 4.00 + an unpriced one).
+BOOST_AUTO_TEST_CASE(overview_restricted_to_one_agent_sums_its_rows_only) {
+    ReportStore s;
+    ReportQueries q(*s.db);
+    const PriceBook prices = test_prices();
+    const json::object c = overview_for(q, "UTC", &prices, "claude");
+    BOOST_TEST(c.at("provider").as_string() == "claude");
+    BOOST_TEST(num(c.at("totals").at("cost_usd")) == 3.5);
+    BOOST_TEST(c.at("totals").at("events").as_int64() == 3);
+    BOOST_TEST(c.at("totals").at("unpriced_events").as_int64() == 0);
+    BOOST_TEST(c.at("totals").at("total_tokens").as_int64() == 150 + 150 + 1'000'000 + 2 + 10);
+    const auto& days = c.at("days").as_array();
+    BOOST_TEST(num(days[1].at("cost_usd")) == 3.0);
+    BOOST_TEST(num(days[2].at("cost_usd")) == 0.5);
+    BOOST_TEST(!days[2].at("by_model").as_object().contains("gpt-5"));
+    BOOST_TEST(!days[2].at("by_project").as_object().contains("infra"));
+    const auto& models = c.at("models").as_array();
+    BOOST_REQUIRE_EQUAL(models.size(), 2u);
+    for (const auto& m : models) BOOST_TEST(m.at("provider").as_string() == "claude");
+    BOOST_TEST(num(models[0].at("share")) == 3.0 / 3.5);
+    const auto& projects = c.at("projects").as_array();
+    BOOST_REQUIRE_EQUAL(projects.size(), 1u);
+    BOOST_TEST(projects[0].at("project").as_string() == "shop");
+    BOOST_TEST(num(projects[0].at("share")) == 1.0);
+    BOOST_TEST(c.at("token_mix").at("cache_read").as_int64() == 1'000'000);
+    BOOST_TEST(c.at("token_mix").at("cache_create_1h").as_int64() == 4);
+    BOOST_TEST(num(c.at("cache_savings").at("saved_usd")) == 2.7, boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(c.at("cache_savings").at("unpriced_cache_read_tokens").as_int64() == 0);
+    BOOST_REQUIRE_EQUAL(c.at("agents").as_array().size(), 1u);
+    BOOST_TEST(num(c.at("agents").as_array()[0].at("share")) == 1.0);
+
+    const json::object x = overview_for(q, "UTC", &prices, "codex");
+    BOOST_TEST(num(x.at("totals").at("cost_usd")) == 4.0);
+    BOOST_TEST(x.at("totals").at("events").as_int64() == 2);
+    BOOST_TEST(x.at("totals").at("unpriced_events").as_int64() == 1);
+    BOOST_TEST(num(x.at("days").as_array()[1].at("cost_usd")) == 0.0);
+    BOOST_TEST(x.at("projects").as_array()[0].at("project").as_string() == "infra");
+    BOOST_TEST(num(x.at("cache_savings").at("saved_usd")) == 0.0);
+    BOOST_TEST(x.at("cache_savings").at("unpriced_cache_read_tokens").as_int64() == 500'000);
+
+    // An agent with no rows: zeros everywhere, but the store is not empty (the empty state is the store's).
+    const json::object g = overview_for(q, "UTC", &prices, "gemini");
+    BOOST_TEST(num(g.at("totals").at("cost_usd")) == 0.0);
+    BOOST_TEST(g.at("models").as_array().empty());
+    BOOST_TEST(g.at("agents").as_array().empty());
+    BOOST_TEST(g.at("empty").as_bool() == false);
+
+    // The last 24 h: claude's 2.00 at 23:30 and 0.50 at 11:00, codex's 4.00.
+    BOOST_TEST(q.cost_between(kNow - 86'400'000, kNow) == 6.5);
+    BOOST_TEST(q.cost_between(kNow - 86'400'000, kNow, "claude") == 2.5);
+    BOOST_TEST(q.cost_between(kNow - 86'400'000, kNow, "codex") == 4.0);
+    BOOST_TEST(q.cost_between(kNow - 86'400'000, kNow, "qwen") == 0.0);
+}
+
+// The day cache holds every agent's sums: a filtered request neither fills it with one agent's nor
+// reads another's from it.
+BOOST_AUTO_TEST_CASE(the_day_cache_serves_every_agent_filter) {
+    ReportStore s;
+    ReportQueries q(*s.db);
+    UsageDayCache cache;
+    const auto starts = *local_day_starts(kNow, "UTC", 3);
+    const EpochMs end = calendar_at(kNow, "UTC")->next_day_start;
+    auto cost = [&](const std::string& provider) {
+        double c = 0;
+        for (const UsageSlice& u : q.usage_by_day(starts, end, &cache, kNow, provider)) {
+            if (!provider.empty()) BOOST_TEST(u.provider == provider);
+            c += u.cost_usd;
+        }
+        return c;
+    };
+    BOOST_TEST(cost("codex") == 4.0);  // fills the cache first, through a filter
+    BOOST_TEST(cost("claude") == 3.5);
+    BOOST_TEST(cost("") == 7.5);
+    BOOST_TEST(cost("claude") == 3.5);
+    BOOST_TEST(cache.misses == 2u + 4u);  // the two closed days summed once, today in each of 4 requests
+    BOOST_TEST(cache.hits == 6u);
+}
+
+// The route itself, on rows written just now: the burn block (window, today, month, projection) is the
+// agent's too.
+BOOST_AUTO_TEST_CASE(overview_route_filters_the_burn_block) {
+    ReportStore s;
+    const EpochMs now = now_epoch_ms();
+    const std::string ts = format_iso8601(now - 2'000);
+    s.db->exec("INSERT INTO usage_events (provider, project_id, session_id, ts, day, model, cost_usd, cost_source, dedup_key) "
+               "VALUES ('claude', 1, 1, '" + ts + "', '', 'claude-sonnet-4-5', 1.25, 'rate_card', 'n1'), "
+               "('codex', 2, 2, '" + ts + "', '', 'gpt-5', 10.0, 'rate_card', 'n2'), "
+               "('qwen', 2, 2, '" + ts + "', '', 'qwen3-coder-plus', 0.5, 'rate_card', 'n3')");
+    boost::asio::io_context io;
+    Broadcaster broadcaster(boost::asio::make_strand(io), 16);
+    Poller poller(PollerOptions{}, broadcaster);
+    ServerContext ctx{broadcaster, poller, {}, StaticFiles("/nonexistent"), "", {}, nullptr};
+    ReportQueries q(*s.db);
+    auto overview = [&](const std::string& target) {
+        HttpRequest req;
+        req.method = "GET";
+        BOOST_REQUIRE(parse_target(target, req.path, req.query));
+        auto r = report_route(req, ctx);
+        BOOST_REQUIRE(r);
+        const HttpResponse res = std::get<QueryRoute>(*r).run(q);
+        BOOST_REQUIRE_EQUAL(res.status, 200);
+        return json::parse(res.body).as_object();
+    };
+    const json::object all = overview("/api/overview?tz=UTC");
+    const json::object claude = overview("/api/overview?tz=UTC&provider=claude");
+    const json::object qwen = overview("/api/overview?tz=UTC&provider=qwen");
+    const auto& ab = all.at("burn");
+    const auto& cb = claude.at("burn");
+    BOOST_TEST(num(ab.at("window_cost_usd")) == 11.75, boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(num(cb.at("window_cost_usd")) == 1.25);
+    BOOST_TEST(num(cb.at("today_usd")) == 1.25);
+    BOOST_TEST(num(qwen.at("burn").at("today_usd")) == 0.5);
+    // The store's November rows count towards this month only when "now" is in November 2026.
+    const double claude_month = num(cb.at("month_to_date_usd"));
+    BOOST_TEST(claude_month >= 1.25);
+    BOOST_TEST(num(ab.at("month_to_date_usd")) - claude_month >= 10.5 - 1e-9);
+    BOOST_TEST(num(cb.at("projected_month_usd")) <= num(ab.at("projected_month_usd")));
+    BOOST_TEST(num(claude.at("totals").at("cost_usd")) >= 1.25);
+    for (const auto& m : claude.at("models").as_array()) BOOST_TEST(m.at("provider").as_string() == "claude");
+    BOOST_TEST(all.at("agents").as_array().size() >= 3u);
+    BOOST_TEST(claude.at("agents").as_array().size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_store_says_so) {
@@ -334,6 +479,16 @@ BOOST_AUTO_TEST_CASE(report_routes_check_their_parameters) {
     BOOST_TEST(status("/api/overview") == 0);
     BOOST_TEST(status("/api/overview?days=0") == 400);
     BOOST_TEST(status("/api/overview?days=abc") == 400);
+    BOOST_TEST(status("/api/overview?provider=codex") == 0);
+    BOOST_TEST(status("/api/overview?provider=qwen&days=7") == 0);
+    BOOST_TEST(status("/api/overview?provider=amp") == 400);
+    BOOST_TEST(status("/api/overview?provider=Claude") == 400);  // names are exact
+    {
+        auto r = route_of("/api/overview?provider=amp");
+        const auto& res = std::get<HttpResponse>(*r);
+        BOOST_TEST(res.body.find("provider must be one of claude, codex") != std::string::npos);
+        for (const AgentSource* a : agent_sources()) BOOST_TEST(res.body.find(std::string(a->name())) != std::string::npos);
+    }
     BOOST_TEST(status("/api/sessions?sort=cost&dir=asc&limit=10&offset=20") == 0);
     BOOST_TEST(status("/api/sessions?sort=bogus") == 400);
     BOOST_TEST(status("/api/sessions?dir=sideways") == 400);

@@ -279,14 +279,24 @@ export interface ProjectRow extends UsageSum {
   share: number;
 }
 
+/** One agent's spend over the overview's range (`agents`, costliest first). */
+export interface AgentSpendRow extends UsageSum {
+  provider: AgentName;
+  share: number;
+}
+
 export interface Overview {
   tz: string;
+  /** The agent every figure is restricted to; "" (or absent, from an older server) = every agent. */
+  provider?: AgentName;
   tz_error?: string;
   as_of: string;
   range: { days: number; from: string; to: string };
   days: OverviewDay[];
   models: ModelRow[];
   projects: ProjectRow[];
+  /** Spend per agent (absent from servers older than the agent filter). */
+  agents?: AgentSpendRow[];
   totals: UsageSum;
   token_mix: {
     input: number;

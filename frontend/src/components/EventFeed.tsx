@@ -1,12 +1,15 @@
 // The event stream, newest on top (the last 100 rows). It follows new rows until the user hovers it or
 // scrolls down; then it holds still (new rows are counted, not inserted) until the "N new" button, or
-// a scroll back to the top with the pointer gone, resumes it.
-import { useCallback, useRef, useState } from 'react';
+// a scroll back to the top with the pointer gone, resumes it. With an agent filter (the Live tab's) it
+// shows that agent's rows among the last 100, filtered at render (memoised on the store's feed array).
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { filterFeed } from '../api/agentFilter';
 import { useLive } from '../hooks/useLive';
 import { FeedRow } from './FeedRow';
 
-export function EventFeed() {
-  const feed = useLive((s) => s.feed);
+export function EventFeed({ provider = '' }: { provider?: string }) {
+  const all = useLive((s) => s.feed);
+  const feed = useMemo(() => filterFeed(all, provider), [all, provider]);
   const [heldAt, setHeldAt] = useState<number | null>(null);  // seq of the newest row shown while held
   const hovering = useRef(false);
   const scrolled = useRef(false);
@@ -28,7 +31,9 @@ export function EventFeed() {
     <section className="card feed" aria-labelledby="feed-h" data-testid="feed">
       <div className="feed__head">
         <h2 id="feed-h">Event stream</h2>
-        <span className="muted small">{heldAt !== null ? 'paused' : 'following'} · last {feed.length} of 100</span>
+        <span className="muted small" data-testid="feed-count">
+          {heldAt !== null ? 'paused' : 'following'} · {provider ? `${feed.length} of the last ${all.length} rows` : `last ${feed.length} of 100`}
+        </span>
         {heldAt !== null && newCount > 0 && (
           <button type="button" className="new-button" onClick={resume} data-testid="new-button">
             {newCount} new
@@ -56,7 +61,11 @@ export function EventFeed() {
         }}
       >
         {feed.length === 0 ? (
-          <p className="muted feed__empty">Nothing yet: tool calls, results and usage events appear here the moment an agent writes them.</p>
+          <p className="muted feed__empty">
+            {provider && all.length > 0
+              ? 'None of the last rows came from this agent: its tool calls, results and usage events appear here the moment it writes them.'
+              : 'Nothing yet: tool calls, results and usage events appear here the moment an agent writes them.'}
+          </p>
         ) : (
           <ul className="feed__list" aria-live="off">
             {shown.map((item) => (

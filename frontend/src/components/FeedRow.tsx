@@ -1,8 +1,12 @@
 // One row of the event stream: a tool call (tool badge, project, file path or bytes, then its result),
-// a tool result (latency, error mark) or a usage event (model, cost, tokens). Memoised: a row renders
-// again only when its own item changes (a result landing, a usage event growing).
+// a tool result (latency, error mark) or a usage event (model, cost, tokens). Each row shows its agent: a
+// usage event's model is a chip in the agent's colour, a call's or result's project has the agent's dot
+// (its label as the tooltip). Memoised: a row renders again only when its own item changes (a result
+// landing, a usage event growing).
 import { memo } from 'react';
 import type { FeedItem } from '../api/liveStore';
+import type { AgentName } from '../api/types';
+import { useAgent } from '../hooks/useAgents';
 import { formatBytes, formatCost, formatDuration, formatTime, formatTokens, shortPath } from '../format';
 import { AgentChip } from './AgentChip';
 import { colorFor } from './palette';
@@ -11,6 +15,16 @@ function ToolBadge({ name }: { name: string }) {
   return (
     <span className="badge" style={{ '--badge': colorFor(name) } as React.CSSProperties}>
       {name}
+    </span>
+  );
+}
+
+/** The project of a call or result row, after a dot in its agent's colour. */
+function ProjectOfAgent({ provider, project }: { provider: AgentName; project: string }) {
+  const agent = useAgent(provider);
+  return (
+    <span className="feed__project chip--agent" style={{ '--agent': agent.color } as React.CSSProperties} title={agent.label} data-agent={agent.name}>
+      {project}
     </span>
   );
 }
@@ -54,7 +68,7 @@ export const FeedRow = memo(function FeedRow({ item }: { item: FeedItem }) {
             <span className="ok-mark">✓ {formatDuration(r.latency_ms)}</span>
           )}
         </span>
-        <span className="feed__project">{c.project}</span>
+        <ProjectOfAgent provider={c.provider} project={c.project} />
       </li>
     );
   }
@@ -70,7 +84,7 @@ export const FeedRow = memo(function FeedRow({ item }: { item: FeedItem }) {
         {r.result_bytes != null && <span className="muted"> · {formatBytes(r.result_bytes)}</span>}
         {item.filePath && <span className="muted"> · {shortPath(item.filePath)}</span>}
       </span>
-      <span className="feed__project">{r.project}</span>
+      <ProjectOfAgent provider={r.provider} project={r.project} />
     </li>
   );
 });

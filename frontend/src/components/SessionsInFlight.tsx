@@ -1,18 +1,23 @@
 // Sessions in flight: project, model, the running tool with a ticking elapsed time, cost so far and last
-// activity. A session leaves the list when it has been idle for the server's idle window (10 min).
-import { memo } from 'react';
+// activity. A session leaves the list when it has been idle for the server's idle window (10 min). With
+// an agent filter (the Live tab's), only that agent's sessions are listed; the model is shown as a chip in
+// the agent's colour, the agent's label as its tooltip.
+import { memo, useMemo } from 'react';
+import { filterSessions } from '../api/agentFilter';
 import type { InFlightSession } from '../api/types';
 import { useLive } from '../hooks/useLive';
 import { useNow } from '../hooks/useNow';
 import { linkClick } from '../hooks/useRoute';
 import { formatAgo, formatElapsed, formatUsd, parseTime, shortId } from '../format';
+import { AgentChip } from './AgentChip';
 import { colorFor } from './palette';
 
-export function SessionsInFlight() {
+export function SessionsInFlight({ provider = '' }: { provider?: string }) {
   const frame = useLive((s) => s.sessions);
   const now = useNow(1000);
   const idleMs = (frame?.idle_after_s ?? 600) * 1000;
-  const list = (frame?.sessions ?? []).filter((s) => {
+  const mine = useMemo(() => filterSessions(frame?.sessions ?? [], provider), [frame, provider]);
+  const list = mine.filter((s) => {
     const t = parseTime(s.last_activity);
     return !t || now - t.getTime() <= idleMs;
   });
@@ -22,7 +27,9 @@ export function SessionsInFlight() {
         Sessions in flight <span className="count">{list.length}</span>
       </h2>
       {list.length === 0 ? (
-        <p className="muted">No agent has written anything in the last {Math.round(idleMs / 60000)} minutes.</p>
+        <p className="muted">
+          {provider ? 'This agent has' : 'No agent has'} written nothing in the last {Math.round(idleMs / 60000)} minutes.
+        </p>
       ) : (
         <table className="table compact">
           <thead>
@@ -56,7 +63,11 @@ const InFlightRow = memo(function InFlightRow({ s, now }: { s: InFlightSession; 
         </a>{' '}
         <span className="muted small mono">{shortId(s.session_id)}</span>
       </td>
-      <td className="small">{s.model || '—'}</td>
+      <td className="small">
+        <AgentChip name={s.provider} small>
+          {s.model || '—'}
+        </AgentChip>
+      </td>
       <td>
         {s.running_tool ? (
           <span className="running">

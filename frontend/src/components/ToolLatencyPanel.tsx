@@ -1,5 +1,7 @@
 // Tool latency for the most-used tools: P95 as a number and a sparkline of the last 60 minutes' P95;
-// P50, P99, samples and error rate on hover or focus. Fed by the stats snapshot (refreshed every 15 s).
+// P50, P99, samples and error rate on hover or focus. Fed by the stats snapshot (refreshed every 15 s),
+// whose per-tool sums pool every agent's calls (they carry no agent): `allAgentsNote` says so while the
+// Live tab is filtered by agent, rather than filter them wrongly.
 import { memo } from 'react';
 import type { ToolLatency } from '../api/types';
 import { latencyCoverage } from '../api/agents';
@@ -12,7 +14,7 @@ import { Sparkline } from './Sparkline';
 const DEFAULT_MEASURES =
   'wall time from a tool call to its result as the agent recorded them: the line holding the call to the line holding its result (including any wait for your approval), or the execution\'s own start and end where the agent records those';
 
-export function ToolLatencyPanel() {
+export function ToolLatencyPanel({ allAgentsNote = false }: { allAgentsNote?: boolean }) {
   const stats = useLive((s) => s.stats);
   const tools = stats?.tool_latency ?? [];
   const hours = stats?.tool_latency_window_hours ?? 24;
@@ -23,6 +25,11 @@ export function ToolLatencyPanel() {
       <p className="muted small" data-testid="latency-measures">
         Measured: {stats?.tool_latency_measures ?? DEFAULT_MEASURES}. P95 over {hours} h; line: P95 per minute, last 60 min.
       </p>
+      {allAgentsNote && (
+        <p className="muted small" data-testid="latency-unfiltered">
+          Every agent&apos;s calls: the latency sums are kept per tool, not per agent, so this pane is not filtered by agent.
+        </p>
+      )}
       {coverage && (
         <p className="muted small" data-testid="latency-coverage">
           {coverage}

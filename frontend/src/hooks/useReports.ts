@@ -3,9 +3,9 @@ import { apiUrl } from '../api/client';
 import type { AgentName, Overview, ServerConfig, SessionDetail, SessionPage, SessionSortKey } from '../api/types';
 import { useFetch, type FetchState } from './useFetch';
 
-/** /api/overview: the last 30 local days, refreshed every 30 s. */
-export function useOverview(tz: string): FetchState<Overview> {
-  return useFetch<Overview>(apiUrl('/api/overview', { tz, days: 30 }), 30_000);
+/** /api/overview: the last 30 local days, of one agent or all (provider ""), refreshed every 30 s. */
+export function useOverview(tz: string, provider: AgentName = ''): FetchState<Overview> {
+  return useFetch<Overview>(apiUrl('/api/overview', { tz, days: 30, provider }), 30_000);
 }
 
 /** /api/config: where the server looks for transcripts, demo or not. */
