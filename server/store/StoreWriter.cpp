@@ -496,7 +496,6 @@ void StoreWriter::apply_line(const ParsedLine& line, const IngestBatch& batch, T
     std::int64_t message = 0;
     if (line.message) message = message_row(line, batch.file, project, session, r);
     if (line.usage) apply_usage(line, *line.usage, batch, project, session, message, r);
-    for (const UsageRecord& u : line.more_usage) apply_usage(line, u, batch, project, session, message, r);
     // A response's calls are numbered across the lines it is written over (call_index).
     std::int64_t base_index = 0;
     const std::string& api_id = line.message ? line.message->api_message_id : std::string();
