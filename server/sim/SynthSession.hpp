@@ -18,12 +18,14 @@ inline constexpr EpochMs kSynthEpoch = 1767603600000;
 
 // One line an agent writes: append `text` and a newline to `path` (relative to the agent's folder,
 // e.g. Claude's projects folder or Codex's sessions folder) at time `at`, which is also the line's
-// own timestamp.
+// own timestamp. With `replace`, `text` is instead the file's whole new content, written as is (an
+// agent that rewrites one JSON document per session on every change: Gemini CLI before v0.39).
 struct SynthLine {
     std::string_view agent;  // the name its AgentSource stores ("claude"); points into the writers' list
     std::string path;
     EpochMs at = 0;
     std::string text;  // one JSON object, no newline
+    bool replace = false;
 };
 
 struct SynthSessionOptions {
