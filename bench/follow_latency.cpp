@@ -148,6 +148,7 @@ int run(const Options& o) {
     std::vector<std::string> args{"ingest", "--follow", "--no-progress", "--log-level", "warn", "--store",
                                   (dir / "store.db").string()};
     for (const agentpulse::SynthWriter& w : agentpulse::synth_writers()) {
+        if (co.roots.count(std::string(w.agent))) continue;  // two writers of one agent's files
         const fs::path root = dir / w.agent;
         co.roots[std::string(w.agent)] = root;
         fs::create_directories(root);

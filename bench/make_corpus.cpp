@@ -25,6 +25,8 @@ int usage(const char* why) {
         "  writes DIR/<agent> for each simulated agent (DIR/claude: a Claude Code projects folder,\n"
         "  DIR/codex: a Codex sessions folder, ...); --share gives an agent's weight among the sessions\n"
         "  (relative; when any is given, agents not named get none; default: the writers' own shares);\n"
+        "  AGENT is a writer's name: an agent's, or a variant's (gemini-legacy: Gemini CLI's old\n"
+        "  one-document sessions, written to DIR/gemini);\n"
         "  N accepts K, M and G suffixes (powers of 1000). DIR must not exist or be empty.\n");
     return 2;
 }

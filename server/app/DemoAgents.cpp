@@ -23,13 +23,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void append_line(const fs::path& file, const std::string& text) {
+// Appends the line; a `replace` line is the file's whole new content, written in place as the agent does
+// (truncated, then written: a reader may catch it half-written).
+void append_line(const fs::path& file, const std::string& text, bool replace = false) {
     std::error_code ec;
     fs::create_directories(file.parent_path(), ec);
-    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | (replace ? O_TRUNC : O_APPEND) | O_CLOEXEC, 0644);
     if (fd < 0) throw std::runtime_error("cannot append to " + file.string());
     std::string line = text;
-    line += '\n';
+    if (!replace) line += '\n';
     std::size_t done = 0;
     while (done < line.size()) {
         const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
@@ -112,7 +114,7 @@ void DemoAgents::run() {
             if (line.kind == SynthLine::Kind::Row)
                 databases.apply(root_of(line.agent) / line.path, line.text);
             else
-                append_line(root_of(line.agent) / line.path, line.text);
+                append_line(root_of(line.agent) / line.path, line.text, line.kind == SynthLine::Kind::Replace);
             ++lines_;
         } catch (const std::exception& e) {
             spdlog::warn("demo agents: {}", e.what());

@@ -67,9 +67,9 @@ struct ParsedLine {
     EpochMs ts = 0;
     SessionRef session;
     std::optional<MessageRecord> message;
+    // A line reporting several usage records (a rollup of several models) gives one ParsedLine each
+    // (LineParser::parse_records).
     std::optional<UsageRecord> usage;
-    // Further usage records of the same line, each with its own key (a rollup reporting several models).
-    std::vector<UsageRecord> more_usage;
     std::vector<ToolCallRecord> tool_calls;
     std::vector<ToolResultRecord> tool_results;
 };

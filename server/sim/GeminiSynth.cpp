@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <iterator>
+#include <utility>
 #include <vector>
 
 #include "sim/SynthJson.hpp"
@@ -55,13 +56,15 @@ struct Call {
 
 class GeminiSynth final : public SynthAgentSession {
 public:
-    GeminiSynth(const SynthSessionOptions& opts, std::string_view agent) : SynthAgentSession(opts, agent) {
+    GeminiSynth(const SynthSessionOptions& opts, std::string_view agent, bool legacy)
+        : SynthAgentSession(opts, agent), legacy_(legacy) {
         version_ = std::string(pick(r, kVersions));
         streams[0].model = r.chance(o.unknown_model_rate) ? std::string(pick(r, kUnknownModels))
                                                           : std::string(pick_weighted(r, kModels));
         std::string stamp = format_iso8601(now).substr(0, 16);  // 2026-01-05T09:00
         std::replace(stamp.begin(), stamp.end(), ':', '-');
-        streams[0].path = "tmp/" + slug_of(cwd) + "/chats/session-" + stamp + "-" + session_id_.substr(0, 8) + ".jsonl";
+        streams[0].path = "tmp/" + slug_of(cwd) + "/chats/session-" + stamp + "-" + session_id_.substr(0, 8) +
+                          (legacy_ ? ".json" : ".jsonl");
     }
 
 private:
@@ -75,7 +78,17 @@ private:
     void set_updated(int si, EpochMs t);
     EpochMs round(int si, EpochMs t, bool last);
     EpochMs run_subagent(EpochMs t);
+    // A message as written (again) at `at`: appended to the JSONL file; in the legacy layout, kept by
+    // id for the session's next document (a sub-agent's file is JSONL in both).
+    void put_message(int si, EpochMs at, const std::string& id, std::string text, SynthTotals facts);
+    // Legacy layout: the session's whole document, as rewritten at `at` with every message so far.
+    void write_document(EpochMs at);
 
+    const bool legacy_;
+    std::string start_time_;                                         // legacy: the document's startTime
+    std::string body_;                                               // legacy: earlier turns' messages
+    std::vector<std::pair<std::string, std::string>> turn_messages_;  // legacy: this turn's (id, latest text)
+    SynthTotals turn_facts_;                                         // legacy: what this turn's messages add
     std::string version_;
     std::string project_hash_;
     std::vector<std::string> history_;  // the messages as last written, for a checkpoint
@@ -84,6 +97,10 @@ private:
 
 void GeminiSynth::open_session(EpochMs t) {
     project_hash_ = hex_id(r, 64);
+    if (legacy_) {  // the document's header (write_document)
+        start_time_ = format_iso8601(t);
+        return;
+    }
     std::string p;
     JsonWriter(p)
         .obj()
@@ -180,7 +197,43 @@ Call GeminiSynth::tool_call(EpochMs at) {
     return c;
 }
 
+void GeminiSynth::put_message(int si, EpochMs at, const std::string& id, std::string text, SynthTotals facts) {
+    if (!legacy_ || si != 0) {
+        push(si, at, std::move(text), facts);
+        return;
+    }
+    turn_facts_ += facts;
+    for (auto& [seen, latest] : turn_messages_)
+        if (seen == id) {
+            latest = std::move(text);  // the same message again (its tokens, its tool calls): replaced
+            return;
+        }
+    turn_messages_.emplace_back(id, std::move(text));
+}
+
+// Pretty-printed as the CLI does (two-space indent), except that each message is on one line.
+void GeminiSynth::write_document(EpochMs at) {
+    for (auto& [id, text] : turn_messages_) (body_ += body_.empty() ? "    " : ",\n    ") += text;
+    turn_messages_.clear();
+    std::string doc;
+    doc.reserve(body_.size() + 300);
+    doc += "{\n  \"sessionId\": ";
+    put_string(doc, session_id_);
+    doc += ",\n  \"projectHash\": ";
+    put_string(doc, project_hash_);
+    doc += ",\n  \"startTime\": ";
+    put_string(doc, start_time_);
+    doc += ",\n  \"lastUpdated\": ";
+    put_string(doc, format_iso8601(at));
+    doc += ",\n  \"messages\": [\n";
+    doc += body_;
+    doc += "\n  ]\n}";
+    push_document(0, at, std::move(doc), turn_facts_);
+    turn_facts_ = {};
+}
+
 void GeminiSynth::set_updated(int si, EpochMs t) {
+    if (legacy_ && si == 0) return;  // the document's lastUpdated
     std::string p;
     JsonWriter(p).obj().key("$set").obj().kv("lastUpdated", format_iso8601(t)).end().end();
     push(si, t, std::move(p));
@@ -194,7 +247,7 @@ EpochMs GeminiSynth::round(int si, EpochMs t, bool last) {
     const std::string said = prose(r, static_cast<int>(r.between(1, last ? 8 : 3)));
     SynthTotals msg;
     msg.messages = 1;
-    push(si, t, message(s, id, t, "gemini", said, nullptr, {}), msg);
+    put_message(si, t, id, message(s, id, t, "gemini", said, nullptr, {}), msg);
     Tokens k;
     k.input = s.context;
     k.cached = std::min(s.context, s.cached / 256 * 256);
@@ -212,7 +265,7 @@ EpochMs GeminiSynth::round(int si, EpochMs t, bool last) {
     use.tokens.reasoning = k.thoughts;
     const EpochMs tokens_at = t + dur(r.lognormal(900, 0.6));
     std::string with_tokens = message(s, id, t, "gemini", said, &k, {});
-    push(si, tokens_at, with_tokens, use);
+    put_message(si, tokens_at, id, with_tokens, use);
     set_updated(si, tokens_at + 1);
     EpochMs done = tokens_at + 2;
     if (!last) {
@@ -229,7 +282,7 @@ EpochMs GeminiSynth::round(int si, EpochMs t, bool last) {
             result_bytes += calls.back().result_bytes;
         }
         with_tokens = message(s, id, t, "gemini", said, &k, calls);
-        push(si, done, with_tokens, f);
+        put_message(si, done, id, with_tokens, f);
         set_updated(si, done + 1);
         s.context += result_bytes / 4;
         done += 2;
@@ -276,7 +329,7 @@ void GeminiSynth::turn() {
     const std::string text = filled(pick(r, kPrompts), r);
     t += 3;
     std::string prompt = message(streams[0], prompt_id, t, "user", text, nullptr, {});
-    push(0, t, prompt, msg);
+    put_message(0, t, prompt_id, prompt, msg);
     history_.push_back(std::move(prompt));
     set_updated(0, t + 1);
     streams[0].context += static_cast<std::int64_t>(text.size()) / 4 + (turns == 0 ? 6'000 : 0);
@@ -290,7 +343,7 @@ void GeminiSynth::turn() {
     if (!last_prompt_id_.empty() && r.chance(0.04)) {
         std::string p;
         JsonWriter(p).obj().kv("$rewindTo", last_prompt_id_).end();
-        push(0, t, std::move(p));
+        if (!legacy_) push(0, t, std::move(p));  // the legacy document has no rewinds: drawn all the same
         ++t;
     }
     // A checkpoint restating the conversation (after compression), while it is small enough.
@@ -298,9 +351,10 @@ void GeminiSynth::turn() {
         std::string p = "{\"$set\":{\"messages\":[";
         for (std::size_t i = 0; i < history_.size(); ++i) (p += i ? "," : "") += history_[i];
         p += "]}}";
-        push(0, t, std::move(p));
+        if (!legacy_) push(0, t, std::move(p));  // nor checkpoints
         ++t;
     }
+    if (legacy_) write_document(t);
     last_prompt_id_ = prompt_id;
     now = t + dur(std::min(20.0 * 60'000, r.lognormal(45'000, 1.1)));
 }
@@ -308,7 +362,11 @@ void GeminiSynth::turn() {
 }  // namespace
 
 std::unique_ptr<SynthAgentSession> make_gemini_synth(const SynthSessionOptions& opts, std::string_view agent) {
-    return std::make_unique<GeminiSynth>(opts, agent);
+    return std::make_unique<GeminiSynth>(opts, agent, false);
+}
+
+std::unique_ptr<SynthAgentSession> make_gemini_legacy_synth(const SynthSessionOptions& opts, std::string_view agent) {
+    return std::make_unique<GeminiSynth>(opts, agent, true);
 }
 
 }  // namespace agentpulse

@@ -3,6 +3,14 @@
 // (server/agents/gemini/): each gemini message appended again as its tokens and finished tool calls
 // arrive, `$set` updates with the odd full `messages` checkpoint, and rewinds; sub-agents in
 // chats/<session id>/<sub-agent session id>.jsonl.
+//
+// Its legacy layout (writer "gemini-legacy", Gemini CLI before v0.39): the session is one JSON document,
+// tmp/<project>/chats/session-<UTC minute>-<8 chars>.json ({sessionId, projectHash, startTime,
+// lastUpdated, messages[]}), rewritten whole (SynthLine::replace). Same conversation and the same draws
+// from the seed as the JSONL layout; no `$set` or `$rewindTo` lines (the JSONL format's own), and one
+// rewrite per turn where the CLI rewrites at every change: each message is in its latest state, and
+// rewriting a long session's document once per message would cost the square of its size. Sub-agents,
+// if asked for, are written in the JSONL layout.
 #pragma once
 
 #include <memory>
@@ -13,5 +21,6 @@
 namespace agentpulse {
 
 std::unique_ptr<SynthAgentSession> make_gemini_synth(const SynthSessionOptions& opts, std::string_view agent);
+std::unique_ptr<SynthAgentSession> make_gemini_legacy_synth(const SynthSessionOptions& opts, std::string_view agent);
 
 }  // namespace agentpulse

@@ -68,6 +68,14 @@ void SynthAgentSession::push(int stream, EpochMs at, std::string text, SynthTota
     turn_.push_back({at, seq_++, stream, std::move(text), facts});
 }
 
+void SynthAgentSession::push_document(int stream, EpochMs at, std::string text, SynthTotals facts) {
+    SynthStream& s = streams[static_cast<std::size_t>(stream)];
+    const auto size = static_cast<std::int64_t>(text.size());
+    generated += size - s.bytes;
+    s.bytes = size;
+    turn_.push_back({at, seq_++, stream, std::move(text), facts, true});
+}
+
 void SynthAgentSession::refill() {
     while (queue_.empty() && !finished()) {
         turn();
@@ -88,10 +96,17 @@ SynthLine SynthAgentSession::next() {
         p.facts.files = 1;
         p.facts.subagent_files = s.subagent ? 1 : 0;
     }
-    p.facts.lines = 1;
-    p.facts.bytes = static_cast<std::int64_t>(p.text.size()) + 1;
+    if (p.replace) {
+        // The file as a whole: one line (a document is read as one), its bytes its growth.
+        p.facts.lines = p.facts.files;
+        p.facts.bytes = static_cast<std::int64_t>(p.text.size()) - s.emitted;
+        s.emitted = static_cast<std::int64_t>(p.text.size());
+    } else {
+        p.facts.lines = 1;
+        p.facts.bytes = static_cast<std::int64_t>(p.text.size()) + 1;
+    }
     totals_ += p.facts;
-    SynthLine line{agent_, s.path, p.at, std::move(p.text), line_kind};
+    SynthLine line{agent_, s.path, p.at, std::move(p.text), p.replace ? SynthLine::Kind::Replace : line_kind};
     if (queue_.empty()) refill();
     return line;
 }

@@ -27,6 +27,7 @@ struct SynthStream {
     std::int64_t context = 0;  // tokens in the conversation so far
     std::int64_t cached = 0;   // of which already written to the prompt cache
     std::int64_t bytes = 0;
+    std::int64_t emitted = 0;  // a rewritten document: its size as last handed out
 };
 
 class SynthAgentSession {
@@ -65,6 +66,9 @@ protected:
     std::int64_t sized(double median, double sigma);
     // Queues a line of stream `stream` due at `at`; `facts` is what it adds to the totals.
     void push(int stream, EpochMs at, std::string text, SynthTotals facts = {});
+    // Queues the whole new content of stream `stream`'s file (a document rewritten whole), due at `at`:
+    // the budget and the totals count the file's growth, and the file as one line.
+    void push_document(int stream, EpochMs at, std::string text, SynthTotals facts = {});
     // A project-relative file the agent reads or writes (often one it has touched before).
     std::string project_file();
     // About `bytes` of the content of the project file `rel`.
@@ -93,6 +97,7 @@ private:
         int stream = 0;
         std::string text;
         SynthTotals facts;  // what this line adds to the totals (files/bytes/lines filled in on emission)
+        bool replace = false;
     };
 
     bool finished() const;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 #include <stdexcept>
 #include <vector>
 
@@ -46,18 +47,25 @@ const fs::path& root_for(const SynthCorpusOptions& opts, std::string_view agent)
     return it->second;
 }
 
-// Writes every line of `session` to its file below its agent's folder (a row line: to its database).
+// Writes every line of `session` to its file below its agent's folder (a row line: to its database). A
+// rewritten document is written once, as it was last: the corpus holds the files as the session left
+// them, and writing every version would cost the square of its size.
 void write_session(SynthSession& session, const SynthCorpusOptions& opts, SynthDatabase& databases) {
     std::map<std::string, std::FILE*> open;
+    std::map<std::string, std::pair<std::string_view, std::string>> documents;  // path -> agent, text
     auto close_all = [&] {
         for (auto& [path, f] : open) std::fclose(f);
         open.clear();
     };
     try {
         while (!session.done()) {
-            const SynthLine line = session.next();
+            SynthLine line = session.next();
             if (line.kind == SynthLine::Kind::Row) {
                 databases.apply(root_for(opts, line.agent) / line.path, line.text);
+                continue;
+            }
+            if (line.kind == SynthLine::Kind::Replace) {
+                documents[line.path] = {line.agent, std::move(line.text)};
                 continue;
             }
             auto it = open.find(line.path);
@@ -79,6 +87,14 @@ void write_session(SynthSession& session, const SynthCorpusOptions& opts, SynthD
     bool closed = true;
     for (auto& [path, f] : open) closed = std::fclose(f) == 0 && closed;
     open.clear();
+    for (const auto& [path, doc] : documents) {
+        const fs::path full = root_for(opts, doc.first) / path;
+        fs::create_directories(full.parent_path());
+        std::FILE* f = std::fopen(full.c_str(), "wb");
+        if (!f) throw std::runtime_error("cannot write " + full.string());
+        const bool wrote = std::fwrite(doc.second.data(), 1, doc.second.size(), f) == doc.second.size();
+        closed = std::fclose(f) == 0 && wrote && closed;
+    }
     if (!closed)
         throw std::runtime_error("write failed while closing a transcript of session " +
                                  session.session_id());
@@ -99,7 +115,7 @@ SynthTotals write_synth_corpus(const SynthCorpusOptions& opts) {
     for (std::size_t i = 0; i < plan.size(); ++i) {
         const Planned& p = plan[i];
         SynthSessionOptions so;
-        so.agent = std::string(p.writer->agent);
+        so.agent = std::string(p.writer->name());
         so.seed = r.next();
         so.subagents = p.subagents;
         so.start_ms = opts.start_ms +

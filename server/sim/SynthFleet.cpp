@@ -24,7 +24,7 @@ struct SynthFleet::Impl {
         ++started;
         const SynthWriter& w = draw_synth_writer(r, o.shares);
         SynthSessionOptions so;
-        so.agent = std::string(w.agent);
+        so.agent = std::string(w.name());
         so.seed = r.next();
         so.start_ms = at;
         so.target_bytes = std::clamp<std::int64_t>(

@@ -18,10 +18,12 @@ inline constexpr EpochMs kSynthEpoch = 1767603600000;
 
 // One line an agent writes: append `text` and a newline to `path` (relative to the agent's folder,
 // e.g. Claude's projects folder or Codex's sessions folder) at time `at`, which is also the line's
-// own timestamp. An agent that keeps a database (OpenCode) writes rows instead: a line of kind Row is one
-// row upsert applied to the SQLite database at `path` (SynthDatabase says how; `text` describes the row).
+// own timestamp. A line of kind Replace is instead the file's whole new content, written as is (an agent
+// that rewrites one JSON document per session on every change: Gemini CLI before v0.39). An agent that
+// keeps a database (OpenCode) writes rows: a line of kind Row is one row upsert applied to the SQLite
+// database at `path` (SynthDatabase says how; `text` describes the row).
 struct SynthLine {
-    enum class Kind { Append, Row };
+    enum class Kind { Append, Replace, Row };
     std::string_view agent;  // the name its AgentSource stores ("claude"); points into the writers' list
     std::string path;
     EpochMs at = 0;

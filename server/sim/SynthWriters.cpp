@@ -19,6 +19,8 @@ const std::vector<SynthWriter>& synth_writers() {
         // Share 0 so every existing seed keeps its bytes: drawn only when `shares` names it (the demo does).
         {"copilot", 0.0, 0.15, false, make_copilot_synth},
         {"gemini", 0.0, 0.15, true, make_gemini_synth},
+        // Gemini CLI before v0.39: one JSON document per session, rewritten whole (GeminiSynth.hpp).
+        {"gemini", 0.0, 0.0, false, make_gemini_legacy_synth, "gemini-legacy"},
         // Rows of a database, not lines of files (SynthLine::Kind::Row); its sub-agents are child sessions.
         {"opencode", 0.0, 0.1, true, make_opencode_synth},
     };
@@ -27,14 +29,14 @@ const std::vector<SynthWriter>& synth_writers() {
 
 SynthShares demo_synth_shares() {
     SynthShares out;
-    for (const SynthWriter& w : synth_writers()) out[std::string(w.agent)] = w.demo_share;
+    for (const SynthWriter& w : synth_writers()) out[std::string(w.name())] = w.demo_share;
     return out;
 }
 
-const SynthWriter& synth_writer(std::string_view agent) {
+const SynthWriter& synth_writer(std::string_view name) {
     for (const SynthWriter& w : synth_writers())
-        if (w.agent == agent) return w;
-    throw std::invalid_argument("no simulated writer for agent '" + std::string(agent) + "'");
+        if (w.name() == name) return w;
+    throw std::invalid_argument("no simulated writer for agent '" + std::string(name) + "'");
 }
 
 // One unit() draw, compared from the last writer back: with the defaults (which add up to exactly
@@ -49,7 +51,7 @@ const SynthWriter& draw_synth_writer(SynthRng& r, const SynthShares& shares) {
     std::vector<double> weight(writers.size());
     double total = 0;
     for (std::size_t i = writers.size(); i-- > 0;) {
-        const auto it = shares.find(std::string(writers[i].agent));
+        const auto it = shares.find(std::string(writers[i].name()));
         weight[i] = shares.empty() ? writers[i].share : it == shares.end() ? 0.0 : it->second;
         total += weight[i];
     }

@@ -26,9 +26,9 @@ std::string key2(std::string_view a, std::string_view b) {
     return k;
 }
 
-template <class T>
-std::optional<std::string> nonempty(const T& s) {
-    return s.empty() ? std::nullopt : std::optional<std::string>(std::string(s));
+// A view, not a copy: the statement copies what it binds (SQLITE_TRANSIENT) anyway.
+std::optional<std::string_view> nonempty(std::string_view s) {
+    return s.empty() ? std::nullopt : std::optional<std::string_view>(s);
 }
 
 TokenCounts field_max(const TokenCounts& a, const TokenCounts& b) {
@@ -179,6 +179,7 @@ FileRecord StoreWriter::ensure_file(const FileRecord& proto) {
 }
 
 void StoreWriter::drop_caches() {
+    last_session_.project = 0;
     projects_.clear();
     sessions_.clear();
     usage_.clear();
@@ -188,12 +189,22 @@ void StoreWriter::drop_caches() {
     pending_results_.reset();
 }
 
+// The lines of a batch mostly share their time with the line before (a response's records, a rollup's
+// models, a message's tool calls): formatted once.
+const std::string& StoreWriter::iso(EpochMs ts) {
+    if (ts != iso_ms_ || iso_text_.empty()) {
+        iso_text_ = format_iso8601(ts);
+        iso_ms_ = ts;
+    }
+    return iso_text_;
+}
+
 std::int64_t StoreWriter::project_id(const ParsedLine& line, std::string_view provider) {
     const std::string key = key2(key2(provider, line.session.project_slug), line.session.cwd);
     if (auto it = projects_.find(key); it != projects_.end()) return it->second;
     Statement& s = st_->upsert_project;
     ResetGuard g(s);
-    const std::string ts = format_iso8601(line.ts);
+    const std::string& ts = iso(line.ts);
     s.bind(1, provider)
         .bind(2, line.session.project_slug)
         .bind(3, line.session.project_name.empty() ? line.session.project_slug : line.session.project_name)
@@ -216,7 +227,7 @@ std::int64_t StoreWriter::session_row(const ParsedLine& line, std::string_view p
     s.bind(1, project)
         .bind(2, provider)
         .bind(3, line.session.session_id)
-        .bind(4, format_iso8601(line.ts))
+        .bind(4, iso(line.ts))
         .bind(5, nonempty(line.session.cwd))
         .bind(6, nonempty(line.session.git_branch))
         .bind(7, nonempty(line.session.cli_version));
@@ -229,7 +240,7 @@ std::int64_t StoreWriter::session_row(const ParsedLine& line, std::string_view p
 std::int64_t StoreWriter::message_row(const ParsedLine& line, const FileRecord& file, std::int64_t project,
                                       std::int64_t session, BatchResult& r) {
     const MessageRecord& m = *line.message;
-    const std::string ts = format_iso8601(line.ts);
+    const std::string& ts = iso(line.ts);
     st_->insert_message.bind(1, file.provider)
         .bind(2, project)
         .bind(3, session)
@@ -298,7 +309,7 @@ void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, cons
     }
     if (it == usage_.end()) {
         const Cost c = prices_->cost(batch.price_family, u.model, u.tokens, u.service_tier == "priority");
-        const std::string ts = format_iso8601(line.ts);
+        const std::string& ts = iso(line.ts);
         st_->insert_usage.bind(1, provider)
             .bind(2, project)
             .bind(3, session)
@@ -336,7 +347,7 @@ void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, cons
         .bind(7, c.usd)
         .bind(8, c.source)
         .bind(9, next_update_seq())
-        .bind(10, format_iso8601(line.ts))
+        .bind(10, iso(line.ts))
         .bind(11, seen.id)
         .run();
     seen.tokens = merged;
@@ -357,7 +368,7 @@ std::int64_t StoreWriter::calls_so_far(const std::string& api_message_id) {
 void StoreWriter::apply_tool_call(const ParsedLine& line, const ToolCallRecord& call, std::string_view provider,
                                   std::int64_t project, std::int64_t session, std::int64_t message,
                                   std::int64_t call_index, BatchResult& r) {
-    const std::string ts = format_iso8601(line.ts);
+    const std::string& ts = iso(line.ts);
     st_->insert_call.bind(1, provider)
         .bind(2, message ? std::optional<std::int64_t>(message) : std::nullopt)
         .bind(3, project)
@@ -399,7 +410,7 @@ void StoreWriter::apply_tool_call(const ParsedLine& line, const ToolCallRecord& 
 bool StoreWriter::apply_tool_result(std::string_view provider, std::string_view tool_use_id, EpochMs ts, bool is_error,
                                     std::int64_t bytes, bool latency_measured) {
     const std::int64_t seq = next_result_seq();
-    const std::int64_t changed = st_->pair_result.bind(1, format_iso8601(ts))
+    const std::int64_t changed = st_->pair_result.bind(1, iso(ts))
                                      .bind(2, ts)
                                      .bind(3, is_error ? 1 : 0)
                                      .bind(4, bytes)
@@ -490,13 +501,24 @@ void StoreWriter::apply(const IngestBatch& batch, BatchResult& r) {
 
 void StoreWriter::apply_line(const ParsedLine& line, const IngestBatch& batch, Touched& touched, BatchResult& r) {
     const std::string_view provider = batch.file.provider;
-    const std::int64_t project = project_id(line, provider);
-    const std::int64_t session = session_row(line, provider, project);
+    // The lines of a file name the same session over and over: its ids without building the caches' keys.
+    LastSession& last = last_session_;
+    if (!(last.project > 0 && last.provider == provider && last.slug == line.session.project_slug &&
+          last.cwd == line.session.cwd && last.session_id == line.session.session_id)) {
+        last.project = 0;
+        const std::int64_t p = project_id(line, provider);
+        last.session = session_row(line, provider, p);
+        last.project = p;
+        last.provider = provider;
+        last.slug = line.session.project_slug;
+        last.cwd = line.session.cwd;
+        last.session_id = line.session.session_id;
+    }
+    const std::int64_t project = last.project, session = last.session;
     touched.add(session, project, line);
     std::int64_t message = 0;
     if (line.message) message = message_row(line, batch.file, project, session, r);
     if (line.usage) apply_usage(line, *line.usage, batch, project, session, message, r);
-    for (const UsageRecord& u : line.more_usage) apply_usage(line, u, batch, project, session, message, r);
     // A response's calls are numbered across the lines it is written over (call_index).
     std::int64_t base_index = 0;
     const std::string& api_id = line.message ? line.message->api_message_id : std::string();

@@ -72,6 +72,7 @@ private:
                          BatchResult& r);
     bool apply_tool_result(std::string_view provider, std::string_view tool_use_id, EpochMs ts, bool is_error,
                            std::int64_t bytes, bool latency_measured);
+    const std::string& iso(EpochMs ts);
     std::int64_t next_update_seq();
     std::int64_t next_result_seq();
     std::int64_t calls_so_far(const std::string& api_message_id);
@@ -86,6 +87,13 @@ private:
     std::unordered_map<std::string, UsageSeen> usage_;        // dedup_key -> row (bounded)
     std::unordered_map<std::string, std::int64_t> calls_per_response_;  // api message id -> calls seen
     std::optional<std::int64_t> update_seq_, result_seq_, pending_results_;
+    // The project and session of the last line applied (project 0: none), as the caches above hold them.
+    struct LastSession {
+        std::int64_t project = 0, session = 0;
+        std::string provider, slug, cwd, session_id;
+    } last_session_;
+    EpochMs iso_ms_ = 0;
+    std::string iso_text_;
     std::int64_t errors_logged_ = 0;
     std::optional<Transaction> group_;
     bool grouping_ = false, group_lost_ = false;

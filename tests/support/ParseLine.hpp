@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "Printers.hpp"
 #include "agents/LineParser.hpp"
@@ -17,6 +18,19 @@ struct Parsed {
 inline Parsed parse(LineParser& p, std::string_view text, std::int64_t line_no = 1) {
     Parsed r{};
     r.outcome = p.parse(text, line_no, r.line, r.issue);
+    return r;
+}
+
+// Every record of one line (LineParser::parse_records), for parsers whose line can give several.
+struct ParsedRecords {
+    LineOutcome outcome;
+    LineIssue issue;
+    std::vector<ParsedLine> lines;
+};
+
+inline ParsedRecords parse_records(LineParser& p, std::string_view text, std::int64_t line_no = 1) {
+    ParsedRecords r{};
+    r.outcome = p.parse_records(text, line_no, r.lines, r.issue);
     return r;
 }
 

@@ -160,55 +160,54 @@ std::vector<std::string> session_lines() {
     };
 }
 
-// What one parsed line said, as text, to compare whole runs.
-std::string describe(const Parsed& p) {
+// What one parsed line said (every record of it), as text, to compare whole runs.
+std::string describe(const test::ParsedRecords& p) {
     std::ostringstream o;
-    o << static_cast<int>(p.outcome) << '/' << static_cast<int>(p.issue) << " ts=" << p.line.ts
-      << " s=" << p.line.session.session_id << '|' << p.line.session.project_slug << '|'
-      << p.line.session.cli_version << '|' << p.line.session.git_branch;
-    if (p.line.message)
-        o << " m=" << p.line.message->line_key << '|' << p.line.message->kind << '|' << p.line.message->model
-          << '|' << p.line.message->is_sidechain << '|' << p.line.message->agent_id;
-    std::vector<UsageRecord> usage(p.line.more_usage);
-    if (p.line.usage) usage.insert(usage.begin(), *p.line.usage);
-    for (const UsageRecord& u : usage)
-        o << " u=" << u.dedup_key << '|' << u.model << '|' << u.tokens.input << '|' << u.tokens.output << '|'
-          << u.tokens.cache_read << '|' << u.tokens.cache_create;
-    for (const ToolCallRecord& c : p.line.tool_calls)
-        o << " c=" << c.tool_use_id << '|' << c.tool_name << '|' << c.file_path.value_or("-") << '|'
-          << c.byte_count.value_or(-1);
-    for (const ToolResultRecord& r : p.line.tool_results)
-        o << " r=" << r.tool_use_id << '|' << r.is_error << '|' << r.result_bytes;
+    o << static_cast<int>(p.outcome) << '/' << static_cast<int>(p.issue);
+    for (const ParsedLine& l : p.lines) {
+        o << " [ts=" << l.ts << " line=" << l.line_no << " s=" << l.session.session_id << '|'
+          << l.session.project_slug << '|' << l.session.cli_version << '|' << l.session.git_branch;
+        if (l.message)
+            o << " m=" << l.message->line_key << '|' << l.message->kind << '|' << l.message->model << '|'
+              << l.message->is_sidechain << '|' << l.message->agent_id;
+        if (const std::optional<UsageRecord>& u = l.usage)
+            o << " u=" << u->dedup_key << '|' << u->model << '|' << u->tokens.input << '|' << u->tokens.output
+              << '|' << u->tokens.cache_read << '|' << u->tokens.cache_create;
+        for (const ToolCallRecord& c : l.tool_calls)
+            o << " c=" << c.tool_use_id << '|' << c.tool_name << '|' << c.file_path.value_or("-") << '|'
+              << c.byte_count.value_or(-1);
+        for (const ToolResultRecord& r : l.tool_results)
+            o << " r=" << r.tool_use_id << '|' << r.is_error << '|' << r.result_bytes;
+        o << ']';
+    }
     return o.str();
 }
+std::string describe(const Parsed& p) { return describe(test::ParsedRecords{p.outcome, p.issue, {p.line}}); }
 
-std::vector<Parsed> parse_all(const std::vector<std::string>& lines) {
+std::vector<test::ParsedRecords> parse_all(const std::vector<std::string>& lines) {
     CopilotLineParser p = parser();
-    std::vector<Parsed> out;
+    std::vector<test::ParsedRecords> out;
     for (std::size_t i = 0; i < lines.size(); ++i)
-        out.push_back(test::parse(p, lines[i], static_cast<std::int64_t>(i + 1)));
+        out.push_back(test::parse_records(p, lines[i], static_cast<std::int64_t>(i + 1)));
     return out;
 }
 
 // Usage per model over a run: {input, output, cache_read, cache_write}.
-std::map<std::string, std::array<std::int64_t, 4>> usage_by_model(const std::vector<Parsed>& run) {
+std::map<std::string, std::array<std::int64_t, 4>> usage_by_model(const std::vector<test::ParsedRecords>& run) {
     std::map<std::string, std::array<std::int64_t, 4>> m;
-    for (const Parsed& p : run) {
-        std::vector<UsageRecord> usage(p.line.more_usage);
-        if (p.line.usage) usage.push_back(*p.line.usage);
-        for (const UsageRecord& u : usage) {
-            auto& t = m[u.model];
-            t[0] += u.tokens.input, t[1] += u.tokens.output, t[2] += u.tokens.cache_read,
-                t[3] += u.tokens.cache_create;
+    for (const test::ParsedRecords& p : run)
+        for (const ParsedLine& l : p.lines) {
+            if (!l.usage) continue;
+            auto& t = m[l.usage->model];
+            t[0] += l.usage->tokens.input, t[1] += l.usage->tokens.output, t[2] += l.usage->tokens.cache_read,
+                t[3] += l.usage->tokens.cache_create;
         }
-    }
     return m;
 }
 
-const UsageRecord* usage_for(const Parsed& p, std::string_view model) {
-    if (p.line.usage && p.line.usage->model == model) return &*p.line.usage;
-    for (const UsageRecord& u : p.line.more_usage)
-        if (u.model == model) return &u;
+const UsageRecord* usage_for(const test::ParsedRecords& p, std::string_view model) {
+    for (const ParsedLine& l : p.lines)
+        if (l.usage && l.usage->model == model) return &*l.usage;
     return nullptr;
 }
 
@@ -336,19 +335,20 @@ BOOST_AUTO_TEST_CASE(tool_start_and_complete_pair_by_id_with_paths_sizes_and_fai
 }
 
 BOOST_AUTO_TEST_CASE(sub_agent_events_stay_in_the_parent_session_marked_as_such) {
-    const std::vector<Parsed> run = parse_all(session_lines());
-    std::vector<const Parsed*> sub;
-    for (const Parsed& p : run)
-        if (p.line.message && p.line.message->is_sidechain) sub.push_back(&p);
+    const std::vector<test::ParsedRecords> run = parse_all(session_lines());
+    std::vector<const ParsedLine*> sub;
+    for (const test::ParsedRecords& p : run)
+        for (const ParsedLine& l : p.lines)
+            if (l.message && l.message->is_sidechain) sub.push_back(&l);
     BOOST_REQUIRE(sub.size() == 3u);  // its message, its tool's start and completion
-    for (const Parsed* p : sub) {
-        BOOST_TEST(p->line.session.session_id == "s-1");
-        BOOST_TEST(p->line.message->agent_id == "task-1");
+    for (const ParsedLine* l : sub) {
+        BOOST_TEST(l->session.session_id == "s-1");
+        BOOST_TEST(l->message->agent_id == "task-1");
     }
-    BOOST_TEST(sub[0]->line.usage->model == kHaiku);  // the model subagent.started named
-    BOOST_TEST(sub[1]->line.tool_calls[0].tool_name == "create");
-    BOOST_TEST(*sub[1]->line.tool_calls[0].byte_count == 5);
-    BOOST_TEST(sub[2]->line.tool_results[0].is_error);
+    BOOST_TEST(sub[0]->usage->model == kHaiku);  // the model subagent.started named
+    BOOST_TEST(sub[1]->tool_calls[0].tool_name == "create");
+    BOOST_TEST(*sub[1]->tool_calls[0].byte_count == 5);
+    BOOST_TEST(sub[2]->tool_results[0].is_error);
     // The sub-agent's completion did not change the main agent's model: m4 was gpt, and the task's own
     // completion (main agent) names gpt again.
     // Newer CLIs mark sub-agent events with agentId at the top level.
@@ -371,8 +371,8 @@ BOOST_AUTO_TEST_CASE(sub_agent_completions_do_not_change_the_main_model) {
 
 BOOST_AUTO_TEST_CASE(shutdown_rollups_give_what_the_messages_did_not_count) {
     const std::vector<std::string> lines = session_lines();
-    const std::vector<Parsed> run = parse_all(lines);
-    auto at_id = [&](std::string_view id) -> const Parsed& {
+    const std::vector<test::ParsedRecords> run = parse_all(lines);
+    auto at_id = [&](std::string_view id) -> const test::ParsedRecords& {
         for (std::size_t i = 0; i < lines.size(); ++i)
             if (lines[i].find("\"id\":\"" + std::string(id) + "\"") != std::string::npos) return run[i];
         BOOST_FAIL("no such event");
@@ -404,6 +404,26 @@ BOOST_AUTO_TEST_CASE(shutdown_rollups_give_what_the_messages_did_not_count) {
     // Leg 6: a drop without compaction event: from zero.
     check("e-sd6", kGpt, 300, 0, 0, 0);
     BOOST_TEST((at_id("e-sd6").outcome == LineOutcome::Record));
+    // A rollup of three models is three records of one line: its number, time and session, no message.
+    const test::ParsedRecords& sd2 = at_id("e-sd2");
+    BOOST_REQUIRE(sd2.lines.size() == 3u);
+    for (const ParsedLine& l : sd2.lines) {
+        BOOST_TEST(l.line_no == sd2.lines[0].line_no);
+        BOOST_TEST(l.ts == sd2.lines[0].ts);
+        BOOST_TEST(l.session.session_id == "s-1");
+        BOOST_TEST(l.session.project_slug == sd2.lines[0].session.project_slug);
+        BOOST_TEST(!l.message);
+        BOOST_TEST(l.tool_calls.empty());
+        BOOST_TEST(l.usage.has_value());
+    }
+    // parse() gives the first of them only.
+    CopilotLineParser one = parser();
+    Parsed first{};
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        first = test::parse(one, lines[i], static_cast<std::int64_t>(i + 1));
+        if (lines[i].find("\"id\":\"e-sd2\"") != std::string::npos) break;
+    }
+    BOOST_TEST(describe(first) == describe(test::ParsedRecords{sd2.outcome, sd2.issue, {sd2.lines[0]}}));
     // Totals per model: sonnet's equal its last cumulative rollup exactly (no compaction, no crash).
     const auto totals = usage_by_model(run);
     const std::array<std::int64_t, 4> sonnet{15000 - 9000 - 1500, 270, 9000, 1500};
@@ -476,7 +496,7 @@ BOOST_AUTO_TEST_CASE(a_rollup_with_nothing_new_gives_no_usage) {
 BOOST_AUTO_TEST_CASE(restart_after_any_line_gives_exactly_the_clean_run) {
     const std::vector<std::string> lines = session_lines();
     std::vector<std::string> clean;
-    for (const Parsed& p : parse_all(lines)) clean.push_back(describe(p));
+    for (const test::ParsedRecords& p : parse_all(lines)) clean.push_back(describe(p));
     for (std::size_t cut = 0; cut <= lines.size(); ++cut) {
         BOOST_TEST_CONTEXT("restart after line " << cut) {
             std::vector<std::string> got;
@@ -484,13 +504,13 @@ BOOST_AUTO_TEST_CASE(restart_after_any_line_gives_exactly_the_clean_run) {
             {
                 CopilotLineParser a = parser();
                 for (std::size_t i = 0; i < cut; ++i)
-                    got.push_back(describe(test::parse(a, lines[i], static_cast<std::int64_t>(i + 1))));
+                    got.push_back(describe(test::parse_records(a, lines[i], static_cast<std::int64_t>(i + 1))));
                 state = a.save_state();
             }
             CopilotLineParser b = parser();
             b.load_state(state);
             for (std::size_t i = cut; i < lines.size(); ++i)
-                got.push_back(describe(test::parse(b, lines[i], static_cast<std::int64_t>(i + 1))));
+                got.push_back(describe(test::parse_records(b, lines[i], static_cast<std::int64_t>(i + 1))));
             BOOST_TEST(got == clean, boost::test_tools::per_element());
         }
     }

@@ -82,8 +82,10 @@ BOOST_AUTO_TEST_CASE(what_it_says_it_wrote_is_what_ingest_stores) {
 
     WriterFixture fx;
     IngestStats stats;
-    AgentRoots roots;  // every simulated agent's folder, read by that agent's source
-    for (const SynthWriter& w : synth_writers()) roots.push_back({find_agent(w.agent), dir / w.agent});
+    AgentRoots roots;  // every simulated agent's folder, read by that agent's source (once: two writers
+    std::set<std::string_view> agents;  // may write one agent's files)
+    for (const SynthWriter& w : synth_writers())
+        if (agents.insert(w.agent).second) roots.push_back({find_agent(w.agent), dir / w.agent});
     const BackfillResult r = run_backfill(fx.writer(), roots, stats, TailerOptions{}, nullptr);
     BOOST_TEST(r.failed_files == 0);
     BOOST_TEST(r.files == t.files);
@@ -352,6 +354,88 @@ BOOST_AUTO_TEST_CASE(shares_pick_the_writers_by_name) {
     SynthSessionOptions so;
     so.agent = "nobody";
     BOOST_CHECK_THROW(SynthSession{so}, std::invalid_argument);
+}
+
+// The simulated legacy Gemini CLI (writer "gemini-legacy", share 0): one JSON document per session,
+// rewritten whole each turn, read by the whole-document reader; the corpus holds each document as last
+// written, and the store holds what the writer says.
+BOOST_AUTO_TEST_CASE(what_the_legacy_gemini_writer_says_it_wrote_is_what_ingest_stores) {
+    TempDir dir;
+    SynthCorpusOptions o = corpus_in(dir.path(), 6);
+    o.shares = {{"gemini-legacy", 1.0}};
+    o.target_bytes = 1'500'000;
+    o.files = 8;
+    const SynthTotals t = write_synth_corpus(o);
+    BOOST_TEST(t.files == 8);
+    BOOST_TEST(t.lines == t.files);  // a document is one "line"
+    BOOST_TEST(t.subagent_files == 0);
+    BOOST_TEST(t.usage_events > 50);
+    BOOST_TEST(t.tool_calls > 20);
+    BOOST_TEST(t.tool_errors > 0);
+    const auto files = snapshot(dir.path() / "gemini");
+    BOOST_TEST(files.size() == 8u);
+    std::int64_t bytes = 0;
+    for (const auto& [path, text] : files) {
+        BOOST_TEST(path.ends_with(".json"), path);
+        BOOST_TEST(text.starts_with("{\n  \"sessionId\": \""), path);
+        BOOST_TEST(text.ends_with("\n  ]\n}"), path);
+        bytes += static_cast<std::int64_t>(text.size());
+    }
+    BOOST_TEST(t.bytes == bytes);  // the documents' final sizes
+
+    WriterFixture fx;
+    IngestStats stats;
+    const AgentRoots roots{{find_agent("gemini"), dir / "gemini"}};
+    const BackfillResult r = run_backfill(fx.writer(), roots, stats, TailerOptions{}, nullptr);
+    BOOST_TEST(r.failed_files == 0);
+    BOOST_TEST(r.files == t.files);
+    BOOST_TEST(r.bytes == t.bytes);
+    BOOST_TEST(stats.lines_rejected == 0);
+    Database& db = fx.db();
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages") == t.messages);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events") == t.usage_events);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE cost_source = 'unpriced'") ==
+               t.unpriced_events);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(input_tokens),0) FROM usage_events") == t.tokens.input);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(output_tokens),0) FROM usage_events") == t.tokens.output);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_read_tokens),0) FROM usage_events") == t.tokens.cache_read);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(reasoning_tokens),0) FROM usage_events") == t.tokens.reasoning);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart") == t.tool_calls);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE result_ts IS NOT NULL") ==
+               t.tool_results);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE is_error = 1") == t.tool_errors);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM sessions") == t.files);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE provider <> 'gemini'") == 0);
+}
+
+// The legacy writer's session, line by line: every line rewrites the one document whole, each a complete
+// JSON document holding the last one's messages and more; the totals count its final size.
+BOOST_AUTO_TEST_CASE(the_legacy_gemini_writer_rewrites_one_document) {
+    SynthSessionOptions so;
+    so.agent = "gemini-legacy";
+    so.seed = 9;
+    so.target_bytes = 120'000;
+    SynthSession s(so);
+    std::string last;
+    int rewrites = 0;
+    while (!s.done()) {
+        const SynthLine l = s.next();
+        BOOST_TEST_REQUIRE((l.kind == SynthLine::Kind::Replace));
+        BOOST_TEST_REQUIRE(l.agent == "gemini");
+        BOOST_TEST_REQUIRE(l.path == s.main_path());
+        BOOST_TEST_REQUIRE(l.text.size() > last.size());
+        const std::size_t end_of_messages = last.rfind("\n  ]\n}");
+        if (!last.empty())
+            BOOST_TEST_REQUIRE(l.text.find(last.substr(last.find("\"messages\""), end_of_messages - last.find("\"messages\""))) !=
+                               std::string::npos);
+        last = l.text;
+        ++rewrites;
+    }
+    BOOST_TEST(rewrites > 2);
+    BOOST_TEST(s.totals().lines == 1);
+    BOOST_TEST(s.totals().files == 1);
+    BOOST_TEST(s.totals().bytes == static_cast<std::int64_t>(last.size()));
+    BOOST_TEST(s.main_path().ends_with(".json"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,7 +6,6 @@
 #include "agents/copilot/CopilotLineParser.hpp"
 
 #include <algorithm>
-#include <iterator>
 
 #include "agents/FieldCleaning.hpp"
 #include "agents/SessionState.hpp"
@@ -82,6 +81,38 @@ void load_rollups(const json::value* saved, std::map<std::string, CopilotLinePar
 
 LineOutcome CopilotLineParser::parse(std::string_view line, std::int64_t line_no, ParsedLine& out,
                                      LineIssue& issue) {
+    std::vector<ParsedLine> all;
+    const LineOutcome o = parse_records(line, line_no, all, issue);
+    if (!all.empty()) out = std::move(all.front());
+    return o;
+}
+
+LineOutcome CopilotLineParser::parse_records(std::string_view line, std::int64_t line_no,
+                                             std::vector<ParsedLine>& out, LineIssue& issue) {
+    ParsedLine& p = out.emplace_back();
+    std::vector<UsageRecord> rollup;
+    const LineOutcome o = read_event(line, line_no, p, rollup, issue);
+    if (o != LineOutcome::Record) {
+        out.pop_back();
+        return o;
+    }
+    if (rollup.empty()) return o;
+    // A shutdown: one record per model, each at the line's time, in the line's session.
+    const std::size_t first = out.size() - 1;
+    out[first].usage = std::move(rollup.front());
+    for (std::size_t i = 1; i < rollup.size(); ++i) {
+        ParsedLine r;
+        r.line_no = out[first].line_no;
+        r.ts = out[first].ts;
+        r.session = out[first].session;
+        r.usage = std::move(rollup[i]);
+        out.push_back(std::move(r));
+    }
+    return o;
+}
+
+LineOutcome CopilotLineParser::read_event(std::string_view line, std::int64_t line_no, ParsedLine& out,
+                                          std::vector<UsageRecord>& rollup, LineIssue& issue) {
     issue = LineIssue::None;
     const json::value* root = reader_.parse_object(line, issue);
     if (!root) return LineOutcome::Rejected;
@@ -140,7 +171,7 @@ LineOutcome CopilotLineParser::parse(std::string_view line, std::int64_t line_no
     if (jf::boolean(jf::field(root, "ephemeral"))) return LineOutcome::Ignored;  // never meant to be on disk
 
     if (!begin_record(root, line_no, out, issue)) return LineOutcome::Rejected;
-    if (shutdown) return read_shutdown(root, line, out, issue);
+    if (shutdown) return read_shutdown(root, line, out, rollup, issue);
 
     const std::string agent = clean_text(agent_of(root, data), issue);
     MessageRecord& m = out.message.emplace();
@@ -261,7 +292,8 @@ std::string CopilotLineParser::model_for(const json::value* data, const std::str
 // Per model: what the rollup adds since the counters already accounted for (from zero after a reset),
 // with the output that the leg's messages already counted taken out. inputTokens includes the cache
 // reads and writes.
-LineOutcome CopilotLineParser::read_shutdown(const json::value* root, std::string_view line, ParsedLine& out,
+LineOutcome CopilotLineParser::read_shutdown(const json::value* root, std::string_view line,
+                                             const ParsedLine& out, std::vector<UsageRecord>& records,
                                              LineIssue& issue) {
     const json::object* metrics = jf::object(jf::field(jf::field(root, "data"), "modelMetrics"));
     const std::string_view event_id = jf::str(jf::field(root, "id"));
@@ -269,7 +301,6 @@ LineOutcome CopilotLineParser::read_shutdown(const json::value* root, std::strin
         "copilot:" + out.session.session_id +
         ":shutdown:" + (event_id.empty() ? "line:" + hex64(fnv1a64(line)) : clean_text(event_id, issue)) +
         ":";
-    std::vector<UsageRecord> records;
     std::map<std::string, Rollup> latest;  // this rollup: what a resumed CLI will carry on from
     if (metrics) {
         for (const auto& [name, metric] : *metrics) {
@@ -311,11 +342,7 @@ LineOutcome CopilotLineParser::read_shutdown(const json::value* root, std::strin
         issue = LineIssue::MissingField;
     }
     leg_output_.clear();  // the leg is over, whatever its rollup said
-    if (records.empty()) return LineOutcome::Ignored;
-    out.usage = std::move(records.front());
-    out.more_usage.assign(std::make_move_iterator(records.begin() + 1),
-                          std::make_move_iterator(records.end()));
-    return LineOutcome::Record;
+    return records.empty() ? LineOutcome::Ignored : LineOutcome::Record;
 }
 
 std::string CopilotLineParser::save_state() const {

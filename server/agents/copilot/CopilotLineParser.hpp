@@ -18,8 +18,12 @@ public:
     // until (or unless) a session.start names one.
     CopilotLineParser(FileContext ctx, std::string path_session)
         : ctx_(std::move(ctx)), path_session_(std::move(path_session)) {}
+    // The first record of the line only; parse_records() yields them all (a shutdown rollup gives one
+    // record per model).
     LineOutcome parse(std::string_view line, std::int64_t line_no, ParsedLine& out,
                       LineIssue& issue) override;
+    LineOutcome parse_records(std::string_view line, std::int64_t line_no, std::vector<ParsedLine>& out,
+                              LineIssue& issue) override;
     std::string save_state() const override;
     void load_state(std::string_view state) override;
 
@@ -30,11 +34,15 @@ public:
     };
 
 private:
+    // One event: its record in `out`, or for a shutdown, its per-model usage in `rollup` (and the
+    // line's time and session in `out`).
+    LineOutcome read_event(std::string_view line, std::int64_t line_no, ParsedLine& out,
+                           std::vector<UsageRecord>& rollup, LineIssue& issue);
     void read_context(const boost::json::value* data, LineIssue& issue);
     bool begin_record(const boost::json::value* root, std::int64_t line_no, ParsedLine& out,
                       LineIssue& issue);
-    LineOutcome read_shutdown(const boost::json::value* root, std::string_view line, ParsedLine& out,
-                              LineIssue& issue);
+    LineOutcome read_shutdown(const boost::json::value* root, std::string_view line, const ParsedLine& out,
+                              std::vector<UsageRecord>& records, LineIssue& issue);
     // The model a (sub-)agent event was produced by.
     std::string model_for(const boost::json::value* data, const std::string& agent, LineIssue& issue) const;
 
