@@ -8,6 +8,7 @@
 #include "sim/CodexSynth.hpp"
 #include "sim/CopilotSynth.hpp"
 #include "sim/GeminiSynth.hpp"
+#include "sim/QwenSynth.hpp"
 
 namespace agentpulse {
 
@@ -18,6 +19,8 @@ const std::vector<SynthWriter>& synth_writers() {
         // Share 0 so every existing seed keeps its bytes: drawn only when `shares` names it (the demo does).
         {"copilot", 0.0, 0.15, false, make_copilot_synth},
         {"gemini", 0.0, 0.15, true, make_gemini_synth},
+        // Qwen Code's sub-agents write into the session's own file: no sub-agent transcripts to spawn.
+        {"qwen", 0.0, 0.1, false, make_qwen_synth},
     };
     return kWriters;
 }
