@@ -139,6 +139,27 @@ PriceBook PriceBook::parse(std::string_view text, std::string_view origin, const
             if (th < 1) fail(origin, "model family '" + mp.family + "': threshold_tokens must be positive");
             mp.long_context_threshold = static_cast<std::int64_t>(th);
         }
+        if (const json::value* tiers = m.if_contains("tiers")) {
+            const std::string who = "model family '" + mp.family + "': ";
+            if (mp.long_context) fail(origin, who + "has both 'long_context' and 'tiers'; use one");
+            if (!tiers->is_array() || tiers->as_array().empty())
+                fail(origin, who + "'tiers' must be a non-empty array of {threshold_tokens, rates}");
+            for (const json::value& tv : tiers->as_array()) {
+                if (!tv.is_object()) fail(origin, who + "every entry of 'tiers' must be an object");
+                const json::object& to = tv.as_object();
+                PriceTier tier;
+                const double th = rate(to, "threshold_tokens", origin, mp.family, true);
+                if (th < 1 || th != static_cast<double>(static_cast<std::int64_t>(th)))
+                    fail(origin, who + "a tier's threshold_tokens must be a positive whole number");
+                tier.threshold_tokens = static_cast<std::int64_t>(th);
+                if (!mp.tiers.empty() && tier.threshold_tokens <= mp.tiers.back().threshold_tokens)
+                    fail(origin, who + "'tiers' must be in ascending order of threshold_tokens (" +
+                                     std::to_string(tier.threshold_tokens) + " after " +
+                                     std::to_string(mp.tiers.back().threshold_tokens) + ")");
+                tier.rates = parse_rates(to, origin, mp.family, mp.billing);
+                mp.tiers.push_back(tier);
+            }
+        }
         if (const json::value* fast = m.if_contains("fast")) {
             if (!fast->is_object()) fail(origin, "model family '" + mp.family + "': 'fast' must be an object");
             mp.fast_multiplier = rate(fast->as_object(), "multiplier", origin, mp.family, true);
@@ -211,6 +232,11 @@ Cost PriceBook::cost(std::string_view family, std::string_view model, const Toke
     const Rates* r = &mp->rates;
     if (mp->long_context && t.prompt_total() > mp->long_context_threshold) {
         r = &*mp->long_context;
+        c.source = "rate_card_long_context";
+    }
+    for (const PriceTier& tier : mp->tiers) {
+        if (t.prompt_total() <= tier.threshold_tokens) break;
+        r = &tier.rates;
         c.source = "rate_card_long_context";
     }
     double usd = (static_cast<double>(t.input) * r->input + static_cast<double>(t.output) * r->output +

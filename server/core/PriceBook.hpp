@@ -26,6 +26,13 @@ struct PriceFamily {
     Billing billing = Billing::Anthropic;
 };
 
+// One of a model's prompt-length tiers: its rates apply to a request whose whole prompt is over
+// threshold_tokens (and not over the next tier's).
+struct PriceTier {
+    std::int64_t threshold_tokens = 0;
+    Rates rates;
+};
+
 struct ModelPrice {
     std::string family;
     // The card's "provider": the price family whose usage this entry may price (an agent source names its
@@ -36,6 +43,9 @@ struct ModelPrice {
     Rates rates;
     std::optional<Rates> long_context;
     std::int64_t long_context_threshold = 0;
+    // The card's "tiers" (vendors that bill by prompt length in several steps): by ascending threshold; a
+    // prompt over none of them is billed at `rates`. An entry has either these or long_context, not both.
+    std::vector<PriceTier> tiers;
     double fast_multiplier = 0;  // 0 = no fast-tier rule
 };
 
@@ -44,7 +54,8 @@ inline constexpr std::string_view kEstimateModelUnknown = "estimate_model_unknow
 
 struct Cost {
     double usd = 0;
-    // rate_card | rate_card_long_context | rate_card_fast | unpriced | estimate_model_unknown
+    // rate_card | rate_card_long_context (long_context or any of the tiers) | rate_card_fast | unpriced |
+    // estimate_model_unknown
     std::string source;
     std::string family;  // matched family, empty when unpriced
     bool priced() const { return source != "unpriced"; }

@@ -47,6 +47,17 @@ struct ToolResultRecord {
     // False when the agent wrote the call only once it had finished (Gemini CLI): its time is not a start
     // time, so no latency is stored (latency_ms NULL) rather than a made-up one.
     bool latency_measured = true;
+    // The latency the agent measured itself (Qwen Code's tool_call telemetry duration_ms), stored instead of
+    // result time minus call time. Lost if the result has to wait for its call (pending_tool_results).
+    std::optional<std::int64_t> latency_ms;
+};
+
+// A latency the agent measured for a call whose result is already stored (Qwen Code's telemetry record
+// written after the tool_result record): sets the stored latency; a call not stored or without a result
+// yet is left as it is.
+struct ToolLatencyRecord {
+    std::string tool_use_id;
+    std::int64_t latency_ms = 0;
 };
 
 struct MessageRecord {
@@ -72,6 +83,7 @@ struct ParsedLine {
     std::optional<UsageRecord> usage;
     std::vector<ToolCallRecord> tool_calls;
     std::vector<ToolResultRecord> tool_results;
+    std::vector<ToolLatencyRecord> tool_latencies;
 };
 
 // Why a line yielded nothing or less than it could, for the error log and the counters.

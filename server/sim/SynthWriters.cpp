@@ -9,6 +9,7 @@
 #include "sim/CopilotSynth.hpp"
 #include "sim/GeminiSynth.hpp"
 #include "sim/OpenCodeSynth.hpp"
+#include "sim/QwenSynth.hpp"
 
 namespace agentpulse {
 
@@ -23,6 +24,8 @@ const std::vector<SynthWriter>& synth_writers() {
         {"gemini", 0.0, 0.0, false, make_gemini_legacy_synth, "gemini-legacy"},
         // Rows of a database, not lines of files (SynthLine::Kind::Row); its sub-agents are child sessions.
         {"opencode", 0.0, 0.1, true, make_opencode_synth},
+        // Qwen Code's sub-agents write into the session's own file: no sub-agent transcripts to spawn.
+        {"qwen", 0.0, 0.1, false, make_qwen_synth},
     };
     return kWriters;
 }

@@ -94,9 +94,13 @@ struct StoreWriter::Statements {
         , calls_for_response(db, "SELECT count(*) FROM message_tool_mart t JOIN messages m ON m.id = t.message_id "
                                  "WHERE m.api_message_id = ?")
         , pair_result(db, "UPDATE message_tool_mart SET result_ts = ?1, "
-                          "latency_ms = CASE WHEN ?8 AND ?2 >= ts_ms THEN ?2 - ts_ms ELSE NULL END, is_error = ?3, "
+                          "latency_ms = CASE WHEN ?9 IS NOT NULL THEN ?9 WHEN ?8 AND ?2 >= ts_ms THEN ?2 - ts_ms ELSE NULL END, "
+                          "is_error = ?3, "
                           "result_bytes = ?4, byte_count = coalesce(byte_count, ?4), result_seq = ?5 "
                           "WHERE provider = ?6 AND tool_use_id = ?7 AND result_ts IS NULL")
+        // Not a new result: the live feed keeps what it sent (result_seq unchanged), reports read the row.
+        , set_latency(db, "UPDATE message_tool_mart SET latency_ms = ?1 WHERE provider = ?2 AND tool_use_id = ?3 "
+                          "AND result_ts IS NOT NULL")
         , call_exists(db, "SELECT 1 FROM message_tool_mart WHERE provider = ? AND tool_use_id = ?")
         , count_pending(db, "SELECT count(*) FROM pending_tool_results")
         , insert_pending(db, "INSERT INTO pending_tool_results(provider, tool_use_id, ts, ts_ms, is_error, result_bytes) "
@@ -113,7 +117,7 @@ struct StoreWriter::Statements {
 
     Statement find_file, all_files, insert_file, update_file, upsert_project, touch_project, upsert_session,
         touch_session, insert_message, find_message, find_usage, insert_usage, grow_usage, max_update_seq,
-        max_result_seq, insert_call, calls_for_response, pair_result, call_exists, count_pending, insert_pending,
+        max_result_seq, insert_call, calls_for_response, pair_result, set_latency, call_exists, count_pending, insert_pending,
         take_pending, insert_error, trim_errors, beat;
 };
 
@@ -408,7 +412,7 @@ void StoreWriter::apply_tool_call(const ParsedLine& line, const ToolCallRecord& 
 }
 
 bool StoreWriter::apply_tool_result(std::string_view provider, std::string_view tool_use_id, EpochMs ts, bool is_error,
-                                    std::int64_t bytes, bool latency_measured) {
+                                    std::int64_t bytes, bool latency_measured, std::optional<std::int64_t> latency_ms) {
     const std::int64_t seq = next_result_seq();
     const std::int64_t changed = st_->pair_result.bind(1, iso(ts))
                                      .bind(2, ts)
@@ -418,6 +422,7 @@ bool StoreWriter::apply_tool_result(std::string_view provider, std::string_view 
                                      .bind(6, provider)
                                      .bind(7, tool_use_id)
                                      .bind(8, latency_measured ? 1 : 0)
+                                     .bind(9, latency_ms)
                                      .run();
     if (changed == 1) result_seq_ = seq;
     return changed == 1;
@@ -532,11 +537,14 @@ void StoreWriter::apply_line(const ParsedLine& line, const IngestBatch& batch, T
     }
     if (!api_id.empty() && added > 0) calls_per_response_[api_id] = base_index + added;
     for (const ToolResultRecord& res : line.tool_results) {
-        if (apply_tool_result(provider, res.tool_use_id, line.ts, res.is_error, res.result_bytes, res.latency_measured))
+        if (apply_tool_result(provider, res.tool_use_id, line.ts, res.is_error, res.result_bytes, res.latency_measured,
+                              res.latency_ms))
             ++r.tool_results;
         else
             hold_result(provider, line.ts, res, r);
     }
+    for (const ToolLatencyRecord& l : line.tool_latencies)
+        st_->set_latency.bind(1, l.latency_ms).bind(2, provider).bind(3, l.tool_use_id).run();
 }
 
 // A result whose call is not stored yet (it comes later in the file, or in another file) waits in

@@ -71,7 +71,7 @@ private:
                          std::int64_t session, std::int64_t message, std::int64_t call_index,
                          BatchResult& r);
     bool apply_tool_result(std::string_view provider, std::string_view tool_use_id, EpochMs ts, bool is_error,
-                           std::int64_t bytes, bool latency_measured);
+                           std::int64_t bytes, bool latency_measured, std::optional<std::int64_t> latency_ms = {});
     const std::string& iso(EpochMs ts);
     std::int64_t next_update_seq();
     std::int64_t next_result_seq();

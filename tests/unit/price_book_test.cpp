@@ -92,6 +92,38 @@ BOOST_AUTO_TEST_CASE(long_context_applies_above_the_threshold_of_the_whole_promp
     BOOST_TEST(book.cost("claude", "claude-opus-4-5", tokens(900'000, 0)).source == "rate_card");
 }
 
+// Vendors that bill by prompt length in several steps (Alibaba Cloud's Qwen models: 0-32K, 32K-128K,
+// 128K-256K, 256K-1M): the highest tier whose threshold the whole prompt is over.
+BOOST_AUTO_TEST_CASE(tiers_apply_by_the_whole_prompt_each_above_its_threshold) {
+    const PriceBook book = PriceBook::parse(R"({"models":[{"family":"tiered","provider":"qwen","match":["tiered-*"],
+        "billing":"openai","input":1,"cached_input":0.2,"output":5,
+        "tiers":[{"threshold_tokens":32000,"input":2,"cached_input":0.4,"output":10},
+                 {"threshold_tokens":128000,"input":3,"output":15},
+                 {"threshold_tokens":256000,"input":6,"cached_input":1.2,"output":60}]}]})");
+    const std::string m = "tiered-coder";
+    auto usd = [&](std::int64_t input, std::int64_t cached) { return book.cost("qwen", m, tokens(input, 1'000, cached)); };
+    // At a threshold: the tier below. Cache reads count toward the prompt.
+    BOOST_TEST(usd(22'000, 10'000).source == "rate_card");
+    BOOST_TEST(usd(22'000, 10'000).usd == (22'000 * 1 + 1'000 * 5 + 10'000 * 0.2) / 1e6, tt::tolerance(1e-12));
+    BOOST_TEST(usd(22'000, 10'001).source == "rate_card_long_context");
+    BOOST_TEST(usd(22'000, 10'001).usd == (22'000 * 2 + 1'000 * 10 + 10'001 * 0.4) / 1e6, tt::tolerance(1e-12));
+    // A tier without cached_input bills the cached part at its own input rate (OpenAI billing).
+    BOOST_TEST(usd(100'000, 28'001).usd == (100'000 * 3 + 1'000 * 15 + 28'001 * 3.0) / 1e6, tt::tolerance(1e-12));
+    BOOST_TEST(usd(256'000, 0).usd == (256'000 * 3 + 1'000 * 15) / 1e6, tt::tolerance(1e-12));
+    BOOST_TEST(usd(900'000, 100'000).usd == (900'000 * 6 + 1'000 * 60 + 100'000 * 1.2) / 1e6, tt::tolerance(1e-12));
+    const ModelPrice* mp = book.find("qwen", m);
+    BOOST_REQUIRE(mp);
+    BOOST_TEST(mp->tiers.size() == 3u);
+    BOOST_TEST(!mp->long_context);
+    // Input alone: a longer prompt never costs less per token here (the tiers only go up).
+    double last = 0;
+    for (std::int64_t p = 1'000; p <= 1'000'000; p += 7'919) {
+        const double per_token = book.cost("qwen", m, tokens(p, 0)).usd / static_cast<double>(p);
+        BOOST_TEST(per_token >= last * (1 - 1e-9));
+        last = per_token;
+    }
+}
+
 BOOST_AUTO_TEST_CASE(fast_tier_multiplies_where_the_card_has_a_rule) {
     const PriceBook book = PriceBook::parse(kCard);
     const TokenCounts t = tokens(1000, 2000, 3000, 400, 100);
@@ -270,6 +302,20 @@ BOOST_AUTO_TEST_CASE(bad_price_files_get_clear_errors) {
         {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"long_context":5}]})",
          "'long_context' must be"},
         {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"fast":{}}]})", "lacks 'multiplier'"},
+        {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"tiers":[]}]})", "'tiers' must be a non-empty"},
+        {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"tiers":{"input":2}}]})",
+         "'tiers' must be a non-empty"},
+        {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"tiers":[5]}]})", "must be an object"},
+        {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"tiers":[{"input":2,"output":2}]}]})",
+         "lacks 'threshold_tokens'"},
+        {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"tiers":[{"threshold_tokens":0.5,"input":2,"output":2}]}]})",
+         "positive whole number"},
+        {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"tiers":[{"threshold_tokens":10,"output":2}]}]})",
+         "'f' lacks 'input'"},
+        {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"tiers":[{"threshold_tokens":9,"input":2,"output":2},{"threshold_tokens":9,"input":3,"output":3}]}]})",
+         "ascending order of threshold_tokens (9 after 9)"},
+        {R"({"models":[{"family":"f","match":["x"],"input":1,"output":1,"long_context":{"threshold_tokens":9,"input":2,"output":2},"tiers":[{"threshold_tokens":9,"input":2,"output":2}]}]})",
+         "both 'long_context' and 'tiers'"},
     };
     for (const Case& c : cases) {
         const std::string err = error_of(c.text);

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "ParseLine.hpp"
+#include "WriterFixture.hpp"
 #include "agents/qwen/QwenLineParser.hpp"
 
 using namespace agentpulse;
@@ -59,6 +60,40 @@ json::object usage(std::int64_t prompt, std::int64_t cached, std::int64_t candid
 json::object call(std::string_view id, std::string_view name, json::object args) {
     return {{"functionCall", {{"id", id}, {"name", name}, {"args", std::move(args)}}}};
 }
+
+json::object at(json::object r, std::string_view ts) {
+    r["timestamp"] = ts;
+    return r;
+}
+
+// A tool_result record answering call `id`.
+json::object result(std::string_view uuid, std::string_view id, std::string_view name, std::string_view ts) {
+    json::object r = at(record("tool_result", uuid), ts);
+    r["message"] = {{"role", "user"},
+                    {"parts", json::array{{{"functionResponse", {{"id", id}, {"name", name}, {"response", {{"output", "ok"}}}}}}}}};
+    r["toolCallResult"] = {{"callId", id}, {"status", "success"}};
+    return r;
+}
+
+// A ui_telemetry copy of a qwen-code.tool_call event: no call id, the function's name and arguments.
+json::object tool_telemetry(std::string_view uuid, std::string_view name, json::object args, json::value duration,
+                            std::string_view ts = "2026-11-25T12:00:03.000Z") {
+    json::object r = at(record("system", uuid), ts);
+    r["subtype"] = "ui_telemetry";
+    r["systemPayload"] = {{"uiEvent",
+                           {{"event.name", "qwen-code.tool_call"},
+                            {"event.timestamp", ts},
+                            {"function_name", name},
+                            {"function_args", std::move(args)},
+                            {"duration_ms", std::move(duration)},
+                            {"status", "success"},
+                            {"success", true},
+                            {"prompt_id", "s-1########1"},
+                            {"tool_type", "native"}}}};
+    return r;
+}
+
+json::object read_args(std::string_view path) { return {{"absolute_path", path}}; }
 
 }  // namespace
 
@@ -295,6 +330,173 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_is_repaired_and_reported) {
     BOOST_TEST(r.outcome == LineOutcome::Record);
     BOOST_TEST(r.issue == LineIssue::InvalidUtf8);
     BOOST_TEST(r.line.session.cwd == "/home/ana/caf\xef\xbf\xbd");
+}
+
+// ui_telemetry qwen-code.tool_call records carry the call's duration_ms but no call id: paired with the one
+// recent call of the same agent, function and arguments; the result then takes it as its latency.
+BOOST_AUTO_TEST_CASE(tool_call_telemetry_before_the_result_gives_the_latency) {
+    QwenLineParser p = parser();
+    parse(p, json::serialize(assistant("u-1", usage(10, 0, 5, 0, 15),
+                                       {call("c-1", "read_file", read_args("/a")), call("c-2", "read_file", read_args("/b"))})));
+    Parsed t = parse(p, json::serialize(tool_telemetry("u-2", "read_file", read_args("/b"), 840)));
+    BOOST_TEST(t.outcome == LineOutcome::Ignored);  // remembered, nothing to store yet
+    BOOST_TEST(t.issue == LineIssue::None);
+    // Across a restart: the duration waits in the saved state.
+    QwenLineParser q = parser();
+    q.load_state(p.save_state());
+    Parsed r1 = parse(q, json::serialize(result("u-3", "c-1", "read_file", "2026-11-25T12:00:04.000Z")));
+    Parsed r2 = parse(q, json::serialize(result("u-4", "c-2", "read_file", "2026-11-25T12:00:04.000Z")));
+    BOOST_REQUIRE(r1.line.tool_results.size() == 1u);
+    BOOST_REQUIRE(r2.line.tool_results.size() == 1u);
+    BOOST_TEST(!r1.line.tool_results[0].latency_ms);  // no telemetry for it: timestamps, as before
+    BOOST_TEST(*r2.line.tool_results[0].latency_ms == 840);
+    BOOST_TEST(r2.line.tool_latencies.empty());
+}
+
+BOOST_AUTO_TEST_CASE(tool_call_telemetry_after_the_result_sets_the_stored_latency) {
+    QwenLineParser p = parser();
+    parse(p, json::serialize(assistant("u-1", usage(10, 0, 5, 0, 15), {call("c-1", "read_file", read_args("/a"))})));
+    const Parsed r = parse(p, json::serialize(result("u-2", "c-1", "read_file", "2026-11-25T12:00:04.000Z")));
+    BOOST_TEST(!r.line.tool_results.at(0).latency_ms);
+    QwenLineParser q = parser();
+    q.load_state(p.save_state());
+    const Parsed t = parse(q, json::serialize(tool_telemetry("u-3", "read_file", read_args("/a"), 1'200)));
+    BOOST_TEST(t.outcome == LineOutcome::Record);
+    BOOST_TEST(!t.line.message);
+    BOOST_TEST(t.line.session.session_id == "s-1");
+    BOOST_REQUIRE(t.line.tool_latencies.size() == 1u);
+    BOOST_TEST(t.line.tool_latencies[0].tool_use_id == "c-1");
+    BOOST_TEST(t.line.tool_latencies[0].latency_ms == 1'200);
+    // Paired once: the same event again names no call.
+    BOOST_TEST(parse(q, json::serialize(tool_telemetry("u-4", "read_file", read_args("/a"), 1'200))).outcome ==
+               LineOutcome::Ignored);
+}
+
+BOOST_AUTO_TEST_CASE(tool_call_telemetry_is_never_guessed) {
+    QwenLineParser p = parser();
+    // The same function with the same arguments twice: either call could be meant.
+    parse(p, json::serialize(assistant("u-1", usage(10, 0, 5, 0, 15),
+                                       {call("c-1", "read_file", read_args("/a")), call("c-2", "read_file", read_args("/a"))})));
+    for (const char* uuid : {"u-2", "u-3"})
+        BOOST_TEST(parse(p, json::serialize(tool_telemetry(uuid, "read_file", read_args("/a"), 300))).outcome ==
+                   LineOutcome::Ignored);
+    for (const char* id : {"c-1", "c-2"})
+        BOOST_TEST(!parse(p, json::serialize(result("u-4", id, "read_file", "2026-11-25T12:00:04.000Z")))
+                        .line.tool_results.at(0)
+                        .latency_ms);
+    // Another agent's call (a sub-agent's record carries its agentId), other arguments, another function, a
+    // bad duration, other events: none pairs.
+    json::object sub = assistant("u-5", usage(10, 0, 5, 0, 15), {call("c-3", "read_file", read_args("/b"))});
+    sub["agentId"] = "explore-7f3c";
+    sub["isSidechain"] = true;
+    parse(p, json::serialize(sub));
+    parse(p, json::serialize(assistant("u-6", usage(10, 0, 5, 0, 15), {call("c-4", "glob", {{"pattern", "*.ts"}})})));
+    json::object api = tool_telemetry("u-7", "glob", {{"pattern", "*.ts"}}, 10);
+    api["systemPayload"].as_object()["uiEvent"].as_object()["event.name"] = "qwen-code.api_response";
+    for (const json::object& t :
+         {tool_telemetry("u-8", "read_file", read_args("/b"), 10), tool_telemetry("u-9", "read_file", read_args("/c"), 10),
+          tool_telemetry("u-10", "read_many_files", read_args("/b"), 10), tool_telemetry("u-11", "glob", {{"pattern", "*.ts"}}, -5),
+          tool_telemetry("u-12", "glob", {{"pattern", "*.ts"}}, "10"), api}) {
+        const Parsed r = parse(p, json::serialize(t));
+        BOOST_TEST(r.outcome == LineOutcome::Ignored);
+        BOOST_TEST(r.issue == LineIssue::None);
+    }
+    BOOST_TEST(!parse(p, json::serialize(result("u-13", "c-3", "read_file", "2026-11-25T12:00:04.000Z")))
+                    .line.tool_results.at(0)
+                    .latency_ms);
+    BOOST_TEST(!parse(p, json::serialize(result("u-14", "c-4", "glob", "2026-11-25T12:00:04.000Z")))
+                    .line.tool_results.at(0)
+                    .latency_ms);
+    // The sub-agent's own telemetry record (with its agentId) is its call's.
+    QwenLineParser q = parser();
+    parse(q, json::serialize(sub));
+    json::object t = tool_telemetry("u-15", "read_file", read_args("/b"), 77);
+    t["agentId"] = "explore-7f3c";
+    parse(q, json::serialize(t));
+    BOOST_TEST(*parse(q, json::serialize(result("u-16", "c-3", "read_file", "2026-11-25T12:00:04.000Z")))
+                    .line.tool_results.at(0)
+                    .latency_ms == 77);
+}
+
+BOOST_AUTO_TEST_CASE(the_call_window_is_bounded_and_old_states_load) {
+    QwenLineParser p = parser();
+    for (std::size_t i = 0; i < QwenLineParser::kCallWindow + 10; ++i)
+        parse(p, json::serialize(assistant("u-" + std::to_string(i), usage(10, 0, 5, 0, 15),
+                                           {call("c-" + std::to_string(i), "read_file", read_args("/f" + std::to_string(i)))})));
+    // The oldest calls are forgotten: their telemetry pairs with nothing.
+    parse(p, json::serialize(tool_telemetry("t-1", "read_file", read_args("/f0"), 5)));
+    parse(p, json::serialize(tool_telemetry("t-2", "read_file", read_args("/f70"), 6)));
+    QwenLineParser q = parser();
+    q.load_state(p.save_state());
+    BOOST_TEST(!parse(q, json::serialize(result("r-1", "c-0", "read_file", "2026-11-25T12:00:04.000Z"))).line.tool_results.at(0).latency_ms);
+    BOOST_TEST(*parse(q, json::serialize(result("r-2", "c-70", "read_file", "2026-11-25T12:00:04.000Z"))).line.tool_results.at(0).latency_ms == 6);
+    // A state saved before calls were remembered (the clock alone) still loads; a broken one is empty.
+    QwenLineParser old = parser();
+    old.load_state("{\"last_ts\":1764072001250}");
+    json::object no_time = record("user", "u-x");
+    no_time.erase("timestamp");
+    BOOST_TEST(parse(old, json::serialize(no_time)).outcome == LineOutcome::Record);
+    old.load_state("{\"calls\":[[1,2],\"x\",[\"c\",\"\",\"zz\",true,null]]}");
+    BOOST_TEST(old.save_state().find("\"c\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The same through the store, fed batch by batch (each batch a new parser from the saved state, as after a
+// restart): a latency from telemetry before or after the result, timestamps when it cannot be paired.
+BOOST_AUTO_TEST_SUITE(qwen_store)
+
+namespace {
+
+FileRecord qwen_file(test::WriterFixture& fx) {
+    FileRecord f;
+    f.path = (fx.dir / ".qwen/projects/-home-ana-src-shop/chats/s-1.jsonl").string();
+    f.provider = "qwen";
+    f.kind = "session";
+    f.project_slug = "-home-ana-src-shop";
+    return fx.writer().ensure_file(f);
+}
+
+std::vector<std::string> session_lines() {
+    json::object a = assistant("u-1", usage(10, 0, 5, 0, 15),
+                               {call("c-1", "read_file", read_args("/a")), call("c-2", "read_file", read_args("/b")),
+                                call("c-3", "edit", {{"file_path", "/c"}}), call("c-4", "edit", {{"file_path", "/c"}})});
+    return {json::serialize(at(record("user", "u-0"), "2026-11-25T12:00:00.000Z")),
+            json::serialize(at(a, "2026-11-25T12:00:01.000Z")),
+            json::serialize(tool_telemetry("u-2", "read_file", read_args("/a"), 700)),  // before its result
+            json::serialize(tool_telemetry("u-3", "edit", {{"file_path", "/c"}}, 50)),   // c-3 or c-4: neither
+            json::serialize(tool_telemetry("u-4", "edit", {{"file_path", "/c"}}, 60)),
+            json::serialize(result("u-5", "c-1", "read_file", "2026-11-25T12:00:05.000Z")),
+            json::serialize(result("u-6", "c-2", "read_file", "2026-11-25T12:00:05.000Z")),
+            json::serialize(result("u-7", "c-3", "edit", "2026-11-25T12:00:06.000Z")),
+            json::serialize(result("u-8", "c-4", "edit", "2026-11-25T12:00:06.500Z")),
+            json::serialize(tool_telemetry("u-9", "read_file", read_args("/b"), 900, "2026-11-25T12:00:07.000Z"))};  // after
+}
+
+std::string latencies(Database& db) {
+    return test::query_text(db, "SELECT group_concat(tool_use_id || '=' || coalesce(latency_ms, 'null'), ',') FROM "
+                                "(SELECT tool_use_id, latency_ms FROM message_tool_mart ORDER BY tool_use_id)");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(latencies_from_telemetry_whatever_the_order_and_restarts) {
+    const std::string expected = "c-1=700,c-2=900,c-3=5000,c-4=5500";
+    test::WriterFixture whole;
+    FileRecord f = qwen_file(whole);
+    whole.feed(f, session_lines());
+    BOOST_TEST(latencies(whole.db()) == expected);
+    BOOST_TEST(test::query_int(whole.db(), "SELECT count(*) FROM messages") == 6);
+    // One line per batch, the store reopened between batches: the same rows.
+    test::WriterFixture piecewise;
+    FileRecord g = qwen_file(piecewise);
+    for (const std::string& l : session_lines()) {
+        piecewise.feed(g, {l});
+        piecewise.restart();
+    }
+    BOOST_TEST(latencies(piecewise.db()) == expected);
+    BOOST_TEST(test::query_int(piecewise.db(), "SELECT count(*) FROM messages") == 6);
+    BOOST_TEST(test::query_int(piecewise.db(), "SELECT count(*) FROM message_tool_mart WHERE result_ts IS NULL") == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -438,4 +438,48 @@ BOOST_AUTO_TEST_CASE(the_legacy_gemini_writer_rewrites_one_document) {
     BOOST_TEST(s.main_path().ends_with(".json"));
 }
 
+// The simulated Qwen Code (share 0 by default, so asked for by name): one usage record per model call,
+// the ui_telemetry copies that must not count twice, tool latencies taken from the tool_call telemetry
+// records' duration_ms, and sub-agent rounds in the session's own file.
+BOOST_AUTO_TEST_CASE(what_the_qwen_writer_says_it_wrote_is_what_ingest_stores) {
+    TempDir dir;
+    SynthCorpusOptions o = corpus_in(dir.path(), 7);
+    o.shares = {{"qwen", 1.0}};
+    o.target_bytes = 1'500'000;
+    o.files = 8;
+    const SynthTotals t = write_synth_corpus(o);
+    BOOST_TEST(t.usage_events > 50);
+    BOOST_TEST(t.tool_calls > 20);
+    BOOST_TEST(t.tool_errors > 0);
+    BOOST_TEST(t.unpriced_events == t.usage_events);  // the price card has no Qwen entries yet
+    BOOST_TEST(t.tool_latency_ms > 0);
+    WriterFixture fx;
+    IngestStats stats;
+    const AgentRoots roots{{find_agent("qwen"), dir / "qwen"}};
+    const BackfillResult r = run_backfill(fx.writer(), roots, stats, TailerOptions{}, nullptr);
+    BOOST_TEST(r.failed_files == 0);
+    BOOST_TEST(r.files == t.files);
+    BOOST_TEST(r.bytes == t.bytes);
+    Database& db = fx.db();
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages") == t.messages);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events") == t.usage_events);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE cost_source = 'unpriced'") ==
+               t.unpriced_events);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(input_tokens),0) FROM usage_events") == t.tokens.input);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(output_tokens),0) FROM usage_events") == t.tokens.output);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_read_tokens),0) FROM usage_events") == t.tokens.cache_read);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_create_tokens),0) FROM usage_events") == 0);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(reasoning_tokens),0) FROM usage_events") == t.tokens.reasoning);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart") == t.tool_calls);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE result_ts IS NOT NULL") ==
+               t.tool_results);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE is_error = 1") == t.tool_errors);
+    // Every call's telemetry pairs with it: its latency is the duration Qwen Code measured.
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE latency_ms IS NOT NULL") == t.tool_results);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(latency_ms),0) FROM message_tool_mart") == t.tool_latency_ms);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE provider <> 'qwen'") == 0);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM sessions") == t.files);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages WHERE is_sidechain = 1") > 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,9 +1,12 @@
 // Qwen Code chat record format: docs/formats.md, "Qwen Code". System records (telemetry copies, titles,
 // compression checkpoints) and unknown types are ignored, never an error: usage is counted from the
-// assistant records only, since the ui_telemetry copies repeat the same counts.
+// assistant records only, since the ui_telemetry copies repeat the same counts. The one system record read
+// is a qwen-code.tool_call telemetry copy, for its duration_ms: it names no call id, so it is paired with a
+// recent call of the same agent, function name and arguments, and only when exactly one call fits.
 #include "agents/qwen/QwenLineParser.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "agents/FieldCleaning.hpp"
 #include "core/Hash.hpp"
@@ -13,6 +16,16 @@ namespace agentpulse {
 namespace json = boost::json;
 
 namespace {
+
+constexpr std::int64_t kMaxToolDurationMs = 7LL * 24 * 3'600'000;
+
+// A call's identity as a telemetry record repeats it: the function's name and its arguments.
+std::uint64_t call_key(std::string_view name, const json::value* args) {
+    std::string text(name);
+    text.push_back('\0');
+    text += args ? json::serialize(*args) : std::string("null");
+    return fnv1a64(text);
+}
 
 // usageMetadata (the GenAI shape) of one model response. The prompt count includes the cached part.
 // Thoughts are billed as output; whether candidatesTokenCount already holds them depends on the backend
@@ -89,6 +102,8 @@ LineOutcome QwenLineParser::parse(std::string_view line, std::int64_t line_no, P
     const json::value* root = reader_.parse_object(line, issue);
     if (!root) return LineOutcome::Rejected;
     const std::string_view type = jf::str(jf::field(root, "type"));
+    if (type == "system" && jf::str(jf::field(root, "subtype")) == "ui_telemetry")
+        return read_telemetry(root, line_no, out, issue);
     if (type != "user" && type != "assistant" && type != "tool_result") return LineOutcome::Ignored;
 
     out.line_no = line_no;
@@ -112,6 +127,7 @@ LineOutcome QwenLineParser::parse(std::string_view line, std::int64_t line_no, P
     const json::array* parts = jf::array(jf::field(jf::field(root, "message"), "parts"));
     if (type == "tool_result") {
         read_tool_results(root, parts, out, issue);
+        attach_durations(out);
         return LineOutcome::Record;
     }
     if (type != "assistant") return LineOutcome::Record;
@@ -133,7 +149,76 @@ LineOutcome QwenLineParser::parse(std::string_view line, std::int64_t line_no, P
             u.grows = false;
         }
     }
-    if (parts) read_tool_calls(*parts, out, issue);
+    if (parts) {
+        read_tool_calls(*parts, out, issue);
+        remember_calls(out, *parts, m.agent_id);
+    }
+    return LineOutcome::Record;
+}
+
+void QwenLineParser::remember_calls(const ParsedLine& out, const json::array& parts, std::string_view agent) {
+    if (out.tool_calls.empty()) return;
+    std::size_t i = 0;
+    for (const json::value& part : parts) {
+        const json::value* call = jf::field(part, "functionCall");
+        if (jf::str(jf::field(call, "id")).empty()) continue;
+        if (i >= out.tool_calls.size()) break;
+        RecentCall& c = calls_.emplace_back();
+        c.id = out.tool_calls[i++].tool_use_id;
+        c.agent = std::string(agent);
+        c.key = call_key(jf::str(jf::field(call, "name"), "unknown"), jf::field(call, "args"));
+    }
+    while (calls_.size() > kCallWindow) calls_.pop_front();
+}
+
+// A result whose call's duration is known takes it as its latency; otherwise the call remembers that its
+// result is stored, so that a later telemetry record sets the latency on the stored row.
+void QwenLineParser::attach_durations(ParsedLine& out) {
+    for (ToolResultRecord& r : out.tool_results) {
+        const auto it = std::find_if(calls_.begin(), calls_.end(), [&](const RecentCall& c) { return c.id == r.tool_use_id; });
+        if (it == calls_.end()) continue;
+        if (it->duration_ms) {
+            r.latency_ms = it->duration_ms;
+            calls_.erase(it);
+        } else {
+            it->result_seen = true;
+        }
+    }
+}
+
+LineOutcome QwenLineParser::read_telemetry(const json::value* root, std::int64_t line_no, ParsedLine& out,
+                                           LineIssue& issue) {
+    const json::value* event = jf::field(jf::field(root, "systemPayload"), "uiEvent");
+    if (jf::str(jf::field(event, "event.name")) != "qwen-code.tool_call") return LineOutcome::Ignored;
+    const std::optional<std::int64_t> duration = jf::integer(jf::field(event, "duration_ms"));
+    if (!duration || *duration < 0 || *duration > kMaxToolDurationMs) return LineOutcome::Ignored;
+    LineIssue agent_issue = LineIssue::None;  // only the call it names matters here
+    const std::string agent = clean_text(jf::str(jf::field(root, "agentId")), agent_issue);
+    const std::string_view name = jf::str(jf::field(event, "function_name"));
+    if (name.empty()) return LineOutcome::Ignored;
+    const std::uint64_t key = call_key(name, jf::field(event, "function_args"));
+    const auto fits = [&](const RecentCall& c) { return !c.duration_ms && c.key == key && c.agent == agent; };
+    const auto n = std::count_if(calls_.begin(), calls_.end(), fits);
+    if (n != 1) {
+        // Two calls it could be (the same function with the same arguments): never guess; neither is paired.
+        std::erase_if(calls_, fits);
+        return LineOutcome::Ignored;
+    }
+    const auto it = std::find_if(calls_.begin(), calls_.end(), fits);
+    if (!it->result_seen) {
+        it->duration_ms = *duration;
+        return LineOutcome::Ignored;
+    }
+    ToolLatencyRecord l{it->id, *duration};
+    calls_.erase(it);
+    // The result is stored already: this record sets its latency.
+    out.line_no = line_no;
+    if (!clock_.stamp(jf::str(jf::field(root, "timestamp")), out, issue) || !read_session(root, out.session, issue)) {
+        issue = LineIssue::None;
+        out = ParsedLine{};
+        return LineOutcome::Ignored;
+    }
+    out.tool_latencies.push_back(std::move(l));
     return LineOutcome::Record;
 }
 
@@ -151,8 +236,48 @@ bool QwenLineParser::read_session(const json::value* root, SessionRef& s, LineIs
     return true;
 }
 
-std::string QwenLineParser::save_state() const { return clock_.save_state(); }
+// The clock's state ({"last_ts": ...}) with the recent calls added: [id, agent, key, result seen, duration].
+std::string QwenLineParser::save_state() const {
+    const std::string clock = clock_.save_state();
+    if (calls_.empty()) return clock;
+    json::object o;
+    if (!clock.empty()) {
+        boost::system::error_code ec;
+        json::value v = json::parse(clock, ec);
+        if (!ec && v.is_object()) o = std::move(v.as_object());
+    }
+    json::array calls;
+    for (const RecentCall& c : calls_) {
+        json::array a{c.id, c.agent, hex64(c.key), c.result_seen};
+        if (c.duration_ms)
+            a.emplace_back(*c.duration_ms);
+        else
+            a.emplace_back(nullptr);
+        calls.emplace_back(std::move(a));
+    }
+    o["calls"] = std::move(calls);
+    return json::serialize(o);
+}
 
-void QwenLineParser::load_state(std::string_view state) { clock_.load_state(state); }
+void QwenLineParser::load_state(std::string_view state) {
+    clock_.load_state(state);
+    calls_.clear();
+    if (state.empty()) return;
+    boost::system::error_code ec;
+    const json::value v = json::parse(state, ec);
+    const json::array* calls = ec ? nullptr : jf::array(jf::field(v, "calls"));
+    if (!calls) return;
+    for (const json::value& e : *calls) {
+        const json::array* a = e.if_array();
+        if (!a || a->size() != 5) continue;
+        RecentCall c;
+        c.id = jf::str(&(*a)[0]);
+        c.agent = jf::str(&(*a)[1]);
+        c.key = std::strtoull(std::string(jf::str(&(*a)[2])).c_str(), nullptr, 16);
+        c.result_seen = jf::boolean(&(*a)[3]);
+        c.duration_ms = jf::integer(&(*a)[4]);
+        if (!c.id.empty() && calls_.size() < kCallWindow) calls_.push_back(std::move(c));
+    }
+}
 
 }  // namespace agentpulse
