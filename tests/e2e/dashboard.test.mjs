@@ -174,6 +174,27 @@ describe('every agent at once', () => {
     // Sessions in flight name each agent's project.
     for (const W of WRITERS) await page.getByTestId('inflight').getByText(`e2e-${W.agent}`).first().waitFor({ timeout: 8000 });
     await shot(page, 'live-every-agent');
+
+    // The Live filter: only Codex's rows, in the address too; "All agents" brings the rest back.
+    await page.getByTestId('live-agent').selectOption('codex');
+    await page.waitForURL(/\/live\?provider=codex$/);
+    await page.getByTestId('live-filter-note').waitFor();
+    const agentsShown = await page.locator('[data-testid=feed] li [data-agent]').evaluateAll((els) => [...new Set(els.map((e) => e.dataset.agent))]);
+    assert.deepEqual(agentsShown, ['codex']);
+    await page.getByTestId('live-agent').selectOption('');
+    await rowSeen(page, 'e2e-opencode-3.ts');
+
+    // Overview: spend by agent, one row per agent with spend (Qwen's model has no price: no spend), and
+    // the filter narrowing the totals to one agent.
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    const spend = page.getByTestId('spend-by-agent');
+    await spend.waitFor({ timeout: 10_000 });
+    for (const agent of ['claude', 'codex', 'gemini', 'copilot', 'opencode'])
+      await spend.locator(`.chip--agent[data-agent=${agent}]`).first().waitFor({ timeout: 5000 });
+    await page.getByTestId('overview-agent').selectOption('gemini');
+    await page.waitForURL(/\/\?provider=gemini$/);
+    await page.getByTestId('overview-filter-note').waitFor();
+    await shot(page, 'overview-gemini');
   });
 });
 
