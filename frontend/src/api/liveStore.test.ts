@@ -76,20 +76,26 @@ describe('LiveStore', () => {
     expect(s.demo).toBe(true);
   });
 
-  it('a busy stream is applied at most every minIntervalMs', async () => {
+  it('a quiet stream is applied at once; a busy one at most every minIntervalMs after a burst', async () => {
     let flushes = 0;
     const store = new LiveStore((f) => {
       flushes++;
       f();
-    }, 50);
+    }, 50, 2);
     store.receive('tool_call', env('tool_call', call(1)));
-    expect(flushes).toBe(1);  // the first one at once
     store.receive('tool_call', env('tool_call', call(2)));
+    expect(flushes).toBe(2);  // a burst of two, each at once
     store.receive('tool_call', env('tool_call', call(3)));
-    expect(store.getState().feed).toHaveLength(1);  // held until 50 ms after the last flush
+    store.receive('tool_call', env('tool_call', call(4)));
+    expect(store.getState().feed).toHaveLength(2);  // held until the bucket has a flush again (~50 ms)
     await new Promise((r) => setTimeout(r, 80));
-    expect(flushes).toBe(2);
-    expect(store.getState().feed.map((f) => f.key)).toEqual(['t3', 't2', 't1']);
+    expect(flushes).toBe(3);
+    expect(store.getState().feed.map((f) => f.key)).toEqual(['t4', 't3', 't2', 't1']);
+    // Quiet again after two intervals: the next frame is applied at once.
+    await new Promise((r) => setTimeout(r, 120));
+    store.receive('tool_call', env('tool_call', call(5)));
+    expect(flushes).toBe(4);
+    expect(store.getState().feed).toHaveLength(5);
   });
 
   it('a flush with nothing new notifies no one', () => {

@@ -40,16 +40,23 @@ export class LiveStore {
   private seen = new Set<string>();
   private seenOrder: string[] = [];
 
-  private lastFlush = -Infinity;
+  // Flushes allowed now: a bucket of `burst` that refills one per minIntervalMs.
+  private tokens: number;
+  private tokensAt = -Infinity;
 
   /**
-   * `minIntervalMs`: a busy stream is applied at most this often (one animation frame otherwise), so at
-   * 50 events/s the page repaints ~10 times a second instead of 60 and a new row waits at most this long.
+   * `minIntervalMs`: a busy stream is applied at most this often on average, so at 50 events/s the page
+   * repaints ~10 times a second instead of 60 and a new row waits at most this long. A quiet stream's
+   * frames are applied at the next animation frame: up to `burst` flushes may come back to back (a call,
+   * its result and a burn tick within 100 ms each show at once), then the stream is held to the interval.
    */
   constructor(
     private readonly schedule: Scheduler = frameScheduler,
     private readonly minIntervalMs = 100,
-  ) {}
+    private readonly burst = 3,
+  ) {
+    this.tokens = burst;
+  }
 
   getState = (): LiveState => this.state;
 
@@ -86,7 +93,8 @@ export class LiveStore {
   flush = (): void => {
     this.scheduled = false;
     if (this.queue.length === 0) return;
-    this.lastFlush = nowMs();
+    this.refill();
+    this.tokens = Math.max(0, this.tokens - 1);
     const actions = this.queue;
     this.queue = [];
     const next = this.reduce(this.state, actions);
@@ -111,10 +119,17 @@ export class LiveStore {
     this.queue.push(a);
     if (!this.scheduled) {
       this.scheduled = true;
-      const wait = this.lastFlush + this.minIntervalMs - nowMs();
+      this.refill();
+      const wait = this.tokens >= 1 ? 0 : (1 - this.tokens) * this.minIntervalMs;
       if (wait > 0) setTimeout(() => this.schedule(this.flush), wait);
       else this.schedule(this.flush);
     }
+  }
+
+  private refill(): void {
+    const now = nowMs();
+    if (this.tokensAt > -Infinity) this.tokens = Math.min(this.burst, this.tokens + (now - this.tokensAt) / this.minIntervalMs);
+    this.tokensAt = now;
   }
 
   /** False when the key was already seen (a duplicate: replay overlapping what we had). */
