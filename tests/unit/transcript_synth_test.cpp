@@ -51,6 +51,25 @@ SynthCorpusOptions corpus_in(const fs::path& dir, std::uint64_t seed) {
     return o;
 }
 
+// What a corpus's totals say against what the store holds: rows, usage and its tokens, tool calls,
+// results and errors.
+void check_totals(Database& db, const SynthTotals& t) {
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages") == t.messages);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events") == t.usage_events);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE cost_source = 'unpriced'") ==
+               t.unpriced_events);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(input_tokens),0) FROM usage_events") == t.tokens.input);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(output_tokens),0) FROM usage_events") == t.tokens.output);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_read_tokens),0) FROM usage_events") == t.tokens.cache_read);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_create_tokens),0) FROM usage_events") ==
+               t.tokens.cache_create);
+    BOOST_TEST(query_int(db, "SELECT coalesce(sum(reasoning_tokens),0) FROM usage_events") == t.tokens.reasoning);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart") == t.tool_calls);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE result_ts IS NOT NULL") ==
+               t.tool_results);
+    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE is_error = 1") == t.tool_errors);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(transcript_synth)
@@ -92,19 +111,7 @@ BOOST_AUTO_TEST_CASE(what_it_says_it_wrote_is_what_ingest_stores) {
     BOOST_TEST(r.bytes == t.bytes);
 
     Database& db = fx.db();
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages") == t.messages);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events") == t.usage_events);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE cost_source = 'unpriced'") ==
-               t.unpriced_events);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(input_tokens),0) FROM usage_events") == t.tokens.input);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(output_tokens),0) FROM usage_events") == t.tokens.output);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_read_tokens),0) FROM usage_events") == t.tokens.cache_read);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_create_tokens),0) FROM usage_events") ==
-               t.tokens.cache_create);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart") == t.tool_calls);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE result_ts IS NOT NULL") ==
-               t.tool_results);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE is_error = 1") == t.tool_errors);
+    check_totals(db, t);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE latency_ms < 0") == 0);
     // Sub-agent transcripts belong to their parent's session: no session row of their own.
     BOOST_TEST(query_int(db, "SELECT count(*) FROM transcript_files WHERE kind = 'subagent'") == t.subagent_files);
@@ -131,19 +138,7 @@ BOOST_AUTO_TEST_CASE(copilot_sessions_store_what_the_writer_says) {
     BOOST_TEST(r.failed_files == 0);
     BOOST_TEST(r.files == t.files);
     Database& db = fx.db();
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages") == t.messages);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events") == t.usage_events);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE cost_source = 'unpriced'") ==
-               t.unpriced_events);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(input_tokens),0) FROM usage_events") == t.tokens.input);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(output_tokens),0) FROM usage_events") == t.tokens.output);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_read_tokens),0) FROM usage_events") == t.tokens.cache_read);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_create_tokens),0) FROM usage_events") ==
-               t.tokens.cache_create);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart") == t.tool_calls);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE result_ts IS NOT NULL") ==
-               t.tool_results);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE is_error = 1") == t.tool_errors);
+    check_totals(db, t);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE latency_ms < 0") == 0);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM messages WHERE is_sidechain = 1") > 0);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE dedup_key LIKE '%:shutdown:%'") > 10);
@@ -168,18 +163,7 @@ BOOST_AUTO_TEST_CASE(what_the_gemini_writer_says_it_wrote_is_what_ingest_stores)
     BOOST_TEST(r.failed_files == 0);
     BOOST_TEST(r.files == t.files);
     Database& db = fx.db();
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages") == t.messages);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events") == t.usage_events);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE cost_source = 'unpriced'") ==
-               t.unpriced_events);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(input_tokens),0) FROM usage_events") == t.tokens.input);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(output_tokens),0) FROM usage_events") == t.tokens.output);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_read_tokens),0) FROM usage_events") == t.tokens.cache_read);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(reasoning_tokens),0) FROM usage_events") == t.tokens.reasoning);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart") == t.tool_calls);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE result_ts IS NOT NULL") ==
-               t.tool_results);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE is_error = 1") == t.tool_errors);
+    check_totals(db, t);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE latency_ms IS NOT NULL") == 0);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE provider <> 'gemini'") == 0);
     // Sub-agent files belong to their parent's session.
@@ -213,20 +197,7 @@ BOOST_AUTO_TEST_CASE(what_the_opencode_writer_says_it_wrote_is_what_ingest_store
     BOOST_TEST(r.failed_files == 0);
     BOOST_TEST(r.files == 1);
     Database& db = fx.db();
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages") == t.messages);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events") == t.usage_events);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE cost_source = 'unpriced'") ==
-               t.unpriced_events);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(input_tokens),0) FROM usage_events") == t.tokens.input);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(output_tokens),0) FROM usage_events") == t.tokens.output);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_read_tokens),0) FROM usage_events") == t.tokens.cache_read);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_create_tokens),0) FROM usage_events") ==
-               t.tokens.cache_create);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(reasoning_tokens),0) FROM usage_events") == t.tokens.reasoning);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart") == t.tool_calls);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE result_ts IS NOT NULL") ==
-               t.tool_results);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE is_error = 1") == t.tool_errors);
+    check_totals(db, t);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE latency_ms IS NULL OR latency_ms < 0") == 0);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE provider <> 'opencode'") == 0);
     // Sub-agents (child sessions) belong to their root session: as many sessions as the corpus planned.
@@ -392,18 +363,7 @@ BOOST_AUTO_TEST_CASE(what_the_legacy_gemini_writer_says_it_wrote_is_what_ingest_
     BOOST_TEST(r.bytes == t.bytes);
     BOOST_TEST(stats.lines_rejected == 0);
     Database& db = fx.db();
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages") == t.messages);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events") == t.usage_events);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE cost_source = 'unpriced'") ==
-               t.unpriced_events);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(input_tokens),0) FROM usage_events") == t.tokens.input);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(output_tokens),0) FROM usage_events") == t.tokens.output);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_read_tokens),0) FROM usage_events") == t.tokens.cache_read);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(reasoning_tokens),0) FROM usage_events") == t.tokens.reasoning);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart") == t.tool_calls);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE result_ts IS NOT NULL") ==
-               t.tool_results);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE is_error = 1") == t.tool_errors);
+    check_totals(db, t);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM sessions") == t.files);
     BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE provider <> 'gemini'") == 0);
 }
@@ -461,19 +421,7 @@ BOOST_AUTO_TEST_CASE(what_the_qwen_writer_says_it_wrote_is_what_ingest_stores) {
     BOOST_TEST(r.files == t.files);
     BOOST_TEST(r.bytes == t.bytes);
     Database& db = fx.db();
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM messages") == t.messages);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events") == t.usage_events);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE cost_source = 'unpriced'") ==
-               t.unpriced_events);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(input_tokens),0) FROM usage_events") == t.tokens.input);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(output_tokens),0) FROM usage_events") == t.tokens.output);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_read_tokens),0) FROM usage_events") == t.tokens.cache_read);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(cache_create_tokens),0) FROM usage_events") == 0);
-    BOOST_TEST(query_int(db, "SELECT coalesce(sum(reasoning_tokens),0) FROM usage_events") == t.tokens.reasoning);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart") == t.tool_calls);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE result_ts IS NOT NULL") ==
-               t.tool_results);
-    BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE is_error = 1") == t.tool_errors);
+    check_totals(db, t);
     // Every call's telemetry pairs with it: its latency is the duration Qwen Code measured.
     BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE latency_ms IS NOT NULL") == t.tool_results);
     BOOST_TEST(query_int(db, "SELECT coalesce(sum(latency_ms),0) FROM message_tool_mart") == t.tool_latency_ms);
