@@ -51,6 +51,27 @@ SynthCorpusOptions corpus_in(const fs::path& dir, std::uint64_t seed) {
     return o;
 }
 
+// A corpus of the one simulated writer `name` (1.5 MB in 8 sessions), with calls, errors and usage.
+SynthTotals one_writer_corpus(const fs::path& dir, const std::string& name, std::uint64_t seed) {
+    SynthCorpusOptions o = corpus_in(dir, seed);
+    o.shares = {{name, 1.0}};
+    o.target_bytes = 1'500'000;
+    o.files = 8;
+    const SynthTotals t = write_synth_corpus(o);
+    BOOST_TEST(t.usage_events > 50);
+    BOOST_TEST(t.tool_calls > 20);
+    BOOST_TEST(t.tool_errors > 0);
+    return t;
+}
+
+// Backfills `agent`'s folder of a corpus in `dir` into the fixture's store; no file may fail.
+BackfillResult backfill_agent(WriterFixture& fx, const fs::path& dir, std::string_view agent, IngestStats& stats) {
+    const AgentRoots roots{{find_agent(agent), dir / std::string(agent)}};
+    const BackfillResult r = run_backfill(fx.writer(), roots, stats, TailerOptions{}, nullptr);
+    BOOST_TEST(r.failed_files == 0);
+    return r;
+}
+
 // What a corpus's totals say against what the store holds: rows, usage and its tokens, tool calls,
 // results and errors.
 void check_totals(Database& db, const SynthTotals& t) {
@@ -133,9 +154,7 @@ BOOST_AUTO_TEST_CASE(copilot_sessions_store_what_the_writer_says) {
 
     WriterFixture fx;
     IngestStats stats;
-    const AgentRoots roots{{find_agent("copilot"), dir / "copilot"}};
-    const BackfillResult r = run_backfill(fx.writer(), roots, stats, TailerOptions{}, nullptr);
-    BOOST_TEST(r.failed_files == 0);
+    const BackfillResult r = backfill_agent(fx, dir.path(), "copilot", stats);
     BOOST_TEST(r.files == t.files);
     Database& db = fx.db();
     check_totals(db, t);
@@ -148,19 +167,10 @@ BOOST_AUTO_TEST_CASE(copilot_sessions_store_what_the_writer_says) {
 // tokens and tool calls, checkpoints and rewinds, stored as it says.
 BOOST_AUTO_TEST_CASE(what_the_gemini_writer_says_it_wrote_is_what_ingest_stores) {
     TempDir dir;
-    SynthCorpusOptions o = corpus_in(dir.path(), 5);
-    o.shares = {{"gemini", 1.0}};
-    o.target_bytes = 1'500'000;
-    o.files = 8;
-    const SynthTotals t = write_synth_corpus(o);
-    BOOST_TEST(t.usage_events > 50);
-    BOOST_TEST(t.tool_calls > 20);
-    BOOST_TEST(t.tool_errors > 0);
+    const SynthTotals t = one_writer_corpus(dir.path(), "gemini", 5);
     WriterFixture fx;
     IngestStats stats;
-    const AgentRoots roots{{find_agent("gemini"), dir / "gemini"}};
-    const BackfillResult r = run_backfill(fx.writer(), roots, stats, TailerOptions{}, nullptr);
-    BOOST_TEST(r.failed_files == 0);
+    const BackfillResult r = backfill_agent(fx, dir.path(), "gemini", stats);
     BOOST_TEST(r.files == t.files);
     Database& db = fx.db();
     check_totals(db, t);
@@ -177,14 +187,7 @@ BOOST_AUTO_TEST_CASE(what_the_gemini_writer_says_it_wrote_is_what_ingest_stores)
 // place, read by the opencode source's database reader; what it says it wrote is what ingest stores.
 BOOST_AUTO_TEST_CASE(what_the_opencode_writer_says_it_wrote_is_what_ingest_stores) {
     TempDir dir;
-    SynthCorpusOptions o = corpus_in(dir.path(), 7);
-    o.shares = {{"opencode", 1.0}};
-    o.target_bytes = 1'500'000;
-    o.files = 8;
-    const SynthTotals t = write_synth_corpus(o);
-    BOOST_TEST(t.usage_events > 50);
-    BOOST_TEST(t.tool_calls > 20);
-    BOOST_TEST(t.tool_errors > 0);
+    const SynthTotals t = one_writer_corpus(dir.path(), "opencode", 7);
     BOOST_TEST(t.tokens.cache_create > 0);
     // One database (its WAL checkpointed when the writer closed it), nothing else.
     const auto files = snapshot(dir / "opencode");
@@ -192,9 +195,7 @@ BOOST_AUTO_TEST_CASE(what_the_opencode_writer_says_it_wrote_is_what_ingest_store
     BOOST_TEST(files.count("opencode.db") == 1u);
     WriterFixture fx;
     IngestStats stats;
-    const AgentRoots roots{{find_agent("opencode"), dir / "opencode"}};
-    const BackfillResult r = run_backfill(fx.writer(), roots, stats, TailerOptions{}, nullptr);
-    BOOST_TEST(r.failed_files == 0);
+    const BackfillResult r = backfill_agent(fx, dir.path(), "opencode", stats);
     BOOST_TEST(r.files == 1);
     Database& db = fx.db();
     check_totals(db, t);
@@ -356,9 +357,7 @@ BOOST_AUTO_TEST_CASE(what_the_legacy_gemini_writer_says_it_wrote_is_what_ingest_
 
     WriterFixture fx;
     IngestStats stats;
-    const AgentRoots roots{{find_agent("gemini"), dir / "gemini"}};
-    const BackfillResult r = run_backfill(fx.writer(), roots, stats, TailerOptions{}, nullptr);
-    BOOST_TEST(r.failed_files == 0);
+    const BackfillResult r = backfill_agent(fx, dir.path(), "gemini", stats);
     BOOST_TEST(r.files == t.files);
     BOOST_TEST(r.bytes == t.bytes);
     BOOST_TEST(stats.lines_rejected == 0);
@@ -403,21 +402,12 @@ BOOST_AUTO_TEST_CASE(the_legacy_gemini_writer_rewrites_one_document) {
 // records' duration_ms, and sub-agent rounds in the session's own file.
 BOOST_AUTO_TEST_CASE(what_the_qwen_writer_says_it_wrote_is_what_ingest_stores) {
     TempDir dir;
-    SynthCorpusOptions o = corpus_in(dir.path(), 7);
-    o.shares = {{"qwen", 1.0}};
-    o.target_bytes = 1'500'000;
-    o.files = 8;
-    const SynthTotals t = write_synth_corpus(o);
-    BOOST_TEST(t.usage_events > 50);
-    BOOST_TEST(t.tool_calls > 20);
-    BOOST_TEST(t.tool_errors > 0);
+    const SynthTotals t = one_writer_corpus(dir.path(), "qwen", 7);
     BOOST_TEST(t.unpriced_events == t.usage_events);  // the price card has no Qwen entries yet
     BOOST_TEST(t.tool_latency_ms > 0);
     WriterFixture fx;
     IngestStats stats;
-    const AgentRoots roots{{find_agent("qwen"), dir / "qwen"}};
-    const BackfillResult r = run_backfill(fx.writer(), roots, stats, TailerOptions{}, nullptr);
-    BOOST_TEST(r.failed_files == 0);
+    const BackfillResult r = backfill_agent(fx, dir.path(), "qwen", stats);
     BOOST_TEST(r.files == t.files);
     BOOST_TEST(r.bytes == t.bytes);
     Database& db = fx.db();
