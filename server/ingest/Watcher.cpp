@@ -114,11 +114,24 @@ struct Watcher::Loop {
         }
     }
 
-    void watch_tree(const fs::path& root) {
-        for (const fs::path& d : watch_directories(w.opts_.roots, root)) {
-            if (!inotify.add_directory(d))
-                spdlog::warn("{}: cannot add an inotify watch ({}); relying on rescans", d.string(),
-                             errno == ENOSPC ? "the watch limit is reached" : std::strerror(errno));
+    // Watches every folder of `root` an agent may write to. With `settle` (a folder that just appeared),
+    // the tree is listed again until a listing finds no folder it has not watched: a folder made while
+    // the tree is being watched (mkdir -p of a new session's folders) can appear after a listing but
+    // before its parent's watch exists, and would then raise no event. Each pass's watches are in place
+    // before the next listing, so folders made later raise events of their own. (The periodic rescan
+    // lists each root once: it is the safety net itself.)
+    void watch_tree(const fs::path& root, bool settle = false) {
+        std::set<std::string> done;
+        for (int pass = 0; pass < (settle ? 8 : 1); ++pass) {
+            bool added = false;
+            for (const fs::path& d : watch_directories(w.opts_.roots, root)) {
+                if (!done.insert(d.string()).second) continue;
+                added = true;
+                if (!inotify.add_directory(d))
+                    spdlog::warn("{}: cannot add an inotify watch ({}); relying on rescans", d.string(),
+                                 errno == ENOSPC ? "the watch limit is reached" : std::strerror(errno));
+            }
+            if (!added) break;
         }
     }
 
@@ -168,7 +181,7 @@ struct Watcher::Loop {
             if (e.appeared) {
                 // Files may have been written before the watch existed: scan the new tree now. Known
                 // paths too (a folder deleted and created again): the tailer sees what changed.
-                watch_tree(e.path);
+                watch_tree(e.path, true);
                 for (const FileRecord& f : discover_transcripts(w.opts_.roots, e.path)) track(f);
             } else if (!e.gone) {
                 // Attributes of a folder changed (chmod back after chmod 000): files below it that could not

@@ -20,12 +20,11 @@ namespace agentpulse {
 
 namespace {
 
-// Ids Qwen Code writes (coder-model: the free Qwen OAuth tier). The price card has no entry for any of
-// them yet (docs/formats.md, "Qwen Code", Prices), so all are stored as unpriced: list a model in
-// kPriced once the card prices it.
+// Ids Qwen Code writes (coder-model: the free Qwen OAuth tier, which the card leaves unpriced). kPriced
+// lists those the card prices (docs/formats.md, "Qwen Code", Prices): keep it in step with the card.
 constexpr WeightedModel kModels[] = {
     {"qwen3-coder-plus", 45}, {"coder-model", 25}, {"qwen3-coder-flash", 20}, {"qwen3-max", 10}};
-constexpr std::string_view kPriced[] = {""};
+constexpr std::string_view kPriced[] = {"qwen3-coder-plus", "qwen3-coder-flash", "qwen3-max"};
 constexpr std::string_view kUnknownModels[] = {"qwen3.5-coder-preview", "qwen-coder-exp"};
 constexpr std::string_view kCommands[] = {"npm test", "git status", "ls -la src", "go test ./...", "pytest -q"};
 constexpr std::string_view kVersions[] = {"0.2.1", "0.5.0", "0.8.2"};

@@ -184,12 +184,11 @@ describe('every agent at once', () => {
     await page.getByTestId('live-agent').selectOption('');
     await rowSeen(page, 'e2e-opencode-3.ts');
 
-    // Overview: spend by agent, one row per agent with spend (Qwen's model has no price: no spend), and
-    // the filter narrowing the totals to one agent.
+    // Overview: spend by agent, one row per agent, and the filter narrowing the totals to one agent.
     await page.getByRole('tab', { name: 'Overview' }).click();
     const spend = page.getByTestId('spend-by-agent');
     await spend.waitFor({ timeout: 10_000 });
-    for (const agent of ['claude', 'codex', 'gemini', 'copilot', 'opencode'])
+    for (const agent of WRITERS.map((W) => W.agent))
       await spend.locator(`.chip--agent[data-agent=${agent}]`).first().waitFor({ timeout: 5000 });
     await page.getByTestId('overview-agent').selectOption('gemini');
     await page.waitForURL(/\/\?provider=gemini$/);

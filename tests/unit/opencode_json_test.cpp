@@ -321,7 +321,10 @@ BOOST_AUTO_TEST_CASE(files_written_while_the_watcher_runs_are_read) {
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
     };
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // caught up: storage/ does not exist yet
+    // Caught up, its watches set (storage/ does not exist yet): only inotify can bring what follows.
+    for (int i = 0; i < 2000 && w.status().state != Watcher::State::Running; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    BOOST_REQUIRE(w.status().state == Watcher::State::Running);
     OpenCodeTree t(data);
     tree_session(t);
     const bool first = stored("SELECT count(*) FROM usage_events WHERE dedup_key = 'opencode:prt_s1'");
