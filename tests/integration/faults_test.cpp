@@ -161,19 +161,6 @@ std::vector<fs::path> corpus_paths(const Workspace& ws, const std::vector<Corpus
 
 std::uint64_t file_hash(const fs::path& p) { return fnv1a64(slurp(p)); }
 
-unsigned short listening_port(Process& p) {
-    unsigned short port = 0;
-    eventually(
-        [&] {
-            const std::string out = p.out();
-            const auto at = out.find("listening on http://127.0.0.1:");
-            if (at == std::string::npos) return !p.running();
-            port = static_cast<unsigned short>(std::atoi(out.c_str() + at + 30));
-            return true;
-        },
-        20s);
-    return port;
-}
 
 std::vector<std::string> serve_args(const Workspace& ws, const fs::path& store, bool no_watcher) {
     std::vector<std::string> a = {AGENTPULSE_BINARY, "serve",           "--port",          "0",

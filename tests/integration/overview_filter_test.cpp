@@ -21,20 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-unsigned short port_of(Process& p) {
-    unsigned short port = 0;
-    eventually(
-        [&] {
-            const std::string out = p.out();
-            const auto at = out.find("listening on http://127.0.0.1:");
-            if (at == std::string::npos) return !p.running();
-            port = static_cast<unsigned short>(std::atoi(out.c_str() + at + 30));
-            return true;
-        },
-        20s);
-    return port;
-}
-
 double num(const json::value& v) { return v.to_number<double>(); }
 
 }  // namespace
@@ -71,7 +57,7 @@ BOOST_AUTO_TEST_CASE(each_agents_overview_sums_its_rows_alone) {
                     ws.claude().string(), "--codex-sessions", ws.codex().string(), "--static-dir",
                     (ws.dir / "www").string(), "--no-watcher"},
                    ws.logs(), "overview-filter");
-    const unsigned short port = port_of(server);
+    const unsigned short port = listening_port(server);
     BOOST_REQUIRE_MESSAGE(port != 0, server.err());
     auto overview = [&](const std::string& query) {
         const HttpResult r = http_request(port, "/api/overview?tz=UTC" + query);

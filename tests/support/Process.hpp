@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -184,6 +185,22 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::second
         if (std::chrono::steady_clock::now() >= until) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+}
+
+// The port a `serve --host 127.0.0.1` child printed ("listening on http://127.0.0.1:PORT"), waited for up to
+// 20 s; 0 when the child exited first or never said it.
+inline unsigned short listening_port(Process& p) {
+    unsigned short port = 0;
+    eventually(
+        [&] {
+            const std::string out = p.out();
+            const auto at = out.find("listening on http://127.0.0.1:");
+            if (at == std::string::npos) return !p.running();
+            port = static_cast<unsigned short>(std::atoi(out.c_str() + at + 30));
+            return true;
+        },
+        std::chrono::seconds(20));
+    return port;
 }
 
 }  // namespace agentpulse::test
