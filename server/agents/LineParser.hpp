@@ -39,6 +39,20 @@ public:
     virtual void load_state(std::string_view state) = 0;
 };
 
+// A parser whose lines may each hold several records (Gemini, Copilot, OpenCode's JSON tree): it writes
+// parse_records, and parse() is that line's first record.
+class MultiRecordLineParser : public LineParser {
+public:
+    LineOutcome parse(std::string_view line, std::int64_t line_no, ParsedLine& out, LineIssue& issue) final {
+        std::vector<ParsedLine> all;
+        const LineOutcome o = parse_records(line, line_no, all, issue);
+        if (!all.empty()) out = std::move(all.front());
+        return o;
+    }
+    LineOutcome parse_records(std::string_view line, std::int64_t line_no, std::vector<ParsedLine>& out,
+                              LineIssue& issue) override = 0;
+};
+
 std::unique_ptr<LineParser> make_line_parser(const FileContext& ctx);
 
 }  // namespace agentpulse

@@ -79,14 +79,6 @@ void load_rollups(const json::value* saved, std::map<std::string, CopilotLinePar
 
 }  // namespace
 
-LineOutcome CopilotLineParser::parse(std::string_view line, std::int64_t line_no, ParsedLine& out,
-                                     LineIssue& issue) {
-    std::vector<ParsedLine> all;
-    const LineOutcome o = parse_records(line, line_no, all, issue);
-    if (!all.empty()) out = std::move(all.front());
-    return o;
-}
-
 LineOutcome CopilotLineParser::parse_records(std::string_view line, std::int64_t line_no,
                                              std::vector<ParsedLine>& out, LineIssue& issue) {
     ParsedLine& p = out.emplace_back();

@@ -12,16 +12,13 @@
 
 namespace agentpulse {
 
-class CopilotLineParser final : public LineParser {
+class CopilotLineParser final : public MultiRecordLineParser {
 public:
     // `path_session`: the session id the file's path names (the folder, or the flat file's stem), used
     // until (or unless) a session.start names one.
     CopilotLineParser(FileContext ctx, std::string path_session)
         : ctx_(std::move(ctx)), path_session_(std::move(path_session)) {}
-    // The first record of the line only; parse_records() yields them all (a shutdown rollup gives one
-    // record per model).
-    LineOutcome parse(std::string_view line, std::int64_t line_no, ParsedLine& out,
-                      LineIssue& issue) override;
+    // Every record of the line (a shutdown rollup gives one record per model).
     LineOutcome parse_records(std::string_view line, std::int64_t line_no, std::vector<ParsedLine>& out,
                               LineIssue& issue) override;
     std::string save_state() const override;

@@ -90,13 +90,6 @@ bool finished(std::string_view status) { return status == "success" || status ==
 
 }  // namespace
 
-LineOutcome GeminiLineParser::parse(std::string_view line, std::int64_t line_no, ParsedLine& out, LineIssue& issue) {
-    std::vector<ParsedLine> all;
-    const LineOutcome o = parse_records(line, line_no, all, issue);
-    if (!all.empty()) out = std::move(all.front());
-    return o;
-}
-
 LineOutcome GeminiLineParser::parse_records(std::string_view line, std::int64_t line_no, std::vector<ParsedLine>& out,
                                             LineIssue& issue) {
     issue = LineIssue::None;

@@ -15,7 +15,7 @@
 
 namespace agentpulse {
 
-class GeminiLineParser final : public LineParser {
+class GeminiLineParser final : public MultiRecordLineParser {
 public:
     enum class Layout { Lines, Document };
     // `project_dir`: tmp/<project>/, whose .project_root marker (or the .gemini folder's projects.json)
@@ -23,8 +23,7 @@ public:
     GeminiLineParser(FileContext ctx, Layout layout, std::filesystem::path project_dir = {})
         : ctx_(std::move(ctx)), layout_(layout), project_dir_(std::move(project_dir)) {}
 
-    // The first record of the line only; parse_records() yields them all.
-    LineOutcome parse(std::string_view line, std::int64_t line_no, ParsedLine& out, LineIssue& issue) override;
+    // Every record of the line (a `$set.messages` checkpoint or a legacy document holds many).
     LineOutcome parse_records(std::string_view line, std::int64_t line_no, std::vector<ParsedLine>& out,
                               LineIssue& issue) override;
     std::string save_state() const override;

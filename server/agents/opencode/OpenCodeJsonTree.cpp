@@ -109,13 +109,6 @@ std::optional<OpenCodeJsonParser::Kind> OpenCodeJsonParser::kind_of(const fs::pa
 OpenCodeJsonParser::OpenCodeJsonParser(Kind kind, fs::path file)
     : kind_(kind), file_(std::move(file)), storage_(file_.parent_path().parent_path().parent_path()) {}
 
-LineOutcome OpenCodeJsonParser::parse(std::string_view doc, std::int64_t line_no, ParsedLine& out, LineIssue& issue) {
-    std::vector<ParsedLine> lines;
-    const LineOutcome o = parse_records(doc, line_no, lines, issue);
-    if (!lines.empty()) out = std::move(lines.front());
-    return o;
-}
-
 LineOutcome OpenCodeJsonParser::parse_records(std::string_view doc, std::int64_t line_no, std::vector<ParsedLine>& out,
                                               LineIssue& issue) {
     boost::system::error_code ec;

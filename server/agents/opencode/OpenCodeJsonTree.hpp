@@ -16,7 +16,7 @@
 
 namespace agentpulse {
 
-class OpenCodeJsonParser final : public LineParser {
+class OpenCodeJsonParser final : public MultiRecordLineParser {
 public:
     enum class Kind { Session, Message, Part };
     // What storage/<rel> is (nullopt: not a file of the tree we read).
@@ -24,7 +24,6 @@ public:
 
     OpenCodeJsonParser(Kind kind, std::filesystem::path file);
 
-    LineOutcome parse(std::string_view doc, std::int64_t line_no, ParsedLine& out, LineIssue& issue) override;
     LineOutcome parse_records(std::string_view doc, std::int64_t line_no, std::vector<ParsedLine>& out,
                               LineIssue& issue) override;
     std::string save_state() const override;
