@@ -76,6 +76,12 @@ struct StoreWriter::Statements {
                              "output_tokens, cache_read_tokens, cache_create_tokens, is_sidechain, agent_id) "
                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(line_key) DO NOTHING")
         , find_message(db, "SELECT id FROM messages WHERE line_key = ?")
+        // A line restated in several files (a resumed Claude session copies the earlier lines) points at
+        // the lexically first of them: the same whatever order files are read in (backfill reads by path,
+        // the watcher as files change).
+        , relocate_message(db, "UPDATE messages SET file_id = ?1, line_no = ?2 WHERE line_key = ?3 AND file_id <> ?1 "
+                               "AND (SELECT path FROM transcript_files WHERE id = ?1) < "
+                               "(SELECT path FROM transcript_files f WHERE f.id = messages.file_id)")
         , find_usage(db, "SELECT id, input_tokens, output_tokens, cache_read_tokens, cache_create_tokens, "
                          "cache_create_1h_tokens, reasoning_tokens, model, coalesce(service_tier, '') "
                          "FROM usage_events WHERE dedup_key = ?")
@@ -116,7 +122,7 @@ struct StoreWriter::Statements {
                    "beat_ms=excluded.beat_ms, interval_ms=excluded.interval_ms, counters=excluded.counters") {}
 
     Statement find_file, all_files, insert_file, update_file, upsert_project, touch_project, upsert_session,
-        touch_session, insert_message, find_message, find_usage, insert_usage, grow_usage, max_update_seq,
+        touch_session, insert_message, find_message, relocate_message, find_usage, insert_usage, grow_usage, max_update_seq,
         max_result_seq, insert_call, calls_for_response, pair_result, set_latency, call_exists, count_pending, insert_pending,
         take_pending, insert_error, trim_errors, beat;
 };
@@ -269,6 +275,7 @@ std::int64_t StoreWriter::message_row(const ParsedLine& line, const FileRecord& 
         ++r.messages;
         return db_.last_insert_rowid();
     }
+    st_->relocate_message.bind(1, file.id).bind(2, line.line_no).bind(3, m.line_key).run();
     Statement& f = st_->find_message;
     ResetGuard g(f);
     f.bind(1, m.line_key);

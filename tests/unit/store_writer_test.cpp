@@ -127,6 +127,34 @@ BOOST_AUTO_TEST_CASE(same_response_in_two_files_counts_once) {
     BOOST_TEST(query_int(fx.db(), "SELECT count(*) FROM usage_events") == 2);
 }
 
+// A line restated in two files (a resumed session) is one row that points at the lexically first file,
+// whichever file is read first: backfill (by path) and the watcher (as files change) store the same rows.
+BOOST_AUTO_TEST_CASE(a_restated_line_points_at_the_same_file_whatever_the_reading_order) {
+    const std::string where = "SELECT f.path || ':' || m.line_no FROM messages m "
+                              "JOIN transcript_files f ON f.id = m.file_id WHERE m.line_key = 'msg_A-line-1'";
+    std::vector<std::string> got;
+    for (const bool resumed_first : {false, true}) {
+        WriterFixture fx;
+        FileRecord original = fx.claude_file("sess-1.jsonl");
+        FileRecord resumed = fx.claude_file("a-resumed.jsonl");  // sorts first
+        const std::vector<std::string> original_lines = {split_line(0, 10), split_line(1, 50)};
+        const std::vector<std::string> resumed_lines = {split_line(9, 5), split_line(0, 10), split_line(1, 50)};
+        if (resumed_first) {
+            fx.feed(resumed, resumed_lines);
+            fx.feed(original, original_lines);
+        } else {
+            fx.feed(original, original_lines);
+            fx.restart();  // and the choice needs no cache
+            fx.feed(resumed, resumed_lines);
+        }
+        BOOST_TEST(query_int(fx.db(), "SELECT count(*) FROM messages") == 3);
+        const std::string at = query_text(fx.db(), where);
+        got.push_back(at.substr(at.rfind('/') + 1));  // each fixture has its own folder
+    }
+    BOOST_TEST(got[0] == got[1]);
+    BOOST_TEST(got[0] == "a-resumed.jsonl:3");
+}
+
 BOOST_AUTO_TEST_CASE(synthetic_and_zero_usage_lines_are_not_billed) {
     WriterFixture fx;
     FileRecord f = fx.claude_file("sess-1.jsonl");
