@@ -5,6 +5,7 @@
 #include "agents/AgentRegistry.hpp"
 #include "app/Startup.hpp"
 #include "core/IsoTime.hpp"
+#include "store/Migrations.hpp"
 #include "store/Statement.hpp"
 
 namespace agentpulse {
@@ -84,6 +85,7 @@ int reprice(const Config& c, const PriceBook& prices) {
             ++changed;
         }
     }
+    if (changed > 0) rebuild_aggregates(*db);  // the per-slot and per-session sums of the new costs
     tx.commit();
     std::printf("re-priced %lld of %lld usage events\n", static_cast<long long>(changed), static_cast<long long>(total));
     return 0;

@@ -21,16 +21,25 @@ namespace {
 // b-tree. Damage deep inside a table is only found when that page is read. A damaged store is refused
 // (exit 2) rather than written to, so that the file is left as it was for inspection.
 void check_store_structure(Database& db) {
-    std::vector<std::string> tables;
+    // Each table with the key its b-tree is ordered by: the rowid, or a WITHOUT ROWID table's primary key.
+    std::vector<std::pair<std::string, std::string>> tables;
     {
-        Statement s(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+        Statement s(db, "SELECT m.name, CASE WHEN m.sql LIKE '%WITHOUT ROWID%' THEN (SELECT group_concat(name, ', ') "
+                        "FROM (SELECT name FROM pragma_table_info(m.name) WHERE pk > 0 ORDER BY pk)) ELSE 'rowid' END "
+                        "FROM sqlite_master m WHERE m.type = 'table' ORDER BY m.name");
         ResetGuard g(s);
-        while (s.step()) tables.push_back(s.column_text(0));
+        while (s.step()) tables.emplace_back(s.column_text(0), s.column_text(1));
     }
-    for (const std::string& t : tables) {
+    for (const auto& [t, key] : tables) {
         if (t.starts_with("sqlite_")) continue;
-        for (const char* order : {"ASC", "DESC"}) {
-            Statement s(db, "SELECT * FROM \"" + t + "\" ORDER BY rowid " + order + " LIMIT 1");
+        for (const char* order : {" ASC", " DESC"}) {
+            std::string by;
+            for (std::size_t at = 0; at <= key.size();) {  // each key column in that direction
+                const std::size_t comma = std::min(key.find(", ", at), key.size());
+                by += (by.empty() ? "" : ", ") + key.substr(at, comma - at) + order;
+                at = comma + 2;
+            }
+            Statement s(db, "SELECT * FROM \"" + t + "\" ORDER BY " + by + " LIMIT 1");
             ResetGuard g(s);
             s.step();
         }

@@ -19,6 +19,11 @@ struct TokenCounts {
     std::int64_t prompt_total() const { return input + cache_read + cache_create; }
     bool empty() const { return input == 0 && output == 0 && cache_read == 0 && cache_create == 0; }
     bool operator==(const TokenCounts&) const = default;
+    TokenCounts& operator+=(const TokenCounts& o) {
+        input += o.input, output += o.output, cache_read += o.cache_read, cache_create += o.cache_create;
+        cache_create_1h += o.cache_create_1h, reasoning += o.reasoning;
+        return *this;
+    }
 };
 
 }  // namespace agentpulse

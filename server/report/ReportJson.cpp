@@ -19,22 +19,13 @@ namespace {
 
 std::int64_t total_tokens(const TokenCounts& t) { return t.input + t.output + t.cache_read + t.cache_create; }
 
-void add_tokens(TokenCounts& into, const TokenCounts& t) {
-    into.input += t.input;
-    into.output += t.output;
-    into.cache_read += t.cache_read;
-    into.cache_create += t.cache_create;
-    into.cache_create_1h += t.cache_create_1h;
-    into.reasoning += t.reasoning;
-}
-
 struct Sum {
     double cost_usd = 0;
     TokenCounts tokens;
     std::int64_t events = 0, unpriced = 0, estimated = 0;
     void add(const UsageSlice& s) {
         cost_usd += s.cost_usd;
-        add_tokens(tokens, s.tokens);
+        tokens += s.tokens;
         events += s.events;
         unpriced += s.unpriced_events;
         estimated += s.estimated_events;

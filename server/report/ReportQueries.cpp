@@ -23,30 +23,25 @@ constexpr const char* kSessionFilter =
     "AND (?4 = '' OR s.session_id LIKE ?4 ESCAPE '\\' OR p.display_name LIKE ?4 ESCAPE '\\' "
     "OR coalesce(s.cwd,'') LIKE ?4 ESCAPE '\\') ";
 
-constexpr const char* kUsageBySession =
-    "LEFT JOIN (SELECT session_id, sum(cost_usd) AS cost, count(*) AS events, "
-    "sum(input_tokens + output_tokens + cache_read_tokens + cache_create_tokens) AS tokens "
-    "FROM usage_events GROUP BY session_id) u ON u.session_id = s.id ";
-constexpr const char* kToolsBySession =
-    "LEFT JOIN (SELECT session_id, count(*) AS calls, sum(coalesce(is_error,0)) AS errors "
-    "FROM message_tool_mart GROUP BY session_id) t ON t.session_id = s.id ";
+// Per-session sums, kept by the store's triggers (Migrations, step 4).
+constexpr const char* kSessionTotals = "LEFT JOIN session_totals st ON st.session_id = s.id ";
 
 struct SortKey {
     std::string_view key, expr;
-    int joins;  // 0 none, 1 usage sums, 2 tool sums
+    bool totals;  // sorts by a per-session sum
 };
 constexpr std::array<SortKey, 11> kSorts = {{
-    {"last_at", "s.last_at", 0},
-    {"started_at", "s.started_at", 0},
-    {"duration", "(julianday(s.last_at) - julianday(s.started_at))", 0},
-    {"project", "p.display_name COLLATE NOCASE", 0},
-    {"model", "s.model", 0},
-    {"provider", "s.provider", 0},
-    {"cost", "coalesce(u.cost,0)", 1},
-    {"tokens", "coalesce(u.tokens,0)", 1},
-    {"events", "coalesce(u.events,0)", 1},
-    {"tool_calls", "coalesce(t.calls,0)", 2},
-    {"errors", "coalesce(t.errors,0)", 2},
+    {"last_at", "s.last_at", false},
+    {"started_at", "s.started_at", false},
+    {"duration", "(julianday(s.last_at) - julianday(s.started_at))", false},
+    {"project", "p.display_name COLLATE NOCASE", false},
+    {"model", "s.model", false},
+    {"provider", "s.provider", false},
+    {"cost", "coalesce(st.cost_nusd,0)", true},
+    {"tokens", "coalesce(st.input_tokens + st.output_tokens + st.cache_read_tokens + st.cache_create_tokens,0)", true},
+    {"events", "coalesce(st.events,0)", true},
+    {"tool_calls", "coalesce(st.tool_calls,0)", true},
+    {"errors", "coalesce(st.tool_errors,0)", true},
 }};
 
 const SortKey* find_sort(std::string_view key) {
@@ -87,6 +82,16 @@ SessionSummary read_session(const Statement& s) {
     return r;
 }
 
+// usage_slots' slots: slot n holds the usage events with ts in [n, n + 1) * 15 minutes.
+constexpr EpochMs kSlotMs = 900'000;
+struct SlotSpan {
+    std::int64_t first, last;  // the whole slots inside a range: [first, last)
+};
+SlotSpan whole_slots(EpochMs from, EpochMs to) {
+    auto floor_div = [](EpochMs a) { return a / kSlotMs - (a % kSlotMs < 0 ? 1 : 0); };
+    return {-floor_div(-from), floor_div(to)};
+}
+
 }  // namespace
 
 bool is_session_sort_key(std::string_view key) { return find_sort(key) != nullptr; }
@@ -94,9 +99,14 @@ bool is_session_sort_key(std::string_view key) { return find_sort(key) != nullpt
 struct ReportQueries::Statements {
     explicit Statements(Database& db)
         : usage_rows(db, "SELECT provider, model, project_id, cost_usd, input_tokens, output_tokens, "
-                         "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, "
+                         "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, 1, "
                          "cost_source = 'unpriced', cost_source = 'estimate_model_unknown' "
                          "FROM usage_events WHERE ts >= ?1 AND ts < ?2")
+        , usage_slots(db, "SELECT provider, model, project_id, cost_nusd / 1e9, input_tokens, output_tokens, "
+                          "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, events, "
+                          "unpriced_events, estimated_events FROM usage_slots WHERE slot >= ?1 AND slot < ?2")
+        , slot_cost(db, "SELECT coalesce(sum(cost_nusd), 0) / 1e9 FROM usage_slots WHERE slot >= ?1 AND slot < ?2 "
+                        "AND (?3 = '' OR provider = ?3)")
         , usage_head(db, "SELECT (SELECT coalesce(max(id),0) FROM usage_events), "
                          "(SELECT coalesce(max(update_seq),0) FROM usage_events WHERE update_seq > 0)")
         , first_ts_after(db, "SELECT min(ts) FROM (SELECT min(ts) AS ts FROM usage_events WHERE id > ?1 "
@@ -108,13 +118,9 @@ struct ReportQueries::Statements {
         , count(db, std::string("SELECT count(*) FROM sessions s JOIN projects p ON p.id = s.project_id ") +
                         kSessionFilter)
         , session(db, std::string(kSessionCols) + "WHERE s.id = ?")
-        , usage_sums(db, "SELECT coalesce(sum(cost_usd),0), coalesce(sum(input_tokens),0), "
-                         "coalesce(sum(output_tokens),0), coalesce(sum(cache_read_tokens),0), "
-                         "coalesce(sum(cache_create_tokens),0), coalesce(sum(cache_create_1h_tokens),0), "
-                         "coalesce(sum(reasoning_tokens),0), count(*), coalesce(sum(cost_source = 'unpriced'),0), "
-                         "coalesce(sum(cost_source = 'estimate_model_unknown'),0) FROM usage_events WHERE session_id = ?")
-        , tool_sums(db, "SELECT count(*), coalesce(sum(coalesce(is_error,0)),0) FROM message_tool_mart "
-                        "WHERE session_id = ?")
+        , session_sums(db, "SELECT cost_nusd / 1e9, input_tokens, output_tokens, cache_read_tokens, "
+                           "cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, events, unpriced_events, "
+                           "estimated_events, tool_calls, tool_errors FROM session_totals WHERE session_id = ?")
         , session_projects(db, "SELECT DISTINCT p.display_name FROM sessions s JOIN projects p ON p.id = s.project_id "
                                "ORDER BY p.display_name COLLATE NOCASE LIMIT 500")
         , session_models(db, "SELECT DISTINCT model FROM sessions WHERE coalesce(model,'') <> '' ORDER BY model LIMIT 500")
@@ -128,7 +134,7 @@ struct ReportQueries::Statements {
         , files(db, "SELECT provider, kind, count(*), coalesce(sum(size),0) FROM transcript_files "
                     "GROUP BY provider, kind ORDER BY provider, kind") {}
 
-    Statement usage_rows, usage_head, first_ts_after, cost_between, projects, activity, count, session, usage_sums, tool_sums,
+    Statement usage_rows, usage_slots, slot_cost, usage_head, first_ts_after, cost_between, projects, activity, count, session, session_sums,
         session_projects, session_models, tool_calls, tool_count, costs, files;
     std::map<std::string, std::unique_ptr<Statement>> page;  // by sort key and direction
 };
@@ -136,16 +142,13 @@ struct ReportQueries::Statements {
 ReportQueries::ReportQueries(Database& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
 ReportQueries::~ReportQueries() = default;
 
+// Whole 15-minute slots of [from, to) come from usage_slots (kept by the store's triggers); the parts of a
+// slot at either end (a range that starts or ends inside one, as "now" does) from the rows themselves.
 std::vector<UsageSlice> ReportQueries::sum_range(EpochMs from, EpochMs to) {
     std::vector<UsageSlice> out;
     std::unordered_map<std::string, std::size_t> groups;
     std::string key;
-    Statement& s = st_->usage_rows;
-    ResetGuard g(s);
-    s.bind(1, format_iso8601(from)).bind(2, format_iso8601(to));
-    while (s.step()) {
-        const std::string_view provider = s.column_view(0), model = s.column_view(1);
-        const std::int64_t project = s.column_int(2);
+    auto group = [&](std::string_view provider, std::string_view model, std::int64_t project) -> UsageSlice& {
         key.assign(provider).append(1, '\x1f').append(model).append(1, '\x1f').append(std::to_string(project));
         auto [it, fresh] = groups.try_emplace(key, out.size());
         if (fresh) {
@@ -155,17 +158,36 @@ std::vector<UsageSlice> ReportQueries::sum_range(EpochMs from, EpochMs to) {
             u.project_id = project;
             out.push_back(std::move(u));
         }
-        UsageSlice& u = out[it->second];
-        u.cost_usd += s.column_double(3);
-        u.tokens.input += s.column_int(4);
-        u.tokens.output += s.column_int(5);
-        u.tokens.cache_read += s.column_int(6);
-        u.tokens.cache_create += s.column_int(7);
-        u.tokens.cache_create_1h += s.column_int(8);
-        u.tokens.reasoning += s.column_int(9);
-        ++u.events;
-        u.unpriced_events += s.column_int(10);
-        u.estimated_events += s.column_int(11);
+        return out[it->second];
+    };
+    // Both statements give provider, model, project, cost, six token counts, events, unpriced, estimated.
+    auto add = [&](Statement& s) {
+        while (s.step()) {
+            UsageSlice& u = group(s.column_view(0), s.column_view(1), s.column_int(2));
+            u.cost_usd += s.column_double(3);
+            u.tokens += read_tokens(s, 4);
+            u.events += s.column_int(10);
+            u.unpriced_events += s.column_int(11);
+            u.estimated_events += s.column_int(12);
+        }
+    };
+    auto rows = [&](EpochMs a, EpochMs b) {
+        if (a >= b) return;
+        Statement& s = st_->usage_rows;
+        ResetGuard g(s);
+        s.bind(1, format_iso8601(a)).bind(2, format_iso8601(b));
+        add(s);
+    };
+    const SlotSpan span = whole_slots(from, to);
+    if (span.first < span.last) {
+        rows(from, span.first * kSlotMs);
+        Statement& s = st_->usage_slots;
+        ResetGuard g(s);
+        s.bind(1, span.first).bind(2, span.last);
+        add(s);
+        rows(span.last * kSlotMs, to);
+    } else {
+        rows(from, to);
     }
     return out;
 }
@@ -236,11 +258,28 @@ std::vector<UsageSlice> ReportQueries::usage_by_day(const std::vector<EpochMs>& 
 }
 
 double ReportQueries::cost_between(EpochMs from, EpochMs to, std::string_view provider) {
-    Statement& s = st_->cost_between;
-    ResetGuard g(s);
-    s.bind(1, format_iso8601(from)).bind(2, format_iso8601(to)).bind(3, std::string(provider));  // never a null pointer: that would bind NULL
-    s.step();
-    return s.column_double(0);
+    double usd = 0;
+    auto rows = [&](EpochMs a, EpochMs b) {
+        if (a >= b) return;
+        Statement& s = st_->cost_between;
+        ResetGuard g(s);
+        s.bind(1, format_iso8601(a)).bind(2, format_iso8601(b)).bind(3, std::string(provider));  // never a null pointer: that would bind NULL
+        s.step();
+        usd += s.column_double(0);
+    };
+    const SlotSpan span = whole_slots(from, to);
+    if (span.first < span.last) {
+        rows(from, span.first * kSlotMs);
+        Statement& s = st_->slot_cost;
+        ResetGuard g(s);
+        s.bind(1, span.first).bind(2, span.last).bind(3, std::string(provider));
+        s.step();
+        usd += s.column_double(0);
+        rows(span.last * kSlotMs, to);
+    } else {
+        rows(from, to);
+    }
+    return usd;
 }
 
 std::map<std::int64_t, std::string> ReportQueries::project_names() {
@@ -258,25 +297,17 @@ bool ReportQueries::has_activity() {
 }
 
 void ReportQueries::fill_aggregates(SessionSummary& r) {
-    {
-        Statement& s = st_->usage_sums;
-        ResetGuard g(s);
-        s.bind(1, r.row);
-        if (s.step()) {
-            r.cost_usd = s.column_double(0);
-            r.tokens = read_tokens(s, 1);
-            r.events = s.column_int(7);
-            r.unpriced_events = s.column_int(8);
-            r.estimated_events = s.column_int(9);
-        }
-    }
-    Statement& s = st_->tool_sums;
+    Statement& s = st_->session_sums;
     ResetGuard g(s);
     s.bind(1, r.row);
-    if (s.step()) {
-        r.tool_calls = s.column_int(0);
-        r.tool_errors = s.column_int(1);
-    }
+    if (!s.step()) return;  // no usage and no tool call yet
+    r.cost_usd = s.column_double(0);
+    r.tokens = read_tokens(s, 1);
+    r.events = s.column_int(7);
+    r.unpriced_events = s.column_int(8);
+    r.estimated_events = s.column_int(9);
+    r.tool_calls = s.column_int(10);
+    r.tool_errors = s.column_int(11);
 }
 
 SessionPage ReportQueries::sessions(const SessionQuery& q) {
@@ -298,8 +329,7 @@ SessionPage ReportQueries::sessions(const SessionQuery& q) {
     auto& slot = st_->page[cache_key];
     if (!slot) {
         std::string sql = "SELECT s.id FROM sessions s JOIN projects p ON p.id = s.project_id ";
-        if (key->joins == 1) sql += kUsageBySession;
-        if (key->joins == 2) sql += kToolsBySession;
+        if (key->totals) sql += kSessionTotals;
         sql += kSessionFilter;
         sql += "ORDER BY " + std::string(key->expr) + dir + ", s.id" + dir + " LIMIT ?5 OFFSET ?6";
         slot = std::make_unique<Statement>(db_, sql);

@@ -9,10 +9,7 @@ SynthTotals& SynthTotals::operator+=(const SynthTotals& o) {
     unpriced_events += o.unpriced_events;
     tool_calls += o.tool_calls, tool_results += o.tool_results, tool_errors += o.tool_errors;
     subagent_files += o.subagent_files, tool_latency_ms += o.tool_latency_ms;
-    tokens.input += o.tokens.input, tokens.output += o.tokens.output,
-        tokens.cache_read += o.tokens.cache_read;
-    tokens.cache_create += o.tokens.cache_create, tokens.cache_create_1h += o.tokens.cache_create_1h;
-    tokens.reasoning += o.tokens.reasoning;
+    tokens += o.tokens;
     return *this;
 }
 

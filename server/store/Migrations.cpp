@@ -2,6 +2,7 @@
 // (IF NOT EXISTS) so that a crash between its DDL and the version bump is harmless.
 #include "store/Migrations.hpp"
 
+#include <array>
 #include <string>
 
 #include "store/Statement.hpp"
@@ -171,6 +172,55 @@ constexpr std::string_view kV3 = R"sql(
 CREATE INDEX IF NOT EXISTS tool_mart_message ON message_tool_mart(message_id);
 )sql";
 
+// The aggregates computed from the rows (emptied first, so that running it again is harmless).
+constexpr std::string_view kRebuildAggregates = R"sql(
+DELETE FROM usage_slots;
+DELETE FROM session_totals;
+INSERT INTO usage_slots(slot, provider, project_id, model, cost_nusd, input_tokens, output_tokens, cache_read_tokens,
+                        cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, events, unpriced_events,
+                        estimated_events)
+    SELECT unixepoch(ts) / 900, provider, project_id, model, sum(CAST(round(cost_usd * 1e9) AS INTEGER)),
+           sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_create_tokens),
+           sum(cache_create_1h_tokens), sum(reasoning_tokens), count(*), sum(cost_source = 'unpriced'),
+           sum(cost_source = 'estimate_model_unknown')
+    FROM usage_events GROUP BY 1, 2, 3, 4;
+INSERT INTO session_totals(session_id, cost_nusd, input_tokens, output_tokens, cache_read_tokens, cache_create_tokens,
+                           cache_create_1h_tokens, reasoning_tokens, events, unpriced_events, estimated_events)
+    SELECT session_id, sum(CAST(round(cost_usd * 1e9) AS INTEGER)), sum(input_tokens), sum(output_tokens),
+           sum(cache_read_tokens), sum(cache_create_tokens), sum(cache_create_1h_tokens), sum(reasoning_tokens),
+           count(*), sum(cost_source = 'unpriced'), sum(cost_source = 'estimate_model_unknown')
+    FROM usage_events GROUP BY session_id;
+INSERT INTO session_totals(session_id, tool_calls, tool_errors)
+    SELECT session_id, count(*), sum(coalesce(is_error, 0)) FROM message_tool_mart WHERE true GROUP BY session_id
+    ON CONFLICT(session_id) DO UPDATE SET tool_calls = excluded.tool_calls, tool_errors = excluded.tool_errors;
+)sql";
+
+// Aggregates the dashboard reads instead of scanning every row: usage per 15-minute slot and (provider,
+// project, model), so that a day in any time zone (offsets are whole quarter hours) is a range of slots,
+// and usage and tool calls per session. StoreWriter keeps them in the transaction that writes the rows
+// (one upsert per slot and session a batch touched), so they are exact after a crash. Costs are summed
+// in integer nano-dollars (`nano_usd`): integer sums do not depend on the order rows were written or grew
+// in, so a store written in any order, or with kills in between, holds the same aggregates.
+constexpr std::array<std::string_view, 9> kUsageSums = {
+    "input_tokens", "output_tokens", "cache_read_tokens", "cache_create_tokens", "cache_create_1h_tokens",
+    "reasoning_tokens", "events", "unpriced_events", "estimated_events"};
+
+std::string table_of_sums(std::string_view head, std::string_view tail) {
+    std::string out = "CREATE TABLE IF NOT EXISTS " + std::string(head) + "    cost_nusd INTEGER NOT NULL DEFAULT 0,\n";
+    for (std::string_view c : kUsageSums) out.append("    ").append(c).append(" INTEGER NOT NULL DEFAULT 0,\n");
+    return out.append(tail);
+}
+
+const std::string& aggregates_step() {
+    static const std::string sql =
+        table_of_sums("usage_slots (\n    slot INTEGER NOT NULL,\n    provider TEXT NOT NULL,\n"
+                      "    project_id INTEGER NOT NULL,\n    model TEXT NOT NULL,\n",
+                      "    PRIMARY KEY (slot, provider, project_id, model)\n) WITHOUT ROWID;\n") +
+        table_of_sums("session_totals (\n    session_id INTEGER PRIMARY KEY,\n",
+                      "    tool_calls INTEGER NOT NULL DEFAULT 0,\n    tool_errors INTEGER NOT NULL DEFAULT 0\n);\n") +
+        std::string(kRebuildAggregates);
+    return sql;
+}
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -178,9 +228,12 @@ const std::vector<Migration>& schema_migrations() {
         {1, "projects, sessions, transcript files, messages, usage events, tool calls", kV1},
         {2, "pending tool results, watcher heartbeat, ingest error log", kV2},
         {3, "index of tool calls by message", kV3},
+        {4, "usage per 15-minute slot and per session", aggregates_step()},
     };
     return steps;
 }
+
+void rebuild_aggregates(Database& db) { db.exec(kRebuildAggregates); }
 
 int current_schema_version() { return schema_migrations().back().version; }
 

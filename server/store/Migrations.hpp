@@ -16,6 +16,10 @@ struct Migration {
 };
 
 const std::vector<Migration>& schema_migrations();
+
+// Recomputes usage_slots and session_totals from the rows (after a reprice rewrote costs in place); the
+// caller holds the transaction.
+void rebuild_aggregates(Database& db);
 int current_schema_version();
 
 // Brings a read-write store up to the current version, each step in its own transaction.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <tuple>
 
 #include "core/IsoTime.hpp"
 
@@ -83,7 +84,9 @@ struct StoreWriter::Statements {
                                "AND (SELECT path FROM transcript_files WHERE id = ?1) < "
                                "(SELECT path FROM transcript_files f WHERE f.id = messages.file_id)")
         , find_usage(db, "SELECT id, input_tokens, output_tokens, cache_read_tokens, cache_create_tokens, "
-                         "cache_create_1h_tokens, reasoning_tokens, model, coalesce(service_tier, '') "
+                         "cache_create_1h_tokens, reasoning_tokens, model, coalesce(service_tier, ''), "
+                         "unixepoch(ts) / 900, project_id, session_id, CAST(round(cost_usd * 1e9) AS INTEGER), "
+                         "cost_source = 'unpriced', cost_source = 'estimate_model_unknown' "
                          "FROM usage_events WHERE dedup_key = ?")
         , insert_usage(db, "INSERT INTO usage_events(provider, project_id, session_id, message_id, ts, day, model, "
                            "input_tokens, output_tokens, cache_read_tokens, cache_create_tokens, "
@@ -103,7 +106,7 @@ struct StoreWriter::Statements {
                           "latency_ms = CASE WHEN ?9 IS NOT NULL THEN ?9 WHEN ?8 AND ?2 >= ts_ms THEN ?2 - ts_ms ELSE NULL END, "
                           "is_error = ?3, "
                           "result_bytes = ?4, byte_count = coalesce(byte_count, ?4), result_seq = ?5 "
-                          "WHERE provider = ?6 AND tool_use_id = ?7 AND result_ts IS NULL")
+                          "WHERE provider = ?6 AND tool_use_id = ?7 AND result_ts IS NULL RETURNING session_id")
         // Not a new result: the live feed keeps what it sent (result_seq unchanged), reports read the row.
         , set_latency(db, "UPDATE message_tool_mart SET latency_ms = ?1 WHERE provider = ?2 AND tool_use_id = ?3 "
                           "AND result_ts IS NOT NULL")
@@ -113,6 +116,34 @@ struct StoreWriter::Statements {
                              "VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING")
         , take_pending(db, "DELETE FROM pending_tool_results WHERE provider = ? AND tool_use_id = ? "
                            "RETURNING ts_ms, is_error, result_bytes")
+        // Aggregates (Migrations, step 4): one upsert per slot and session a batch changed.
+        , add_to_slot(db, "INSERT INTO usage_slots(slot, provider, project_id, model, cost_nusd, input_tokens, "
+                          "output_tokens, cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, "
+                          "reasoning_tokens, events, unpriced_events, estimated_events) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(slot, provider, project_id, model) "
+                          "DO UPDATE SET cost_nusd = cost_nusd + excluded.cost_nusd, "
+                          "input_tokens = input_tokens + excluded.input_tokens, "
+                          "output_tokens = output_tokens + excluded.output_tokens, "
+                          "cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens, "
+                          "cache_create_tokens = cache_create_tokens + excluded.cache_create_tokens, "
+                          "cache_create_1h_tokens = cache_create_1h_tokens + excluded.cache_create_1h_tokens, "
+                          "reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens, "
+                          "events = events + excluded.events, unpriced_events = unpriced_events + excluded.unpriced_events, "
+                          "estimated_events = estimated_events + excluded.estimated_events")
+        , add_to_session(db, "INSERT INTO session_totals(session_id, cost_nusd, input_tokens, output_tokens, "
+                             "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, events, "
+                             "unpriced_events, estimated_events, tool_calls, tool_errors) "
+                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(session_id) "
+                             "DO UPDATE SET cost_nusd = cost_nusd + excluded.cost_nusd, "
+                             "input_tokens = input_tokens + excluded.input_tokens, "
+                             "output_tokens = output_tokens + excluded.output_tokens, "
+                             "cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens, "
+                             "cache_create_tokens = cache_create_tokens + excluded.cache_create_tokens, "
+                             "cache_create_1h_tokens = cache_create_1h_tokens + excluded.cache_create_1h_tokens, "
+                             "reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens, "
+                             "events = events + excluded.events, unpriced_events = unpriced_events + excluded.unpriced_events, "
+                             "estimated_events = estimated_events + excluded.estimated_events, "
+                             "tool_calls = tool_calls + excluded.tool_calls, tool_errors = tool_errors + excluded.tool_errors")
         , insert_error(db, "INSERT INTO ingest_errors(ts, path, line_no, kind, message) VALUES (?,?,?,?,?)")
         , trim_errors(db, "DELETE FROM ingest_errors WHERE id <= (SELECT max(id) FROM ingest_errors) - ?")
         , beat(db, "INSERT INTO watcher_heartbeat(id, state, reason, pid, hostname, version, started_at, beat_at, "
@@ -124,8 +155,71 @@ struct StoreWriter::Statements {
     Statement find_file, all_files, insert_file, update_file, upsert_project, touch_project, upsert_session,
         touch_session, insert_message, find_message, relocate_message, find_usage, insert_usage, grow_usage, max_update_seq,
         max_result_seq, insert_call, calls_for_response, pair_result, set_latency, call_exists, count_pending, insert_pending,
-        take_pending, insert_error, trim_errors, beat;
+        take_pending, add_to_slot, add_to_session, insert_error, trim_errors, beat;
 };
+
+// The changes a batch makes to usage_slots and session_totals, written at its end (flush_aggregates).
+struct StoreWriter::Aggregates {
+    struct Delta {
+        UsageShare share;
+        std::int64_t events = 0, calls = 0, errors = 0;
+        void add(std::int64_t n, const UsageShare& s, int sign) {
+            events += n;
+            share.cost_nusd += sign * s.cost_nusd;
+            share.unpriced += sign * s.unpriced;
+            share.estimated += sign * s.estimated;
+            for (auto [into, from] : {std::pair{&share.tokens.input, s.tokens.input},
+                                      {&share.tokens.output, s.tokens.output},
+                                      {&share.tokens.cache_read, s.tokens.cache_read},
+                                      {&share.tokens.cache_create, s.tokens.cache_create},
+                                      {&share.tokens.cache_create_1h, s.tokens.cache_create_1h},
+                                      {&share.tokens.reasoning, s.tokens.reasoning}})
+                *into += sign * from;
+        }
+    };
+    std::map<std::tuple<std::int64_t, std::string, std::int64_t, std::string>, Delta> slots;
+    std::map<std::int64_t, Delta> sessions;
+};
+
+namespace {
+// SQLite's CAST(round(usd * 1e9) AS INTEGER), as the migration computes it from the rows.
+std::int64_t nano_usd(double usd) {
+    const double v = usd * 1e9;
+    return v < 0 ? -static_cast<std::int64_t>(-v + 0.5) : static_cast<std::int64_t>(v + 0.5);
+}
+// usage_slots' slot of a time: unixepoch(ts) / 900.
+std::int64_t slot_of(EpochMs ts) { return ts / 900'000 - (ts % 900'000 < 0 ? 1 : 0); }
+}  // namespace
+
+StoreWriter::UsageShare StoreWriter::usage_share(const TokenCounts& tokens, const Cost& cost) const {
+    return {nano_usd(cost.usd), tokens, cost.source == "unpriced" ? 1 : 0, cost.source == "estimate_model_unknown" ? 1 : 0};
+}
+
+void StoreWriter::add_share(std::int64_t slot, std::string_view provider, std::int64_t project, std::string_view model,
+                            std::int64_t session, std::int64_t events, const UsageShare& share, int sign) {
+    sums_->slots[{slot, std::string(provider), project, std::string(model)}].add(events, share, sign);
+    sums_->sessions[session].add(events, share, sign);
+}
+
+void StoreWriter::flush_aggregates() {
+    for (const auto& [key, d] : sums_->slots) {
+        const auto& [slot, provider, project, model] = key;
+        const TokenCounts& t = d.share.tokens;
+        st_->add_to_slot.bind(1, slot).bind(2, provider).bind(3, project).bind(4, model).bind(5, d.share.cost_nusd)
+            .bind(6, t.input).bind(7, t.output).bind(8, t.cache_read).bind(9, t.cache_create)
+            .bind(10, t.cache_create_1h).bind(11, t.reasoning).bind(12, d.events).bind(13, d.share.unpriced)
+            .bind(14, d.share.estimated)
+            .run();
+    }
+    for (const auto& [session, d] : sums_->sessions) {
+        const TokenCounts& t = d.share.tokens;
+        st_->add_to_session.bind(1, session).bind(2, d.share.cost_nusd).bind(3, t.input).bind(4, t.output)
+            .bind(5, t.cache_read).bind(6, t.cache_create).bind(7, t.cache_create_1h).bind(8, t.reasoning)
+            .bind(9, d.events).bind(10, d.share.unpriced).bind(11, d.share.estimated).bind(12, d.calls)
+            .bind(13, d.errors)
+            .run();
+    }
+}
 
 StoreWriter::StoreWriter(Database& db, std::shared_ptr<const PriceBook> prices)
     : db_(db), prices_(std::move(prices)), st_(std::make_unique<Statements>(db)) {
@@ -313,7 +407,12 @@ void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, cons
                            {f.column_int(1), f.column_int(2), f.column_int(3), f.column_int(4), f.column_int(5),
                             f.column_int(6)},
                            f.column_text(7),
-                           f.column_text(8)};
+                           f.column_text(8),
+                           f.column_int(9),
+                           f.column_int(10),
+                           f.column_int(11),
+                           {}};
+            seen.share = {f.column_int(12), seen.tokens, f.column_int(13), f.column_int(14)};
             if (usage_.size() >= kUsageCacheMax) usage_.clear();
             it = usage_.emplace(u.dedup_key, std::move(seen)).first;
         }
@@ -339,8 +438,11 @@ void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, cons
             .bind(16, nonempty(u.service_tier))
             .bind(17, u.dedup_key)
             .run();
+        const UsageShare share = usage_share(u.tokens, c);
+        add_share(slot_of(line.ts), provider, project, u.model, session, 1, share, 1);
         if (usage_.size() >= kUsageCacheMax) usage_.clear();
-        usage_.emplace(u.dedup_key, UsageSeen{db_.last_insert_rowid(), u.tokens, u.model, u.service_tier});
+        usage_.emplace(u.dedup_key, UsageSeen{db_.last_insert_rowid(), u.tokens, u.model, u.service_tier,
+                                              slot_of(line.ts), project, session, share});
         ++r.usage_new;
         return;
     }
@@ -361,6 +463,11 @@ void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, cons
         .bind(10, iso(line.ts))
         .bind(11, seen.id)
         .run();
+    // The row's share moves from its old figures to the new ones.
+    const UsageShare share = usage_share(merged, c);
+    add_share(seen.slot, provider, seen.project, seen.model, seen.session, 0, seen.share, -1);
+    add_share(seen.slot, provider, seen.project, seen.model, seen.session, 0, share, 1);
+    seen.share = share;
     seen.tokens = merged;
     ++r.usage_updated;
 }
@@ -394,6 +501,7 @@ void StoreWriter::apply_tool_call(const ParsedLine& line, const ToolCallRecord& 
         .bind(12, call.tool_use_id);
     if (st_->insert_call.run() != 1) return;  // seen before (re-read or replayed file)
     ++r.tool_calls;
+    ++sums_->sessions[session].calls;
     if (!pending_results_) {
         ResetGuard g(st_->count_pending);
         st_->count_pending.step();
@@ -421,18 +529,21 @@ void StoreWriter::apply_tool_call(const ParsedLine& line, const ToolCallRecord& 
 bool StoreWriter::apply_tool_result(std::string_view provider, std::string_view tool_use_id, EpochMs ts, bool is_error,
                                     std::int64_t bytes, bool latency_measured, std::optional<std::int64_t> latency_ms) {
     const std::int64_t seq = next_result_seq();
-    const std::int64_t changed = st_->pair_result.bind(1, iso(ts))
-                                     .bind(2, ts)
-                                     .bind(3, is_error ? 1 : 0)
-                                     .bind(4, bytes)
-                                     .bind(5, seq)
-                                     .bind(6, provider)
-                                     .bind(7, tool_use_id)
-                                     .bind(8, latency_measured ? 1 : 0)
-                                     .bind(9, latency_ms)
-                                     .run();
-    if (changed == 1) result_seq_ = seq;
-    return changed == 1;
+    Statement& s = st_->pair_result;
+    ResetGuard g(s);
+    s.bind(1, iso(ts))
+        .bind(2, ts)
+        .bind(3, is_error ? 1 : 0)
+        .bind(4, bytes)
+        .bind(5, seq)
+        .bind(6, provider)
+        .bind(7, tool_use_id)
+        .bind(8, latency_measured ? 1 : 0)
+        .bind(9, latency_ms);
+    if (!s.step()) return false;  // no call waiting for this result
+    result_seq_ = seq;
+    if (is_error) ++sums_->sessions[s.column_int(0)].errors;
+    return true;
 }
 
 // First and last activity of each session and project a batch touched, with the session fields of the
@@ -482,7 +593,9 @@ BatchResult StoreWriter::commit(const IngestBatch& batch) {
 
 void StoreWriter::apply(const IngestBatch& batch, BatchResult& r) {
     Touched touched;
+    sums_ = std::make_unique<Aggregates>();
     for (const ParsedLine& line : batch.lines) apply_line(line, batch, touched, r);
+    flush_aggregates();
     for (const auto& [id, span] : touched.sessions)
         st_->touch_session.bind(1, format_iso8601(span.first))
             .bind(2, format_iso8601(span.last))

@@ -50,16 +50,29 @@ public:
 private:
     struct Statements;
     struct Touched;
+    struct Aggregates;
 
     void apply(const IngestBatch& batch, BatchResult& r);
     void apply_line(const ParsedLine& line, const IngestBatch& batch, Touched& touched, BatchResult& r);
     void hold_result(std::string_view provider, EpochMs ts, const ToolResultRecord& res, BatchResult& r);
     void record_errors(const IngestBatch& batch, const std::string& now);
+    // What a usage row adds to the aggregates of its 15-minute slot and its session.
+    struct UsageShare {
+        std::int64_t cost_nusd = 0;
+        TokenCounts tokens;
+        std::int64_t unpriced = 0, estimated = 0;
+    };
     struct UsageSeen {
         std::int64_t id;
         TokenCounts tokens;
         std::string model, tier;
+        std::int64_t slot = 0, project = 0, session = 0;  // where the row's share is counted
+        UsageShare share;
     };
+    UsageShare usage_share(const TokenCounts& tokens, const Cost& cost) const;
+    void add_share(std::int64_t slot, std::string_view provider, std::int64_t project, std::string_view model,
+                   std::int64_t session, std::int64_t events, const UsageShare& share, int sign);
+    void flush_aggregates();
 
     std::int64_t project_id(const ParsedLine& line, std::string_view provider);
     std::int64_t session_row(const ParsedLine& line, std::string_view provider, std::int64_t project);
@@ -95,6 +108,7 @@ private:
     EpochMs iso_ms_ = 0;
     std::string iso_text_;
     std::int64_t errors_logged_ = 0;
+    std::unique_ptr<Aggregates> sums_;  // the aggregates' changes of the batch being applied
     std::optional<Transaction> group_;
     bool grouping_ = false, group_lost_ = false;
 };

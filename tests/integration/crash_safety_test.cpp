@@ -139,6 +139,8 @@ void compare_with_clean_run(const Workspace& ws, const fs::path& store, const st
     }
     const std::string diff = compare_dumps(a, dump_store(store), "clean", what);
     BOOST_TEST(diff.empty(), "stores differ (" << what << ", seed " << s << "):\n" << diff);
+    const std::string drift = aggregate_drift(store);
+    BOOST_TEST(drift.empty(), "aggregates differ from the rows (" << what << "):\n" << drift);
     BOOST_TEST_MESSAGE(what << ": compared " << total_rows(a) << " rows");
 }
 

@@ -138,6 +138,8 @@ void compare_with_reference(const Workspace& ws, const std::map<std::string, std
     BOOST_REQUIRE(a.at("messages").size() > 3u);
     const std::string diff = compare_dumps(a, content_dump(store), "reference", what);
     BOOST_TEST(diff.empty(), "stores differ (" << what << "):\n" << diff);
+    const std::string drift = aggregate_drift(store);
+    BOOST_TEST(drift.empty(), "aggregates differ from the rows (" << what << "):\n" << drift);
 }
 
 // Every transcript's committed offset equals its size on disk.

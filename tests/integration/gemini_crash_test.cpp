@@ -167,6 +167,7 @@ BOOST_AUTO_TEST_CASE(killed_runs_while_gemini_sessions_grow_and_are_rewritten_en
     BOOST_REQUIRE(a.at("message_tool_mart").size() > 10u);
     const std::string diff = compare_dumps(a, comparable(dump_store(store)), "clean", "killed");
     BOOST_TEST(diff.empty(), "stores differ (seed " << s << "):\n" << diff);
+    BOOST_TEST(aggregate_drift(store).empty(), aggregate_drift(store));
 }
 
 // `ingest --follow` over a Gemini folder: a legacy document rewritten in place (its tokens arriving), read

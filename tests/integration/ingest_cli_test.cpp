@@ -103,6 +103,9 @@ BOOST_AUTO_TEST_CASE(reprice_after_extending_the_price_card) {
                        (10 * 2 + 5 * 10.0) / 1e6,
                    boost::test_tools::tolerance(1e-12));
         BOOST_TEST(query_int(db, "SELECT update_seq FROM usage_events WHERE model = 'claude-fable-7'") > 0);
+        // The per-slot and per-session sums follow the new costs.
+        BOOST_TEST(query_int(db, "SELECT sum(unpriced_events) FROM usage_slots") == 0);
+        BOOST_TEST(aggregate_drift(db) == "");
     }
     BOOST_TEST(run_to_end({AGENTPULSE_BINARY, "pricing", "check", "--store", store, "--pricing", card_path},
                           ws.logs(), "check2", &out, &err)

@@ -12,6 +12,7 @@
 #include "SseClient.hpp"
 #include "app/Startup.hpp"
 #include "core/IsoTime.hpp"
+#include "store/Migrations.hpp"
 
 using namespace agentpulse;
 using namespace agentpulse::test;
@@ -52,6 +53,7 @@ BOOST_AUTO_TEST_CASE(each_agents_overview_sums_its_rows_alone) {
                          ", 7, " + std::to_string(a * 100) + ", " + std::to_string(cost) + ", 'rate_card', 'k" +
                          std::to_string(++key) + "')");
             }
+        rebuild_aggregates(*db);  // rows written here by SQL: the sums StoreWriter would keep
     }
     Process server({AGENTPULSE_BINARY, "serve", "--port", "0", "--store", store.string(), "--claude-projects",
                     ws.claude().string(), "--codex-sessions", ws.codex().string(), "--static-dir",

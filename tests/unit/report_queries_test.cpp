@@ -18,6 +18,7 @@
 #include "http/Router.hpp"
 #include "report/QueryPool.hpp"
 #include "report/ReportJson.hpp"
+#include "store/Migrations.hpp"
 #include "report/ReportQueries.hpp"
 
 using namespace agentpulse;
@@ -58,6 +59,11 @@ INSERT INTO message_tool_mart (provider, project_id, session_id, ts, ts_ms, day,
   ('claude', 1, 1, '2026-11-24T10:00:10.000Z', 0, '2026-11-24', 'Edit', '/home/a/shop/c.ts', 42, 0, 't4', NULL, NULL, NULL, NULL, NULL),
   ('codex',  2, 2, '2026-11-25T08:30:01.000Z', 0, '2026-11-25', 'shell', NULL, NULL, 0, 'c1', '2026-11-25T08:30:02.000Z', 1000, 0, 7, 4);
 )sql");
+        rebuild_aggregates(*db);  // rows written here by SQL: the sums StoreWriter would keep
+    }
+    void exec(const std::string& sql) {
+        db->exec(sql);
+        rebuild_aggregates(*db);
     }
 };
 
@@ -156,12 +162,12 @@ BOOST_AUTO_TEST_CASE(past_days_are_cached_until_a_row_lands_in_them) {
     BOOST_TEST(day_cost(1) == 3.0);
     BOOST_TEST(cache.hits == 2u);
     // A late row for the 24th (a backfill): that day is summed again, the 23rd still comes from the cache.
-    s.db->exec("INSERT INTO usage_events (provider, project_id, session_id, ts, day, model, cost_usd, cost_source, dedup_key) "
+    s.exec("INSERT INTO usage_events (provider, project_id, session_id, ts, day, model, cost_usd, cost_source, dedup_key) "
                "VALUES ('claude', 1, 1, '2026-11-24T12:00:00.000Z', '2026-11-24', 'claude-sonnet-4-5', 10.0, 'rate_card', 'late')");
     BOOST_TEST(day_cost(1) == 13.0);
     BOOST_TEST(cache.hits == 3u);
     // A grown response (update_seq) in the 24th: summed again too.
-    s.db->exec("UPDATE usage_events SET cost_usd = 20.0, update_seq = 1 WHERE dedup_key = 'late'");
+    s.exec("UPDATE usage_events SET cost_usd = 20.0, update_seq = 1 WHERE dedup_key = 'late'");
     BOOST_TEST(day_cost(1) == 23.0);
     // Past the ttl a day is summed again whatever happened.
     cache.ttl_ms = 0;
@@ -274,7 +280,7 @@ BOOST_AUTO_TEST_CASE(overview_route_filters_the_burn_block) {
     ReportStore s;
     const EpochMs now = now_epoch_ms();
     const std::string ts = format_iso8601(now - 2'000);
-    s.db->exec("INSERT INTO usage_events (provider, project_id, session_id, ts, day, model, cost_usd, cost_source, dedup_key) "
+    s.exec("INSERT INTO usage_events (provider, project_id, session_id, ts, day, model, cost_usd, cost_source, dedup_key) "
                "VALUES ('claude', 1, 1, '" + ts + "', '', 'claude-sonnet-4-5', 1.25, 'rate_card', 'n1'), "
                "('codex', 2, 2, '" + ts + "', '', 'gpt-5', 10.0, 'rate_card', 'n2'), "
                "('qwen', 2, 2, '" + ts + "', '', 'qwen3-coder-plus', 0.5, 'rate_card', 'n3')");

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "StoreDump.hpp"
 #include "Transcripts.hpp"
 #include "WriterFixture.hpp"
 #include "agents/claude/ClaudeSource.hpp"
@@ -153,6 +154,55 @@ BOOST_AUTO_TEST_CASE(a_restated_line_points_at_the_same_file_whatever_the_readin
     }
     BOOST_TEST(got[0] == got[1]);
     BOOST_TEST(got[0] == "a-resumed.jsonl:3");
+}
+
+// usage_slots and session_totals (what the Overview and the session list read) equal the sums of the rows
+// after inserts in several 15-minute slots, a response that grows across batches and a restart, results
+// before and after their calls, errors and an unpriced model.
+BOOST_AUTO_TEST_CASE(aggregates_follow_the_rows) {
+    WriterFixture fx;
+    FileRecord f = fx.claude_file("sess-1.jsonl");
+    FileRecord g = fx.claude_file("sess-2.jsonl");
+    fx.feed(f, {split_line(0, 10), tool_line("u-c1", "msg_T1", 600'000, {read_tool("toolu_1")})});
+    fx.feed(g, {claude_result("u-r2", "sess-2", at(1'300'000), "toolu_2", "boom", true)});  // before its call
+    fx.restart();  // the growth below reads the response's row back from the store
+    fx.feed(f, {split_line(1, 250), claude_result("u-r1", "sess-1", at(1'200'000), "toolu_1", "ok")});
+    fx.feed(g, {tool_line("u-c2", "msg_T2", 1'250'000, {read_tool("toolu_2")}, "sess-2")});
+    Assistant unknown;
+    unknown.uuid = "u-unknown";
+    unknown.msg_id = "msg_U";
+    unknown.ts = at(2'000'000);
+    unknown.model = "claude-fable-7";
+    unknown.usage = Usage{5, 7, 0, 0, 0, 0};
+    fx.feed(f, {claude_assistant(unknown)});
+
+    BOOST_TEST(aggregate_drift(fx.db()) == "");
+    // Three slots (0, 10 and 33 minutes past the base time, which is on a quarter hour).
+    BOOST_TEST(query_int(fx.db(), "SELECT count(DISTINCT slot) FROM usage_slots") == 3);
+    BOOST_TEST(query_int(fx.db(), "SELECT min(slot) FROM usage_slots") == at_ms(0) / 1000 / 900);
+    BOOST_TEST(query_int(fx.db(), "SELECT sum(events) FROM usage_slots") ==
+               query_int(fx.db(), "SELECT count(*) FROM usage_events"));
+    BOOST_TEST(query_int(fx.db(), "SELECT sum(unpriced_events) FROM usage_slots") == 1);
+    const Row s1 = query(fx.db(), "SELECT t.cost_nusd, t.output_tokens, t.tool_calls, t.tool_errors FROM session_totals t "
+                                  "JOIN sessions s ON s.id = t.session_id WHERE s.session_id = 'sess-1'")
+                       .at(0);
+    BOOST_TEST(s1.at(0) == std::to_string(static_cast<std::int64_t>(
+                               query_double(fx.db(), "SELECT sum(cost_usd) FROM usage_events u JOIN sessions s ON "
+                                                     "s.id = u.session_id WHERE s.session_id = 'sess-1'") * 1e9 + 0.5)));
+    BOOST_TEST(s1.at(1) == std::to_string(250 + 7 + query_int(fx.db(), "SELECT sum(output_tokens) FROM usage_events "
+                                                                      "WHERE dedup_key LIKE '%msg_T1%'")));
+    BOOST_TEST(s1.at(2) == "1");
+    BOOST_TEST(s1.at(3) == "0");
+    BOOST_TEST(query_text(fx.db(), "SELECT t.tool_calls || '/' || t.tool_errors FROM session_totals t JOIN sessions s "
+                                   "ON s.id = t.session_id WHERE s.session_id = 'sess-2'") == "1/1");
+    // Re-reading everything (a rewritten file) changes no sum.
+    const StoreDump before = dump_store(fx.db());
+    FileRecord again = f;
+    again.offset = again.line_no = 0;
+    fx.restart();
+    fx.feed(again, {split_line(0, 10), tool_line("u-c1", "msg_T1", 600'000, {read_tool("toolu_1")}), split_line(1, 250),
+                    claude_result("u-r1", "sess-1", at(1'200'000), "toolu_1", "ok"), claude_assistant(unknown)});
+    BOOST_TEST(compare_dumps(before, dump_store(fx.db())) == "");
 }
 
 BOOST_AUTO_TEST_CASE(synthetic_and_zero_usage_lines_are_not_billed) {
