@@ -99,9 +99,11 @@ UsageReport build_report(const ReportOptions& o, ReportQueries& q, EpochMs now) 
             break;
         }
         case ReportKind::Blocks: {
-            std::vector<UsageEventRow> events = q.usage_events(r.from, r.to, o.agent);
-            std::erase_if(events, [&](const UsageEventRow& e) { return !keep(e.project_id); });
-            r.rows = block_rows(events, now);
+            BlockBuilder blocks;
+            q.for_each_usage_event(r.from, r.to, o.agent, [&](const UsageEventRow& e) {
+                if (keep(e.project_id)) blocks.add(e);
+            });
+            r.rows = blocks.finish(now);
             break;
         }
     }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -135,6 +136,9 @@ public:
     // `provider` is not empty: per (session, model), and event by event in time order.
     std::vector<SessionModelUsage> usage_by_session(EpochMs from, EpochMs to, std::string_view provider = {});
     std::vector<UsageEventRow> usage_events(EpochMs from, EpochMs to, std::string_view provider = {});
+    // The same events one at a time, without holding them all (a year of a big store is millions).
+    void for_each_usage_event(EpochMs from, EpochMs to, std::string_view provider,
+                              const std::function<void(const UsageEventRow&)>& fn);
     // The time of the first usage event (of one agent's), nullopt when there is none.
     std::optional<EpochMs> first_usage_at(std::string_view provider = {});
     bool has_activity();  // any usage event or tool call at all

@@ -122,40 +122,47 @@ std::vector<ReportRow> period_rows(ReportKind kind, const LocalDayRange& range,
     return rows;
 }
 
-std::vector<ReportRow> block_rows(const std::vector<UsageEventRow>& events, EpochMs now, EpochMs block_ms) {
-    std::vector<ReportRow> rows;
-    auto close = [&](ReportRow& b) {
-        b.active = now < b.end && now - b.last_at < block_ms;
-        rows.push_back(std::move(b));
-    };
-    std::optional<ReportRow> open;
-    for (const UsageEventRow& e : events) {
-        if (open && (e.ts - open->start > block_ms || e.ts - open->last_at > block_ms)) {
-            const EpochMs last = open->last_at;
-            close(*open);
-            open.reset();
-            if (e.ts - last > block_ms) {
-                ReportRow gap;
-                gap.gap = true;
-                gap.start = last + block_ms;
-                gap.end = e.ts;
-                gap.key = "gap-" + format_iso8601(gap.start);
-                rows.push_back(std::move(gap));
-            }
+void BlockBuilder::add(const UsageEventRow& e) {
+    if (open_ && (e.ts - open_->start > block_ms_ || e.ts - open_->last_at > block_ms_)) {
+        const EpochMs last = open_->last_at;
+        // Whether it is active is decided at finish(): a block closed here has a later event after it, so
+        // `now` is past that event, which is past its end or more than block_ms after its last event.
+        rows_.push_back(std::move(*open_));
+        open_.reset();
+        if (e.ts - last > block_ms_) {
+            ReportRow gap;
+            gap.gap = true;
+            gap.start = last + block_ms_;
+            gap.end = e.ts;
+            gap.key = "gap-" + format_iso8601(gap.start);
+            rows_.push_back(std::move(gap));
         }
-        if (!open) {
-            open.emplace();
-            open->start = e.ts - ((e.ts % kHourMs) + kHourMs) % kHourMs;  // floored to the UTC hour
-            open->end = open->start + block_ms;
-            open->key = format_iso8601(open->start);
-            open->first_at = e.ts;
-        }
-        open->last_at = e.ts;
-        open->usage.add(sum_of(e));
-        add_model(open->models, e.model);
     }
-    if (open) close(*open);
-    return rows;
+    if (!open_) {
+        open_.emplace();
+        open_->start = e.ts - ((e.ts % kHourMs) + kHourMs) % kHourMs;  // floored to the UTC hour
+        open_->end = open_->start + block_ms_;
+        open_->key = format_iso8601(open_->start);
+        open_->first_at = e.ts;
+    }
+    open_->last_at = e.ts;
+    open_->usage.add(sum_of(e));
+    add_model(open_->models, e.model);
+}
+
+std::vector<ReportRow> BlockBuilder::finish(EpochMs now) {
+    if (open_) {
+        open_->active = now < open_->end && now - open_->last_at < block_ms_;
+        rows_.push_back(std::move(*open_));
+        open_.reset();
+    }
+    return std::move(rows_);
+}
+
+std::vector<ReportRow> block_rows(const std::vector<UsageEventRow>& events, EpochMs now, EpochMs block_ms) {
+    BlockBuilder b(block_ms);
+    for (const UsageEventRow& e : events) b.add(e);
+    return b.finish(now);
 }
 
 std::vector<ReportRow> session_rows(const std::vector<SessionModelUsage>& usage,

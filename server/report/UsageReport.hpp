@@ -64,10 +64,23 @@ std::vector<ReportRow> period_rows(ReportKind kind, const LocalDayRange& range,
 // Claude-style billing blocks, as ccusage draws them: a block starts at the first event after the previous
 // block, floored to the UTC hour, and lasts `block_ms`; an event more than `block_ms` after the block's start
 // or after the previous event starts the next block; a silence longer than `block_ms` shows as a gap row
-// (from the last event + `block_ms` to the next event). `events` in time order. A block is active while
-// `now` is before its end and less than `block_ms` after its last event.
+// (from the last event + `block_ms` to the next event). Events are added in time order. A block is active
+// while `now` is before its end and less than `block_ms` after its last event.
+class BlockBuilder {
+public:
+    static constexpr EpochMs kBlockMs = 5 * 3'600'000LL;
+    explicit BlockBuilder(EpochMs block_ms = kBlockMs) : block_ms_(block_ms) {}
+    void add(const UsageEventRow& e);
+    std::vector<ReportRow> finish(EpochMs now);
+
+private:
+    EpochMs block_ms_;
+    std::vector<ReportRow> rows_;
+    std::optional<ReportRow> open_;
+};
+
 std::vector<ReportRow> block_rows(const std::vector<UsageEventRow>& events, EpochMs now,
-                                  EpochMs block_ms = 5 * 3'600'000LL);
+                                  EpochMs block_ms = BlockBuilder::kBlockMs);
 
 // One row per session from its (session, model) sums, in order of last activity.
 std::vector<ReportRow> session_rows(const std::vector<SessionModelUsage>& usage,
