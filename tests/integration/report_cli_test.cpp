@@ -3,9 +3,14 @@
 // daily report's totals equal /api/overview's for the same 30 days and zone (the real server on the same
 // store) and a sum taken here in SQL over bounds computed here; each day of a fixed-offset zone's report
 // equals its own SQL sum, so --tz moves the day boundaries; every kind totals the same; --json has its
-// documented shape; a 60-column terminal gets lines of at most 60 columns.
+// documented shape; a 60-column terminal gets lines of at most 60 columns; on a pseudo-terminal the table
+// takes its width and colours, and none with NO_COLOR.
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -74,6 +79,70 @@ void check_equal(const json::value& cost_usd, const json::value& tokens, std::in
     BOOST_TEST(tokens.at("cache_create").as_int64() == s.cache_create, what);
     BOOST_TEST(tokens.at("cache_read").as_int64() == s.cache_read, what);
     BOOST_TEST(events == s.events, what);
+}
+
+// Runs `args` with standard output on a pseudo-terminal `cols` columns wide (stdin and stderr too) and
+// `env` added to a clean environment; returns what it printed (the terminal turns "\n" into "\r\n":
+// undone here). Bounded: killed after 60 s.
+std::string run_on_terminal(const std::vector<std::string>& args, unsigned short cols,
+                            const std::vector<std::string>& env) {
+    winsize ws{};
+    ws.ws_col = cols;
+    ws.ws_row = 50;
+    int master = -1;
+    const pid_t pid = ::forkpty(&master, nullptr, nullptr, &ws);
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+        std::vector<char*> argv, envp;
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        std::vector<std::string> e = {"HOME=/nonexistent", "PATH=/usr/bin:/bin", "TERM=xterm"};
+        e.insert(e.end(), env.begin(), env.end());
+        for (auto& x : e) envp.push_back(x.data());
+        envp.push_back(nullptr);
+        ::execve(argv[0], argv.data(), envp.data());
+        ::_exit(127);
+    }
+    std::string out;
+    char buf[4096];
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    for (;;) {
+        const ssize_t n = ::read(master, buf, sizeof buf);
+        if (n > 0)
+            out.append(buf, static_cast<std::size_t>(n));
+        else if (n < 0 && errno == EINTR)
+            continue;
+        else
+            break;  // EIO: the child closed the terminal
+        if (std::chrono::steady_clock::now() > until) ::kill(pid, SIGKILL);
+    }
+    ::close(master);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), out);
+    std::string plain;
+    for (const char c : out)
+        if (c != '\r') plain += c;
+    return plain;
+}
+
+std::size_t widest_line(const std::string& text) {
+    std::size_t widest = 0, at = 0;
+    while (at < text.size()) {
+        std::size_t nl = text.find('\n', at);
+        if (nl == std::string::npos) nl = text.size();
+        std::size_t cols = 0;
+        for (std::size_t i = at; i < nl; ++i) {
+            if (text[i] == '\x1b') {  // an escape sequence takes no column
+                i = text.find('m', i);
+                continue;
+            }
+            cols += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+        }
+        widest = std::max(widest, cols);
+        at = nl + 1;
+    }
+    return widest;
 }
 
 struct ReportFixture {
@@ -259,6 +328,17 @@ BOOST_AUTO_TEST_CASE(json_shape_csv_narrow_table_and_bad_usage) {
         BOOST_TEST(table.find("Total") != std::string::npos, table);
         BOOST_TEST(table.find('\x1b') == std::string::npos);
     }
+    // On a terminal: its width (no COLUMNS) and colours, unless NO_COLOR is set.
+    const std::vector<std::string> on_tty = fx.args({"daily", "--tz", "UTC"});
+    const std::string tty = run_on_terminal(on_tty, 64, {});
+    BOOST_TEST(tty.find("\x1b[") != std::string::npos, tty);
+    BOOST_TEST(widest_line(tty) <= 64u, tty);
+    BOOST_TEST(tty.find("Total") != std::string::npos, tty);
+    const std::string no_color = run_on_terminal(on_tty, 64, {"NO_COLOR=1"});
+    BOOST_TEST(no_color.find('\x1b') == std::string::npos, no_color);
+    BOOST_TEST(widest_line(no_color) <= 64u, no_color);
+    BOOST_TEST(widest_line(run_on_terminal(on_tty, 200, {})) > 64u);  // a wide terminal gets every column
+
     const std::string wide = fx.run({"daily", "--tz", "UTC"});
     BOOST_TEST(wide.find("Cache create") != std::string::npos,
                wide);  // no COLUMNS and no terminal: every column
