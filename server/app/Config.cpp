@@ -11,6 +11,9 @@
 #include <map>
 #include <sstream>
 
+#include "core/ZonedCalendar.hpp"
+#include "report/UsageReport.hpp"
+
 namespace agentpulse {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -52,6 +55,9 @@ Usage:
   agentpulse pricing check       list models seen in the store that the price card does not know
   agentpulse pricing reprice     re-price stored usage with the current price card
   agentpulse status  [options]   show the store's watcher heartbeat and ingest counters
+  agentpulse report  daily|weekly|monthly|session|blocks [options]
+                                 usage tables (tokens by kind, cost, models) from the store;
+                                 --json or --csv for scripts (docs/reports.md)
   agentpulse --version | --help
 
 Every option can also come from the environment as AGENTPULSE_<OPTION> (upper case, dashes as
@@ -105,6 +111,20 @@ po::options_description describe(const std::string& command) {
             ("follow,f", po::bool_switch(), "after the backfill, keep tailing transcripts as they grow")
             ("no-progress", po::bool_switch(), "no progress bar even on a terminal");
         common.add(ingest);
+    } else if (command == "report") {
+        po::options_description report("Report options");
+        report.add_options()
+            ("json", po::bool_switch(), "print JSON (rows and totals; the format is in docs/reports.md)")
+            ("csv", po::bool_switch(), "print CSV (one line per row, a header line first)")
+            ("since", po::value<std::string>(), "first local day, YYYY-MM-DD or YYYYMMDD (default: the first day with usage)")
+            ("until", po::value<std::string>(), "last local day, included (default: today)")
+            ("agent", po::value<std::string>(), "only this agent's usage (claude, codex, ...)")
+            ("project", po::value<std::string>(), "only this project's usage (its name as the dashboard shows it)")
+            ("tz", po::value<std::string>(), "IANA time zone of the days, e.g. Europe/Paris (default: the system's)")
+            ("week-start", po::value<std::string>(), "first day of a week for `weekly`: monday (default) ... sunday")
+            ("refresh", po::bool_switch(), "read new transcript lines into the store first (as `ingest` does)")
+            ("no-progress", po::bool_switch(), "no progress bar for --refresh even on a terminal");
+        common.add(report);
     }
     return common;
 }
@@ -174,6 +194,9 @@ po::parsed_options file_options(const fs::path& file, const po::options_descript
     const po::options_description ingest = describe("ingest");  // named: options() refers into it
     for (const auto& o : ingest.options())
         if (!every.find_nothrow(o->long_name(), false)) every.add(o);
+    const po::options_description report = describe("report");
+    for (const auto& o : report.options())
+        if (!every.find_nothrow(o->long_name(), false)) every.add(o);
     const po::parsed_options parsed = po::parse_config_file(defused, every, false);
     po::parsed_options mine(&desc);
     for (const po::option& o : parsed.options)
@@ -237,6 +260,42 @@ std::vector<const AgentSource*> chosen_agents(const std::string& list) {
     return out;
 }
 
+int week_day(const std::string& name) {
+    static const char* days[] = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+    std::string lower;
+    for (const char ch : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (int i = 0; i < 7; ++i)
+        if (lower.size() >= 3 && std::string_view(days[i]).starts_with(lower)) return i;
+    throw po::error("--week-start must be a day of the week (monday ... sunday)");
+}
+
+void read_report_options(const po::variables_map& vm, Config& c) {
+    ReportOptions& r = c.report;
+    if (c.args.size() != 1 || !parse_report_kind(c.args[0]))
+        throw po::error("report needs one kind: daily, weekly, monthly, session or blocks");
+    r.kind = c.args[0];
+    const bool json = vm["json"].as<bool>(), csv = vm["csv"].as<bool>();
+    if (json && csv) throw po::error("--json and --csv: choose one");
+    r.format = json ? "json" : csv ? "csv" : "table";
+    for (auto [key, field] : {std::pair{"since", &r.since}, std::pair{"until", &r.until}}) {
+        const std::string v = text(vm, key);
+        if (v.empty()) continue;
+        const auto d = normalise_date(v);
+        if (!d) throw po::error(std::string("--") + key + " must be a date, YYYY-MM-DD or YYYYMMDD (got '" + v + "')");
+        *field = *d;
+    }
+    if (!r.since.empty() && !r.until.empty() && r.until < r.since) throw po::error("--until is before --since");
+    r.agent = text(vm, "agent");
+    if (!r.agent.empty() && !find_agent(r.agent))
+        throw po::error("--agent: no agent is called '" + r.agent + "' (this build reads " + agent_names() + ")");
+    r.project = text(vm, "project");
+    r.tz = text(vm, "tz");
+    if (!r.tz.empty() && !known_time_zone(r.tz)) throw po::error("--tz: unknown time zone '" + r.tz + "'");
+    if (vm.count("week-start")) r.week_start = week_day(text(vm, "week-start"));
+    r.refresh = vm["refresh"].as<bool>();
+    c.progress = !vm["no-progress"].as<bool>();
+}
+
 Config to_config(const po::variables_map& vm, const std::string& command, const fs::path& file) {
     Config c;
     c.command = command;
@@ -258,7 +317,8 @@ Config to_config(const po::variables_map& vm, const std::string& command, const 
     }
     if (command == "pricing" && (c.args.empty() || (c.args[0] != "check" && c.args[0] != "reprice")))
         throw po::error("pricing needs a subcommand: check or reprice");
-    if (command != "pricing" && !c.args.empty()) throw po::error("unexpected argument '" + c.args[0] + "'");
+    if (command == "report") read_report_options(vm, c);
+    if (command != "pricing" && command != "report" && !c.args.empty()) throw po::error("unexpected argument '" + c.args[0] + "'");
     return c;
 }
 
@@ -279,7 +339,7 @@ std::optional<CliOutcome> command_word_outcome(int argc, const char* const* argv
         out.message = std::string("agentpulse ") + AGENTPULSE_VERSION + "\n";
         return out;
     }
-    if (command != "serve" && command != "ingest" && command != "pricing" && command != "status") {
+    if (command != "serve" && command != "ingest" && command != "pricing" && command != "status" && command != "report") {
         out.exit_code = 2;
         out.message = "unknown command '" + command + "'\n\n" + kUsage;
         return out;

@@ -13,8 +13,19 @@
 
 namespace agentpulse {
 
+// `agentpulse report <kind>`: what to print and over which days (docs/reports.md).
+struct ReportOptions {
+    std::string kind;               // daily | weekly | monthly | session | blocks
+    std::string format = "table";   // table | json | csv
+    std::string since, until;       // local dates "YYYY-MM-DD"; empty = first usage / today
+    std::string agent, project;     // filters; empty = every one
+    std::string tz;                 // IANA zone; empty = the system's (TZ, /etc/localtime), else UTC
+    int week_start = 0;             // 0 = Monday ... 6 = Sunday
+    bool refresh = false;           // ingest (one-shot backfill) before reading
+};
+
 struct Config {
-    std::string command;  // serve | ingest | pricing | status
+    std::string command;  // serve | ingest | pricing | status | report
     std::vector<std::string> args;  // positional words after the command (e.g. "check")
 
     std::string host = "127.0.0.1";
@@ -38,6 +49,7 @@ struct Config {
     int io_threads = 1;  // threads running the one io_context (the fan-out stays on its strand)
     std::string log_level = "info";
     bool progress = true;
+    ReportOptions report;
 };
 
 struct CliOutcome {

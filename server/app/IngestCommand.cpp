@@ -1,4 +1,5 @@
 // agentpulse ingest [--follow]: backfill with a progress bar, then (with --follow) tail until a signal.
+// `report --refresh` runs the same one-shot backfill (ingest_once) before it reads the store.
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -13,6 +14,39 @@
 
 namespace agentpulse {
 
+OneShotIngest ingest_once(const Config& c, std::shared_ptr<const PriceBook> prices, IngestStats& stats,
+                          std::atomic<bool>* cancel, std::FILE* summary) {
+    auto db = open_store_for_writing(c.store);
+    StoreWriter writer(*db, prices);
+    ProgressBar bar(c.progress);
+    TailerOptions opts;
+    opts.cancel = cancel;
+    const BackfillResult r = run_backfill(writer, c.roots, stats, opts, [&](const BackfillProgress& p) {
+        bar.update(p, stats.messages + stats.usage_events + stats.tool_calls);
+    });
+    bar.finish();
+    const double mb = r.bytes / 1e6;
+    std::fprintf(summary,
+                 "ingested %lld files, %.1f MB in %.2f s (%.1f MB/s): %lld messages, %lld usage events "
+                 "(%lld updates), %lld tool calls, %lld tool results; %lld lines rejected, %lld files failed\n",
+                 static_cast<long long>(r.files), mb, r.seconds, r.seconds > 0 ? mb / r.seconds : 0.0,
+                 static_cast<long long>(stats.messages.load()), static_cast<long long>(stats.usage_events.load()),
+                 static_cast<long long>(stats.usage_updates.load()), static_cast<long long>(stats.tool_calls.load()),
+                 static_cast<long long>(stats.tool_results.load()), static_cast<long long>(stats.lines_rejected.load()),
+                 static_cast<long long>(r.failed_files));
+    std::fflush(summary);
+    // Leave a small WAL behind: a WAL left large by a long backfill slows every reader until the next
+    // checkpoint.
+    // Best effort: a full disk or another writer can refuse it, which must not end the run (the WAL is
+    // checkpointed again automatically as later commits go through).
+    try {
+        db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (const StoreError& e) {
+        spdlog::warn("store: checkpoint skipped ({})", e.what());
+    }
+    return {r.failed_files};
+}
+
 int run_ingest(const Config& c) {
     auto prices = load_prices(c);
     IngestStats stats;
@@ -26,33 +60,7 @@ int run_ingest(const Config& c) {
     });
 
     {
-        auto db = open_store_for_writing(c.store);
-        StoreWriter writer(*db, prices);
-        ProgressBar bar(c.progress);
-        TailerOptions opts;
-        opts.cancel = &interrupted;
-        const BackfillResult r = run_backfill(writer, roots, stats, opts, [&](const BackfillProgress& p) {
-            bar.update(p, stats.messages + stats.usage_events + stats.tool_calls);
-        });
-        bar.finish();
-        const double mb = r.bytes / 1e6;
-        std::printf("ingested %lld files, %.1f MB in %.2f s (%.1f MB/s): %lld messages, %lld usage events "
-                    "(%lld updates), %lld tool calls, %lld tool results; %lld lines rejected, %lld files failed\n",
-                    static_cast<long long>(r.files), mb, r.seconds, r.seconds > 0 ? mb / r.seconds : 0.0,
-                    static_cast<long long>(stats.messages.load()), static_cast<long long>(stats.usage_events.load()),
-                    static_cast<long long>(stats.usage_updates.load()), static_cast<long long>(stats.tool_calls.load()),
-                    static_cast<long long>(stats.tool_results.load()), static_cast<long long>(stats.lines_rejected.load()),
-                    static_cast<long long>(r.failed_files));
-        std::fflush(stdout);
-        // Leave a small WAL behind: a WAL left large by a long backfill slows every reader until the next
-        // checkpoint.
-        // Best effort: a full disk or another writer can refuse it, which must not end the run (the WAL is
-        // checkpointed again automatically as later commits go through).
-        try {
-            db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
-        } catch (const StoreError& e) {
-            spdlog::warn("store: checkpoint skipped ({})", e.what());
-        }
+        const OneShotIngest r = ingest_once(c, prices, stats, &interrupted, stdout);
         if (interrupted) {
             // --follow is stopped by a signal as a matter of course; a one-shot backfill did not finish.
             std::fprintf(stderr, "agentpulse ingest: interrupted before the backfill finished; what was read is "

@@ -2,6 +2,9 @@
 // StartupError with the exit code and a message that says what to fix.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -11,6 +14,8 @@
 #include "store/Database.hpp"
 
 namespace agentpulse {
+
+struct IngestStats;
 
 struct StartupError : std::runtime_error {
     StartupError(int code, const std::string& what) : std::runtime_error(what), exit_code(code) {}
@@ -24,11 +29,21 @@ std::unique_ptr<Database> open_store_for_writing(const std::filesystem::path& pa
 // Read-only: the file must exist and hold a schema this build can read.
 std::unique_ptr<Database> open_store_for_reading(const std::filesystem::path& path);
 
+// The one-shot backfill of `ingest` (without --follow), shared with `report --refresh`: reads every
+// transcript into the store (a progress bar on a terminal's standard error) and writes the summary line
+// to `summary`. `cancel` stops it at its next batch.
+struct OneShotIngest {
+    std::int64_t failed_files = 0;
+};
+OneShotIngest ingest_once(const Config& c, std::shared_ptr<const PriceBook> prices, IngestStats& stats,
+                          std::atomic<bool>* cancel, std::FILE* summary);
+
 // Commands (one file each).
 int run_ingest(const Config& c);
 int run_serve(const Config& c);
 int run_pricing(const Config& c);
 int run_status(const Config& c);
+int run_report(const Config& c);
 
 // The price card compiled into the binary (conf/pricing.json at build time).
 extern const char* const kBuiltinPricingJson;

@@ -114,6 +114,12 @@ struct ReportQueries::Statements {
         , cost_between(db, "SELECT coalesce(sum(cost_usd),0) FROM usage_events WHERE ts >= ?1 AND ts < ?2 "
                            "AND (?3 = '' OR provider = ?3)")
         , projects(db, "SELECT id, display_name FROM projects")
+        , session_ids(db, "SELECT session_id FROM sessions WHERE id = ?")
+        , events(db, "SELECT ts, session_id, project_id, provider, model, cost_usd, input_tokens, output_tokens, "
+                     "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, "
+                     "cost_source = 'unpriced', cost_source = 'estimate_model_unknown' FROM usage_events "
+                     "WHERE ts >= ?1 AND ts < ?2 AND (?3 = '' OR provider = ?3) ORDER BY ts, id")
+        , first_usage(db, "SELECT min(ts) FROM usage_events WHERE ?1 = '' OR provider = ?1")
         , activity(db, "SELECT EXISTS(SELECT 1 FROM usage_events) OR EXISTS(SELECT 1 FROM message_tool_mart)")
         , count(db, std::string("SELECT count(*) FROM sessions s JOIN projects p ON p.id = s.project_id ") +
                         kSessionFilter)
@@ -134,7 +140,8 @@ struct ReportQueries::Statements {
         , files(db, "SELECT provider, kind, count(*), coalesce(sum(size),0) FROM transcript_files "
                     "GROUP BY provider, kind ORDER BY provider, kind") {}
 
-    Statement usage_rows, usage_slots, slot_cost, usage_head, first_ts_after, cost_between, projects, activity, count, session, session_sums,
+    Statement usage_rows, usage_slots, slot_cost, usage_head, first_ts_after, cost_between, projects, session_ids, events,
+        first_usage, activity, count, session, session_sums,
         session_projects, session_models, tool_calls, tool_count, costs, files;
     std::map<std::string, std::unique_ptr<Statement>> page;  // by sort key and direction
 };
@@ -288,6 +295,87 @@ std::map<std::int64_t, std::string> ReportQueries::project_names() {
     std::map<std::int64_t, std::string> out;
     while (s.step()) out[s.column_int(0)] = s.column_text(1);
     return out;
+}
+
+// Summed here from the time-ordered scan rather than with GROUP BY, which on a big store sorts every row
+// of the range in a temporary b-tree (a year of 2,000,000 events: 3.2 s and 280 MB against about 1 s).
+std::vector<SessionModelUsage> ReportQueries::usage_by_session(EpochMs from, EpochMs to, std::string_view provider) {
+    std::vector<SessionModelUsage> out;
+    std::unordered_map<std::string, std::size_t> groups;
+    std::string key;
+    for_each_usage_event(from, to, provider, [&](const UsageEventRow& e) {
+        key.assign(std::to_string(e.session_row)).append(1, '\x1f').append(e.model).append(1, '\x1f');
+        key.append(e.provider).append(1, '\x1f').append(std::to_string(e.project_id));
+        auto [it, fresh] = groups.try_emplace(key, out.size());
+        if (fresh) {
+            SessionModelUsage r;
+            r.session_row = e.session_row;
+            r.usage.provider = e.provider;
+            r.usage.model = e.model;
+            r.usage.project_id = e.project_id;
+            r.first_at = e.ts;
+            out.push_back(std::move(r));
+        }
+        SessionModelUsage& r = out[it->second];
+        r.usage.cost_usd += e.cost_usd;
+        TokenCounts& t = r.usage.tokens;
+        t.input += e.tokens.input;
+        t.output += e.tokens.output;
+        t.cache_read += e.tokens.cache_read;
+        t.cache_create += e.tokens.cache_create;
+        t.cache_create_1h += e.tokens.cache_create_1h;
+        t.reasoning += e.tokens.reasoning;
+        ++r.usage.events;
+        r.usage.unpriced_events += e.unpriced;
+        r.usage.estimated_events += e.estimated;
+        r.last_at = e.ts;  // events come in time order
+    });
+    std::unordered_map<std::int64_t, std::string> ids;
+    Statement& s = st_->session_ids;
+    for (SessionModelUsage& r : out) {
+        auto [it, fresh] = ids.try_emplace(r.session_row);
+        if (fresh) {
+            ResetGuard g(s);
+            s.bind(1, r.session_row);
+            if (s.step()) it->second = s.column_text(0);
+        }
+        r.session_id = it->second;
+    }
+    return out;
+}
+
+std::vector<UsageEventRow> ReportQueries::usage_events(EpochMs from, EpochMs to, std::string_view provider) {
+    std::vector<UsageEventRow> out;
+    for_each_usage_event(from, to, provider, [&](const UsageEventRow& e) { out.push_back(e); });
+    return out;
+}
+
+void ReportQueries::for_each_usage_event(EpochMs from, EpochMs to, std::string_view provider,
+                                         const std::function<void(const UsageEventRow&)>& fn) {
+    Statement& s = st_->events;
+    ResetGuard g(s);
+    s.bind(1, format_iso8601(from)).bind(2, format_iso8601(to)).bind(3, std::string(provider));
+    UsageEventRow e;
+    while (s.step()) {
+        e.ts = parse_iso8601(s.column_view(0)).value_or(0);
+        e.session_row = s.column_int(1);
+        e.project_id = s.column_int(2);
+        e.provider.assign(s.column_view(3));
+        e.model.assign(s.column_view(4));
+        e.cost_usd = s.column_double(5);
+        e.tokens = read_tokens(s, 6);
+        e.unpriced = s.column_int(12) != 0;
+        e.estimated = s.column_int(13) != 0;
+        fn(e);
+    }
+}
+
+std::optional<EpochMs> ReportQueries::first_usage_at(std::string_view provider) {
+    Statement& s = st_->first_usage;
+    ResetGuard g(s);
+    s.bind(1, std::string(provider));
+    if (!s.step() || s.column_is_null(0)) return std::nullopt;
+    return parse_iso8601(s.column_view(0));
 }
 
 bool ReportQueries::has_activity() {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -90,6 +91,24 @@ struct SessionCostPoint {
     TokenCounts tokens;
 };
 
+// One usage event (the block report walks them in time order).
+struct UsageEventRow {
+    EpochMs ts = 0;
+    std::int64_t session_row = 0, project_id = 0;
+    std::string provider, model;
+    double cost_usd = 0;
+    TokenCounts tokens;
+    bool unpriced = false, estimated = false;
+};
+
+// The usage of one (session, model) pair within a time range.
+struct SessionModelUsage {
+    std::int64_t session_row = 0;
+    std::string session_id;
+    UsageSlice usage;  // provider, model, project, sums (its `day` unused)
+    EpochMs first_at = 0, last_at = 0;
+};
+
 struct TranscriptFileCount {
     std::string provider, kind;
     std::int64_t files = 0, bytes = 0;
@@ -113,6 +132,15 @@ public:
     // The cost of usage events with ts in [from, to), of one agent's when `provider` is not empty.
     double cost_between(EpochMs from, EpochMs to, std::string_view provider = {});
     std::map<std::int64_t, std::string> project_names();
+    // The terminal reports' reads (app/ReportCommand): usage with ts in [from, to), of one agent's when
+    // `provider` is not empty: per (session, model), and event by event in time order.
+    std::vector<SessionModelUsage> usage_by_session(EpochMs from, EpochMs to, std::string_view provider = {});
+    std::vector<UsageEventRow> usage_events(EpochMs from, EpochMs to, std::string_view provider = {});
+    // The same events one at a time, without holding them all (a year of a big store is millions).
+    void for_each_usage_event(EpochMs from, EpochMs to, std::string_view provider,
+                              const std::function<void(const UsageEventRow&)>& fn);
+    // The time of the first usage event (of one agent's), nullopt when there is none.
+    std::optional<EpochMs> first_usage_at(std::string_view provider = {});
     bool has_activity();  // any usage event or tool call at all
 
     SessionPage sessions(const SessionQuery& q);

@@ -1,7 +1,8 @@
 // The dashboard end to end, in Debian's Chromium against the real agentpulse binary: transcript lines
 // appended to a temporary folder show on the Live tab within 1 s, then on Overview and Sessions; the
-// back button walks the tabs; a killed and restarted server is reconnected to and the rows written
-// meanwhile show; a dead watcher raises the banner. Screenshots go to tests/e2e/artifacts/.
+// back button walks the tabs; the download buttons save what the Overview and Sessions tabs show; a
+// killed and restarted server is reconnected to and the rows written meanwhile show; a dead watcher
+// raises the banner. Screenshots go to tests/e2e/artifacts/.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -87,6 +88,20 @@ describe('dashboard with an embedded watcher', () => {
     assert.notEqual(await page.getByTestId('overview-today').locator('.stat__value').innerText(), '$0.00');
     await page.getByTestId('cache-saved').waitFor();
     await shot(page, 'overview');
+    // The download buttons save the days shown: a CSV whose total cost is the Overview's 30-day total.
+    const saved = async (name) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name }).first().click()]);
+      return { name: download.suggestedFilename(), text: fs.readFileSync(await download.path(), 'utf8') };
+    };
+    const csv = await saved('Download CSV');
+    assert.match(csv.name, /^agentpulse-overview-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+    const lines = csv.text.trim().split('\n');
+    assert.equal(lines[0], 'date,input_tokens,output_tokens,cache_create_tokens,cache_read_tokens,total_tokens,cost_usd,events,models');
+    assert.equal(lines.length, 31);
+    const csvTotal = lines.slice(1).reduce((sum, l) => sum + Number(l.split(',')[6]), 0);
+    const json = JSON.parse((await saved('Download JSON')).text);
+    assert.ok(Math.abs(csvTotal - json.totals.cost_usd) < 1e-9 && csvTotal > 0, `${csvTotal} vs ${json.totals.cost_usd}`);
+    assert.equal(json.tz, 'Europe/Berlin');
 
     // Keyboard: from the focused Overview tab, ArrowRight twice opens Sessions.
     await page.getByRole('tab', { name: 'Overview' }).focus();
@@ -98,6 +113,9 @@ describe('dashboard with an embedded watcher', () => {
     await page.getByRole('button', { name: /Cost/ }).click();
     await page.waitForURL(/sort=cost/);
     await shot(page, 'sessions');
+    const sessionsCsv = await saved('Download CSV');
+    assert.equal(sessionsCsv.name, 'agentpulse-sessions-page1.csv');
+    assert.match(sessionsCsv.text.split('\n')[1], /^[^,]+,claude,shop,/);
 
     await table.locator('a.mono').first().click();
     await page.waitForURL(/\/sessions\/\d+$/);

@@ -401,15 +401,51 @@ BOOST_AUTO_TEST_CASE(shipped_configuration_file_documents_every_key) {
         const CliOutcome o = cli({command, "--config", (env.dir / "all.conf").string()});
         BOOST_TEST(o.config.has_value(), command << ": " << o.message);
     }
+    const CliOutcome report = cli({"report", "daily", "--config", (env.dir / "all.conf").string()});
+    BOOST_TEST(report.config.has_value(), report.message);
     // Every flag is documented in the file.
     const std::regex flag(R"(--([a-z][a-z-]*))");
-    for (const char* command : {"serve", "ingest"}) {
-        const std::string help = cli({command, "--help"}).message;
+    for (const std::vector<std::string>& words : {std::vector<std::string>{"serve", "--help"}, {"ingest", "--help"},
+                                                  {"report", "--help"}}) {
+        const std::string command = words[0];
+        const std::string help = cli(words).message;
         for (auto it = std::sregex_iterator(help.begin(), help.end(), flag); it != std::sregex_iterator(); ++it) {
             const std::string name = (*it)[1];
             if (name == "help" || name == "config" || name == "version") continue;
             BOOST_TEST(keys.count(name) == 1u, "--" << name << " of '" << command << "' is not in " << conf);
         }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(report_takes_a_kind_dates_filters_a_zone_and_one_format) {
+    Env env;
+    CliOutcome o = cli({"report", "weekly", "--since", "20261101", "--until", "2026-11-30", "--agent", "codex",
+                        "--project", "shop", "--tz", "Asia/Kolkata", "--week-start", "sun", "--csv", "--refresh"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    const ReportOptions& r = o.config->report;
+    BOOST_TEST(r.kind == "weekly");
+    BOOST_TEST(r.since == "2026-11-01");
+    BOOST_TEST(r.until == "2026-11-30");
+    BOOST_TEST(r.agent == "codex");
+    BOOST_TEST(r.project == "shop");
+    BOOST_TEST(r.tz == "Asia/Kolkata");
+    BOOST_TEST(r.week_start == 6);
+    BOOST_TEST(r.format == "csv");
+    BOOST_TEST(r.refresh);
+    BOOST_TEST(o.config->roots.size() == agent_sources().size());  // --agent filters; --agents still picks sources
+    o = cli({"report", "daily"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->report.format == "table");
+    BOOST_TEST(o.config->report.tz.empty());
+    BOOST_TEST(o.config->report.week_start == 0);
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"report"}, {"report", "hourly"}, {"report", "daily", "weekly"},
+          {"report", "daily", "--json", "--csv"}, {"report", "daily", "--tz", "Mars/Olympus"},
+          {"report", "daily", "--since", "2026-02-30"}, {"report", "daily", "--since", "2026-12-02", "--until", "2026-12-01"},
+          {"report", "daily", "--agent", "amp"}, {"report", "daily", "--week-start", "someday"}}) {
+        const CliOutcome b = cli(bad);
+        BOOST_TEST(!b.config.has_value(), bad.size());
+        BOOST_TEST(b.exit_code == 2, b.message);
     }
 }
 

@@ -1,7 +1,8 @@
 // Overview: today, month to date and projection; daily cost for the last 30 days stacked by model; spend
 // by agent; top projects and models; token mix and the money cache saved. From /api/overview (days in
 // the browser's time zone), refreshed every 30 s. The agent filter (`?provider=`, in the address like
-// the Sessions tab's) restricts every figure to one agent: the server sums that agent's rows only.
+// the Sessions tab's) restricts every figure to one agent: the server sums that agent's rows only. The
+// download buttons save the days shown (and their totals) as CSV or JSON.
 import { agentInfo } from '../api/agents';
 import { agentParam, withAgentParam } from '../api/agentFilter';
 import type { AgentSpendRow, ServerConfig } from '../api/types';
@@ -13,6 +14,8 @@ import { StackedBars } from '../components/StackedBars';
 import { Stat } from '../components/Stat';
 import { TokenMix } from '../components/TokenMix';
 import { BudgetBar } from '../components/BudgetBar';
+import { DownloadButtons } from '../components/DownloadButtons';
+import { overviewExport } from '../api/exportData';
 import { useAgents } from '../hooks/useAgents';
 import { useOverview } from '../hooks/useReports';
 import { navigate } from '../hooks/useRoute';
@@ -33,6 +36,9 @@ export function OverviewTab({ tz, config, search }: { tz: string; config: Server
       <AgentSelect value={provider} onChange={(p) => navigate(withAgentParam('/', search, p))} testId="overview-agent" />
       {provider && <span className="muted small" data-testid="overview-filter-note">Every figure below is {label}&apos;s alone.</span>}
       {loading && data && (data.provider ?? '') !== provider && <span className="muted small">Loading…</span>}
+      {data && !data.empty && (data.provider ?? '') === provider && (
+        <DownloadButtons testId="overview-download" file={() => overviewExport(data)} />
+      )}
     </div>
   );
   if (error && !data)

@@ -1,8 +1,11 @@
 // Sessions: the list, filtered and sorted by the server, one page at a time. Filters, sort and page live
-// in the address (bookmarkable; the back button undoes them).
+// in the address (bookmarkable; the back button undoes them). The download buttons save the page shown,
+// with the filters and sort that chose it, as CSV or JSON.
 import { useEffect, useState } from 'react';
 import { SESSION_SORT_KEYS, type SessionSortKey } from '../api/types';
+import { sessionsExport } from '../api/exportData';
 import { AgentSelect } from '../components/AgentSelect';
+import { DownloadButtons } from '../components/DownloadButtons';
 import { Pager } from '../components/Pager';
 import { SessionTable } from '../components/SessionTable';
 import { navigate } from '../hooks/useRoute';
@@ -82,6 +85,7 @@ export function SessionsTab({ search }: { search: URLSearchParams }) {
           ))}
         </select>
         <AgentSelect value={query.provider} onChange={(provider) => go({ provider })} />
+        {data && data.sessions.length > 0 && <DownloadButtons testId="sessions-download" file={() => sessionsExport(data, query)} />}
       </div>
       {error && <p className="error-text" role="alert">Could not load sessions: {error}</p>}
       {!data && loading && <p className="muted">Loading…</p>}

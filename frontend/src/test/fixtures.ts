@@ -1,5 +1,5 @@
 // Payload builders and a scriptable EventSource for the unit tests.
-import type { BurnBlock, InFlightSession, StatsSnapshot, ToolCall, ToolResult, UsageEvent, WatcherState } from '../api/types';
+import type { BurnBlock, InFlightSession, Overview, SessionSummary, StatsSnapshot, ToolCall, ToolResult, UsageEvent, UsageSum, WatcherState } from '../api/types';
 
 export function usage(id: number, over: Partial<UsageEvent> = {}): UsageEvent {
   return {
@@ -209,3 +209,49 @@ export function readyPayload(over: Record<string, unknown> = {}) {
     ...over,
   };
 }
+
+// An Overview of two days (the second empty) and a session row, for the downloads' tests.
+function usageSum(cost: number, input: number): UsageSum {
+  const tokens = { input, output: 2 * input, cache_read: 10 * input, cache_create: 3 * input, cache_create_1h: 0, reasoning: 0 };
+  return { cost_usd: cost, events: 1, unpriced_events: 0, estimated_events: 0, tokens, total_tokens: 16 * input };
+}
+
+export function overviewFixture(provider = ''): Overview {
+  return {
+    tz: 'Europe/Paris',
+    provider,
+    as_of: '2026-11-25T12:00:00.000Z',
+    range: { days: 2, from: '2026-11-23T23:00:00.000Z', to: '2026-11-25T23:00:00.000Z' },
+    days: [
+      { ...usageSum(1.5, 10), date: '2026-11-24', start: '2026-11-23T23:00:00.000Z', by_model: { 'claude-opus-4-5': 1, 'claude-sonnet-4-5': 0.5 }, by_project: {} },
+      { ...usageSum(0, 0), events: 0, date: '2026-11-25', start: '2026-11-24T23:00:00.000Z', by_model: {}, by_project: {} },
+    ],
+    models: [],
+    projects: [],
+    totals: usageSum(1.5, 10),
+    token_mix: { input: 0, output: 0, cache_read: 0, cache_create_5m: 0, cache_create_1h: 0, reasoning: 0 },
+    cache_savings: null,
+    empty: false,
+  } as unknown as Overview;
+}
+
+export function session(row: number, over: Partial<SessionSummary> = {}): SessionSummary {
+  return {
+    ...usageSum(0.25 * row, row),
+    session_row: row,
+    session_id: `sess-${row}`,
+    provider: 'claude',
+    project: 'shop',
+    project_id: 1,
+    model: 'claude-sonnet-4-5',
+    started_at: '2026-11-25T10:00:00.000Z',
+    last_at: '2026-11-25T11:00:00.000Z',
+    duration_s: 3600,
+    cwd: '/home/a/shop',
+    git_branch: 'main',
+    tool_calls: 3,
+    tool_errors: 1,
+    ...over,
+  } as SessionSummary;
+}
+
