@@ -22,7 +22,8 @@ if (( server )); then
   # here uses. libboost-test is there because CMake looks for it when it configures the test targets.
   pkgs+=(g++ make cmake ccache
          libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libboost-program-options1.81-dev
-         libspdlog-dev libfmt-dev libsqlite3-dev libhowardhinnant-date-dev tzdata)
+         libspdlog-dev libfmt-dev libsqlite3-dev libhowardhinnant-date-dev tzdata
+         libprotobuf-dev protobuf-compiler zlib1g-dev)
 fi
 # Node.js builds the dashboard: use the machine's own when it has one, else Debian's.
 if (( dashboard )); then
