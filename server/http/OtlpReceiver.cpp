@@ -88,6 +88,11 @@ std::string otlp_metrics(const OtlpCounters& c) {
     for (const OtlpSignal s : {OtlpSignal::Logs, OtlpSignal::Metrics, OtlpSignal::Traces})
         o << "agentpulse_otlp_items_total{signal=\"" << otlp_signal_name(s) << "\"} "
           << c.items[static_cast<std::size_t>(s)].load() << '\n';
+    o << "# HELP agentpulse_otlp_encoding_requests_total OTLP export requests accepted, by body encoding.\n"
+         "# TYPE agentpulse_otlp_encoding_requests_total counter\n"
+         "agentpulse_otlp_encoding_requests_total{encoding=\"protobuf\"} " << c.encodings[0].load() << '\n'
+      << "agentpulse_otlp_encoding_requests_total{encoding=\"json\"} " << c.encodings[1].load() << '\n';
+    counter(o, "agentpulse_otlp_gzip_requests_total", "OTLP export requests accepted with a gzip body.", c.gzip_requests.load());
     counter(o, "agentpulse_otlp_records_mapped_total", "Log records mapped to store records (usage, tool calls).",
             c.records_mapped.load());
     counter(o, "agentpulse_otlp_records_rejected_total",
@@ -161,12 +166,18 @@ Route route_otlp(HttpRequest& req, ServerContext& ctx) {
                                             "': send gzip or none");
     }
     const std::size_t slot = static_cast<std::size_t>(signal);
+    // Counted once the body decoded (the requests_total counters below).
+    const auto accepted = [&] {
+        ++n.requests[slot];
+        ++n.encodings[static_cast<std::size_t>(enc)];
+        if (coding == "gzip") ++n.gzip_requests;
+    };
     try {
         switch (signal) {
             case OtlpSignal::Metrics:
             case OtlpSignal::Traces: {
                 const OtlpCounted c = signal == OtlpSignal::Metrics ? decode_metrics(body, enc) : decode_traces(body, enc);
-                ++n.requests[slot];
+                accepted();
                 n.items[slot] += c.items;
                 return with_body(200, enc, otlp_response(signal, enc, 0, {}));
             }
@@ -174,7 +185,7 @@ Route route_otlp(HttpRequest& req, ServerContext& ctx) {
         }
         const OtlpLogs logs = decode_logs(body, enc);
         MappedLogs mapped = map_logs(logs);
-        ++n.requests[slot];
+        accepted();
         n.items[slot] += logs.records();
         n.records_rejected += static_cast<std::uint64_t>(mapped.rejected);
         n.count_dropped(mapped.dropped);

@@ -19,6 +19,8 @@ namespace agentpulse {
 struct OtlpCounters {
     std::array<std::atomic<std::uint64_t>, 3> requests{};  // accepted requests, by signal (OtlpSignal order)
     std::array<std::atomic<std::uint64_t>, 3> items{};     // log records, data points, spans received
+    std::array<std::atomic<std::uint64_t>, 2> encodings{}; // accepted requests, by encoding (OtlpEncoding order)
+    std::atomic<std::uint64_t> gzip_requests{0};           // accepted requests whose body was gzip
     std::atomic<std::uint64_t> records_mapped{0};          // log records that became store records
     std::atomic<std::uint64_t> records_rejected{0};        // partial success: known events unusable
     std::atomic<std::uint64_t> rows_written{0};            // rows added or changed in the store
