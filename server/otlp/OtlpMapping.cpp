@@ -253,9 +253,12 @@ struct Mapper {
                 t.input = input - t.cache_read;
                 t.output = at.count("output_token_count");
                 t.reasoning = at.count("reasoning_token_count");
-                // No response id in the event: the conversation, the record's time and its counts.
-                std::string key = "codex:otel:" + session.session_id + ":" + when + ":" + std::to_string(input) + ":" +
-                                  std::to_string(t.output);
+                // The response's id where the build sends it (response.id); else the conversation, the record's
+                // time and its counts.
+                std::string key = at.text("response.id");
+                key = key.empty() ? "codex:otel:" + session.session_id + ":" + when + ":" + std::to_string(input) + ":" +
+                                        std::to_string(t.output)
+                                  : "codex:otel:" + key;
                 return usage(std::move(key), at.text("model"), t, std::nullopt);
             }
             case EventKind::CodexToolResult: {

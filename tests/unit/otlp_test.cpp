@@ -241,7 +241,13 @@ BOOST_AUTO_TEST_CASE(codex_response_completed_is_usage_and_other_sse_events_are_
     BOOST_TEST(u.tokens.output == 80);
     BOOST_TEST(u.tokens.reasoning == 30);
     BOOST_TEST(!u.cost_usd.has_value());
+    BOOST_TEST(u.dedup_key == "codex:otel:conv-1:1765140000000000000:1000:80");
     BOOST_TEST(m.dropped.at("codex.sse_event") == 1);
+    // Builds that send the response's id key on it.
+    completed.push_back(attr("response.id", sv("resp_42")));
+    const MappedLogs with_id = map_logs(decode_logs(logs_json({}, json::array{record("1765140000000000000", completed)}),
+                                                    OtlpEncoding::Json));
+    BOOST_TEST(only_usage(with_id).dedup_key == "codex:otel:resp_42");
 }
 
 BOOST_AUTO_TEST_CASE(gemini_and_qwen_responses_and_tool_calls) {
