@@ -97,6 +97,7 @@ po::options_description describe(const std::string& command) {
             ("keepalive-timeout-ms", po::value<long long>(), "idle time before a keep-alive connection is closed, in ms (default 30000)")
             ("retry-ms", po::value<long long>(), "SSE retry: how long a browser waits before reconnecting a dropped stream, in ms (default 1000)")
             ("otlp-listen", po::value<std::string>(), "also receive OpenTelemetry (OTLP/HTTP) logs, metrics and traces on HOST:PORT (off by default; conventional port 4318, 0 picks a free one)")
+            ("otlp-queue-records", po::value<long long>(), "telemetry records waiting for the store before new exports get 429 (default 200000)")
             ("io-threads", po::value<int>()->default_value(1), "threads running the server's I/O (HTTP and live streams; default 1)")
             ("static-dir", po::value<std::string>(), "folder with the built dashboard (default: next to the binary)");
         common.add(serve);
@@ -223,6 +224,11 @@ void read_serve_options(const po::variables_map& vm, Config& c) {
             throw po::error("--otlp-listen must be HOST:PORT (e.g. 127.0.0.1:4318; port 0 picks a free one), not '" + otlp + "'");
         c.otlp_host = host;
         c.otlp_port = p;
+    }
+    if (vm.count("otlp-queue-records")) {
+        const long long n = vm["otlp-queue-records"].as<long long>();
+        if (n < 1 || n > 10'000'000) throw po::error("--otlp-queue-records must be between 1 and 10000000");
+        c.otlp_queue_records = static_cast<std::size_t>(n);
     }
     c.io_threads = vm["io-threads"].as<int>();
     if (c.io_threads < 1 || c.io_threads > 64) throw po::error("--io-threads must be between 1 and 64");

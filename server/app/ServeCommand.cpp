@@ -150,8 +150,6 @@ ServerLimits server_limits(const Config& c) {
 
 // The OTLP listener's limits: bodies up to 8 MiB as sent (a gzip body may inflate to 64 MiB, OtlpReceiver),
 // more time to send one; the connection cap and keep-alive are the main port's.
-constexpr std::size_t kOtlpQueueRecords = 200'000;  // records waiting for the store writer before 429
-
 ServerLimits otlp_limits(const Config& c) {
     ServerLimits l = server_limits(c);
     l.body_limit = 8 * 1024 * 1024;
@@ -223,7 +221,7 @@ int run_serve(const Config& given) {
     const auto addr = listen_address(c, c.host, "--host");
     if (c.otlp_port >= 0) listen_address(c, c.otlp_host, "--otlp-listen");
     // The OTLP receiver's queue to the store writer (bounded: a full queue answers 429).
-    BatchInbox otlp_queue(kOtlpQueueRecords);
+    BatchInbox otlp_queue(c.otlp_queue_records);
     BatchInbox* const otlp_inbox = c.otlp_port >= 0 ? &otlp_queue : nullptr;
     OtlpCounters otlp_counters;
 

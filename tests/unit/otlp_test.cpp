@@ -8,6 +8,7 @@
 
 #include "StoreQueries.hpp"
 #include "WriterFixture.hpp"
+#include "ingest/BatchInbox.hpp"
 #include "otlp/OtlpDecode.hpp"
 #include "otlp/OtlpMapping.hpp"
 
@@ -384,6 +385,36 @@ BOOST_AUTO_TEST_CASE(a_repeated_export_adds_nothing_to_the_store) {
     BOOST_TEST(test::query_text(f.db(), "SELECT cost_source FROM usage_events") == "reported");
     BOOST_TEST(test::query_int(f.db(), "SELECT latency_ms FROM message_tool_mart WHERE tool_use_id = 'toolu_pb1'") == 750);
     BOOST_TEST(test::query_int(f.db(), "SELECT count(*) FROM pending_tool_results") == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(batch_inbox)
+
+BOOST_AUTO_TEST_CASE(bounded_by_records_and_closed_jobs_hear_so) {
+    BatchInbox inbox(100);
+    int woken = 0;
+    inbox.on_push([&] { ++woken; });
+    std::vector<std::string> told;
+    const auto job = [&](std::size_t records) {
+        InboxJob j;
+        j.records = records;
+        j.done = [&told](InboxOutcome o) { told.push_back(o.stored ? "stored" : o.error); };
+        return j;
+    };
+    BOOST_TEST(inbox.try_push(job(150)));  // larger than the whole capacity: taken when the inbox is empty
+    BOOST_TEST(!inbox.try_push(job(1)));   // full
+    BOOST_TEST(inbox.take_all().size() == 1u);
+    BOOST_TEST(inbox.try_push(job(60)));
+    BOOST_TEST(inbox.try_push(job(40)));
+    BOOST_TEST(!inbox.try_push(job(1)));
+    BOOST_TEST(inbox.queued_records() == 100u);
+    BOOST_TEST(woken == 3);
+    inbox.close();
+    BOOST_TEST(inbox.closed());
+    BOOST_TEST(!inbox.try_push(job(1)));
+    BOOST_REQUIRE(told.size() == 2u);  // the two queued jobs were failed, not dropped silently
+    BOOST_TEST(told[0] == "the server is shutting down");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
