@@ -8,7 +8,7 @@
 // without bound.
 //
 //   node bench/otlp/otlp-bench.mjs [--bin build/agentpulse] [--machines 50] [--records 200000]
-//                                  [--batch 500] [--inflight 8] [--encoding json|protobuf] [--gzip] [--queue 200000]
+//                                  [--batch 500] [--inflight 8] [--encoding json|protobuf] [--gzip] [--queue 50000]
 // Loopback only; no npm package needed (Node 18+). Figures: docs/PERFORMANCE.md, "OTLP receiver".
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,7 +29,7 @@ const batch = Number(args.batch ?? 500);
 const inflight = Number(args.inflight ?? 8);
 const encoding = args.encoding ?? 'json';
 const gzip = args.gzip === 'true';
-const queue = Number(args.queue ?? 200_000);  // --otlp-queue-records
+const queue = Number(args.queue ?? 50_000);  // --otlp-queue-records
 
 // ---- bodies --------------------------------------------------------------------------------------
 class Pb {
@@ -120,6 +120,13 @@ const otlp = await new Promise((resolve, reject) => {
   proc.stdout.on('data', check);
 });
 
+// The server's CPU time so far (user + system), in seconds: on a shared machine the wall-clock rate depends
+// on what else runs, the records per CPU-second of the server do not (much).
+function serverCpuSeconds() {
+  const fields = fs.readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;  // utime, stime in clock ticks (USER_HZ 100)
+}
+
 async function post(b) {
   const headers = { 'Content-Type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json' };
   if (gzip) headers['Content-Encoding'] = 'gzip';
@@ -142,6 +149,7 @@ try {
   const bytes = bodies.reduce((n, b) => n + b.length, 0);
 
   let next = 0, refused = 0;
+  const cpuBefore = serverCpuSeconds();
   const started = process.hrtime.bigint();
   await Promise.all(Array.from({ length: inflight }, async () => {
     while (next < bodies.length) {
@@ -156,11 +164,13 @@ try {
     }
   }));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = serverCpuSeconds() - cpuBefore;
   const stored = execFileSync('sqlite3', [path.join(dir, 'store.db'),
     'SELECT (SELECT count(*) FROM usage_events) + (SELECT count(*) FROM message_tool_mart)'], { encoding: 'utf8' }).trim();
   console.log(`otlp ${encoding}${gzip ? '+gzip' : ''}: ${records} log records from ${machines} machines in ${bodies.length} ` +
     `requests of ${batch} (${(bytes / 1e6).toFixed(1)} MB), ${inflight} in flight: ${seconds.toFixed(2)} s, ` +
-    `${Math.round(records / seconds)} records/s into the store (${stored} rows; ${refused} retried after 429/503)`);
+    `${Math.round(records / seconds)} records/s into the store (${stored} rows; ${refused} retried after 429/503); ` +
+    `server CPU ${cpu.toFixed(2)} s: ${Math.round(records / cpu)} records per CPU-second; load ${os.loadavg()[0].toFixed(1)}`);
 
   // Back-pressure: everything again at once (a Collector's retry storm); bounded queue, so some get 429.
   // 1,200 requests (600,000 records at the default batch) against the queue (--queue records).

@@ -97,7 +97,7 @@ po::options_description describe(const std::string& command) {
             ("keepalive-timeout-ms", po::value<long long>(), "idle time before a keep-alive connection is closed, in ms (default 30000)")
             ("retry-ms", po::value<long long>(), "SSE retry: how long a browser waits before reconnecting a dropped stream, in ms (default 1000)")
             ("otlp-listen", po::value<std::string>(), "also receive OpenTelemetry (OTLP/HTTP) logs, metrics and traces on HOST:PORT (off by default; conventional port 4318, 0 picks a free one)")
-            ("otlp-queue-records", po::value<long long>(), "telemetry records waiting for the store before new exports get 429 (default 200000)")
+            ("otlp-queue-records", po::value<long long>(), "telemetry records waiting for the store before new exports get 429 (default 50000)")
             ("io-threads", po::value<int>()->default_value(1), "threads running the server's I/O (HTTP and live streams; default 1)")
             ("static-dir", po::value<std::string>(), "folder with the built dashboard (default: next to the binary)");
         common.add(serve);

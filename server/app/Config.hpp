@@ -38,7 +38,7 @@ struct Config {
     // OTLP/HTTP receiver (serve --otlp-listen HOST:PORT): empty = off.
     std::string otlp_host;
     int otlp_port = -1;  // -1: off; 0 picks a free port
-    std::size_t otlp_queue_records = 200'000;  // records waiting for the store writer before 429
+    std::size_t otlp_queue_records = 50'000;  // records waiting for the store writer before 429
     int io_threads = 1;  // threads running the one io_context (the fan-out stays on its strand)
     std::string log_level = "info";
     bool progress = true;

@@ -455,6 +455,8 @@ net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
         HttpRequest req = to_request(msg);
         if (ctx_.otlp) req.body = std::move(parser.get().body());  // only the OTLP receiver reads bodies
         Route route_result = route_request(req, ctx_);
+        // An OTLP body has been decoded into its records by now: not held while the answer waits for the store.
+        std::string().swap(req.body);
 
         if (auto* s = std::get_if<StreamRoute>(&route_result)) {
             // Counted as a stream from now (the cap), before this connection's count is given back.

@@ -163,6 +163,26 @@ OtlpCounted traces_from_pb(std::string_view body) {
 
 // ---- JSON ----------------------------------------------------------------------------------------
 
+// Where in the document a value is, for the 400's message. Built only when something fails: a request
+// of thousands of records would otherwise allocate a path string for every attribute.
+struct Path {
+    const Path* parent = nullptr;
+    std::string_view name;                       // ".scopeLogs", ".value", ...
+    std::size_t index = static_cast<std::size_t>(-1);  // [index] after the name, when set
+
+    Path at(std::string_view field) const { return Path{this, field}; }
+    Path item(std::string_view field, std::size_t i) const { return Path{this, field, i}; }
+    std::string str() const {
+        std::string s = parent ? parent->str() : std::string();
+        s.append(name);
+        if (index != static_cast<std::size_t>(-1)) s.append("[").append(std::to_string(index)).append("]");
+        if (!s.empty() && s.front() == '.') s.erase(0, 1);
+        return s;
+    }
+};
+
+[[noreturn]] void fail(const Path& path, std::string_view what) { fail(path.str(), what); }
+
 // The field under its lowerCamelCase name, else its proto name (receivers accept both); null is absent.
 const json::value* member(const json::object& o, std::string_view camel, std::string_view snake) {
     const json::value* v = o.if_contains(camel);
@@ -170,29 +190,29 @@ const json::value* member(const json::object& o, std::string_view camel, std::st
     return v && !v->is_null() ? v : nullptr;
 }
 
-const json::object& as_object(const json::value& v, const std::string& path) {
+const json::object& as_object(const json::value& v, const Path& path) {
     if (!v.is_object()) fail(path, "not an object");
     return v.as_object();
 }
 
-const json::array* array_member(const json::object& o, std::string_view camel, std::string_view snake,
-                                const std::string& path) {
-    const json::value* v = member(o, camel, snake);
+// `camel` is the field's name with its leading dot (".resourceLogs"), `snake` without.
+const json::array* array_member(const json::object& o, std::string_view camel, std::string_view snake, const Path& path) {
+    const json::value* v = member(o, camel.substr(1), snake);
     if (!v) return nullptr;
-    if (!v->is_array()) fail(path + "." + std::string(camel), "not an array");
+    if (!v->is_array()) fail(path.at(camel), "not an array");
     return &v->as_array();
 }
 
-std::string string_member(const json::object& o, std::string_view camel, std::string_view snake, const std::string& path) {
-    const json::value* v = member(o, camel, snake);
+std::string string_member(const json::object& o, std::string_view camel, std::string_view snake, const Path& path) {
+    const json::value* v = member(o, camel.substr(1), snake);
     if (!v) return {};
-    if (!v->is_string()) fail(path + "." + std::string(camel), "not a string");
+    if (!v->is_string()) fail(path.at(camel), "not a string");
     return std::string(v->as_string());
 }
 
 // A 64-bit integer: a JSON number without a fraction, or a string of decimal digits.
 template <class Int>
-Int integer_value(const json::value& v, const std::string& path) {
+Int integer_value(const json::value& v, const Path& path) {
     if (v.is_int64()) {
         const std::int64_t i = v.as_int64();
         if constexpr (std::is_unsigned_v<Int>) {
@@ -222,25 +242,25 @@ Int integer_value(const json::value& v, const std::string& path) {
 }
 
 template <class Int>
-Int integer_member(const json::object& o, std::string_view camel, std::string_view snake, const std::string& path) {
-    const json::value* v = member(o, camel, snake);
-    return v ? integer_value<Int>(*v, path + "." + std::string(camel)) : Int{};
+Int integer_member(const json::object& o, std::string_view camel, std::string_view snake, const Path& path) {
+    const json::value* v = member(o, camel.substr(1), snake);
+    return v ? integer_value<Int>(*v, path.at(camel)) : Int{};
 }
 
 // An AnyValue in the JSON mapping: {"stringValue": ...} and so on; {} is an empty value.
-json::value json_any_plain(const json::value& v, const std::string& path, int depth);
+json::value json_any_plain(const json::value& v, const Path& path, int depth);
 
-OtlpValue json_any(const json::value& v, const std::string& path) {
+OtlpValue json_any(const json::value& v, const Path& path) {
     const json::object& o = as_object(v, path);
     OtlpValue out;
     if (const json::value* s = member(o, "stringValue", "string_value")) {
-        if (!s->is_string()) fail(path + ".stringValue", "not a string");
+        if (!s->is_string()) fail(path.at(".stringValue"), "not a string");
         out.kind = OtlpValue::Kind::String, out.text = std::string(s->as_string());
     } else if (const json::value* b = member(o, "boolValue", "bool_value")) {
-        if (!b->is_bool()) fail(path + ".boolValue", "not a boolean");
+        if (!b->is_bool()) fail(path.at(".boolValue"), "not a boolean");
         out.kind = OtlpValue::Kind::Bool, out.b = b->as_bool();
     } else if (const json::value* i = member(o, "intValue", "int_value")) {
-        out.kind = OtlpValue::Kind::Int, out.i = integer_value<std::int64_t>(*i, path + ".intValue");
+        out.kind = OtlpValue::Kind::Int, out.i = integer_value<std::int64_t>(*i, path.at(".intValue"));
     } else if (const json::value* d = member(o, "doubleValue", "double_value")) {
         out.kind = OtlpValue::Kind::Double;
         if (d->is_number()) {
@@ -248,41 +268,43 @@ OtlpValue json_any(const json::value& v, const std::string& path) {
         } else if (d->is_string() && (d->as_string() == "NaN" || d->as_string() == "Infinity" || d->as_string() == "-Infinity")) {
             out.d = d->as_string() == "NaN" ? NAN : d->as_string() == "Infinity" ? INFINITY : -INFINITY;
         } else {
-            fail(path + ".doubleValue", "not a number");
+            fail(path.at(".doubleValue"), "not a number");
         }
     } else if (member(o, "arrayValue", "array_value")) {
         out.kind = OtlpValue::Kind::Array, out.text = json::serialize(json_any_plain(v, path, 0));
     } else if (member(o, "kvlistValue", "kvlist_value")) {
         out.kind = OtlpValue::Kind::Map, out.text = json::serialize(json_any_plain(v, path, 0));
     } else if (const json::value* by = member(o, "bytesValue", "bytes_value")) {
-        if (!by->is_string()) fail(path + ".bytesValue", "not a string");
+        if (!by->is_string()) fail(path.at(".bytesValue"), "not a string");
         out.kind = OtlpValue::Kind::Bytes, out.text = std::string(by->as_string());
     }
     return out;
 }
 
 // The plain JSON of an AnyValue (for arrays and maps, kept as text).
-json::value json_any_plain(const json::value& v, const std::string& path, int depth) {
+json::value json_any_plain(const json::value& v, const Path& path, int depth) {
     if (depth > 16) fail(path, "values nested too deeply");
     const json::object& o = as_object(v, path);
     if (const json::value* a = member(o, "arrayValue", "array_value")) {
-        const json::object& ao = as_object(*a, path + ".arrayValue");
+        const Path ap = path.at(".arrayValue");
+        const json::object& ao = as_object(*a, ap);
         json::array out;
-        if (const json::array* vals = array_member(ao, "values", "values", path + ".arrayValue"))
+        if (const json::array* vals = array_member(ao, ".values", "values", ap))
             for (std::size_t k = 0; k < vals->size(); ++k)
-                out.push_back(json_any_plain((*vals)[k], path + ".arrayValue.values[" + std::to_string(k) + "]", depth + 1));
+                out.push_back(json_any_plain((*vals)[k], ap.item(".values", k), depth + 1));
         return out;
     }
     if (const json::value* m = member(o, "kvlistValue", "kvlist_value")) {
-        const json::object& mo = as_object(*m, path + ".kvlistValue");
+        const Path mp = path.at(".kvlistValue");
+        const json::object& mo = as_object(*m, mp);
         json::object out;
-        if (const json::array* vals = array_member(mo, "values", "values", path + ".kvlistValue"))
+        if (const json::array* vals = array_member(mo, ".values", "values", mp))
             for (std::size_t k = 0; k < vals->size(); ++k) {
-                const std::string p = path + ".kvlistValue.values[" + std::to_string(k) + "]";
+                const Path p = mp.item(".values", k);
                 const json::object& kv = as_object((*vals)[k], p);
-                const std::string key = string_member(kv, "key", "key", p);
+                const std::string key = string_member(kv, ".key", "key", p);
                 const json::value* val = member(kv, "value", "value");
-                out[key] = val ? json_any_plain(*val, p + ".value", depth + 1) : json::value(nullptr);
+                out[key] = val ? json_any_plain(*val, p.at(".value"), depth + 1) : json::value(nullptr);
             }
         return out;
     }
@@ -300,69 +322,74 @@ json::value json_any_plain(const json::value& v, const std::string& path, int de
     return json::value(nullptr);
 }
 
-OtlpAttributes json_attributes(const json::object& o, std::string_view camel, const std::string& path) {
+OtlpAttributes json_attributes(const json::object& o, const Path& path) {
     OtlpAttributes a;
-    const json::array* arr = array_member(o, camel, camel, path);
+    const json::array* arr = array_member(o, ".attributes", "attributes", path);
     if (!arr) return a;
     a.items.reserve(arr->size());
     for (std::size_t k = 0; k < arr->size(); ++k) {
-        const std::string p = path + "." + std::string(camel) + "[" + std::to_string(k) + "]";
+        const Path p = path.item(".attributes", k);
         const json::object& kv = as_object((*arr)[k], p);
-        std::string key = string_member(kv, "key", "key", p);
+        std::string key = string_member(kv, ".key", "key", p);
         const json::value* val = member(kv, "value", "value");
-        a.items.emplace_back(std::move(key), val ? json_any(*val, p + ".value") : OtlpValue{});
+        a.items.emplace_back(std::move(key), val ? json_any(*val, p.at(".value")) : OtlpValue{});
     }
     return a;
 }
 
-json::value parse_json(std::string_view body) {
+// The document lives in `mr` (one arena per request: a DOM of thousands of records is many small nodes).
+json::value parse_json(std::string_view body, json::storage_ptr mr) {
     boost::system::error_code ec;
     json::parse_options opt;
     opt.max_depth = 64;
-    json::value v = json::parse(body, ec, {}, opt);
+    json::value v = json::parse(body, ec, std::move(mr), opt);
     if (ec) throw OtlpDecodeError("the body is not valid JSON: " + ec.message());
     if (!v.is_object()) throw OtlpDecodeError("the body is not a JSON object");
     return v;
 }
 
 // The resource's attributes ({"resource": {"attributes": [...]}}).
-OtlpAttributes json_resource(const json::object& o, const std::string& path) {
+OtlpAttributes json_resource(const json::object& o, const Path& path) {
     const json::value* r = member(o, "resource", "resource");
     if (!r) return {};
-    return json_attributes(as_object(*r, path + ".resource"), "attributes", path + ".resource");
+    const Path rp = path.at(".resource");
+    return json_attributes(as_object(*r, rp), rp);
 }
 
 OtlpLogs logs_from_json(std::string_view body) {
-    const json::value doc = parse_json(body);
+    json::monotonic_resource mr;
+    const json::value doc = parse_json(body, &mr);
     OtlpLogs out;
-    const json::array* rls = array_member(doc.as_object(), "resourceLogs", "resource_logs", "");
+    const Path root;
+    const json::array* rls = array_member(doc.as_object(), ".resourceLogs", "resource_logs", root);
     if (!rls) return out;
+    out.resources.reserve(rls->size());
     for (std::size_t i = 0; i < rls->size(); ++i) {
-        const std::string rp = "resourceLogs[" + std::to_string(i) + "]";
+        const Path rp = root.item(".resourceLogs", i);
         const json::object& rl = as_object((*rls)[i], rp);
         OtlpResourceLogs r;
         r.resource = json_resource(rl, rp);
-        if (const json::array* sls = array_member(rl, "scopeLogs", "scope_logs", rp))
+        if (const json::array* sls = array_member(rl, ".scopeLogs", "scope_logs", rp))
             for (std::size_t j = 0; j < sls->size(); ++j) {
-                const std::string sp = rp + ".scopeLogs[" + std::to_string(j) + "]";
+                const Path sp = rp.item(".scopeLogs", j);
                 const json::object& sl = as_object((*sls)[j], sp);
-                const json::array* lrs = array_member(sl, "logRecords", "log_records", sp);
+                const json::array* lrs = array_member(sl, ".logRecords", "log_records", sp);
                 if (!lrs) continue;
+                r.records.reserve(r.records.size() + lrs->size());
                 for (std::size_t k = 0; k < lrs->size(); ++k) {
-                    const std::string lp = sp + ".logRecords[" + std::to_string(k) + "]";
+                    const Path lp = sp.item(".logRecords", k);
                     const json::object& lr = as_object((*lrs)[k], lp);
-                    OtlpLogRecord rec;
-                    rec.time_unix_nano = integer_member<std::uint64_t>(lr, "timeUnixNano", "time_unix_nano", lp);
+                    OtlpLogRecord& rec = r.records.emplace_back();
+                    rec.time_unix_nano = integer_member<std::uint64_t>(lr, ".timeUnixNano", "time_unix_nano", lp);
                     rec.observed_time_unix_nano =
-                        integer_member<std::uint64_t>(lr, "observedTimeUnixNano", "observed_time_unix_nano", lp);
-                    rec.event_name = string_member(lr, "eventName", "event_name", lp);
-                    (void)integer_member<std::int64_t>(lr, "severityNumber", "severity_number", lp);
-                    (void)string_member(lr, "severityText", "severity_text", lp);
-                    (void)string_member(lr, "traceId", "trace_id", lp);
-                    (void)string_member(lr, "spanId", "span_id", lp);
-                    if (const json::value* b = member(lr, "body", "body")) rec.body = json_any(*b, lp + ".body");
-                    rec.attributes = json_attributes(lr, "attributes", lp);
-                    r.records.push_back(std::move(rec));
+                        integer_member<std::uint64_t>(lr, ".observedTimeUnixNano", "observed_time_unix_nano", lp);
+                    rec.event_name = string_member(lr, ".eventName", "event_name", lp);
+                    (void)integer_member<std::int64_t>(lr, ".severityNumber", "severity_number", lp);
+                    (void)string_member(lr, ".severityText", "severity_text", lp);
+                    (void)string_member(lr, ".traceId", "trace_id", lp);
+                    (void)string_member(lr, ".spanId", "span_id", lp);
+                    if (const json::value* b = member(lr, "body", "body")) rec.body = json_any(*b, lp.at(".body"));
+                    rec.attributes = json_attributes(lr, lp);
                 }
             }
         out.resources.push_back(std::move(r));
@@ -371,33 +398,34 @@ OtlpLogs logs_from_json(std::string_view body) {
 }
 
 OtlpCounted metrics_from_json(std::string_view body) {
-    const json::value doc = parse_json(body);
+    json::monotonic_resource mr;
+    const json::value doc = parse_json(body, &mr);
     OtlpCounted out;
-    const json::array* rms = array_member(doc.as_object(), "resourceMetrics", "resource_metrics", "");
+    const Path root;
+    const json::array* rms = array_member(doc.as_object(), ".resourceMetrics", "resource_metrics", root);
     if (!rms) return out;
     for (std::size_t i = 0; i < rms->size(); ++i) {
-        const std::string rp = "resourceMetrics[" + std::to_string(i) + "]";
+        const Path rp = root.item(".resourceMetrics", i);
         const json::object& rm = as_object((*rms)[i], rp);
         (void)json_resource(rm, rp);
-        const json::array* sms = array_member(rm, "scopeMetrics", "scope_metrics", rp);
+        const json::array* sms = array_member(rm, ".scopeMetrics", "scope_metrics", rp);
         if (!sms) continue;
         for (std::size_t j = 0; j < sms->size(); ++j) {
-            const std::string sp = rp + ".scopeMetrics[" + std::to_string(j) + "]";
-            const json::array* ms = array_member(as_object((*sms)[j], sp), "metrics", "metrics", sp);
+            const Path sp = rp.item(".scopeMetrics", j);
+            const json::array* ms = array_member(as_object((*sms)[j], sp), ".metrics", "metrics", sp);
             if (!ms) continue;
             for (std::size_t k = 0; k < ms->size(); ++k) {
-                const std::string mp = sp + ".metrics[" + std::to_string(k) + "]";
+                const Path mp = sp.item(".metrics", k);
                 const json::object& m = as_object((*ms)[k], mp);
-                const std::string name = string_member(m, "name", "name", mp);
+                const std::string name = string_member(m, ".name", "name", mp);
                 std::size_t points = 0;
-                for (const auto& [camel, snake] : {std::pair{"gauge", "gauge"}, {"sum", "sum"}, {"histogram", "histogram"},
-                                                   {"exponentialHistogram", "exponential_histogram"}, {"summary", "summary"}}) {
-                    const json::value* d = member(m, camel, snake);
+                for (const auto& [camel, snake] : {std::pair{".gauge", "gauge"}, {".sum", "sum"}, {".histogram", "histogram"},
+                                                   {".exponentialHistogram", "exponential_histogram"}, {".summary", "summary"}}) {
+                    const json::value* d = member(m, std::string_view(camel).substr(1), snake);
                     if (!d) continue;
-                    const std::string dp = mp + "." + camel;
-                    if (const json::array* pts = array_member(as_object(*d, dp), "dataPoints", "data_points", dp)) {
-                        for (std::size_t p = 0; p < pts->size(); ++p)
-                            (void)as_object((*pts)[p], dp + ".dataPoints[" + std::to_string(p) + "]");
+                    const Path dp = mp.at(camel);
+                    if (const json::array* pts = array_member(as_object(*d, dp), ".dataPoints", "data_points", dp)) {
+                        for (std::size_t p = 0; p < pts->size(); ++p) (void)as_object((*pts)[p], dp.item(".dataPoints", p));
                         points += pts->size();
                     }
                 }
@@ -410,28 +438,30 @@ OtlpCounted metrics_from_json(std::string_view body) {
 }
 
 OtlpCounted traces_from_json(std::string_view body) {
-    const json::value doc = parse_json(body);
+    json::monotonic_resource mr;
+    const json::value doc = parse_json(body, &mr);
     OtlpCounted out;
-    const json::array* rss = array_member(doc.as_object(), "resourceSpans", "resource_spans", "");
+    const Path root;
+    const json::array* rss = array_member(doc.as_object(), ".resourceSpans", "resource_spans", root);
     if (!rss) return out;
     for (std::size_t i = 0; i < rss->size(); ++i) {
-        const std::string rp = "resourceSpans[" + std::to_string(i) + "]";
+        const Path rp = root.item(".resourceSpans", i);
         const json::object& rs = as_object((*rss)[i], rp);
         (void)json_resource(rs, rp);
-        const json::array* sss = array_member(rs, "scopeSpans", "scope_spans", rp);
+        const json::array* sss = array_member(rs, ".scopeSpans", "scope_spans", rp);
         if (!sss) continue;
         for (std::size_t j = 0; j < sss->size(); ++j) {
-            const std::string sp = rp + ".scopeSpans[" + std::to_string(j) + "]";
-            const json::array* spans = array_member(as_object((*sss)[j], sp), "spans", "spans", sp);
+            const Path sp = rp.item(".scopeSpans", j);
+            const json::array* spans = array_member(as_object((*sss)[j], sp), ".spans", "spans", sp);
             if (!spans) continue;
             for (std::size_t k = 0; k < spans->size(); ++k) {
-                const std::string p = sp + ".spans[" + std::to_string(k) + "]";
+                const Path p = sp.item(".spans", k);
                 const json::object& s = as_object((*spans)[k], p);
-                (void)integer_member<std::uint64_t>(s, "startTimeUnixNano", "start_time_unix_nano", p);
-                (void)integer_member<std::uint64_t>(s, "endTimeUnixNano", "end_time_unix_nano", p);
-                (void)json_attributes(s, "attributes", p);
+                (void)integer_member<std::uint64_t>(s, ".startTimeUnixNano", "start_time_unix_nano", p);
+                (void)integer_member<std::uint64_t>(s, ".endTimeUnixNano", "end_time_unix_nano", p);
+                (void)json_attributes(s, p);
                 ++out.items;
-                ++out.names[string_member(s, "name", "name", p)];
+                ++out.names[string_member(s, ".name", "name", p)];
             }
         }
     }

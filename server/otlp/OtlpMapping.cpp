@@ -194,7 +194,11 @@ struct Mapper {
         result.tool_results.push_back(r);
         // A call the transcript stored first (same id) keeps its row; the measured latency still lands on it.
         if (duration) result.tool_latencies.push_back(ToolLatencyRecord{tool_use_id, *duration});
-        return {std::move(call), std::move(result)};
+        std::vector<ParsedLine> out;  // not an initializer list: that would copy both lines
+        out.reserve(2);
+        out.push_back(std::move(call));
+        out.push_back(std::move(result));
+        return out;
     }
 
     std::vector<ParsedLine> usage(std::string key, std::string model, const TokenCounts& t,
@@ -208,7 +212,9 @@ struct Mapper {
         u.tokens = t;
         u.cost_usd = cost;
         l.usage = std::move(u);
-        return {std::move(l)};
+        std::vector<ParsedLine> out;
+        out.push_back(std::move(l));
+        return out;
     }
 
     std::vector<ParsedLine> map() const {
