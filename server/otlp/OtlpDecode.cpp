@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/Utf8.hpp"
+
 #include "common.pb.h"
 #include "logs.pb.h"
 #include "metrics.pb.h"
@@ -48,15 +50,18 @@ namespace {
 
 json::value pb_to_json(const pb::AnyValue& v);
 
+// Text from a request's string field (declared bytes, see proto/common.proto): invalid UTF-8 is repaired.
+std::string pb_text(const std::string& s) { return is_valid_utf8(s) ? s : sanitize_utf8(s); }
+
 json::value pb_kvlist_json(const pb::KeyValueList& l) {
     json::object o;
-    for (const pb::KeyValue& kv : l.values()) o[kv.key()] = pb_to_json(kv.value());
+    for (const pb::KeyValue& kv : l.values()) o[pb_text(kv.key())] = pb_to_json(kv.value());
     return o;
 }
 
 json::value pb_to_json(const pb::AnyValue& v) {
     switch (v.value_case()) {
-        case pb::AnyValue::kStringValue: return json::value(v.string_value());
+        case pb::AnyValue::kStringValue: return json::value(pb_text(v.string_value()));
         case pb::AnyValue::kBoolValue: return json::value(v.bool_value());
         case pb::AnyValue::kIntValue: return json::value(v.int_value());
         case pb::AnyValue::kDoubleValue: return std::isfinite(v.double_value()) ? json::value(v.double_value()) : json::value(nullptr);
@@ -75,7 +80,7 @@ json::value pb_to_json(const pb::AnyValue& v) {
 OtlpValue from_pb(const pb::AnyValue& v) {
     OtlpValue out;
     switch (v.value_case()) {
-        case pb::AnyValue::kStringValue: out.kind = OtlpValue::Kind::String, out.text = v.string_value(); break;
+        case pb::AnyValue::kStringValue: out.kind = OtlpValue::Kind::String, out.text = pb_text(v.string_value()); break;
         case pb::AnyValue::kBoolValue: out.kind = OtlpValue::Kind::Bool, out.b = v.bool_value(); break;
         case pb::AnyValue::kIntValue: out.kind = OtlpValue::Kind::Int, out.i = v.int_value(); break;
         case pb::AnyValue::kDoubleValue: out.kind = OtlpValue::Kind::Double, out.d = v.double_value(); break;
@@ -90,7 +95,7 @@ OtlpValue from_pb(const pb::AnyValue& v) {
 OtlpAttributes from_pb(const google::protobuf::RepeatedPtrField<pb::KeyValue>& kvs) {
     OtlpAttributes a;
     a.items.reserve(static_cast<std::size_t>(kvs.size()));
-    for (const pb::KeyValue& kv : kvs) a.items.emplace_back(kv.key(), from_pb(kv.value()));
+    for (const pb::KeyValue& kv : kvs) a.items.emplace_back(pb_text(kv.key()), from_pb(kv.value()));
     return a;
 }
 
@@ -114,7 +119,7 @@ OtlpLogs logs_from_pb(std::string_view body) {
                 OtlpLogRecord rec;
                 rec.time_unix_nano = lr.time_unix_nano();
                 rec.observed_time_unix_nano = lr.observed_time_unix_nano();
-                rec.event_name = lr.event_name();
+                rec.event_name = pb_text(lr.event_name());
                 rec.body = from_pb(lr.body());
                 rec.attributes = from_pb(lr.attributes());
                 r.records.push_back(std::move(rec));
@@ -144,7 +149,7 @@ OtlpCounted metrics_from_pb(std::string_view body) {
             for (const pb::Metric& m : sm.metrics()) {
                 const std::size_t n = pb_points(m);
                 out.items += n;
-                out.names[m.name()] += n;
+                out.names[pb_text(m.name())] += n;
             }
     return out;
 }
@@ -156,7 +161,7 @@ OtlpCounted traces_from_pb(std::string_view body) {
         for (const pb::ScopeSpans& ss : rs.scope_spans())
             for (const pb::Span& s : ss.spans()) {
                 ++out.items;
-                ++out.names[s.name()];
+                ++out.names[pb_text(s.name())];
             }
     return out;
 }

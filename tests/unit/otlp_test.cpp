@@ -324,6 +324,22 @@ BOOST_AUTO_TEST_CASE(malformed_bodies_are_refused_whole) {
     BOOST_CHECK_THROW((void)decode_traces("\x0a\x05\x12", OtlpEncoding::Protobuf), OtlpDecodeError);
 }
 
+BOOST_AUTO_TEST_CASE(invalid_utf8_in_a_protobuf_string_is_repaired_not_refused) {
+    // proto3 parsers refuse a whole message over one invalid UTF-8 string; a model name cut mid-character
+    // by an agent must not cost the whole export.
+    Pb record;
+    record.fixed64(1, kNanos)
+        .msg(6, kv_string("event.name", "codex.sse_event"))
+        .msg(6, kv_string("event.kind", "response.completed"))
+        .msg(6, kv_string("conversation.id", "c\xff" "1"))
+        .msg(6, kv_string("model", "gpt-5-codex"))
+        .msg(6, kv_int("output_token_count", 3));
+    const OtlpLogs logs = decode_logs(Pb().msg(1, Pb().msg(2, Pb().msg(2, record))).out, OtlpEncoding::Protobuf);
+    const MappedLogs m = map_logs(logs);
+    BOOST_REQUIRE(m.records.size() == 1u);
+    BOOST_TEST(m.records[0].lines[0].session.session_id == "c\xef\xbf\xbd" "1");
+}
+
 BOOST_AUTO_TEST_CASE(gzip_truncated_garbage_and_bombs) {
     std::string out, error;
     const std::string z = gzip(std::string(100'000, 'a'));
