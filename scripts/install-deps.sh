@@ -63,7 +63,8 @@ if (( ${#missing[@]} )); then
   fi
 fi
 
-# The dashboard's browser tests drive Debian's Chromium with npm's playwright-core (no browser download).
+# The dashboard's browser tests drive Debian's Chromium with npm's playwright-core (no browser download);
+# the OTLP receiver's test sends with the OpenTelemetry JavaScript SDK's exporters (tests/e2e/otlp.test.mjs).
 if (( want_test )); then
   e2e="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e"
   if [[ ! -f "$e2e/node_modules/.package-lock.json" || "$e2e/package-lock.json" -nt "$e2e/node_modules/.package-lock.json" ]]; then
