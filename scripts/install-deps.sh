@@ -22,7 +22,8 @@ if (( server )); then
   # here uses. libboost-test is there because CMake looks for it when it configures the test targets.
   pkgs+=(g++ make cmake ccache
          libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libboost-program-options1.81-dev
-         libspdlog-dev libfmt-dev libsqlite3-dev libhowardhinnant-date-dev tzdata)
+         libspdlog-dev libfmt-dev libsqlite3-dev libhowardhinnant-date-dev tzdata
+         libprotobuf-dev protobuf-compiler zlib1g-dev)
 fi
 # Node.js builds the dashboard: use the machine's own when it has one, else Debian's.
 if (( dashboard )); then
@@ -62,7 +63,8 @@ if (( ${#missing[@]} )); then
   fi
 fi
 
-# The dashboard's browser tests drive Debian's Chromium with npm's playwright-core (no browser download).
+# The dashboard's browser tests drive Debian's Chromium with npm's playwright-core (no browser download);
+# the OTLP receiver's test sends with the OpenTelemetry JavaScript SDK's exporters (tests/e2e/otlp.test.mjs).
 if (( want_test )); then
   e2e="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e"
   if [[ ! -f "$e2e/node_modules/.package-lock.json" || "$e2e/package-lock.json" -nt "$e2e/node_modules/.package-lock.json" ]]; then

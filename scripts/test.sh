@@ -36,12 +36,15 @@ cpp_suites() { (cd "$build" && ctest --output-on-failure -j "$(nproc)"); }
 # against the binary just built (tests/e2e, node's test runner).
 dashboard_unit() { (cd "$root/frontend" && npx vitest run) && node "$root/frontend/scripts/bundle-size.mjs" --check; }
 dashboard_e2e() { (cd "$root/tests/e2e" && AGENTPULSE_BIN="$build/agentpulse" node --test dashboard.test.mjs); }
+# The OTLP receiver with the OpenTelemetry JavaScript SDK's log exporters (JSON and protobuf), raw refusals.
+otlp_sdk() { (cd "$root/tests/e2e" && AGENTPULSE_BIN="$build/agentpulse" node --test otlp.test.mjs); }
 
 stage "install dependencies" "$root/scripts/install-deps.sh" --test
 stage "build (RelWithDebInfo) and dashboard" "$root/scripts/build.sh"
 stage "C++ suites (unit, integration, live, load smoke)" cpp_suites
 stage "dashboard unit tests and bundle budget" dashboard_unit
 stage "dashboard in Chromium (end to end)" dashboard_e2e
+stage "OTLP receiver with OpenTelemetry's JS exporters" otlp_sdk
 if (( ! quick )); then
   # The live suite's timing checks (shutdown within 2 s, drain within 10 s) hold under ASan on this kind of
   # machine but not reliably under TSan, which is 5-15x slower: TSan runs it by hand

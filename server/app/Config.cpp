@@ -102,6 +102,8 @@ po::options_description describe(const std::string& command) {
             ("request-timeout-ms", po::value<long long>(), "time allowed to send a whole request, in ms (default 10000)")
             ("keepalive-timeout-ms", po::value<long long>(), "idle time before a keep-alive connection is closed, in ms (default 30000)")
             ("retry-ms", po::value<long long>(), "SSE retry: how long a browser waits before reconnecting a dropped stream, in ms (default 1000)")
+            ("otlp-listen", po::value<std::string>(), "also receive OpenTelemetry (OTLP/HTTP) logs, metrics and traces on HOST:PORT (off by default; conventional port 4318, 0 picks a free one)")
+            ("otlp-queue-records", po::value<long long>(), "telemetry records waiting for the store before new exports get 429 (default 50000)")
             ("io-threads", po::value<int>()->default_value(1), "threads running the server's I/O (HTTP and live streams; default 1)")
             ("static-dir", po::value<std::string>(), "folder with the built dashboard (default: next to the binary)");
         common.add(serve);
@@ -233,9 +235,29 @@ void read_serve_options(const po::variables_map& vm, Config& c) {
         if (ms < 100 || ms > 3'600'000) throw po::error(std::string("--") + key + " must be between 100 and 3600000 (ms)");
         *field = ms;
     }
+    if (const std::string otlp = text(vm, "otlp-listen"); !otlp.empty()) {
+        // HOST:PORT, or [IPv6]:PORT.
+        const std::size_t colon = otlp.rfind(':');
+        std::string host = colon == std::string::npos ? std::string() : otlp.substr(0, colon);
+        const std::string port = colon == std::string::npos ? std::string() : otlp.substr(colon + 1);
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        int p = -1;
+        if (!port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos) p = std::stoi(port);
+        if (host.empty() || p < 0 || p > 65535)
+            throw po::error("--otlp-listen must be HOST:PORT (e.g. 127.0.0.1:4318; port 0 picks a free one), not '" + otlp + "'");
+        c.otlp_host = host;
+        c.otlp_port = p;
+    }
+    if (vm.count("otlp-queue-records")) {
+        const long long n = vm["otlp-queue-records"].as<long long>();
+        if (n < 1 || n > 10'000'000) throw po::error("--otlp-queue-records must be between 1 and 10000000");
+        c.otlp_queue_records = static_cast<std::size_t>(n);
+    }
     c.io_threads = vm["io-threads"].as<int>();
     if (c.io_threads < 1 || c.io_threads > 64) throw po::error("--io-threads must be between 1 and 64");
     if (c.demo && c.no_watcher) throw po::error("--demo needs the watcher; drop --no-watcher");
+    if (c.otlp_port >= 0 && c.no_watcher)
+        throw po::error("--otlp-listen needs the watcher (its thread writes telemetry into the store); drop --no-watcher");
 }
 
 // --agents: the sources named (in the registry's order), every source when the list is empty or "all".

@@ -46,6 +46,10 @@ struct Config {
     std::optional<std::int64_t> request_timeout_ms;  // to receive a whole request
     std::optional<std::int64_t> keepalive_timeout_ms;  // idle between requests on a keep-alive connection
     std::optional<std::int64_t> retry_ms;              // the SSE retry: sent to every stream
+    // OTLP/HTTP receiver (serve --otlp-listen HOST:PORT): empty = off.
+    std::string otlp_host;
+    int otlp_port = -1;  // -1: off; 0 picks a free port
+    std::size_t otlp_queue_records = 50'000;  // records waiting for the store writer before 429
     int io_threads = 1;  // threads running the one io_context (the fan-out stays on its strand)
     std::string log_level = "info";
     bool progress = true;

@@ -66,7 +66,7 @@ int reprice(const Config& c, const PriceBook& prices) {
     }
     Statement rows(*db, "SELECT id, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_create_tokens, "
                         "cache_create_1h_tokens, reasoning_tokens, cost_usd, cost_source, coalesce(service_tier,'') "
-                        "FROM usage_events");
+                        "FROM usage_events WHERE cost_source <> 'reported'");  // the agent's own figure stays
     Statement update(*db, "UPDATE usage_events SET cost_usd = ?, cost_source = ?, update_seq = ?, updated_at = ? WHERE id = ?");
     const std::string now = format_iso8601(now_epoch_ms());
     std::int64_t changed = 0, total = 0;

@@ -16,6 +16,7 @@
 #include "app/DemoAgents.hpp"
 #include "app/Startup.hpp"
 #include "http/HttpServer.hpp"
+#include "ingest/BatchInbox.hpp"
 #include "ingest/Watcher.hpp"
 #include "live/Broadcaster.hpp"
 #include "live/Poller.hpp"
@@ -69,30 +70,34 @@ DemoSetup prepare_demo(const Config& given) {
 }
 
 // The address to listen on; a non-loopback one needs a token unless --allow-remote says otherwise.
-net::ip::address listen_address(const Config& c) {
+net::ip::address listen_address(const Config& c, const std::string& host, const char* option) {
     boost::system::error_code ec;
-    const auto addr = net::ip::make_address(c.host == "localhost" ? "127.0.0.1" : c.host, ec);
-    if (ec) throw StartupError(2, "--host '" + c.host + "' is not an IP address");
+    const auto addr = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+    if (ec) throw StartupError(2, std::string(option) + " '" + host + "' is not an IP address");
     if (!addr.is_loopback() && c.token.empty() && !c.allow_remote)
-        throw StartupError(2, "refusing to listen on " + c.host +
+        throw StartupError(2, "refusing to listen on " + host +
                                   " without --token: anyone who can reach it would see your agents' activity. "
                                   "Set --token (or AGENTPULSE_TOKEN), or pass --allow-remote if that is intended");
     if (!addr.is_loopback() && c.token.empty())
         spdlog::warn("listening on {} without a token (--allow-remote): anyone who can reach this address sees your "
                      "agents' activity",
-                     c.host);
+                     host);
     return addr;
 }
 
-// The embedded watcher (null with --no-watcher, where the store must exist and is only read).
-std::unique_ptr<Watcher> make_watcher(const Config& c, std::shared_ptr<const PriceBook> prices, IngestStats& stats) {
+// The embedded watcher (null with --no-watcher, where the store must exist and is only read). It also
+// commits the OTLP receiver's jobs from `inbox` (null: no receiver).
+std::unique_ptr<Watcher> make_watcher(const Config& c, std::shared_ptr<const PriceBook> prices, IngestStats& stats,
+                                      BatchInbox* inbox) {
     if (c.no_watcher) {
         open_store_for_reading(c.store);
         spdlog::info("--no-watcher: reading {} (read-only); another process must write it", c.store.string());
         return nullptr;
     }
     open_store_for_writing(c.store);
-    return std::make_unique<Watcher>(WatcherOptions{c.roots, c.store, std::move(prices)}, stats);
+    WatcherOptions wo{c.roots, c.store, std::move(prices)};
+    wo.inbox = inbox;
+    return std::make_unique<Watcher>(std::move(wo), stats);
 }
 
 std::thread start_watcher_thread(Watcher& w) {
@@ -140,6 +145,15 @@ ServerLimits server_limits(const Config& c) {
     if (c.request_timeout_ms) l.request_timeout_ms = *c.request_timeout_ms;
     if (c.keepalive_timeout_ms) l.keepalive_timeout_ms = *c.keepalive_timeout_ms;
     if (c.retry_ms) l.retry_ms = *c.retry_ms;
+    return l;
+}
+
+// The OTLP listener's limits: bodies up to 8 MiB as sent (a gzip body may inflate to 64 MiB, OtlpReceiver),
+// more time to send one; the connection cap and keep-alive are the main port's.
+ServerLimits otlp_limits(const Config& c) {
+    ServerLimits l = server_limits(c);
+    l.body_limit = 8 * 1024 * 1024;
+    l.request_timeout_ms = std::max<std::int64_t>(l.request_timeout_ms, 30'000);
     return l;
 }
 
@@ -204,11 +218,16 @@ int run_serve(const Config& given) {
     DemoSetup demo;
     if (given.demo) demo = prepare_demo(given);
     const Config& c = demo.agents ? demo.config : given;
-    const auto addr = listen_address(c);
+    const auto addr = listen_address(c, c.host, "--host");
+    if (c.otlp_port >= 0) listen_address(c, c.otlp_host, "--otlp-listen");
+    // The OTLP receiver's queue to the store writer (bounded: a full queue answers 429).
+    BatchInbox otlp_queue(c.otlp_queue_records);
+    BatchInbox* const otlp_inbox = c.otlp_port >= 0 ? &otlp_queue : nullptr;
+    OtlpCounters otlp_counters;
 
     auto prices = load_prices(c);
     IngestStats ingest_stats;
-    std::unique_ptr<Watcher> watcher = make_watcher(c, prices, ingest_stats);
+    std::unique_ptr<Watcher> watcher = make_watcher(c, prices, ingest_stats, otlp_inbox);
 
     // One io_context for HTTP and the streams; the broadcaster's strand serializes the fan-out on it.
     net::io_context io(c.io_threads);
@@ -245,7 +264,14 @@ int run_serve(const Config& given) {
     ctx.queries = &queries;
     ctx.info = &info;
     ctx.prices = prices;
+    ctx.otlp_counters = otlp_inbox ? &otlp_counters : nullptr;
     HttpServer server(io, ctx);
+    // The OTLP listener: the same io_context and token, its own limits and routes (ctx.otlp).
+    ServerContext otlp_ctx{broadcaster, poller, {}, StaticFiles(fs::path()), c.token, otlp_limits(c), nullptr};
+    OtlpReceiver otlp_rx{otlp_queue, otlp_counters};
+    otlp_ctx.otlp = &otlp_rx;
+    otlp_ctx.io_threads = c.io_threads;
+    HttpServer otlp_server(io, otlp_ctx);
     net::ip::tcp::endpoint ep;
     try {
         ep = server.listen(c.host, static_cast<unsigned short>(c.port));
@@ -255,6 +281,19 @@ int run_serve(const Config& given) {
         throw StartupError(1, "cannot listen on " + c.host + ":" + std::to_string(c.port) + ": " + e.code().message());
     }
     server.start();
+    net::ip::tcp::endpoint otlp_ep;
+    if (otlp_inbox) {
+        try {
+            otlp_ep = otlp_server.listen(c.otlp_host, static_cast<unsigned short>(c.otlp_port));
+        } catch (const boost::system::system_error& e) {
+            server.stop();
+            poller.stop();
+            stop_watcher();
+            throw StartupError(1, "cannot listen on " + c.otlp_host + ":" + std::to_string(c.otlp_port) + " (--otlp-listen): " +
+                                      e.code().message());
+        }
+        otlp_server.start();
+    }
 
     ShutdownBackstop backstop(io);
     net::signal_set signals(io, SIGINT, SIGTERM);
@@ -262,12 +301,17 @@ int run_serve(const Config& given) {
         if (ec) return;
         spdlog::info("signal {}: shutting down", sig);
         server.stop();
+        if (otlp_inbox) otlp_server.stop();
         if (watcher) watcher->stop();
         backstop.arm();
     });
 
     const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
     std::printf("listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(ep.port()));
+    if (otlp_inbox) {
+        const std::string oh = otlp_ep.address().is_v6() ? "[" + otlp_ep.address().to_string() + "]" : otlp_ep.address().to_string();
+        std::printf("otlp listening on http://%s:%u\n", oh.c_str(), static_cast<unsigned>(otlp_ep.port()));
+    }
     std::fflush(stdout);
     spdlog::info("store {}; watcher {}; {} io thread(s)", c.store.string(), watcher ? "embedded" : "external (--no-watcher)",
                  c.io_threads);

@@ -55,7 +55,7 @@ inline constexpr std::string_view kEstimateModelUnknown = "estimate_model_unknow
 struct Cost {
     double usd = 0;
     // rate_card | rate_card_long_context (long_context or any of the tiers) | rate_card_fast | unpriced |
-    // estimate_model_unknown
+    // estimate_model_unknown; "reported" for a cost the agent gave itself (UsageRecord::cost_usd, not from here)
     std::string source;
     std::string family;  // matched family, empty when unpriced
     bool priced() const { return source != "unpriced"; }

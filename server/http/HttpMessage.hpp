@@ -17,6 +17,8 @@ struct HttpRequest {
     std::map<std::string, std::string> query;  // decoded parameters (last one wins)
     std::string authorization, cookie, last_event_id;
     std::string host;  // the Host header, as sent
+    std::string content_type, content_encoding;  // as sent
+    std::string body;  // the request's body (only the OTLP receiver reads one)
     unsigned version = 11;  // 10 or 11
 
     std::string param(const std::string& key, const std::string& fallback = {}) const {

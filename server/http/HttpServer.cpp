@@ -70,6 +70,8 @@ HttpRequest to_request(const http::request<http::string_body>& msg) {
     req.cookie = std::string(msg[http::field::cookie]);
     req.last_event_id = std::string(msg["Last-Event-ID"]);
     req.host = std::string(msg[http::field::host]);
+    req.content_type = std::string(msg[http::field::content_type]);
+    req.content_encoding = std::string(msg[http::field::content_encoding]);
     return req;
 }
 
@@ -104,6 +106,32 @@ private:
 net::awaitable<HttpResponse> run_on_poller(PollerRoute r, Poller* poller) { co_return r.run(*poller); }
 
 net::awaitable<HttpResponse> run_on_pool(QueryRoute r, QueryPool* pool) { co_return run_query(*pool, r); }
+
+// An OTLP request's records go to the store writer's inbox; the answer waits (without blocking the thread)
+// until the writer says it committed them, or until the receiver's wait runs out.
+struct OtlpWaiter {
+    explicit OtlpWaiter(net::any_io_executor ex) : timer(std::move(ex)) {}
+    net::steady_timer timer;
+    std::optional<InboxOutcome> outcome;
+};
+
+net::awaitable<HttpResponse> write_telemetry(OtlpWrite w, OtlpReceiver* rx) {
+    auto waiter = std::make_shared<OtlpWaiter>(co_await net::this_coro::executor);
+    waiter->timer.expires_after(std::chrono::milliseconds(rx->commit_wait_ms));
+    // On the writer's thread: hand the outcome back to this connection's executor.
+    auto done = [waiter](InboxOutcome o) {
+        auto deliver = [waiter, o = std::move(o)]() mutable {
+            waiter->outcome = std::move(o);
+            waiter->timer.cancel();
+        };
+        net::post(waiter->timer.get_executor(), std::move(deliver));
+    };
+    w.job.done = std::move(done);
+    if (!rx->inbox.try_push(std::move(w.job))) co_return otlp_busy_answer(w, rx->inbox.closed(), rx->counters);
+    // The outcome is posted to this executor, so it cannot arrive before the wait below has started.
+    co_await waiter->timer.async_wait(net::as_tuple(net::use_awaitable));
+    co_return otlp_write_answer(w, waiter->outcome ? &*waiter->outcome : nullptr, rx->counters);
+}
 
 // The stream's preamble: status line and headers (close-delimited body: no length, no chunking, so
 // HTTP/1.0 clients work too), retry, ready, and the newest control frames.
@@ -248,7 +276,7 @@ tcp::endpoint HttpServer::listen(const std::string& host, unsigned short port) {
 
 void HttpServer::start() {
     net::co_spawn(accept_strand_, accept_loop(), LogIfThrown{"accept loop"});
-    net::dispatch(ctx_.broadcaster.strand(), [this] { sweep(); });
+    if (!ctx_.otlp) net::dispatch(ctx_.broadcaster.strand(), [this] { sweep(); });  // streams: the main listener's
 }
 
 void HttpServer::stop() {
@@ -264,6 +292,7 @@ void HttpServer::stop() {
         boost::system::error_code ec;
         for (tcp::socket* s : open_) s->shutdown(tcp::socket::shutdown_both, ec);
     }
+    if (ctx_.otlp) return;  // the streams are the main listener's
     net::dispatch(ctx_.broadcaster.strand(), [this] {
         sweep_timer_.cancel();
         ctx_.broadcaster.close_all();
@@ -354,6 +383,7 @@ net::any_io_executor HttpServer::connection_executor() {
 
 net::awaitable<HttpResponse> HttpServer::answer(Route route, std::string path) {
     if (auto* r = std::get_if<HttpResponse>(&route)) co_return std::move(*r);
+    if (auto* o = std::get_if<OtlpWrite>(&route)) co_return co_await write_telemetry(std::move(*o), ctx_.otlp);
     if (auto* q = std::get_if<QueryRoute>(&route)) {
         // Reports run on the query pool: never on this thread, nor on the poller's.
         if (!ctx_.queries) co_return HttpResponse::error(503, "reports are not available on this server");
@@ -423,7 +453,10 @@ net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
             break;
         }
         HttpRequest req = to_request(msg);
+        if (ctx_.otlp) req.body = std::move(parser.get().body());  // only the OTLP receiver reads bodies
         Route route_result = route_request(req, ctx_);
+        // An OTLP body has been decoded into its records by now: not held while the answer waits for the store.
+        std::string().swap(req.body);
 
         if (auto* s = std::get_if<StreamRoute>(&route_result)) {
             // Counted as a stream from now (the cap), before this connection's count is given back.

@@ -92,6 +92,7 @@ Route route(const HttpRequest& req, ServerContext& ctx) {
     }
     if (req.path == "/metrics") {
         std::string io_part = metrics_io_part(ctx);
+        if (ctx.otlp_counters) io_part += otlp_metrics(*ctx.otlp_counters);
         const IngestStats* ingest = ctx.ingest;
         return PollerRoute{[io_part = std::move(io_part), ingest](Poller& p) {
             HttpResponse r;
@@ -107,6 +108,7 @@ Route route(const HttpRequest& req, ServerContext& ctx) {
 
 Route route_request(HttpRequest& req, ServerContext& ctx) {
     if (!parse_target(req.target, req.path, req.query)) return HttpResponse::error(400, "malformed request target");
+    if (ctx.otlp) return route_otlp(req, ctx);
     return route(req, ctx);
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "http/OtlpReceiver.hpp"
 #include "http/SseSession.hpp"
 #include "http/StaticFiles.hpp"
 #include "model/IngestStats.hpp"
@@ -44,6 +45,8 @@ struct ServerContext {
     std::shared_ptr<const PriceBook> prices; // for the money cache saved
     int io_threads = 1;                      // threads running the io_context (HttpServer's strands)
     bool loopback_only = false;              // bound to a loopback address: see host_allowed_without_token (Auth.hpp)
+    OtlpReceiver* otlp = nullptr;            // set on the OTLP listener's context: it answers only /v1/*
+    const OtlpCounters* otlp_counters = nullptr;  // the receiver's counters, for /metrics (null: no receiver)
 };
 
 }  // namespace agentpulse

@@ -75,6 +75,36 @@ struct Watcher::Loop {
         w.set_state(State::Running, {});
     }
 
+    // Commits what the inbox holds (the OTLP receiver's jobs) as one group: one transaction for every
+    // job queued since the last pass. A store error rolls the whole group back and fails every job in it
+    // (their senders retry; natural keys make the retry exact). True when rows were added or changed.
+    bool drain_inbox() {
+        if (!w.opts_.inbox) return false;
+        std::vector<InboxJob> jobs = w.opts_.inbox->take_all();
+        if (jobs.empty()) return false;
+        std::vector<InboxOutcome> outcomes(jobs.size());
+        BatchResult total;
+        try {
+            writer.begin_group();
+            for (std::size_t i = 0; i < jobs.size(); ++i)
+                for (const IngestBatch& b : jobs[i].batches) outcomes[i].rows += writer.commit(b);
+            writer.end_group();
+            for (InboxOutcome& o : outcomes) o.stored = true, total += o.rows;
+            store_ok();
+        } catch (const std::exception& e) {
+            writer.abandon_group();
+            ++w.stats_.commit_errors;
+            spdlog::error("telemetry: the store refused {} request(s) ({}); their senders are told to retry", jobs.size(),
+                          e.what());
+            store_failed(e.what());
+            for (InboxOutcome& o : outcomes) o = InboxOutcome{false, {}, e.what()};
+        }
+        if (total.rows() > 0) w.stats_.count_commit(total);
+        for (std::size_t i = 0; i < jobs.size(); ++i)
+            if (jobs[i].done) jobs[i].done(std::move(outcomes[i]));
+        return total.rows() > 0;
+    }
+
     // Catch up through the backfill pipeline first (parse thread, group commits): after a long pause or
     // on a first start, file-by-file transactions through the loop are many times slower.
     void catch_up() {
@@ -297,6 +327,10 @@ Watcher::Status Watcher::status() const {
 
 void Watcher::stop() {
     stop_ = true;
+    wake();
+}
+
+void Watcher::wake() {
     // Under the lock, so run() cannot unhook and destroy the InotifyWatcher between the load and wake().
     std::lock_guard lock(wake_mutex_);
     if (auto* ino = static_cast<InotifyWatcher*>(wake_target_.load())) ino->wake();
@@ -315,6 +349,16 @@ void Watcher::run() {
             w.wake_target_ = nullptr;
         }
     } unhook{*this};
+    // The inbox wakes this loop when a job arrives; once the loop ends, queued and later jobs are refused.
+    struct InboxHook {
+        BatchInbox* inbox;
+        ~InboxHook() {
+            if (!inbox) return;
+            inbox->on_push(nullptr);
+            inbox->close();
+        }
+    } inbox_hook{opts_.inbox};
+    if (opts_.inbox) opts_.inbox->on_push([this] { wake(); });
 
     const std::string started_at = format_iso8601(now_epoch_ms());
     loop.catch_up();
@@ -332,7 +376,9 @@ void Watcher::run() {
     std::string beat_problem;  // the store problem the last heartbeat told
     auto beat_retry_at = Clock::now();  // after a refused heartbeat, when to try telling a new problem again
     while (!stop_) {
-        if (loop.drain() && on_commit_) on_commit_();
+        bool committed = loop.drain();
+        if (loop.drain_inbox()) committed = true;
+        if (committed && on_commit_) on_commit_();
         const auto now = Clock::now();
         // A new store problem (or its end) is told at once, not at the next regular beat.
         if (now >= next_beat || (beat_problem != loop.store_problem && now >= beat_retry_at)) {
@@ -352,7 +398,7 @@ void Watcher::run() {
             loop.rescan();
             next_rescan = now + rescan_in();
         }
-        if (!loop.dirty.empty()) continue;
+        if (!loop.dirty.empty() || (opts_.inbox && !opts_.inbox->empty())) continue;
         auto until = std::min(next_beat, next_rescan);
         if (beat_problem != loop.store_problem) until = std::min(until, beat_retry_at);
         loop.wait_for_events(until);

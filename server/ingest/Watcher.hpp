@@ -13,6 +13,7 @@
 
 #include "core/PriceBook.hpp"
 #include "model/IngestStats.hpp"
+#include "ingest/BatchInbox.hpp"
 #include "ingest/TranscriptDiscovery.hpp"
 #include "ingest/TranscriptTailer.hpp"
 
@@ -25,6 +26,9 @@ struct WatcherOptions {
     std::chrono::milliseconds rescan_interval{10'000};
     std::chrono::milliseconds heartbeat_interval{2'000};
     TailerOptions tailer;
+    // Batches from outside (the OTLP receiver), committed by this thread's writer between passes: the
+    // store keeps one writer. Closed when the watcher stops. Null: none.
+    BatchInbox* inbox = nullptr;
 };
 
 class Watcher {
@@ -53,6 +57,7 @@ public:
 private:
     struct Loop;
     void set_state(State s, std::string reason);
+    void wake();
 
     WatcherOptions opts_;
     IngestStats& stats_;

@@ -31,6 +31,9 @@ struct UsageRecord {
     // Claude writes a response over several lines whose counts can only grow: keep each field's maximum.
     // Codex deltas are exact: the first sighting is final.
     bool grows = false;
+    // The cost the agent reported for this response (Claude Code's telemetry cost_usd), stored as is
+    // (cost_source "reported") instead of the price card's.
+    std::optional<double> cost_usd;
 };
 
 struct ToolCallRecord {

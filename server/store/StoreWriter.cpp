@@ -418,7 +418,8 @@ void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, cons
         }
     }
     if (it == usage_.end()) {
-        const Cost c = prices_->cost(batch.price_family, u.model, u.tokens, u.service_tier == "priority");
+        Cost c = prices_->cost(batch.price_family, u.model, u.tokens, u.service_tier == "priority");
+        if (u.cost_usd) c.usd = *u.cost_usd, c.source = "reported";
         const std::string& ts = iso(line.ts);
         st_->insert_usage.bind(1, provider)
             .bind(2, project)

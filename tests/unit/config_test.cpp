@@ -286,6 +286,35 @@ BOOST_AUTO_TEST_CASE(io_threads_from_every_source) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(otlp_listen_from_every_source) {
+    Env env;
+    CliOutcome o = cli({"serve"});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(o.config->otlp_port == -1);  // off by default
+    o = cli({"serve", "--otlp-listen", "127.0.0.1:0"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->otlp_host == "127.0.0.1");
+    BOOST_TEST(o.config->otlp_port == 0);
+    write_file(env.dir / "t.conf", "otlp-listen = 127.0.0.1:4318\n");
+    o = cli({"serve", "--config", (env.dir / "t.conf").string()});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->otlp_port == 4318);
+    env.set("AGENTPULSE_OTLP_LISTEN", "[::1]:4319");
+    o = cli({"serve", "--config", (env.dir / "t.conf").string()});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->otlp_host == "::1");  // environment over file
+    BOOST_TEST(o.config->otlp_port == 4319);
+    for (const char* bad : {"4318", "127.0.0.1", "127.0.0.1:", ":4318", "127.0.0.1:65536", "127.0.0.1:x"}) {
+        o = cli({"serve", "--otlp-listen", bad});
+        BOOST_TEST(!o.config, bad);
+        BOOST_TEST(o.exit_code == 2);
+        BOOST_TEST(contains(o.message, "otlp-listen"), o.message);
+    }
+    o = cli({"serve", "--otlp-listen", "127.0.0.1:4318", "--no-watcher"});
+    BOOST_TEST(!o.config);
+    BOOST_TEST(contains(o.message, "needs the watcher"), o.message);
+}
+
 BOOST_AUTO_TEST_CASE(agents_chooses_the_sources_that_run) {
     Env env;
     auto names = [](const Config& c) {
