@@ -171,6 +171,27 @@ constexpr std::string_view kV3 = R"sql(
 CREATE INDEX IF NOT EXISTS tool_mart_message ON message_tool_mart(message_id);
 )sql";
 
+// Plan limit windows: the newest snapshot of each (agent, window), from a transcript (Codex's rate_limits)
+// or Claude Code's status line (agentpulse statusline). An upsert keeps the newer observation, so a
+// re-read file or an older rollout read late changes nothing.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE IF NOT EXISTS limit_windows (
+    provider        TEXT NOT NULL,
+    window_name     TEXT NOT NULL,
+    window_minutes  INTEGER,
+    used_percent    REAL NOT NULL,
+    resets_at       TEXT,
+    resets_at_ms    INTEGER,
+    observed_at     TEXT NOT NULL,
+    observed_ms     INTEGER NOT NULL,
+    source          TEXT NOT NULL,
+    session_id      TEXT,
+    limit_id        TEXT,
+    plan_type       TEXT,
+    PRIMARY KEY (provider, window_name)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -178,6 +199,7 @@ const std::vector<Migration>& schema_migrations() {
         {1, "projects, sessions, transcript files, messages, usage events, tool calls", kV1},
         {2, "pending tool results, watcher heartbeat, ingest error log", kV2},
         {3, "index of tool calls by message", kV3},
+        {4, "plan limit windows", kV4},
     };
     return steps;
 }

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/IsoTime.hpp"
+#include "store/LimitStore.hpp"
 
 namespace agentpulse {
 
@@ -113,12 +114,14 @@ struct StoreWriter::Statements {
                    "beat_ms, interval_ms, counters) VALUES (1,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
                    "state=excluded.state, reason=excluded.reason, pid=excluded.pid, hostname=excluded.hostname, "
                    "version=excluded.version, started_at=excluded.started_at, beat_at=excluded.beat_at, "
-                   "beat_ms=excluded.beat_ms, interval_ms=excluded.interval_ms, counters=excluded.counters") {}
+                   "beat_ms=excluded.beat_ms, interval_ms=excluded.interval_ms, counters=excluded.counters")
+        , limits(db) {}
 
     Statement find_file, all_files, insert_file, update_file, upsert_project, touch_project, upsert_session,
         touch_session, insert_message, find_message, find_usage, insert_usage, grow_usage, max_update_seq,
         max_result_seq, insert_call, calls_for_response, pair_result, set_latency, call_exists, count_pending, insert_pending,
         take_pending, insert_error, trim_errors, beat;
+    LimitWriter limits;
 };
 
 StoreWriter::StoreWriter(Database& db, std::shared_ptr<const PriceBook> prices)
@@ -545,6 +548,8 @@ void StoreWriter::apply_line(const ParsedLine& line, const IngestBatch& batch, T
     }
     for (const ToolLatencyRecord& l : line.tool_latencies)
         st_->set_latency.bind(1, l.latency_ms).bind(2, provider).bind(3, l.tool_use_id).run();
+    for (const RateLimitRecord& lim : line.rate_limits)
+        r.limit_windows += st_->limits.upsert(provider, lim, line.ts, kLimitSourceTranscript, line.session.session_id);
 }
 
 // A result whose call is not stored yet (it comes later in the file, or in another file) waits in
