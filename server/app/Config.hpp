@@ -14,7 +14,7 @@
 namespace agentpulse {
 
 struct Config {
-    std::string command;  // serve | ingest | pricing | status
+    std::string command;  // serve | ingest | pricing | status | statusline
     std::vector<std::string> args;  // positional words after the command (e.g. "check")
 
     std::string host = "127.0.0.1";
@@ -38,6 +38,7 @@ struct Config {
     int io_threads = 1;  // threads running the one io_context (the fan-out stays on its strand)
     std::string log_level = "info";
     bool progress = true;
+    std::string format;  // statusline: the line's template (empty: kDefaultStatusFormat)
 };
 
 struct CliOutcome {
