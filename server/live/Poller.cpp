@@ -89,9 +89,11 @@ Poller::~Poller() { stop(); }
 void Poller::start() {
     db_ = std::make_unique<Database>(opts_.store, Database::Mode::ReadOnly);
     q_ = std::make_unique<LiveQueries>(*db_);
+    limits_ = std::make_unique<LimitReader>(*db_);
     data_version_ = std::make_unique<Statement>(*db_, "PRAGMA data_version");
     preload();
     check_watcher(true);
+    check_limits(now_epoch_ms(), true);
     thread_ = std::thread([this] {
         net::post(ctx_, [this] {
             schedule_poll();
@@ -334,6 +336,7 @@ void Poller::tick() {
             for (const auto& [tz, frame] : burns) broadcaster_.publish_burn(tz, frame);
             broadcaster_.publish_sessions(sessions);
         });
+        check_limits(now, false);
         ++counters_.ticks;
         slots_.prune_before(now - 40 * kDayMs);
         latency_.prune(now);
@@ -345,6 +348,30 @@ void Poller::tick() {
     tick_timer_.async_wait([this](boost::system::error_code ec) {
         if (!ec) tick();
     });
+}
+
+namespace {
+
+// What makes a window's frame news: not its observation time alone (a status line refreshed every second
+// re-observes the same figures), unless the figures change too.
+bool same_windows(const std::vector<LimitState>& a, const std::vector<LimitState>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        LimitState x = a[i], y = b[i];
+        x.observed_at = y.observed_at = 0;
+        if (!(x == y)) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+void Poller::check_limits(EpochMs now, bool force) {
+    std::vector<LimitState> limits = limits_->current(now);
+    if (!force && limits_sent_ && same_windows(*limits_sent_, limits)) return;
+    auto frame = control_frame(StreamEvent::RateLimits, limits_json(limits, now), now);
+    limits_sent_ = std::move(limits);
+    net::post(broadcaster_.strand(), [this, frame] { broadcaster_.publish_limits(frame); });
 }
 
 WatcherState Poller::read_watcher() {

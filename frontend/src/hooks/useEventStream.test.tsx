@@ -3,7 +3,7 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { STREAM_EVENT_TYPES } from '../api/types';
-import { burn, call, MockEventSource, readyPayload, result, stats, usage, watcher } from '../test/fixtures';
+import { burn, call, limitsPayload, MockEventSource, readyPayload, result, stats, usage, watcher } from '../test/fixtures';
 import { useEventStream, useLiveState } from './useEventStream';
 
 const sync = (f: () => void) => f();
@@ -110,6 +110,12 @@ describe('useEventStream', () => {
     act(() => es().emit('watcher', watcher({ state: 'stopped', reason: 'heartbeat stale' })));
     expect(r.current.watcher?.reason).toBe('heartbeat stale');
     expect(r.current.feed).toBe(feedBefore);  // untouched slices keep their identity
+  });
+
+  it('rate_limits frames replace the limits slice', () => {
+    const { result: r, es } = setup();
+    act(() => es().emit('rate_limits', limitsPayload()));
+    expect(r.current.limits?.limits.map((l) => `${l.provider}/${l.window}`)).toEqual(['codex/five_hour', 'claude/five_hour']);
   });
 
   it('resync: shows resynced, refetches the snapshot, then goes back to live', async () => {

@@ -2,6 +2,7 @@
 // by agent; top projects and models; token mix and the money cache saved. From /api/overview (days in
 // the browser's time zone), refreshed every 30 s. The agent filter (`?provider=`, in the address like
 // the Sessions tab's) restricts every figure to one agent: the server sums that agent's rows only.
+import { LimitsPane } from '../components/LimitsPane';
 import { agentInfo } from '../api/agents';
 import { agentParam, withAgentParam } from '../api/agentFilter';
 import type { AgentSpendRow, ServerConfig } from '../api/types';
@@ -82,6 +83,7 @@ export function OverviewTab({ tz, config, search }: { tz: string; config: Server
             </p>
           )}
         </section>
+        <LimitsPane testId="overview-limits" />
         <section className="card span-all" aria-labelledby="daily-h">
           <h2 id="daily-h">Daily cost, last 30 days, by model</h2>
           <StackedBars days={data.days} by="by_model" />
