@@ -112,6 +112,25 @@ describe('useEventStream', () => {
     expect(r.current.feed).toBe(feedBefore);  // untouched slices keep their identity
   });
 
+  it('a tool_result refetches the snapshot at the next burn_tick, so the latency pane is at most a tick behind', async () => {
+    const latencies = stats({ tool_latency: [] });
+    const { result: r, es, fetchImpl } = setup({ snapshotEveryMs: 3_600_000 }, latencies);
+    act(() => es().emit('ready', readyPayload()));
+    await waitFor(() => expect(r.current.stats).not.toBeNull());
+    const calls = fetchImpl.mock.calls.length;
+    // A tick with no result since the last snapshot: nothing to refetch.
+    act(() => es().emit('burn_tick', burn()));
+    expect(fetchImpl.mock.calls.length).toBe(calls);
+    act(() => es().emit('tool_result', result(7)));
+    expect(fetchImpl.mock.calls.length).toBe(calls);
+    act(() => es().emit('burn_tick', burn()));
+    expect(fetchImpl.mock.calls.length).toBe(calls + 1);
+    expect(fetchImpl).toHaveBeenLastCalledWith('/api/live/stats?tz=Europe%2FBerlin', expect.anything());
+    // Once per batch of results, not per tick.
+    act(() => es().emit('burn_tick', burn()));
+    expect(fetchImpl.mock.calls.length).toBe(calls + 1);
+  });
+
   it('rate_limits frames replace the limits slice', () => {
     const { result: r, es } = setup();
     act(() => es().emit('rate_limits', limitsPayload()));
