@@ -46,17 +46,23 @@ bool has_table(Database& db, std::string_view name) {
 }  // namespace
 
 LimitReader::LimitReader(Database& db)
-    : activity_(db, "SELECT ts, cost_usd FROM usage_events WHERE provider = ? AND ts >= ? AND ts <= ? ORDER BY ts") {
-    if (has_table(db, "limit_windows"))
-        windows_.emplace(db,
+    : db_(db),
+      activity_(db, "SELECT ts, cost_usd FROM usage_events WHERE provider = ? AND ts >= ? AND ts <= ? ORDER BY ts") {
+    prepare_windows();
+}
+
+bool LimitReader::prepare_windows() {
+    if (!windows_ && has_table(db_, "limit_windows"))
+        windows_.emplace(db_,
                "SELECT provider, window_name, window_minutes, used_percent, resets_at_ms, observed_ms, source, "
                "session_id, limit_id, plan_type FROM limit_windows ORDER BY provider, window_minutes IS NULL, "
                "window_minutes, window_name");
+    return windows_.has_value();
 }
 
 std::vector<LimitState> LimitReader::stored() {
     std::vector<LimitState> out;
-    if (!windows_) return out;
+    if (!prepare_windows()) return out;
     Statement& w = *windows_;
     ResetGuard g(w);
     while (w.step()) {

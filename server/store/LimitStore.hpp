@@ -42,7 +42,11 @@ public:
     std::optional<LimitState> estimated_block(std::string_view provider, EpochMs now);
 
 private:
-    std::optional<Statement> windows_;  // none in a store older than the table (read by --no-watcher)
+    // None while the store is older than the table (a --no-watcher server's store, until its writer
+    // migrates it): looked for again at each read.
+    bool prepare_windows();
+    Database& db_;
+    std::optional<Statement> windows_;
     Statement activity_;
 };
 

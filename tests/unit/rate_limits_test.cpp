@@ -246,6 +246,31 @@ BOOST_AUTO_TEST_CASE(a_version_3_store_gains_the_table_and_keeps_its_rows) {
     BOOST_TEST(query_int(db, "SELECT resets_at_ms IS NULL FROM limit_windows") == 1);
 }
 
+BOOST_AUTO_TEST_CASE(a_reader_on_an_older_store_finds_the_table_once_a_writer_adds_it) {
+    TempDir dir;
+    {
+        Database db(dir / "store.db", Database::Mode::ReadWrite);
+        for (const Migration& m : schema_migrations())
+            if (m.version <= 3) db.exec(m.sql);
+        db.exec("PRAGMA user_version=3");
+    }
+    Database ro(dir / "store.db", Database::Mode::ReadOnly);
+    LimitReader reader(ro);  // a --no-watcher server's poller, started before the writer migrated
+    BOOST_TEST(reader.stored().empty());
+    {
+        Database rw(dir / "store.db", Database::Mode::ReadWrite);
+        migrate(rw);
+        RateLimitRecord rec;
+        rec.window = "weekly";
+        rec.window_minutes = 10080;
+        rec.used_percent = 3.0;
+        LimitWriter(rw).upsert("codex", rec, at_ms(0), kLimitSourceTranscript, "cx-1");
+    }
+    const auto rows = reader.stored();
+    BOOST_REQUIRE(rows.size() == 1u);
+    BOOST_TEST(rows[0].window == "weekly");
+}
+
 BOOST_AUTO_TEST_CASE(usage_blocks_start_at_the_first_activity_and_last_five_hours) {
     const EpochMs h = 3'600'000;
     const EpochMs t0 = at_ms(0);
