@@ -209,6 +209,21 @@ BOOST_AUTO_TEST_CASE(the_store_keeps_each_windows_newest_snapshot_and_a_re_read_
     BOOST_TEST(r.limit_windows == 0);
     BOOST_TEST(query_int(fx.db(), "SELECT count(*) FROM limit_windows") == 2);
 
+    // Several snapshots in one batch (a rollout repeats its windows with every token_count): the newest
+    // is stored, whatever the order of the lines.
+    FileRecord busy = fx.codex_file("rollout-busy.jsonl");
+    const auto five = [&](double used) {
+        return json::object{{"primary", window(used, 300, "resets_at", kReset5h)}};
+    };
+    r = fx.feed(busy, {codex_meta(at(70'000), "cx-busy"), codex_limits(at(71'000), five(40.0)),
+                       codex_limits(at(73'000), five(44.0)), codex_limits(at(72'000), five(42.0))});
+    BOOST_TEST(r.limit_windows == 1);
+    BOOST_TEST(query_double(fx.db(), "SELECT used_percent FROM limit_windows WHERE window_name = 'five_hour'") == 44.0);
+    BOOST_TEST(query_int(fx.db(), "SELECT observed_ms FROM limit_windows WHERE window_name = 'five_hour'") ==
+               at_ms(73'000));
+    fx.db().exec("UPDATE limit_windows SET used_percent = 35.0, observed_ms = " + std::to_string(at_ms(60'000)) +
+                 ", session_id = 'cx-new' WHERE window_name = 'five_hour'");
+
     LimitReader reader(fx.db());
     const auto stored = reader.stored();
     BOOST_REQUIRE(stored.size() == 2u);
