@@ -68,10 +68,14 @@ void with_store(const fs::path& path, const StatusInput& in, EpochMs now, Status
         if (!same) news.push_back(&r);
     }
     if (writable && !news.empty()) {
-        LimitWriter w(db);
-        Transaction tx(db);
-        for (const RateLimitRecord* r : news) w.upsert(kProvider, *r, now, kLimitSourceStatusline, in.session_id);
-        tx.commit();
+        try {
+            LimitWriter w(db);
+            Transaction tx(db);
+            for (const RateLimitRecord* r : news) w.upsert(kProvider, *r, now, kLimitSourceStatusline, in.session_id);
+            tx.commit();
+        } catch (const StoreError&) {
+            // Another writer holds the store: the next refresh records the windows; the reads below go on.
+        }
     }
     StatusLineQueries q(db);
     f["today_cost"] = format_usd(q.cost_between(local_day_start(now), now));

@@ -158,12 +158,16 @@ BOOST_AUTO_TEST_CASE(a_newer_or_locked_store_still_gives_a_line_quickly) {
         migrate(db);
     }
     Database writer(locked, Database::Mode::ReadWrite);
-    writer.exec("BEGIN EXCLUSIVE");  // another writer's long transaction
+    writer.exec("BEGIN IMMEDIATE");  // another writer's long transaction: reads go on, the write waits
     r = run_line(ws, locked, "v2.1.80.json", r5, r7);
     writer.exec("ROLLBACK");
     BOOST_TEST(r.status.code == 0);
     BOOST_TEST(contains(r.out, "5h 24%"));
+    BOOST_TEST(contains(r.out, "$0.00 today"));  // the store was still read
     BOOST_TEST(r.took.count() < 2000);
+    BOOST_TEST(query_int(writer, "SELECT count(*) FROM limit_windows") == 0);  // recorded at a later refresh
+    r = run_line(ws, locked, "v2.1.80.json", r5, r7);
+    BOOST_TEST(query_int(writer, "SELECT count(*) FROM limit_windows") == 2);
 }
 
 BOOST_AUTO_TEST_CASE(garbage_on_stdin_still_prints_a_line) {
