@@ -24,31 +24,45 @@ std::string limit_window_name(std::int64_t window_minutes) {
     return std::to_string(window_minutes) + "m";
 }
 
-std::optional<LimitState> current_usage_block(std::string_view provider, const std::vector<UsageActivity>& ascending,
-                                              EpochMs now) {
-    if (ascending.empty()) return std::nullopt;
-    EpochMs start = ascending.front().ts;
-    double cost = 0;
-    std::int64_t events = 0;
-    EpochMs last = start;
-    for (const UsageActivity& a : ascending) {
-        if (a.ts >= start + kFiveHourBlockMs) start = a.ts, cost = 0, events = 0;
-        cost += a.cost_usd;
-        ++events;
-        last = a.ts;
-    }
-    if (now >= start + kFiveHourBlockMs) return std::nullopt;
+void UsageBlockTracker::add(EpochMs ts, double cost_usd) {
+    if (any_ && ts < last_) return;  // out of order: an estimate does not rewind
+    if (!any_ || ts >= start_ + kFiveHourBlockMs) start_ = ts, cost_ = 0, events_ = 0;
+    any_ = true;
+    cost_ += cost_usd;
+    ++events_;
+    last_ = ts;
+}
+
+std::optional<LimitState> UsageBlockTracker::current(std::string_view provider, EpochMs now) const {
+    if (!any_ || now >= start_ + kFiveHourBlockMs) return std::nullopt;
     LimitState s;
     s.provider = std::string(provider);
     s.window = "five_hour";
     s.window_minutes = kFiveHourMinutes;
-    s.resets_at = start + kFiveHourBlockMs;
-    s.observed_at = last;
+    s.resets_at = start_ + kFiveHourBlockMs;
+    s.observed_at = last_;
     s.source = std::string(kLimitSourceEstimate);
-    s.started_at = start;
-    s.cost_usd = cost;
-    s.events = events;
+    s.started_at = start_;
+    s.cost_usd = cost_;
+    s.events = events_;
     return s;
+}
+
+std::optional<LimitState> current_usage_block(std::string_view provider, const std::vector<UsageActivity>& ascending,
+                                              EpochMs now) {
+    UsageBlockTracker t;
+    for (const UsageActivity& a : ascending) t.add(a.ts, a.cost_usd);
+    return t.current(provider, now);
+}
+
+std::vector<LimitState> with_estimate(std::vector<LimitState> stored, std::optional<LimitState> block, EpochMs now) {
+    if (!block) return stored;
+    for (const LimitState& s : stored)
+        if (s.provider == block->provider && s.window == "five_hour" &&
+            ((s.resets_at && *s.resets_at > now) || s.observed_at >= *block->started_at))
+            return stored;
+    stored.push_back(std::move(*block));
+    return stored;
 }
 
 json::object limit_state_json(const LimitState& s, EpochMs now) {

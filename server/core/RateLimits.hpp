@@ -47,14 +47,33 @@ struct LimitState {
     bool operator==(const LimitState&) const = default;
 };
 
-// The current 5-hour block from activity times in ascending order: a block starts at the first activity
-// after the previous block ended and lasts five hours. None when the newest block has ended by `now`.
+// Claude's 5-hour blocks from usage, fed activity in time order (an older one is ignored): a block starts
+// at the first activity after the previous block ended and lasts five hours. Bounded memory whatever the
+// activity (the poller keeps one across polls; the store feeds one from a scan).
+class UsageBlockTracker {
+public:
+    void add(EpochMs ts, double cost_usd);
+    // The block running at `now`, as an estimate row; none when the newest block has ended.
+    std::optional<LimitState> current(std::string_view provider, EpochMs now) const;
+
+private:
+    EpochMs start_ = 0, last_ = 0;
+    double cost_ = 0;
+    std::int64_t events_ = 0;
+    bool any_ = false;
+};
+
 struct UsageActivity {
     EpochMs ts = 0;
     double cost_usd = 0;
 };
+// The same over a list in ascending order.
 std::optional<LimitState> current_usage_block(std::string_view provider, const std::vector<UsageActivity>& ascending,
                                               EpochMs now);
+
+// The stored windows plus Claude's estimated block where it reports no 5-hour window: the block is listed
+// unless a five_hour window of `provider` is still running or was reported since the block started.
+std::vector<LimitState> with_estimate(std::vector<LimitState> stored, std::optional<LimitState> block, EpochMs now);
 
 // {"provider", "window", "window_minutes", "used_percent", "resets_at", "resets_in_s", "observed_at",
 // "age_s", "source", "estimate", "expired", ...}: docs/limits.md.

@@ -138,6 +138,8 @@ void Poller::preload() {
         // month": early on the 1st UTC, zones west of UTC are still in the previous month.)
         q_->load_cost_slots(slots_, now - 32 * kDayMs);
         q_->load_latency(latency_, now - ToolLatencyIndex::kMaxWindowHours * 3'600'000LL - 3'600'000LL);
+        // In the same snapshot as the head: the polls feed it every usage row after that.
+        limits_->feed_block(block_, kEstimatedBlockProvider, now);
     }
     std::vector<RingFrame> frames = merge_by_time(rows, broadcaster_evicted_, now);
     published_ = head;
@@ -231,6 +233,7 @@ FrameBatch Poller::make_batch(std::vector<UsageRow>& usage, std::vector<ToolRow>
             const EpochMs s = CostBuckets::slot_of(*t);
             slots_.set(s, slots_.sum(s, s + CostBuckets::kSlotMs) + r.cost_usd);
             newest = std::max(newest, *t);
+            if (r.provider == kEstimatedBlockProvider) block_.add(*t, r.cost_usd);
         }
     }
     for (const ToolRow& r : calls) {
@@ -367,7 +370,8 @@ bool same_windows(const std::vector<LimitState>& a, const std::vector<LimitState
 }  // namespace
 
 void Poller::check_limits(EpochMs now, bool force) {
-    std::vector<LimitState> limits = limits_->current(now);
+    std::vector<LimitState> limits =
+        with_estimate(limits_->stored(), block_.current(kEstimatedBlockProvider, now), now);
     if (!force && limits_sent_ && same_windows(*limits_sent_, limits)) return;
     auto frame = control_frame(StreamEvent::RateLimits, limits_json(limits, now), now);
     limits_sent_ = std::move(limits);

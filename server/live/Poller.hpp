@@ -109,6 +109,9 @@ private:
     std::unique_ptr<LiveQueries> q_;
     std::unique_ptr<LimitReader> limits_;
     std::optional<std::vector<LimitState>> limits_sent_;  // poller thread: the windows of the last frame
+    // Claude's estimated 5-hour block, fed by the usage rows the poller reads (seeded from the store at
+    // start): a tick does not rescan a day of usage.
+    UsageBlockTracker block_;
     // PRAGMA data_version: changes whenever another connection commits. An unchanged value means no new
     // rows, so an idle poll costs one cheap statement instead of a read transaction and four queries.
     std::unique_ptr<Statement> data_version_;

@@ -81,32 +81,21 @@ std::vector<LimitState> LimitReader::stored() {
     return out;
 }
 
-// The last 24 hours of the agent's usage: where its current block started (an estimate: a chain of blocks
-// older than that is not followed).
 std::optional<LimitState> LimitReader::estimated_block(std::string_view provider, EpochMs now) {
-    std::vector<UsageActivity> activity;
-    {
-        ResetGuard g(activity_);
-        activity_.bind(1, provider).bind(2, format_iso8601(now - 24 * 3'600'000LL)).bind(3, format_iso8601(now));
-        while (activity_.step()) {
-            const auto ts = parse_iso8601(activity_.column_view(0));
-            if (ts) activity.push_back({*ts, activity_.column_double(1)});
-        }
-    }
-    return current_usage_block(provider, activity, now);
+    UsageBlockTracker t;
+    feed_block(t, provider, now);
+    return t.current(provider, now);
+}
+
+void LimitReader::feed_block(UsageBlockTracker& t, std::string_view provider, EpochMs now) {
+    ResetGuard g(activity_);
+    activity_.bind(1, provider).bind(2, format_iso8601(now - 24 * 3'600'000LL)).bind(3, format_iso8601(now));
+    while (activity_.step())
+        if (const auto ts = parse_iso8601(activity_.column_view(0))) t.add(*ts, activity_.column_double(1));
 }
 
 std::vector<LimitState> LimitReader::current(EpochMs now) {
-    std::vector<LimitState> out = stored();
-    auto block = estimated_block(kEstimatedBlockProvider, now);
-    if (!block) return out;
-    // A reported five_hour window still running, or reported since the block started, is the real figure.
-    for (const LimitState& s : out)
-        if (s.provider == kEstimatedBlockProvider && s.window == "five_hour" &&
-            ((s.resets_at && *s.resets_at > now) || s.observed_at >= *block->started_at))
-            return out;
-    out.push_back(std::move(*block));
-    return out;
+    return with_estimate(stored(), estimated_block(kEstimatedBlockProvider, now), now);
 }
 
 }  // namespace agentpulse

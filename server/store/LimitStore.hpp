@@ -40,6 +40,9 @@ public:
     std::vector<LimitState> current(EpochMs now);
     std::vector<LimitState> stored();
     std::optional<LimitState> estimated_block(std::string_view provider, EpochMs now);
+    // Feeds `t` the agent's usage of the last 24 hours (where its current block started: an estimate, a
+    // chain of blocks older than that is not followed).
+    void feed_block(UsageBlockTracker& t, std::string_view provider, EpochMs now);
 
 private:
     // None while the store is older than the table (a --no-watcher server's store, until its writer

@@ -310,6 +310,38 @@ BOOST_AUTO_TEST_CASE(usage_blocks_start_at_the_first_activity_and_last_five_hour
     BOOST_TEST(*edge->started_at == t0 + 5 * h);
 }
 
+BOOST_AUTO_TEST_CASE(the_tracker_ignores_older_activity_and_a_reported_window_replaces_the_estimate) {
+    const EpochMs h = 3'600'000;
+    const EpochMs t0 = at_ms(0);
+    UsageBlockTracker t;
+    t.add(t0, 1.0);
+    t.add(t0 + h, 2.0);
+    t.add(t0 + h / 2, 100.0);  // older than the newest: ignored
+    const auto b = t.current("claude", t0 + 2 * h);
+    BOOST_REQUIRE(b.has_value());
+    BOOST_TEST(b->cost_usd == 3.0);
+    BOOST_TEST(b->events == 2);
+
+    LimitState reported;
+    reported.provider = "claude";
+    reported.window = "five_hour";
+    reported.used_percent = 20.0;
+    reported.resets_at = t0 + 4 * h;
+    reported.observed_at = t0 + h;
+    reported.source = std::string(kLimitSourceStatusline);
+    // Still running: the reported window, no estimate beside it.
+    BOOST_TEST(with_estimate({reported}, b, t0 + 2 * h).size() == 1u);
+    // Its reset passed and nothing was reported since the block began: the estimate is listed too.
+    reported.observed_at = t0 - h;
+    const auto both = with_estimate({reported}, b, t0 + 5 * h - 1);
+    BOOST_REQUIRE(both.size() == 2u);
+    BOOST_TEST(both[1].estimate());
+    // Another agent's window does not hide Claude's estimate.
+    reported.provider = "codex";
+    reported.resets_at = t0 + 10 * h;
+    BOOST_TEST(with_estimate({reported}, b, t0 + 2 * h).size() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(json_shows_age_reset_and_the_estimate_flag) {
     LimitState s;
     s.provider = "codex";
