@@ -58,6 +58,8 @@ Usage:
   agentpulse report  daily|weekly|monthly|session|blocks [options]
                                  usage tables (tokens by kind, cost, models) from the store;
                                  --json or --csv for scripts (docs/reports.md)
+  agentpulse statusline [--format T]  Claude Code's statusLine command: reads its JSON on stdin,
+                                 records the plan's limit windows, prints one line (docs/limits.md)
   agentpulse --version | --help
 
 Every option can also come from the environment as AGENTPULSE_<OPTION> (upper case, dashes as
@@ -107,6 +109,12 @@ po::options_description describe(const std::string& command) {
             ("io-threads", po::value<int>()->default_value(1), "threads running the server's I/O (HTTP and live streams; default 1)")
             ("static-dir", po::value<std::string>(), "folder with the built dashboard (default: next to the binary)");
         common.add(serve);
+    } else if (command == "statusline") {
+        po::options_description sl("Status line options");
+        sl.add_options()("format", po::value<std::string>(),
+                         "the line's template: {field}s, [groups] dropped when a field in them is empty "
+                         "(fields: docs/limits.md)");
+        common.add(sl);
     } else if (command == "ingest") {
         po::options_description ingest("Ingest options");
         ingest.add_options()
@@ -193,12 +201,12 @@ po::parsed_options file_options(const fs::path& file, const po::options_descript
     std::istringstream defused(defuse(text.str()));
     po::options_description every;
     every.add(describe("serve"));
-    const po::options_description ingest = describe("ingest");  // named: options() refers into it
-    for (const auto& o : ingest.options())
-        if (!every.find_nothrow(o->long_name(), false)) every.add(o);
-    const po::options_description report = describe("report");
-    for (const auto& o : report.options())
-        if (!every.find_nothrow(o->long_name(), false)) every.add(o);
+    // Named: options() refers into them.
+    const po::options_description ingest = describe("ingest"), report = describe("report"),
+                                  statusline = describe("statusline");
+    for (const po::options_description* other : {&ingest, &report, &statusline})
+        for (const auto& o : other->options())
+            if (!every.find_nothrow(o->long_name(), false)) every.add(o);
     const po::parsed_options parsed = po::parse_config_file(defused, every, false);
     po::parsed_options mine(&desc);
     for (const po::option& o : parsed.options)
@@ -337,6 +345,7 @@ Config to_config(const po::variables_map& vm, const std::string& command, const 
         c.follow = vm["follow"].as<bool>();
         c.progress = !vm["no-progress"].as<bool>();
     }
+    if (command == "statusline") c.format = text(vm, "format");
     if (command == "pricing" && (c.args.empty() || (c.args[0] != "check" && c.args[0] != "reprice")))
         throw po::error("pricing needs a subcommand: check or reprice");
     if (command == "report") read_report_options(vm, c);
@@ -361,7 +370,8 @@ std::optional<CliOutcome> command_word_outcome(int argc, const char* const* argv
         out.message = std::string("agentpulse ") + AGENTPULSE_VERSION + "\n";
         return out;
     }
-    if (command != "serve" && command != "ingest" && command != "pricing" && command != "status" && command != "report") {
+    if (command != "serve" && command != "ingest" && command != "pricing" && command != "status" &&
+        command != "report" && command != "statusline") {
         out.exit_code = 2;
         out.message = "unknown command '" + command + "'\n\n" + kUsage;
         return out;

@@ -25,7 +25,7 @@ struct ReportOptions {
 };
 
 struct Config {
-    std::string command;  // serve | ingest | pricing | status | report
+    std::string command;  // serve | ingest | pricing | status | report | statusline
     std::vector<std::string> args;  // positional words after the command (e.g. "check")
 
     std::string host = "127.0.0.1";
@@ -54,6 +54,7 @@ struct Config {
     std::string log_level = "info";
     bool progress = true;
     ReportOptions report;
+    std::string format;  // statusline: the line's template (empty: kDefaultStatusFormat)
 };
 
 struct CliOutcome {

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
         if (c.command == "ingest") return run_ingest(c);
         if (c.command == "pricing") return run_pricing(c);
         if (c.command == "report") return run_report(c);
+        if (c.command == "statusline") return run_statusline(c);
         return run_status(c);
     } catch (const StartupError& e) {
         std::fprintf(stderr, "agentpulse %s: %s\n", c.command.c_str(), e.what());

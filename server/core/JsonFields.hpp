@@ -37,6 +37,18 @@ inline std::optional<std::int64_t> integer(const boost::json::value* v) {
     return std::nullopt;
 }
 
+// Number fields (integer or not); anything else, or a value that is not finite, is absent.
+inline std::optional<double> number(const boost::json::value* v) {
+    if (!v) return std::nullopt;
+    if (v->is_double()) {
+        const double d = v->as_double();
+        return d == d && d < 1e300 && d > -1e300 ? std::optional<double>(d) : std::nullopt;
+    }
+    if (v->is_int64()) return static_cast<double>(v->as_int64());
+    if (v->is_uint64()) return static_cast<double>(v->as_uint64());
+    return std::nullopt;
+}
+
 inline bool boolean(const boost::json::value* v, bool fallback = false) { return v && v->is_bool() ? v->as_bool() : fallback; }
 
 }  // namespace agentpulse::jf

@@ -15,9 +15,9 @@
 namespace agentpulse {
 
 // Frames that are not rows: a client only ever needs the newest of each kind.
-enum class ControlSlot : std::uint8_t { Burn = 0, Sessions, Watcher, Resync, Heartbeat, Count };
+enum class ControlSlot : std::uint8_t { Burn = 0, Sessions, Watcher, Resync, Limits, Heartbeat, Count };
 
-enum class StreamEvent : std::uint8_t { Ready, Event, EventUpdate, ToolCall, ToolResult, BurnTick, Sessions, Watcher, Resync };
+enum class StreamEvent : std::uint8_t { Ready, Event, EventUpdate, ToolCall, ToolResult, BurnTick, Sessions, Watcher, Resync, RateLimits };
 
 enum class Delivery : std::uint8_t {
     Preamble,  // once, when the stream opens
@@ -36,7 +36,7 @@ struct StreamEventInfo {
 };
 
 // In StreamEvent order (checked below). The text is Markdown: it becomes a row of the docs' table.
-inline constexpr std::array<StreamEventInfo, 9> kStreamEvents{{
+inline constexpr std::array<StreamEventInfo, 10> kStreamEvents{{
     {StreamEvent::Ready, "ready", Delivery::Preamble, Stream::Usage, ControlSlot::Count,
      "on connect, with `id:` the stream's starting position (the resume point, else the head), so a reconnect "
      "before any row still resumes exactly",
@@ -69,6 +69,10 @@ inline constexpr std::array<StreamEventInfo, 9> kStreamEvents{{
      "rows were skipped for this client",
      "`reason` (`fell_behind`, `replay_window_exceeded`), `watermarks`; the client refetches `/api/live/stats` "
      "and goes on"},
+    {StreamEvent::RateLimits, "rate_limits", Delivery::Control, Stream::Usage, ControlSlot::Limits,
+     "on connect and, checked with every `burn_tick`, when a plan limit window changes (its figure, reset, source "
+     "or the estimated block)",
+     "`as_of`, `limits`: the windows as `/api/limits` gives them (docs/limits.md)"},
 }};
 
 constexpr const StreamEventInfo& stream_event(StreamEvent e) { return kStreamEvents[static_cast<std::size_t>(e)]; }
@@ -115,6 +119,7 @@ static_assert(stream_events_detail::events_of(ControlSlot::Burn) == 1 &&
                   stream_events_detail::events_of(ControlSlot::Sessions) == 1 &&
                   stream_events_detail::events_of(ControlSlot::Watcher) == 1 &&
                   stream_events_detail::events_of(ControlSlot::Resync) == 1 &&
+                  stream_events_detail::events_of(ControlSlot::Limits) == 1 &&
                   stream_events_detail::events_of(ControlSlot::Heartbeat) == 0,  // an SSE comment, not an event
               "each control slot but the heartbeat holds exactly one event type");
 

@@ -162,6 +162,7 @@ std::string stream_preamble(const HttpRequest& req, const StreamRoute& s, const 
     if (auto w = ctx.broadcaster.latest_watcher()) p += *w;
     if (auto b = ctx.broadcaster.latest_burn(s.tz)) p += *b;
     if (auto ss = ctx.broadcaster.latest_sessions()) p += *ss;
+    if (auto l = ctx.broadcaster.latest_limits()) p += *l;
     return p;
 }
 

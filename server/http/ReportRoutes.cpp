@@ -8,6 +8,7 @@
 
 #include "agents/AgentRegistry.hpp"
 #include "core/BurnMath.hpp"
+#include "core/RateLimits.hpp"
 #include "core/ZonedCalendar.hpp"
 #include "report/ReportJson.hpp"
 
@@ -152,11 +153,20 @@ Route config(ServerContext& ctx) {
     }};
 }
 
+// Every agent's plan limit windows and the estimated block (docs/limits.md).
+Route limits() {
+    return QueryRoute{[](ReportQueries& q) {
+        const EpochMs now = now_epoch_ms();
+        return json_response(limits_json(q.limits(now), now));
+    }};
+}
+
 }  // namespace
 
 std::optional<Route> report_route(const HttpRequest& req, ServerContext& ctx) {
     if (req.path == "/api/config") return config(ctx);
     if (req.path == "/api/overview") return overview(req, ctx);
+    if (req.path == "/api/limits") return limits();
     if (req.path == "/api/sessions" || req.path == "/api/sessions/") return session_list(req);
     constexpr std::string_view prefix = "/api/sessions/";
     if (req.path.starts_with(prefix)) return session_detail(req, std::string_view(req.path).substr(prefix.size()));

@@ -94,6 +94,7 @@ public:
     void publish_burn(const std::string& tz, std::shared_ptr<const std::string> frame);
     void publish_sessions(std::shared_ptr<const std::string> frame);
     void publish_watcher(std::shared_ptr<const std::string> frame);
+    void publish_limits(std::shared_ptr<const std::string> frame);
     // Heartbeat comment to clients idle for at least `idle_ms`; closes clients whose write has been
     // pending longer than `stall_ms`.
     void sweep(std::int64_t now_ms, std::int64_t idle_ms, std::int64_t stall_ms);
@@ -115,6 +116,7 @@ public:
     std::shared_ptr<const std::string> latest_burn(const std::string& tz) const;
     std::shared_ptr<const std::string> latest_sessions() const { return sessions_; }
     std::shared_ptr<const std::string> latest_watcher() const { return watcher_; }
+    std::shared_ptr<const std::string> latest_limits() const { return limits_; }
 
     // Time zones with subscribers changed (the poller computes burn ticks for exactly these).
     void on_time_zones(std::function<void(std::vector<std::string>)> fn) { tz_listener_ = std::move(fn); }
@@ -151,7 +153,7 @@ private:
     std::vector<Subscriber*> subs_;
     std::map<std::string, std::size_t> tz_count_;
     std::map<std::string, std::shared_ptr<const std::string>> burn_;
-    std::shared_ptr<const std::string> sessions_, watcher_, heartbeat_;
+    std::shared_ptr<const std::string> sessions_, watcher_, limits_, heartbeat_;
     std::function<void(std::vector<std::string>)> tz_listener_;
     BroadcastStats stats_;
 };

@@ -89,9 +89,11 @@ Poller::~Poller() { stop(); }
 void Poller::start() {
     db_ = std::make_unique<Database>(opts_.store, Database::Mode::ReadOnly);
     q_ = std::make_unique<LiveQueries>(*db_);
+    limits_ = std::make_unique<LimitReader>(*db_);
     data_version_ = std::make_unique<Statement>(*db_, "PRAGMA data_version");
     preload();
     check_watcher(true);
+    check_limits(now_epoch_ms(), true);
     thread_ = std::thread([this] {
         net::post(ctx_, [this] {
             schedule_poll();
@@ -136,6 +138,8 @@ void Poller::preload() {
         // month": early on the 1st UTC, zones west of UTC are still in the previous month.)
         q_->load_cost_slots(slots_, now - 32 * kDayMs);
         q_->load_latency(latency_, now - ToolLatencyIndex::kMaxWindowHours * 3'600'000LL - 3'600'000LL);
+        // In the same snapshot as the head: the polls feed it every usage row after that.
+        limits_->feed_block(block_, kEstimatedBlockProvider, now);
     }
     std::vector<RingFrame> frames = merge_by_time(rows, broadcaster_evicted_, now);
     published_ = head;
@@ -229,6 +233,7 @@ FrameBatch Poller::make_batch(std::vector<UsageRow>& usage, std::vector<ToolRow>
             const EpochMs s = CostBuckets::slot_of(*t);
             slots_.set(s, slots_.sum(s, s + CostBuckets::kSlotMs) + r.cost_usd);
             newest = std::max(newest, *t);
+            if (r.provider == kEstimatedBlockProvider) block_.add(*t, r.cost_usd);
         }
     }
     for (const ToolRow& r : calls) {
@@ -334,6 +339,7 @@ void Poller::tick() {
             for (const auto& [tz, frame] : burns) broadcaster_.publish_burn(tz, frame);
             broadcaster_.publish_sessions(sessions);
         });
+        check_limits(now, false);
         ++counters_.ticks;
         slots_.prune_before(now - 40 * kDayMs);
         latency_.prune(now);
@@ -345,6 +351,31 @@ void Poller::tick() {
     tick_timer_.async_wait([this](boost::system::error_code ec) {
         if (!ec) tick();
     });
+}
+
+namespace {
+
+// What makes a window's frame news: not its observation time alone (a status line refreshed every second
+// re-observes the same figures), unless the figures change too.
+bool same_windows(const std::vector<LimitState>& a, const std::vector<LimitState>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        LimitState x = a[i], y = b[i];
+        x.observed_at = y.observed_at = 0;
+        if (!(x == y)) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+void Poller::check_limits(EpochMs now, bool force) {
+    std::vector<LimitState> limits =
+        with_estimate(limits_->stored(), block_.current(kEstimatedBlockProvider, now), now);
+    if (!force && limits_sent_ && same_windows(*limits_sent_, limits)) return;
+    auto frame = control_frame(StreamEvent::RateLimits, limits_json(limits, now), now);
+    limits_sent_ = std::move(limits);
+    net::post(broadcaster_.strand(), [this, frame] { broadcaster_.publish_limits(frame); });
 }
 
 WatcherState Poller::read_watcher() {

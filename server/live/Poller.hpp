@@ -24,6 +24,7 @@
 #include "live/Broadcaster.hpp"
 #include "live/LiveFrames.hpp"
 #include "store/Database.hpp"
+#include "store/LimitStore.hpp"
 #include "store/LiveQueries.hpp"
 
 namespace agentpulse {
@@ -89,6 +90,8 @@ private:
     void poll_once();
     void tick();
     void check_watcher(bool force);
+    // Publishes a rate_limits frame when the windows differ from the last one sent (or `force`).
+    void check_limits(EpochMs now, bool force);
     void refresh_slots(const std::set<EpochMs>& slots);
     FrameBatch make_batch(std::vector<UsageRow>& usage, std::vector<ToolRow>& calls, std::vector<ToolRow>& results,
                           std::vector<UsageRow>& updates);
@@ -104,6 +107,11 @@ private:
     std::thread thread_;
     std::unique_ptr<Database> db_;
     std::unique_ptr<LiveQueries> q_;
+    std::unique_ptr<LimitReader> limits_;
+    std::optional<std::vector<LimitState>> limits_sent_;  // poller thread: the windows of the last frame
+    // Claude's estimated 5-hour block, fed by the usage rows the poller reads (seeded from the store at
+    // start): a tick does not rescan a day of usage.
+    UsageBlockTracker block_;
     // PRAGMA data_version: changes whenever another connection commits. An unchanged value means no new
     // rows, so an idle poll costs one cheap statement instead of a read transaction and four queries.
     std::unique_ptr<Statement> data_version_;

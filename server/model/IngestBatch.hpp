@@ -31,9 +31,11 @@ struct IngestBatch {
 struct BatchResult {
     std::int64_t messages = 0, usage_new = 0, usage_updated = 0, tool_calls = 0, tool_results = 0,
                  results_pending = 0;
+    std::int64_t limit_windows = 0;  // limit window snapshots that changed a stored window
     BatchResult& operator+=(const BatchResult& o) {
         messages += o.messages, usage_new += o.usage_new, usage_updated += o.usage_updated;
         tool_calls += o.tool_calls, tool_results += o.tool_results, results_pending += o.results_pending;
+        limit_windows += o.limit_windows;
         return *this;
     }
     std::int64_t rows() const { return messages + usage_new + usage_updated + tool_calls + tool_results; }

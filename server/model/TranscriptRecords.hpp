@@ -63,6 +63,16 @@ struct ToolLatencyRecord {
     std::int64_t latency_ms = 0;
 };
 
+// A plan limit window as the agent reported it at the line's time (Codex's token_count rate_limits): how
+// much of the window is used and when it resets. Stored as the window's newest snapshot (store/LimitStore).
+struct RateLimitRecord {
+    std::string window;                         // limit_window_name(window_minutes): five_hour, weekly, <N>m
+    std::optional<std::int64_t> window_minutes;
+    double used_percent = 0;                    // 0-100
+    std::optional<EpochMs> resets_at;
+    std::string limit_id, plan_type;
+};
+
 struct MessageRecord {
     std::string line_key;    // claude: line uuid; codex: session + line hash
     std::string parent_key;
@@ -87,6 +97,7 @@ struct ParsedLine {
     std::vector<ToolCallRecord> tool_calls;
     std::vector<ToolResultRecord> tool_results;
     std::vector<ToolLatencyRecord> tool_latencies;
+    std::vector<RateLimitRecord> rate_limits;
 };
 
 // Why a line yielded nothing or less than it could, for the error log and the counters.

@@ -2,6 +2,7 @@
 // steps: pick the page's ids in SQL (sorted and filtered, with the per-session sums joined in only when
 // the sort needs them), then fill in each row's sums with indexed lookups.
 #include "report/ReportQueries.hpp"
+#include "store/LimitStore.hpp"
 
 #include <algorithm>
 #include <array>
@@ -517,6 +518,11 @@ std::vector<TranscriptFileCount> ReportQueries::transcript_files() {
     std::vector<TranscriptFileCount> out;
     while (s.step()) out.push_back({s.column_text(0), s.column_text(1), s.column_int(2), s.column_int(3)});
     return out;
+}
+
+std::vector<LimitState> ReportQueries::limits(EpochMs now) {
+    LimitReader reader(db_);
+    return reader.current(now);
 }
 
 }  // namespace agentpulse

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/IsoTime.hpp"
+#include "core/RateLimits.hpp"
 #include "core/TokenCounts.hpp"
 #include "store/Database.hpp"
 #include "store/Statement.hpp"
@@ -120,6 +121,8 @@ public:
     ~ReportQueries();
 
     Database& db() { return db_; }
+    // Every agent's plan limit windows and the estimated block (store/LimitStore).
+    std::vector<LimitState> limits(EpochMs now);
 
     // Usage grouped by day, provider, model and project; day i is [starts[i], starts[i+1]) and the last
     // one ends at `end`. One indexed range scan per day, summed here (a hash of groups: SQLite's GROUP BY

@@ -221,6 +221,28 @@ const std::string& aggregates_step() {
         std::string(kRebuildAggregates);
     return sql;
 }
+
+// Plan limit windows: the newest snapshot of each (agent, window), from a transcript (Codex's rate_limits)
+// or Claude Code's status line (agentpulse statusline). An upsert keeps the newer observation, so a
+// re-read file or an older rollout read late changes nothing.
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE IF NOT EXISTS limit_windows (
+    provider        TEXT NOT NULL,
+    window_name     TEXT NOT NULL,
+    window_minutes  INTEGER,
+    used_percent    REAL NOT NULL,
+    resets_at       TEXT,
+    resets_at_ms    INTEGER,
+    observed_at     TEXT NOT NULL,
+    observed_ms     INTEGER NOT NULL,
+    source          TEXT NOT NULL,
+    session_id      TEXT,
+    limit_id        TEXT,
+    plan_type       TEXT,
+    PRIMARY KEY (provider, window_name)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -229,6 +251,7 @@ const std::vector<Migration>& schema_migrations() {
         {2, "pending tool results, watcher heartbeat, ingest error log", kV2},
         {3, "index of tool calls by message", kV3},
         {4, "usage per 15-minute slot and per session", aggregates_step()},
+        {5, "plan limit windows", kV5},
     };
     return steps;
 }

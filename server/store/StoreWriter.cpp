@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "core/IsoTime.hpp"
+#include "store/LimitStore.hpp"
 
 namespace agentpulse {
 
@@ -150,12 +151,14 @@ struct StoreWriter::Statements {
                    "beat_ms, interval_ms, counters) VALUES (1,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
                    "state=excluded.state, reason=excluded.reason, pid=excluded.pid, hostname=excluded.hostname, "
                    "version=excluded.version, started_at=excluded.started_at, beat_at=excluded.beat_at, "
-                   "beat_ms=excluded.beat_ms, interval_ms=excluded.interval_ms, counters=excluded.counters") {}
+                   "beat_ms=excluded.beat_ms, interval_ms=excluded.interval_ms, counters=excluded.counters")
+        , limits(db) {}
 
     Statement find_file, all_files, insert_file, update_file, upsert_project, touch_project, upsert_session,
         touch_session, insert_message, find_message, relocate_message, find_usage, insert_usage, grow_usage, max_update_seq,
         max_result_seq, insert_call, calls_for_response, pair_result, set_latency, call_exists, count_pending, insert_pending,
         take_pending, add_to_slot, add_to_session, insert_error, trim_errors, beat;
+    LimitWriter limits;
 };
 
 // The changes a batch makes to usage_slots and session_totals, written at its end (flush_aggregates).
@@ -555,6 +558,13 @@ struct StoreWriter::Touched {
         const SessionRef* latest = nullptr;
     };
     std::map<std::int64_t, Span> sessions, projects;
+    // The newest snapshot of each limit window in the batch: a rollout repeats its windows with every
+    // token_count, and only the newest can be the stored one (the upsert keeps the newest anyway).
+    struct Limit {
+        const RateLimitRecord* record;
+        const ParsedLine* line;
+    };
+    std::map<std::string_view, Limit> limits;
 
     void add(std::int64_t session, std::int64_t project, const ParsedLine& line) {
         for (Span* span : {&sessions[session], &projects[project]}) {
@@ -607,6 +617,9 @@ void StoreWriter::apply(const IngestBatch& batch, BatchResult& r) {
             .run();
     for (const auto& [id, span] : touched.projects)
         st_->touch_project.bind(1, format_iso8601(span.first)).bind(2, format_iso8601(span.last)).bind(3, id).run();
+    for (const auto& [window, l] : touched.limits)
+        r.limit_windows += st_->limits.upsert(batch.file.provider, *l.record, l.line->ts, kLimitSourceTranscript,
+                                              l.line->session.session_id);
 
     const std::string now = format_iso8601(now_epoch_ms());
     record_errors(batch, now);
@@ -666,6 +679,10 @@ void StoreWriter::apply_line(const ParsedLine& line, const IngestBatch& batch, T
     }
     for (const ToolLatencyRecord& l : line.tool_latencies)
         st_->set_latency.bind(1, l.latency_ms).bind(2, provider).bind(3, l.tool_use_id).run();
+    for (const RateLimitRecord& lim : line.rate_limits) {
+        auto [it, fresh] = touched.limits.try_emplace(lim.window, Touched::Limit{&lim, &line});
+        if (!fresh && line.ts >= it->second.line->ts) it->second = {&lim, &line};
+    }
 }
 
 // A result whose call is not stored yet (it comes later in the file, or in another file) waits in

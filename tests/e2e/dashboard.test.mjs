@@ -74,7 +74,8 @@ describe('dashboard with an embedded watcher', () => {
     await waitFor(async () => (await page.getByTestId('burn-today').innerText()).match(/\$0\.[0-9]*[1-9]|\$[1-9]/), { timeout: 12_000, what: 'a non-zero today in the burn ticker' });
     await page.getByTestId('budget').waitFor();
     await page.getByTestId('inflight').getByText('shop').waitFor({ timeout: 8000 });
-    await page.getByTestId('latency').getByText('Read').first().waitFor({ timeout: 20_000 });
+    // The latency pane follows results within a burn tick (5 s), not the 15 s snapshot refetch.
+    await page.getByTestId('latency').getByText('Read').first().waitFor({ timeout: 8_000 });
     assert.equal(await page.getByTestId('watcher-banner').count(), 0);
     await shot(page, 'live');
   });
@@ -138,6 +139,41 @@ describe('dashboard with an embedded watcher', () => {
     await page.goBack();
     await at(/:\d+\/$/);
     await page.getByTestId('overview').waitFor();
+  });
+
+  test("Limits pane: Codex's reported windows and Claude's estimated block, with source and age", async () => {
+    await page.goto(`${server.url}/live`);
+    await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor({ timeout: 10_000 });
+    const now = Date.now();
+    const iso = (ms) => new Date(ms).toISOString();
+    const rollout = path.join(codex, '2026', '12', '07', 'rollout-2026-12-07T10-00-00-e2e-limits.jsonl');
+    fs.mkdirSync(path.dirname(rollout), { recursive: true });
+    const rateLimits = {
+      limit_id: 'codex',
+      primary: { used_percent: 42, window_minutes: 300, resets_at: Math.floor(now / 1000) + 5400 },
+      secondary: { used_percent: 7, window_minutes: 10080, resets_at: Math.floor(now / 1000) + 4 * 86400 },
+    };
+    fs.writeFileSync(
+      rollout,
+      [
+        { timestamp: iso(now - 60_000), type: 'session_meta', payload: { id: 'e2e-limits', cwd: '/home/e2e/api', cli_version: '0.58.0' } },
+        { timestamp: iso(now - 30_000), type: 'event_msg', payload: { type: 'token_count', info: null, rate_limits: rateLimits } },
+      ].map((l) => JSON.stringify(l)).join('\n') + '\n',
+    );
+    const codexRow = page.getByTestId('limit-codex-five_hour');
+    await codexRow.waitFor({ timeout: 12_000 });  // ingest, then the next burn tick's frame
+    assert.match(await codexRow.getByTestId('limit-used').innerText(), /42% used/);
+    assert.match(await codexRow.getByTestId('limit-resets').innerText(), /resets in 1h (29|30)m/);
+    assert.match(await codexRow.getByTestId('limit-source').innerText(), /transcript, reported (\d+ s|1 min) ago/);
+    await page.getByTestId('limit-codex-weekly').waitFor();
+    // Claude reports no window here: its 5-hour block is estimated from the session's usage, and says so.
+    const claudeRow = page.getByTestId('limit-claude-five_hour');
+    assert.equal(await claudeRow.getAttribute('data-estimate'), 'true');
+    await claudeRow.getByText('estimate', { exact: true }).waitFor();
+    await shot(page, 'limits');
+    // The Overview shows the same pane.
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    await page.getByTestId('overview-limits').getByTestId('limit-codex-five_hour').waitFor({ timeout: 5000 });
   });
 
   test('a killed and restarted server: the page reconnects and shows the rows written meanwhile', async () => {

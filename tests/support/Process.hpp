@@ -45,6 +45,8 @@ struct ChildOptions {
     std::optional<gid_t> gid;
     // RLIMIT_FSIZE in bytes: writes past it fail with EFBIG (SIGXFSZ is ignored so they fail, not kill).
     std::optional<std::uint64_t> max_file_size;
+    // Standard input read from this file (default: /dev/null).
+    std::optional<std::filesystem::path> stdin_file;
 };
 
 class Process {
@@ -94,7 +96,7 @@ class Process {
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             ::dup2(out_fd, 1);
             ::dup2(err_fd, 2);
-            const int null_fd = ::open("/dev/null", O_RDONLY);
+            const int null_fd = ::open(child.stdin_file ? child.stdin_file->c_str() : "/dev/null", O_RDONLY);
             ::dup2(null_fd, 0);
             ::execve(argv[0], argv.data(), envp.data());
             ::_exit(127);

@@ -5,6 +5,7 @@ import type { FeedDraft } from './feedDraft';
 import type { CallItem, LiveState, UsageItem } from './liveState';
 import type {
   BurnBlock,
+  LimitsPayload,
   ReadyPayload,
   ResyncPayload,
   SessionsFrame,
@@ -68,6 +69,9 @@ export const FRAME_HANDLERS: Record<StreamEventType, FrameHandler> = {
   },
   watcher: (s, _f, p) => {
     s.watcher = p as WatcherState;
+  },
+  rate_limits: (s, _f, p) => {
+    s.limits = p as LimitsPayload;
   },
   event: (_s, feed, p) => {
     const u = p as UsageEvent;

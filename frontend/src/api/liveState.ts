@@ -1,6 +1,6 @@
 // The Live tab's state as the LiveStore publishes it: the feed rows, the newest control frames, the stats
 // snapshot and the connection. Plain data; liveStore.ts owns the changes.
-import type { BurnBlock, ReadyPayload, SessionsFrame, StatsSnapshot, ToolCall, ToolResult, UsageEvent, WatcherState } from './types';
+import type { BurnBlock, LimitsPayload, ReadyPayload, SessionsFrame, StatsSnapshot, ToolCall, ToolResult, UsageEvent, WatcherState } from './types';
 
 export const FEED_LIMIT = 100;
 
@@ -41,6 +41,8 @@ export interface LiveState {
   burn: BurnBlock | null;
   sessions: SessionsFrame | null;
   watcher: WatcherState | null;
+  /** The plan limit windows (`rate_limits` frames). */
+  limits: LimitsPayload | null;
   ready: ReadyPayload | null;
   stats: StatsSnapshot | null;
   demo: boolean;
@@ -59,6 +61,7 @@ export const initialLiveState: LiveState = {
   burn: null,
   sessions: null,
   watcher: null,
+  limits: null,
   ready: null,
   stats: null,
   demo: false,

@@ -1,7 +1,8 @@
 // The app's one EventSource and the stats snapshot around it, outside React (useEventStream starts one
 // per mount and closes it on unmount). Listens to every named event type with addEventListener (named
 // events never reach onmessage) and feeds the LiveStore. The snapshot is fetched at start, after every
-// reconnect, on `resync`, and every `snapshotEveryMs` for the tool latency panel. Connection state:
+// reconnect, on `resync`, every `snapshotEveryMs`, and at the first `burn_tick` after a `tool_result`
+// (so the tool latency pane shows a result within one tick period, 5 s). Connection state:
 // connecting -> live; reconnecting while we retry (with backoff, resuming from our position with
 // ?since=); resynced for `resyncedForMs` after the server skipped rows for us.
 import { apiUrl, fetchJson } from './client';
@@ -30,6 +31,8 @@ export class StreamConnection {
   private resyncTimer: ReturnType<typeof setTimeout> | undefined;
   private snapshotTimer: ReturnType<typeof setInterval> | undefined;
   private snapshotCtl: AbortController | null = null;
+  /** A tool result arrived since the last snapshot: the latency pane's figures are behind. */
+  private latencyBehind = false;
 
   constructor(
     private readonly store: LiveStore,
@@ -70,6 +73,7 @@ export class StreamConnection {
   }
 
   private refreshSnapshot(): void {
+    this.latencyBehind = false;
     // On failure the stream's own state tells the user; the next refresh tries again.
     this.fetchSnapshot((s) => this.store.applySnapshot(s), () => {});
   }
@@ -113,6 +117,10 @@ export class StreamConnection {
       else this.refreshSnapshot();
     } else if (type === 'resync') {
       this.markResynced();
+    } else if (type === 'tool_result') {
+      this.latencyBehind = true;
+    } else if (type === 'burn_tick' && this.latencyBehind) {
+      this.refreshSnapshot();
     }
   }
 

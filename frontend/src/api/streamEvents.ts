@@ -22,6 +22,8 @@ export const STREAM_EVENT_TYPES = [
   'watcher',
   // rows were skipped for this client
   'resync',
+  // on connect and, checked with every `burn_tick`, when a plan limit window changes (its figure, reset, source or the estimated block)
+  'rate_limits',
 ] as const;
 
 export type StreamEventType = (typeof STREAM_EVENT_TYPES)[number];

@@ -35,6 +35,36 @@ export interface WatcherState {
   beat_age_s: number | null;
 }
 
+/** One plan limit window of one agent (`/api/limits`, the `rate_limits` frame; docs/limits.md). */
+export interface LimitWindow {
+  provider: string;
+  /** five_hour, weekly, or `<N>m` for another length. */
+  window: string;
+  window_minutes: number | null;
+  /** Null for an estimate: the plan's cap is unknown. */
+  used_percent: number | null;
+  resets_at: string | null;
+  resets_in_s: number | null;
+  /** The window has reset since it was reported. */
+  expired: boolean;
+  observed_at: string;
+  age_s: number;
+  source: 'transcript' | 'statusline' | 'estimate' | string;
+  estimate: boolean;
+  session_id: string | null;
+  limit_id: string | null;
+  plan_type: string | null;
+  /** Estimates only. */
+  started_at?: string | null;
+  cost_usd?: number;
+  events?: number;
+}
+
+export interface LimitsPayload {
+  as_of: string;
+  limits: LimitWindow[];
+}
+
 export interface ReadyPayload {
   server_version: string;
   watermarks: Watermarks;

@@ -1,5 +1,6 @@
 // Tool latency for the most-used tools: P95 as a number and a sparkline of the last 60 minutes' P95;
-// P50, P99, samples and error rate on hover or focus. Fed by the stats snapshot (refreshed every 15 s),
+// P50, P99, samples and error rate on hover or focus. Fed by the stats snapshot (refetched at the first
+// burn tick after a tool result, so within 5 s of it, and every 15 s),
 // whose per-tool sums pool every agent's calls (they carry no agent): `allAgentsNote` says so while the
 // Live tab is filtered by agent, rather than filter them wrongly.
 import { memo } from 'react';

@@ -6,7 +6,8 @@ import { LiveStore } from '../api/liveStore';
 import type { OverviewDay } from '../api/types';
 import { AgentsContext } from '../hooks/useAgents';
 import { LiveContext } from '../hooks/useLive';
-import { burn, call, inFlight, result, stats, usage, watcher } from '../test/fixtures';
+import { burn, call, inFlight, limitsPayload, result, stats, usage, watcher } from '../test/fixtures';
+import { LimitsPane } from './LimitsPane';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { BurnTicker } from './BurnTicker';
 import { EventFeed } from './EventFeed';
@@ -27,6 +28,42 @@ function withStore(ui: React.ReactElement) {
 }
 
 afterEach(() => vi.useRealTimers());
+
+describe('LimitsPane', () => {
+  it('says where limits come from until a window is reported', () => {
+    withStore(<LimitsPane />);
+    expect(screen.getByTestId('limits').textContent).toMatch(/No plan limits reported yet/);
+  });
+
+  it('shows each window with its use, reset, source and age; an estimate says so', () => {
+    vi.useFakeTimers({ now: new Date('2026-12-07T12:00:00Z') });
+    const { send } = withStore(<LimitsPane />);
+    send('rate_limits', limitsPayload(Date.now()));
+    const codex = screen.getByTestId('limit-codex-five_hour');
+    expect(within(codex).getByText('5-hour window')).toBeTruthy();
+    expect(within(codex).getByTestId('limit-used').textContent).toMatch(/42% used/);
+    expect(within(codex).getByTestId('limit-resets').textContent).toMatch(/resets in 1h 30m/);
+    expect(within(codex).getByTestId('limit-source').textContent).toBe("from the agent's transcript, reported 2 min ago");
+    expect(within(codex).getByRole('meter').getAttribute('aria-valuenow')).toBe('42');
+    expect(within(codex).queryByText('estimate')).toBeNull();
+    const claude = screen.getByTestId('limit-claude-five_hour');
+    expect(claude.getAttribute('data-estimate')).toBe('true');
+    expect(within(claude).getByText('estimate')).toBeTruthy();
+    expect(within(claude).queryByRole('meter')).toBeNull();  // no cap known: no percentage
+    expect(within(claude).getByTestId('limit-block-cost').textContent).toMatch(/\$4\.20 in the block/);
+    expect(within(claude).getByTestId('limit-source').textContent).toMatch(/estimated from usage, last activity 1 min ago/);
+  });
+
+  it('a window whose reset has passed says it has reset', () => {
+    vi.useFakeTimers({ now: new Date('2026-12-07T12:00:00Z') });
+    const { send } = withStore(<LimitsPane />);
+    const p = limitsPayload(Date.now() - 2 * 3_600_000);  // reported two hours ago, reset 30 min ago
+    send('rate_limits', { ...p, limits: p.limits.slice(0, 1) });
+    const codex = screen.getByTestId('limit-codex-five_hour');
+    expect(within(codex).getByTestId('limit-used').textContent).toMatch(/was 42% used/);
+    expect(within(codex).getByTestId('limit-resets').textContent).toMatch(/^reset at/);
+  });
+});
 
 describe('EventFeed', () => {
   it('shows calls, results and usage events newest first', () => {

@@ -3,7 +3,7 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { STREAM_EVENT_TYPES } from '../api/types';
-import { burn, call, MockEventSource, readyPayload, result, stats, usage, watcher } from '../test/fixtures';
+import { burn, call, limitsPayload, MockEventSource, readyPayload, result, stats, usage, watcher } from '../test/fixtures';
 import { useEventStream, useLiveState } from './useEventStream';
 
 const sync = (f: () => void) => f();
@@ -110,6 +110,31 @@ describe('useEventStream', () => {
     act(() => es().emit('watcher', watcher({ state: 'stopped', reason: 'heartbeat stale' })));
     expect(r.current.watcher?.reason).toBe('heartbeat stale');
     expect(r.current.feed).toBe(feedBefore);  // untouched slices keep their identity
+  });
+
+  it('a tool_result refetches the snapshot at the next burn_tick, so the latency pane is at most a tick behind', async () => {
+    const latencies = stats({ tool_latency: [] });
+    const { result: r, es, fetchImpl } = setup({ snapshotEveryMs: 3_600_000 }, latencies);
+    act(() => es().emit('ready', readyPayload()));
+    await waitFor(() => expect(r.current.stats).not.toBeNull());
+    const calls = fetchImpl.mock.calls.length;
+    // A tick with no result since the last snapshot: nothing to refetch.
+    act(() => es().emit('burn_tick', burn()));
+    expect(fetchImpl.mock.calls.length).toBe(calls);
+    act(() => es().emit('tool_result', result(7)));
+    expect(fetchImpl.mock.calls.length).toBe(calls);
+    act(() => es().emit('burn_tick', burn()));
+    expect(fetchImpl.mock.calls.length).toBe(calls + 1);
+    expect(fetchImpl).toHaveBeenLastCalledWith('/api/live/stats?tz=Europe%2FBerlin', expect.anything());
+    // Once per batch of results, not per tick.
+    act(() => es().emit('burn_tick', burn()));
+    expect(fetchImpl.mock.calls.length).toBe(calls + 1);
+  });
+
+  it('rate_limits frames replace the limits slice', () => {
+    const { result: r, es } = setup();
+    act(() => es().emit('rate_limits', limitsPayload()));
+    expect(r.current.limits?.limits.map((l) => `${l.provider}/${l.window}`)).toEqual(['codex/five_hour', 'claude/five_hour']);
   });
 
   it('resync: shows resynced, refetches the snapshot, then goes back to live', async () => {

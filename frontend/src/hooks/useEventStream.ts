@@ -9,7 +9,10 @@ export interface EventStreamOptions {
   tz: string;
   streamPath?: string;
   statsPath?: string;
-  /** Refetch the stats snapshot this often (tool latency has no frames of its own). */
+  /**
+   * Refetch the stats snapshot this often (tool latency has no frames of its own; a tool_result also
+   * refetches it at the next burn_tick).
+   */
   snapshotEveryMs?: number;
   resyncedForMs?: number;
   EventSourceImpl?: typeof EventSource;

@@ -1,4 +1,4 @@
-// Live: the event stream, burn ticker, tool latency and sessions in flight, all from the one stream. The
+// Live: the event stream, burn ticker, plan limits, tool latency and sessions in flight, all from the one stream. The
 // agent filter (`?provider=`, in the address) is applied in the browser, at render, to the panes whose
 // data name their agent: the feed and the sessions in flight. The burn ticker and the tool latency pane
 // come from server-side sums over every agent (their frames carry no agent): they say so while a filter
@@ -8,6 +8,7 @@ import { agentParam, withAgentParam } from '../api/agentFilter';
 import { AgentSelect } from '../components/AgentSelect';
 import { BurnTicker } from '../components/BurnTicker';
 import { EventFeed } from '../components/EventFeed';
+import { LimitsPane } from '../components/LimitsPane';
 import { SessionsInFlight } from '../components/SessionsInFlight';
 import { ToolLatencyPanel } from '../components/ToolLatencyPanel';
 import { useAgents } from '../hooks/useAgents';
@@ -33,6 +34,7 @@ export function LiveTab({ search = new URLSearchParams() }: { search?: URLSearch
         </div>
         <div className="live__side">
           <BurnTicker allAgentsNote={Boolean(provider)} />
+          <LimitsPane />
           <SessionsInFlight provider={provider} />
           <ToolLatencyPanel allAgentsNote={Boolean(provider)} />
         </div>

@@ -3,6 +3,7 @@
 // the browser's time zone), refreshed every 30 s. The agent filter (`?provider=`, in the address like
 // the Sessions tab's) restricts every figure to one agent: the server sums that agent's rows only. The
 // download buttons save the days shown (and their totals) as CSV or JSON.
+import { LimitsPane } from '../components/LimitsPane';
 import { agentInfo } from '../api/agents';
 import { agentParam, withAgentParam } from '../api/agentFilter';
 import type { AgentSpendRow, ServerConfig } from '../api/types';
@@ -88,6 +89,7 @@ export function OverviewTab({ tz, config, search }: { tz: string; config: Server
             </p>
           )}
         </section>
+        <LimitsPane testId="overview-limits" />
         <section className="card span-all" aria-labelledby="daily-h">
           <h2 id="daily-h">Daily cost, last 30 days, by model</h2>
           <StackedBars days={data.days} by="by_model" />

@@ -58,7 +58,13 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
-const withAgents = (ui: React.ReactElement) => <AgentsContext.Provider value={agents}>{ui}</AgentsContext.Provider>;
+// The App provides the one live store to every tab (the Overview's limits pane reads it).
+const overviewStore = new LiveStore((f) => f(), 0);
+const withAgents = (ui: React.ReactElement) => (
+  <AgentsContext.Provider value={agents}>
+    <LiveContext.Provider value={overviewStore}>{ui}</LiveContext.Provider>
+  </AgentsContext.Provider>
+);
 
 describe('Overview agent filter', () => {
   it('lists only agents with spend', () => {

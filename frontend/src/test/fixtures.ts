@@ -1,5 +1,5 @@
 // Payload builders and a scriptable EventSource for the unit tests.
-import type { BurnBlock, InFlightSession, Overview, SessionSummary, StatsSnapshot, ToolCall, ToolResult, UsageEvent, UsageSum, WatcherState } from '../api/types';
+import type { BurnBlock, InFlightSession, LimitsPayload, Overview, SessionSummary, StatsSnapshot, ToolCall, ToolResult, UsageEvent, UsageSum, WatcherState } from '../api/types';
 
 export function usage(id: number, over: Partial<UsageEvent> = {}): UsageEvent {
   return {
@@ -194,6 +194,51 @@ export class MockEventSource {
   private dispatch(type: string, ev: Event): void {
     for (const fn of this.listeners.get(type) ?? []) fn(ev);
   }
+}
+
+/** A rate_limits frame: Codex's reported 5-hour window and Claude's estimated block. */
+export function limitsPayload(now = Date.now()): LimitsPayload {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    as_of: iso(now),
+    limits: [
+      {
+        provider: 'codex',
+        window: 'five_hour',
+        window_minutes: 300,
+        used_percent: 42,
+        resets_at: iso(now + 90 * 60_000),
+        resets_in_s: 5400,
+        expired: false,
+        observed_at: iso(now - 120_000),
+        age_s: 120,
+        source: 'transcript',
+        estimate: false,
+        session_id: 'cx-1',
+        limit_id: 'codex',
+        plan_type: 'plus',
+      },
+      {
+        provider: 'claude',
+        window: 'five_hour',
+        window_minutes: 300,
+        used_percent: null,
+        resets_at: iso(now + 3 * 3_600_000),
+        resets_in_s: 10800,
+        expired: false,
+        observed_at: iso(now - 60_000),
+        age_s: 60,
+        source: 'estimate',
+        estimate: true,
+        session_id: null,
+        limit_id: null,
+        plan_type: null,
+        started_at: iso(now - 2 * 3_600_000),
+        cost_usd: 4.2,
+        events: 31,
+      },
+    ],
+  };
 }
 
 export function readyPayload(over: Record<string, unknown> = {}) {

@@ -9,6 +9,7 @@
 
 #include "core/Hash.hpp"
 #include "core/JsonFields.hpp"
+#include "core/RateLimits.hpp"
 #include "agents/FieldCleaning.hpp"
 #include "agents/SessionState.hpp"
 
@@ -220,6 +221,9 @@ bool CodexLineParser::replaying(EpochMs ts) {
 
 LineOutcome CodexLineParser::read_token_count(const json::value* payload, std::string_view line, ParsedLine& out,
                                               LineIssue& issue) {
+    read_rate_limits(payload, out, issue);
+    // A rate-limit-only event (info null) or repeated totals still carry the windows.
+    const LineOutcome nothing_else = out.rate_limits.empty() ? LineOutcome::Ignored : LineOutcome::Record;
     const json::value* info = jf::field(payload, "info");
     bool absurd = false;
     const auto total = read_totals(jf::field(info, "total_token_usage"), absurd);
@@ -235,7 +239,7 @@ LineOutcome CodexLineParser::read_token_count(const json::value* payload, std::s
         delta = *total;
     } else {
         if (absurd) issue = LineIssue::AbsurdTokens;
-        return LineOutcome::Ignored;  // no usage info (rate-limit only event), or only corrupt counts
+        return nothing_else;  // no usage info (rate-limit only event), or only corrupt counts
     }
     if (total) totals_ = *total, have_totals_ = true;
     TokenCounts t;
@@ -243,10 +247,10 @@ LineOutcome CodexLineParser::read_token_count(const json::value* payload, std::s
     t.input = std::max<std::int64_t>(0, delta.input - t.cache_read);
     t.output = delta.output;
     t.reasoning = delta.reasoning;
-    if (t.empty()) return LineOutcome::Ignored;  // the same totals repeated
+    if (t.empty()) return nothing_else;  // the same totals repeated
     if (!tokens_plausible(t)) {
         issue = LineIssue::AbsurdTokens;
-        return LineOutcome::Ignored;
+        return nothing_else;
     }
     UsageRecord& u = out.usage.emplace();
     u.dedup_key = "codex:" + thread_id_ + ":" + (total ? std::to_string(total->total) : "line:" + hex64(fnv1a64(line)));
@@ -254,6 +258,31 @@ LineOutcome CodexLineParser::read_token_count(const json::value* payload, std::s
     u.tokens = t;
     u.grows = false;
     return LineOutcome::Record;
+}
+
+void CodexLineParser::read_rate_limits(const json::value* payload, ParsedLine& out, LineIssue& issue) {
+    const json::value* limits = jf::field(payload, "rate_limits");
+    if (!jf::object(limits)) return;
+    const std::string limit_id = clean_text(jf::str(jf::field(limits, "limit_id")), issue);
+    const std::string plan_type = clean_text(jf::str(jf::field(limits, "plan_type")), issue);
+    for (const std::string_view slot : {"primary", "secondary"}) {
+        const json::value* w = jf::field(limits, slot);
+        const auto minutes = jf::integer(jf::field(w, "window_minutes"));
+        const auto used = jf::number(jf::field(w, "used_percent"));
+        // A window of unknown length cannot be told from the other one; a nonsense figure is no figure.
+        if (!minutes || *minutes <= 0 || !used || *used < 0 || *used > 1000) continue;
+        RateLimitRecord& r = out.rate_limits.emplace_back();
+        r.window = limit_window_name(*minutes);
+        r.window_minutes = *minutes;
+        r.used_percent = *used;
+        r.limit_id = limit_id;
+        r.plan_type = plan_type;
+        constexpr std::int64_t kMaxSeconds = 400LL * 24 * 3600;  // beyond any plausible reset
+        if (const auto at = jf::integer(jf::field(w, "resets_at")); at && *at > 0 && *at < INT64_MAX / 1000)
+            r.resets_at = *at * 1000;
+        else if (const auto in = jf::integer(jf::field(w, "resets_in_seconds")); in && *in >= 0 && *in < kMaxSeconds)
+            r.resets_at = out.ts + *in * 1000;
+    }
 }
 
 std::string CodexLineParser::save_state() const {

@@ -33,6 +33,11 @@ private:
     LineOutcome read_token_count(const boost::json::value* payload, std::string_view line, ParsedLine& out,
                                  LineIssue& issue);
 
+    // A token_count's rate_limits: each window that names its length, by that length (a weekly-only plan
+    // reports its weekly window as `primary`), resets from resets_at or, in older builds, resets_in_seconds
+    // after the line's time.
+    void read_rate_limits(const boost::json::value* payload, ParsedLine& out, LineIssue& issue);
+
     FileContext ctx_;
     JsonLineReader reader_;
     // Carried from line to line and saved with the offset.
