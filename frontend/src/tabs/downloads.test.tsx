@@ -3,6 +3,8 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { burn, overviewFixture, session } from '../test/fixtures';
+import { LiveContext } from '../hooks/useLive';
+import { LiveStore } from '../api/liveStore';
 import { OverviewTab } from './OverviewTab';
 import { SessionsTab } from './SessionsTab';
 
@@ -47,7 +49,12 @@ afterEach(() => {
 describe('Overview downloads', () => {
   it('save the days shown for the agent chosen, as CSV and JSON', async () => {
     answer = () => ({ ...overviewFixture('codex'), burn: burn() });
-    render(<OverviewTab tz="Europe/Paris" config={null} search={new URLSearchParams('provider=codex')} />);
+    // The App provides the live store to every tab (the Overview's limits pane reads it).
+    render(
+      <LiveContext.Provider value={new LiveStore((f) => f(), 0)}>
+        <OverviewTab tz="Europe/Paris" config={null} search={new URLSearchParams('provider=codex')} />
+      </LiveContext.Provider>,
+    );
     fireEvent.click(await screen.findByRole('button', { name: 'Download CSV' }));
     fireEvent.click(screen.getByRole('button', { name: 'Download JSON' }));
     expect(urls[0]).toContain('provider=codex');
