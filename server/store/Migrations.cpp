@@ -218,7 +218,10 @@ const std::string& aggregates_step() {
                       "    PRIMARY KEY (slot, provider, project_id, model)\n) WITHOUT ROWID;\n") +
         table_of_sums("session_totals (\n    session_id INTEGER PRIMARY KEY,\n",
                       "    tool_calls INTEGER NOT NULL DEFAULT 0,\n    tool_errors INTEGER NOT NULL DEFAULT 0\n);\n") +
-        std::string(kRebuildAggregates);
+        std::string(kRebuildAggregates) +
+        // sessions.place_at (added by the step): the time of the latest line that named the session's
+        // folder; cwd and git_branch are that line's.
+        "UPDATE sessions SET place_at = last_at WHERE cwd IS NOT NULL AND place_at IS NULL;\n";
     return sql;
 }
 
@@ -250,10 +253,22 @@ const std::vector<Migration>& schema_migrations() {
         {1, "projects, sessions, transcript files, messages, usage events, tool calls", kV1},
         {2, "pending tool results, watcher heartbeat, ingest error log", kV2},
         {3, "index of tool calls by message", kV3},
-        {4, "usage per 15-minute slot and per session", aggregates_step()},
+        {4, "usage per 15-minute slot and per session; when a session last named its folder", aggregates_step(),
+         {{"sessions", "place_at", "TEXT"}}},
         {5, "plan limit windows", kV5},
     };
     return steps;
+}
+
+void apply_step(Database& db, const Migration& m) {
+    for (const Migration::Column& c : m.add_columns) {
+        Statement has(db, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?");
+        has.bind(1, c.table).bind(2, c.name);
+        has.step();
+        if (has.column_int(0) == 0)
+            db.exec("ALTER TABLE " + std::string(c.table) + " ADD COLUMN " + std::string(c.name) + " " + std::string(c.type));
+    }
+    db.exec(m.sql);
 }
 
 void rebuild_aggregates(Database& db) { db.exec(kRebuildAggregates); }
@@ -276,7 +291,7 @@ void migrate(Database& db) {
     for (const Migration& m : schema_migrations()) {
         if (m.version <= have) continue;
         Transaction tx(db);
-        db.exec(m.sql);
+        apply_step(db, m);
         db.exec("PRAGMA user_version=" + std::to_string(m.version));
         tx.commit();
     }

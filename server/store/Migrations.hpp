@@ -13,9 +13,18 @@ struct Migration {
     int version;             // user_version after this step
     std::string_view what;   // one line for the log
     std::string_view sql;
+    // Columns the step adds to existing tables, before its sql runs: ALTER TABLE ... ADD COLUMN has no
+    // IF NOT EXISTS, so each is added only when the table lacks it (a step may run twice).
+    struct Column {
+        std::string_view table, name, type;
+    };
+    std::vector<Column> add_columns = {};
 };
 
 const std::vector<Migration>& schema_migrations();
+
+// One step's changes (its columns, then its sql), without the transaction and version bump migrate() adds.
+void apply_step(Database& db, const Migration& m);
 
 // Recomputes usage_slots and session_totals from the rows (after a reprice rewrote costs in place); the
 // caller holds the transaction.

@@ -61,14 +61,17 @@ struct StoreWriter::Statements {
         , touch_project(db, "UPDATE projects SET first_seen = min(coalesce(first_seen, ?1), ?1), "
                             "last_seen = max(coalesce(last_seen, ?2), ?2) WHERE id = ?3")
         , upsert_session(db, "INSERT INTO sessions(project_id, provider, session_id, started_at, last_at, cwd, "
-                             "git_branch, cli_version) VALUES (?1,?2,?3,?4,?4,?5,?6,?7) "
+                             "git_branch, cli_version, place_at) VALUES (?1,?2,?3,?4,?4,?5,?6,?7, "
+                             "CASE WHEN ?5 IS NOT NULL THEN ?4 END) "
                              "ON CONFLICT(provider, session_id) DO UPDATE SET provider = excluded.provider RETURNING id")
-        // cwd, branch and version are the latest line's (by time), the model the latest message's: the
-        // same whatever order files and lines are read in, and across restarts.
+        // The version is the latest line's (by time), cwd and branch those of the latest line that names a
+        // folder (place_at: telemetry and some agents' records name none), the model the latest message's:
+        // the same whatever order files and lines are read in, and across restarts.
         , touch_session(db, "UPDATE sessions SET started_at = min(coalesce(started_at, ?1), ?1), "
                             "last_at = max(coalesce(last_at, ?2), ?2), "
-                            "cwd = CASE WHEN ?2 >= coalesce(last_at, '') THEN ?3 ELSE cwd END, "
-                            "git_branch = CASE WHEN ?2 >= coalesce(last_at, '') THEN ?4 ELSE git_branch END, "
+                            "cwd = CASE WHEN ?7 >= coalesce(place_at, '') THEN ?3 ELSE cwd END, "
+                            "git_branch = CASE WHEN ?7 >= coalesce(place_at, '') THEN ?4 ELSE git_branch END, "
+                            "place_at = CASE WHEN ?7 >= coalesce(place_at, '') THEN ?7 ELSE place_at END, "
                             "cli_version = CASE WHEN ?2 >= coalesce(last_at, '') THEN ?5 ELSE cli_version END, "
                             "model = coalesce((SELECT m.model FROM messages m WHERE m.session_id = ?6 AND "
                             "m.model IS NOT NULL AND m.model <> '<synthetic>' ORDER BY m.ts DESC LIMIT 1), model) "
@@ -554,8 +557,9 @@ bool StoreWriter::apply_tool_result(std::string_view provider, std::string_view 
 // line at `last`: one UPDATE each per batch instead of one per line.
 struct StoreWriter::Touched {
     struct Span {
-        EpochMs first = INT64_MAX, last = INT64_MIN;
+        EpochMs first = INT64_MAX, last = INT64_MIN, placed = INT64_MIN;
         const SessionRef* latest = nullptr;
+        const SessionRef* place = nullptr;  // the latest line that names a folder
     };
     std::map<std::int64_t, Span> sessions, projects;
     // The newest snapshot of each limit window in the batch: a rollout repeats its windows with every
@@ -570,6 +574,7 @@ struct StoreWriter::Touched {
         for (Span* span : {&sessions[session], &projects[project]}) {
             span->first = std::min(span->first, line.ts);
             if (line.ts >= span->last) span->last = line.ts, span->latest = &line.session;
+            if (!line.session.cwd.empty() && line.ts >= span->placed) span->placed = line.ts, span->place = &line.session;
         }
     }
 };
@@ -607,14 +612,20 @@ void StoreWriter::apply(const IngestBatch& batch, BatchResult& r) {
     sums_ = std::make_unique<Aggregates>();
     for (const ParsedLine& line : batch.lines) apply_line(line, batch, touched, r);
     flush_aggregates();
-    for (const auto& [id, span] : touched.sessions)
-        st_->touch_session.bind(1, format_iso8601(span.first))
+    for (const auto& [id, span] : touched.sessions) {
+        Statement& t = st_->touch_session;
+        t.bind(1, format_iso8601(span.first))
             .bind(2, format_iso8601(span.last))
-            .bind(3, nonempty(span.latest->cwd))
-            .bind(4, nonempty(span.latest->git_branch))
             .bind(5, nonempty(span.latest->cli_version))
-            .bind(6, id)
-            .run();
+            .bind(6, id);
+        if (span.place)
+            t.bind(3, nonempty(span.place->cwd))
+                .bind(4, nonempty(span.place->git_branch))
+                .bind(7, format_iso8601(span.placed));
+        else
+            t.bind_null(3).bind_null(4).bind_null(7);  // NULL >= ...: nothing changes
+        t.run();
+    }
     for (const auto& [id, span] : touched.projects)
         st_->touch_project.bind(1, format_iso8601(span.first)).bind(2, format_iso8601(span.last)).bind(3, id).run();
     for (const auto& [window, l] : touched.limits)

@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(from_every_older_version_to_the_same_schema) {
             {
                 Database db(path, Database::Mode::ReadWrite);
                 for (const Migration& m : schema_migrations())
-                    if (m.version <= from) db.exec(m.sql);
+                    if (m.version <= from) apply_step(db, m);
                 db.exec("PRAGMA user_version=" + std::to_string(from));
             }
             Database db(path, Database::Mode::ReadWrite);

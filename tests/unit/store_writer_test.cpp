@@ -424,7 +424,9 @@ BOOST_AUTO_TEST_CASE(project_and_session_rows_do_not_depend_on_reading_order) {
     const std::vector<std::string> main_lines = {
         line("m1", 1000, "/home/ana/src/shop", "2.1.2", "main", "claude-opus-4-5-20251101"),
         line("m2", 2000, "/home/ana/src/shop/web", "2.1.2", "main", "claude-opus-4-5-20251101"),
-        line("m3", 9000, "/home/ana/src/shop/web", "2.1.3", "feature", "claude-sonnet-4-5-20250929")};
+        line("m3", 9000, "/home/ana/src/shop/web", "2.1.3", "feature", "claude-sonnet-4-5-20250929"),
+        // The newest line names no folder and no branch (as a telemetry record): they stay the latest named.
+        line("m4", 9500, "", "2.1.3", "", "claude-sonnet-4-5-20250929")};
     const std::vector<std::string> sub_lines = {
         line("s1", 3000, "/home/ana/src/shop/web", "2.1.2", "main", "claude-haiku-4-5-20251001")};
     const std::string projects = "SELECT slug, display_name, cwd, first_seen, last_seen FROM projects";
@@ -456,8 +458,8 @@ BOOST_AUTO_TEST_CASE(project_and_session_rows_do_not_depend_on_reading_order) {
     }
     // Latest line by time for the session's model, cwd, branch and version; the project's root folder.
     const std::vector<std::string> want = {
-        "-home-ana-src-shop|shop|/home/ana/src/shop|" + at(1000) + "|" + at(9000),
-        "sess-1|" + at(1000) + "|" + at(9000) +
+        "-home-ana-src-shop|shop|/home/ana/src/shop|" + at(1000) + "|" + at(9500),
+        "sess-1|" + at(1000) + "|" + at(9500) +
             "|/home/ana/src/shop/web|feature|2.1.3|claude-sonnet-4-5-20250929"};
     for (std::size_t i = 0; i < results.size(); ++i) BOOST_TEST_CONTEXT("order " << i) {
             BOOST_TEST(results[i] == want, tt::per_element());
