@@ -24,8 +24,40 @@ constexpr const char* kSessionFilter =
     "AND (?4 = '' OR s.session_id LIKE ?4 ESCAPE '\\' OR p.display_name LIKE ?4 ESCAPE '\\' "
     "OR coalesce(s.cwd,'') LIKE ?4 ESCAPE '\\') ";
 
-// Per-session sums, kept by the store's triggers (Migrations, step 4).
+// Per-session sums, kept by the store's writer (Migrations, step 4).
 constexpr const char* kSessionTotals = "LEFT JOIN session_totals st ON st.session_id = s.id ";
+// The same columns from the rows, for a store from before the sums (schema 3 or older: a read-only server
+// never migrates). Slow on a big store; a writer's next start builds the sums.
+constexpr const char* kSessionTotalsFromRows =
+    "LEFT JOIN (SELECT x.id AS session_id, "
+    "(SELECT coalesce(sum(CAST(round(cost_usd * 1e9) AS INTEGER)), 0) FROM usage_events WHERE session_id = x.id) AS cost_nusd, "
+    "(SELECT coalesce(sum(input_tokens + output_tokens + cache_read_tokens + cache_create_tokens), 0) FROM usage_events "
+    "WHERE session_id = x.id) AS input_tokens, 0 AS output_tokens, 0 AS cache_read_tokens, 0 AS cache_create_tokens, "  // the sort adds the four
+    "(SELECT count(*) FROM usage_events WHERE session_id = x.id) AS events, "
+    "(SELECT count(*) FROM message_tool_mart WHERE session_id = x.id) AS tool_calls, "
+    "(SELECT coalesce(sum(coalesce(is_error, 0)), 0) FROM message_tool_mart WHERE session_id = x.id) AS tool_errors "
+    "FROM sessions x) st ON st.session_id = s.id ";
+constexpr const char* kSessionSums =
+    "SELECT cost_nusd / 1e9, input_tokens, output_tokens, cache_read_tokens, cache_create_tokens, "
+    "cache_create_1h_tokens, reasoning_tokens, events, unpriced_events, estimated_events, tool_calls, tool_errors "
+    "FROM session_totals WHERE session_id = ?1";
+constexpr const char* kSessionSumsFromRows =
+    "SELECT coalesce(sum(cost_usd), 0), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
+    "coalesce(sum(cache_read_tokens), 0), coalesce(sum(cache_create_tokens), 0), coalesce(sum(cache_create_1h_tokens), 0), "
+    "coalesce(sum(reasoning_tokens), 0), count(*), coalesce(sum(cost_source = 'unpriced'), 0), "
+    "coalesce(sum(cost_source = 'estimate_model_unknown'), 0), "
+    "(SELECT count(*) FROM message_tool_mart WHERE session_id = ?1), "
+    "(SELECT coalesce(sum(coalesce(is_error, 0)), 0) FROM message_tool_mart WHERE session_id = ?1) "
+    "FROM usage_events WHERE session_id = ?1";
+// No slot when the store has no usage_slots: every range is summed from the rows.
+constexpr const char* kNoSlots = "SELECT '', '', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 WHERE ?1 < 0 AND ?2 < 0";
+constexpr const char* kNoSlotCost = "SELECT 0 WHERE ?1 < 0 AND ?2 < 0 AND ?3 = ''";
+
+bool has_sums(Database& db) {
+    Statement s(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('usage_slots', 'session_totals')");
+    ResetGuard g(s);
+    return s.step() && s.column_int(0) == 2;
+}
 
 struct SortKey {
     std::string_view key, expr;
@@ -98,16 +130,19 @@ SlotSpan whole_slots(EpochMs from, EpochMs to) {
 bool is_session_sort_key(std::string_view key) { return find_sort(key) != nullptr; }
 
 struct ReportQueries::Statements {
-    explicit Statements(Database& db)
+    Statements(Database& db, bool sums)
         : usage_rows(db, "SELECT provider, model, project_id, cost_usd, input_tokens, output_tokens, "
                          "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, 1, "
                          "cost_source = 'unpriced', cost_source = 'estimate_model_unknown' "
                          "FROM usage_events WHERE ts >= ?1 AND ts < ?2")
-        , usage_slots(db, "SELECT provider, model, project_id, cost_nusd / 1e9, input_tokens, output_tokens, "
-                          "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, events, "
-                          "unpriced_events, estimated_events FROM usage_slots WHERE slot >= ?1 AND slot < ?2")
-        , slot_cost(db, "SELECT coalesce(sum(cost_nusd), 0) / 1e9 FROM usage_slots WHERE slot >= ?1 AND slot < ?2 "
-                        "AND (?3 = '' OR provider = ?3)")
+        , usage_slots(db, sums ? "SELECT provider, model, project_id, cost_nusd / 1e9, input_tokens, output_tokens, "
+                                 "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, "
+                                 "events, unpriced_events, estimated_events FROM usage_slots "
+                                 "WHERE slot >= ?1 AND slot < ?2"
+                               : kNoSlots)
+        , slot_cost(db, sums ? "SELECT coalesce(sum(cost_nusd), 0) / 1e9 FROM usage_slots WHERE slot >= ?1 AND slot < ?2 "
+                               "AND (?3 = '' OR provider = ?3)"
+                             : kNoSlotCost)
         , usage_head(db, "SELECT (SELECT coalesce(max(id),0) FROM usage_events), "
                          "(SELECT coalesce(max(update_seq),0) FROM usage_events WHERE update_seq > 0)")
         , first_ts_after(db, "SELECT min(ts) FROM (SELECT min(ts) AS ts FROM usage_events WHERE id > ?1 "
@@ -125,9 +160,7 @@ struct ReportQueries::Statements {
         , count(db, std::string("SELECT count(*) FROM sessions s JOIN projects p ON p.id = s.project_id ") +
                         kSessionFilter)
         , session(db, std::string(kSessionCols) + "WHERE s.id = ?")
-        , session_sums(db, "SELECT cost_nusd / 1e9, input_tokens, output_tokens, cache_read_tokens, "
-                           "cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, events, unpriced_events, "
-                           "estimated_events, tool_calls, tool_errors FROM session_totals WHERE session_id = ?")
+        , session_sums(db, sums ? kSessionSums : kSessionSumsFromRows)
         , session_projects(db, "SELECT DISTINCT p.display_name FROM sessions s JOIN projects p ON p.id = s.project_id "
                                "ORDER BY p.display_name COLLATE NOCASE LIMIT 500")
         , session_models(db, "SELECT DISTINCT model FROM sessions WHERE coalesce(model,'') <> '' ORDER BY model LIMIT 500")
@@ -147,7 +180,7 @@ struct ReportQueries::Statements {
     std::map<std::string, std::unique_ptr<Statement>> page;  // by sort key and direction
 };
 
-ReportQueries::ReportQueries(Database& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
+ReportQueries::ReportQueries(Database& db) : db_(db), sums_(has_sums(db)), st_(std::make_unique<Statements>(db, sums_)) {}
 ReportQueries::~ReportQueries() = default;
 
 // Whole 15-minute slots of [from, to) come from usage_slots (kept by the store's triggers); the parts of a
@@ -186,7 +219,7 @@ std::vector<UsageSlice> ReportQueries::sum_range(EpochMs from, EpochMs to) {
         s.bind(1, format_iso8601(a)).bind(2, format_iso8601(b));
         add(s);
     };
-    const SlotSpan span = whole_slots(from, to);
+    const SlotSpan span = sums_ ? whole_slots(from, to) : SlotSpan{0, 0};
     if (span.first < span.last) {
         rows(from, span.first * kSlotMs);
         Statement& s = st_->usage_slots;
@@ -275,7 +308,7 @@ double ReportQueries::cost_between(EpochMs from, EpochMs to, std::string_view pr
         s.step();
         usd += s.column_double(0);
     };
-    const SlotSpan span = whole_slots(from, to);
+    const SlotSpan span = sums_ ? whole_slots(from, to) : SlotSpan{0, 0};
     if (span.first < span.last) {
         rows(from, span.first * kSlotMs);
         Statement& s = st_->slot_cost;
@@ -418,7 +451,7 @@ SessionPage ReportQueries::sessions(const SessionQuery& q) {
     auto& slot = st_->page[cache_key];
     if (!slot) {
         std::string sql = "SELECT s.id FROM sessions s JOIN projects p ON p.id = s.project_id ";
-        if (key->totals) sql += kSessionTotals;
+        if (key->totals) sql += sums_ ? kSessionTotals : kSessionTotalsFromRows;
         sql += kSessionFilter;
         sql += "ORDER BY " + std::string(key->expr) + dir + ", s.id" + dir + " LIMIT ?5 OFFSET ?6";
         slot = std::make_unique<Statement>(db_, sql);

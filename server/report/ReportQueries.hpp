@@ -164,6 +164,7 @@ private:
 
     struct Statements;
     Database& db_;
+    bool sums_;  // the store keeps usage_slots and session_totals (schema 4 and later)
     std::unique_ptr<Statements> st_;
 };
 

@@ -9,6 +9,8 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
+
 #include <thread>
 
 #include "TempDir.hpp"
@@ -24,6 +26,7 @@
 using namespace agentpulse;
 using namespace agentpulse::test;
 namespace json = boost::json;
+namespace tt = boost::test_tools;
 
 namespace {
 
@@ -276,6 +279,34 @@ BOOST_AUTO_TEST_CASE(the_day_cache_serves_every_agent_filter) {
 
 // The route itself, on rows written just now: the burn block (window, today, month, projection) is the
 // agent's too.
+// A read-only server never migrates: on a store from before the per-slot and per-session sums (schema 3)
+// the Overview and the session list are summed from the rows, with the same answers.
+BOOST_AUTO_TEST_CASE(a_store_without_the_sums_gives_the_same_answers) {
+    ReportStore s;
+    auto answers = [](Database& db) {
+        ReportQueries q(db);
+        std::vector<std::string> out;
+        for (const char* tz : {"UTC", "Asia/Kolkata"})
+            out.push_back(json::serialize(overview_for(q, tz, nullptr)));
+        for (const char* sort : {"cost", "tokens", "events", "tool_calls", "errors"}) {
+            SessionQuery sq;
+            sq.sort = sort;
+            std::string page = sort;
+            for (const SessionSummary& r : q.sessions(sq).rows)
+                page += " " + r.session_id + ":" + std::to_string(std::llround(r.cost_usd * 1e6)) + "/" +
+                        std::to_string(r.tokens.input + r.tokens.output) + "/" + std::to_string(r.events) + "/" +
+                        std::to_string(r.tool_calls) + "/" + std::to_string(r.tool_errors);
+            out.push_back(page);
+        }
+        return out;
+    };
+    const std::vector<std::string> with_sums = answers(*s.db);
+    s.db->exec("DROP TABLE usage_slots; DROP TABLE session_totals; PRAGMA user_version=3");
+    const std::vector<std::string> from_rows = answers(*s.db);
+    BOOST_TEST(from_rows == with_sums, tt::per_element());
+    BOOST_TEST(with_sums.at(2).find("sess-aaaa:") != std::string::npos, with_sums.at(2));
+}
+
 BOOST_AUTO_TEST_CASE(overview_route_filters_the_burn_block) {
     ReportStore s;
     const EpochMs now = now_epoch_ms();
