@@ -14,9 +14,11 @@ void metric(std::ostringstream& o, const char* name, const char* type, const cha
       << name << labels << ' ' << value << '\n';
 }
 
-std::string escape_label(const std::string& s) {
+}  // namespace
+
+std::string escape_label(std::string_view s) {
     std::string out;
-    for (const char c : s) {
+    for (const char c : s.substr(0, 200)) {
         if (c == '\\' || c == '"') out.push_back('\\');
         if (c == '\n') {
             out += "\\n";
@@ -26,8 +28,6 @@ std::string escape_label(const std::string& s) {
     }
     return out;
 }
-
-}  // namespace
 
 std::string metrics_io_part(const ServerContext& ctx) {
     std::ostringstream o;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "http/Auth.hpp"
+#include "http/Metrics.hpp"
 #include "otlp/OtlpMapping.hpp"
 
 namespace agentpulse {
@@ -31,19 +32,6 @@ std::map<std::string, std::uint64_t> OtlpCounters::dropped() const {
 }
 
 namespace {
-
-std::string escape_label(std::string_view s) {
-    std::string out;
-    for (const char c : s.substr(0, 200)) {
-        if (c == '\\' || c == '"') out.push_back('\\');
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out.push_back(c);
-    }
-    return out;
-}
 
 void counter(std::ostringstream& o, const char* name, const char* help, std::uint64_t v) {
     o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " counter\n" << name << ' ' << v << '\n';

@@ -40,6 +40,30 @@ TokenCounts field_max(const TokenCounts& a, const TokenCounts& b) {
 }
 }  // namespace
 
+namespace {
+// "INSERT INTO table(keys..., sums...) VALUES (?...) ON CONFLICT(keys) DO UPDATE SET s = s + excluded.s, ...":
+// adds a batch's changes to an aggregate row (Migrations, step 4), creating it when new.
+std::string add_sums(std::string_view table, std::initializer_list<std::string_view> keys, bool tool_sums) {
+    std::vector<std::string_view> sums = {"cost_nusd",        "input_tokens",   "output_tokens",
+                                          "cache_read_tokens", "cache_create_tokens", "cache_create_1h_tokens",
+                                          "reasoning_tokens", "events",          "unpriced_events",
+                                          "estimated_events"};
+    if (tool_sums) sums.insert(sums.end(), {"tool_calls", "tool_errors"});
+    std::string cols, values, key_list, set;
+    for (std::string_view k : keys) {
+        key_list += (key_list.empty() ? "" : ", ") + std::string(k);
+        values += values.empty() ? "?" : ",?";
+    }
+    for (std::string_view c : sums) {
+        cols += ", " + std::string(c);
+        values += ",?";
+        set += (set.empty() ? "" : ", ") + std::string(c) + " = " + std::string(c) + " + excluded." + std::string(c);
+    }
+    return "INSERT INTO " + std::string(table) + "(" + key_list + cols + ") VALUES (" + values + ") ON CONFLICT(" +
+           key_list + ") DO UPDATE SET " + set;
+}
+}  // namespace
+
 struct StoreWriter::Statements {
     explicit Statements(Database& db)
         : find_file(db, "SELECT id, path, provider, kind, project_slug, parent_session, device, inode, size, offset, "
@@ -121,33 +145,8 @@ struct StoreWriter::Statements {
         , take_pending(db, "DELETE FROM pending_tool_results WHERE provider = ? AND tool_use_id = ? "
                            "RETURNING ts_ms, is_error, result_bytes")
         // Aggregates (Migrations, step 4): one upsert per slot and session a batch changed.
-        , add_to_slot(db, "INSERT INTO usage_slots(slot, provider, project_id, model, cost_nusd, input_tokens, "
-                          "output_tokens, cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, "
-                          "reasoning_tokens, events, unpriced_events, estimated_events) "
-                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(slot, provider, project_id, model) "
-                          "DO UPDATE SET cost_nusd = cost_nusd + excluded.cost_nusd, "
-                          "input_tokens = input_tokens + excluded.input_tokens, "
-                          "output_tokens = output_tokens + excluded.output_tokens, "
-                          "cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens, "
-                          "cache_create_tokens = cache_create_tokens + excluded.cache_create_tokens, "
-                          "cache_create_1h_tokens = cache_create_1h_tokens + excluded.cache_create_1h_tokens, "
-                          "reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens, "
-                          "events = events + excluded.events, unpriced_events = unpriced_events + excluded.unpriced_events, "
-                          "estimated_events = estimated_events + excluded.estimated_events")
-        , add_to_session(db, "INSERT INTO session_totals(session_id, cost_nusd, input_tokens, output_tokens, "
-                             "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, events, "
-                             "unpriced_events, estimated_events, tool_calls, tool_errors) "
-                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(session_id) "
-                             "DO UPDATE SET cost_nusd = cost_nusd + excluded.cost_nusd, "
-                             "input_tokens = input_tokens + excluded.input_tokens, "
-                             "output_tokens = output_tokens + excluded.output_tokens, "
-                             "cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens, "
-                             "cache_create_tokens = cache_create_tokens + excluded.cache_create_tokens, "
-                             "cache_create_1h_tokens = cache_create_1h_tokens + excluded.cache_create_1h_tokens, "
-                             "reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens, "
-                             "events = events + excluded.events, unpriced_events = unpriced_events + excluded.unpriced_events, "
-                             "estimated_events = estimated_events + excluded.estimated_events, "
-                             "tool_calls = tool_calls + excluded.tool_calls, tool_errors = tool_errors + excluded.tool_errors")
+        , add_to_slot(db, add_sums("usage_slots", {"slot", "provider", "project_id", "model"}, false))
+        , add_to_session(db, add_sums("session_totals", {"session_id"}, true))
         , insert_error(db, "INSERT INTO ingest_errors(ts, path, line_no, kind, message) VALUES (?,?,?,?,?)")
         , trim_errors(db, "DELETE FROM ingest_errors WHERE id <= (SELECT max(id) FROM ingest_errors) - ?")
         , beat(db, "INSERT INTO watcher_heartbeat(id, state, reason, pid, hostname, version, started_at, beat_at, "
