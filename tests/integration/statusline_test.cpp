@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <fstream>
 
 #include "Binary.hpp"
@@ -108,8 +109,14 @@ BOOST_AUTO_TEST_CASE(a_payload_without_windows_keeps_the_stored_ones_and_shows_t
 BOOST_AUTO_TEST_CASE(store_figures_running_tool_and_the_estimated_block) {
     Workspace ws;
     const fs::path store = ws.dir / "store.db";
-    // A Claude session with usage half an hour ago and a tool call still running, read by the real ingest.
-    const EpochMs start = now_epoch_ms() - 1'800'000;
+    // A Claude session with usage half an hour ago (or, just after midnight, earlier today: "today" is the
+    // machine's day) and a tool call still running, read by the real ingest.
+    const EpochMs now = now_epoch_ms();
+    const std::time_t secs = now / 1000;
+    std::tm local{};
+    localtime_r(&secs, &local);
+    const EpochMs since_midnight = ((local.tm_hour * 60LL + local.tm_min) * 60 + local.tm_sec) * 1000;
+    const EpochMs start = now - std::min<EpochMs>(1'800'000, since_midnight / 2);
     Assistant a;
     a.uuid = "u-1";
     a.session = "sl-old-1";
