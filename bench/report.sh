@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Times `agentpulse report` on a big store: N usage events (default 2,000,000) over 365 days, 5,000
+# Times `agentpulse report` on a big store: N usage events (default 2,000,000) over the last 365 days, 5,000
 # sessions of two agents in 20 projects, written with sqlite3 into a store the binary created. Prints, for
 # each report kind over the whole year in Europe/Paris, the wall time, the peak memory (max RSS) and the
 # rows and events it printed; the events must equal N (every report sums every event).
@@ -23,7 +23,7 @@ WITH RECURSIVE u(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM u WHERE i < $n)
   INSERT INTO usage_events (provider, project_id, session_id, ts, day, model, input_tokens, output_tokens,
                             cache_read_tokens, cache_create_tokens, cost_usd, cost_source, dedup_key)
   SELECT CASE (i % 5000 + 1) % 3 WHEN 0 THEN 'codex' ELSE 'claude' END, 1 + (i % 5000 + 1) % 20, i % 5000 + 1,
-         strftime('%Y-%m-%dT%H:%M:%S.000Z', 1733500000 + i * (365.0 * 86400 / $n), 'unixepoch'), '',
+         strftime('%Y-%m-%dT%H:%M:%S.000Z', $(( $(date +%s) - 365 * 86400 )) + i * (365.0 * 86400 / $n), 'unixepoch'), '',
          CASE i % 4 WHEN 0 THEN 'claude-opus-4-5' WHEN 1 THEN 'gpt-5' ELSE 'claude-sonnet-4-5' END,
          i % 1000, i % 300, i % 50000, i % 2000, (i % 100) / 1000.0, 'rate_card', 'k'||i FROM u;"
 echo "store: $n usage events, $(du -m "$dir/s.db" | cut -f1) MB, written in $(( $(date +%s) - start )) s"
