@@ -24,6 +24,11 @@ struct TokenCounts {
         cache_create_1h += o.cache_create_1h, reasoning += o.reasoning;
         return *this;
     }
+    TokenCounts& operator-=(const TokenCounts& o) {
+        input -= o.input, output -= o.output, cache_read -= o.cache_read, cache_create -= o.cache_create;
+        cache_create_1h -= o.cache_create_1h, reasoning -= o.reasoning;
+        return *this;
+    }
 };
 
 }  // namespace agentpulse

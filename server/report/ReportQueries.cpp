@@ -2,6 +2,8 @@
 // steps: pick the page's ids in SQL (sorted and filtered, with the per-session sums joined in only when
 // the sort needs them), then fill in each row's sums with indexed lookups.
 #include "report/ReportQueries.hpp"
+
+#include "core/CostBuckets.hpp"
 #include "store/LimitStore.hpp"
 
 #include <algorithm>
@@ -115,14 +117,13 @@ SessionSummary read_session(const Statement& s) {
     return r;
 }
 
-// usage_slots' slots: slot n holds the usage events with ts in [n, n + 1) * 15 minutes.
-constexpr EpochMs kSlotMs = 900'000;
+// usage_slots' slots: slot n holds the usage events with ts in [n, n + 1) * 15 minutes (CostBuckets' slots).
+constexpr EpochMs kSlotMs = CostBuckets::kSlotMs;
 struct SlotSpan {
     std::int64_t first, last;  // the whole slots inside a range: [first, last)
 };
 SlotSpan whole_slots(EpochMs from, EpochMs to) {
-    auto floor_div = [](EpochMs a) { return a / kSlotMs - (a % kSlotMs < 0 ? 1 : 0); };
-    return {-floor_div(-from), floor_div(to)};
+    return {CostBuckets::slot_of(from + kSlotMs - 1) / kSlotMs, CostBuckets::slot_of(to) / kSlotMs};
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "core/CostBuckets.hpp"
 #include "core/IsoTime.hpp"
 #include "store/LimitStore.hpp"
 
@@ -168,18 +169,9 @@ struct StoreWriter::Aggregates {
     struct Delta {
         UsageShare share;
         std::int64_t events = 0, calls = 0, errors = 0;
-        void add(std::int64_t n, const UsageShare& s, int sign) {
+        void add(std::int64_t n, const UsageShare& s) {
             events += n;
-            share.cost_nusd += sign * s.cost_nusd;
-            share.unpriced += sign * s.unpriced;
-            share.estimated += sign * s.estimated;
-            for (auto [into, from] : {std::pair{&share.tokens.input, s.tokens.input},
-                                      {&share.tokens.output, s.tokens.output},
-                                      {&share.tokens.cache_read, s.tokens.cache_read},
-                                      {&share.tokens.cache_create, s.tokens.cache_create},
-                                      {&share.tokens.cache_create_1h, s.tokens.cache_create_1h},
-                                      {&share.tokens.reasoning, s.tokens.reasoning}})
-                *into += sign * from;
+            share += s;
         }
     };
     std::map<std::tuple<std::int64_t, std::string, std::int64_t, std::string>, Delta> slots;
@@ -192,8 +184,8 @@ std::int64_t nano_usd(double usd) {
     const double v = usd * 1e9;
     return v < 0 ? -static_cast<std::int64_t>(-v + 0.5) : static_cast<std::int64_t>(v + 0.5);
 }
-// usage_slots' slot of a time: unixepoch(ts) / 900.
-std::int64_t slot_of(EpochMs ts) { return ts / 900'000 - (ts % 900'000 < 0 ? 1 : 0); }
+// usage_slots' slot of a time: unixepoch(ts) / 900, the number of the 15-minute slot CostBuckets uses.
+std::int64_t slot_of(EpochMs ts) { return CostBuckets::slot_of(ts) / CostBuckets::kSlotMs; }
 }  // namespace
 
 StoreWriter::UsageShare StoreWriter::usage_share(const TokenCounts& tokens, const Cost& cost) const {
@@ -201,9 +193,9 @@ StoreWriter::UsageShare StoreWriter::usage_share(const TokenCounts& tokens, cons
 }
 
 void StoreWriter::add_share(std::int64_t slot, std::string_view provider, std::int64_t project, std::string_view model,
-                            std::int64_t session, std::int64_t events, const UsageShare& share, int sign) {
-    sums_->slots[{slot, std::string(provider), project, std::string(model)}].add(events, share, sign);
-    sums_->sessions[session].add(events, share, sign);
+                            std::int64_t session, std::int64_t events, const UsageShare& share) {
+    sums_->slots[{slot, std::string(provider), project, std::string(model)}].add(events, share);
+    sums_->sessions[session].add(events, share);
 }
 
 void StoreWriter::flush_aggregates() {
@@ -445,7 +437,7 @@ void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, cons
             .bind(17, u.dedup_key)
             .run();
         const UsageShare share = usage_share(u.tokens, c);
-        add_share(slot_of(line.ts), provider, project, u.model, session, 1, share, 1);
+        add_share(slot_of(line.ts), provider, project, u.model, session, 1, share);
         if (usage_.size() >= kUsageCacheMax) usage_.clear();
         usage_.emplace(u.dedup_key, UsageSeen{db_.last_insert_rowid(), u.tokens, u.model, u.service_tier,
                                               slot_of(line.ts), project, session, share});
@@ -471,8 +463,9 @@ void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, cons
         .run();
     // The row's share moves from its old figures to the new ones.
     const UsageShare share = usage_share(merged, c);
-    add_share(seen.slot, provider, seen.project, seen.model, seen.session, 0, seen.share, -1);
-    add_share(seen.slot, provider, seen.project, seen.model, seen.session, 0, share, 1);
+    UsageShare growth = share;
+    growth -= seen.share;
+    add_share(seen.slot, provider, seen.project, seen.model, seen.session, 0, growth);
     seen.share = share;
     seen.tokens = merged;
     ++r.usage_updated;

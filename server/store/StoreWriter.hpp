@@ -61,6 +61,14 @@ private:
         std::int64_t cost_nusd = 0;
         TokenCounts tokens;
         std::int64_t unpriced = 0, estimated = 0;
+        UsageShare& operator+=(const UsageShare& o) {
+            cost_nusd += o.cost_nusd, tokens += o.tokens, unpriced += o.unpriced, estimated += o.estimated;
+            return *this;
+        }
+        UsageShare& operator-=(const UsageShare& o) {
+            cost_nusd -= o.cost_nusd, tokens -= o.tokens, unpriced -= o.unpriced, estimated -= o.estimated;
+            return *this;
+        }
     };
     struct UsageSeen {
         std::int64_t id;
@@ -71,7 +79,7 @@ private:
     };
     UsageShare usage_share(const TokenCounts& tokens, const Cost& cost) const;
     void add_share(std::int64_t slot, std::string_view provider, std::int64_t project, std::string_view model,
-                   std::int64_t session, std::int64_t events, const UsageShare& share, int sign);
+                   std::int64_t session, std::int64_t events, const UsageShare& share);
     void flush_aggregates();
 
     std::int64_t project_id(const ParsedLine& line, std::string_view provider);
