@@ -1,0 +1,242 @@
+// See SearchIndex.hpp and docs/search.md. Statement text lives here, next to the code that binds it.
+#include "store/SearchIndex.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace agentpulse {
+
+namespace {
+// Snippet markers: STX/ETX around a matched term. Indexed text never holds them (they are removed on the
+// way in), so a client can split on them safely.
+constexpr char kMarkOpen = '\x02', kMarkClose = '\x03';
+// Matching entries a query looks at before it stops (newest first): bounds a query for a word that is
+// everywhere, or a filter that keeps few of a common word's matches.
+constexpr std::int64_t kScanMax = 5'000;
+
+std::string without_marks(std::string_view s) {
+    std::string out(s);
+    std::erase_if(out, [](char c) { return c == kMarkOpen || c == kMarkClose; });
+    return out;
+}
+}  // namespace
+
+const char* search_kind_name(SearchKind k) {
+    switch (k) {
+        case SearchKind::Prompt: return "prompt";
+        case SearchKind::Command: return "command";
+        case SearchKind::File: return "file";
+        case SearchKind::Tool: return "tool";
+        case SearchKind::Text: return "text";
+    }
+    return "unknown";
+}
+
+bool has_search_index(Database& db) {
+    Statement s(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('search_docs', 'search_fts')");
+    ResetGuard g(s);
+    return s.step() && s.column_int(0) == 2;
+}
+
+struct SearchIndexWriter::Statements {
+    explicit Statements(Database& db)
+        : exists(db, "SELECT 1 FROM search_docs WHERE doc_key = ?")
+        , next_id(db, "SELECT coalesce(max(id) + 1, ?1) FROM search_docs WHERE id >= ?1 AND id < ?2")
+        , insert_doc(db, "INSERT INTO search_docs(id, doc_key, kind, provider, project_id, session_id, message_id, "
+                         "call_id, ts, tool, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+        , insert_fts(db, "INSERT INTO search_fts(rowid, tool, body) VALUES (?,?,?)") {}
+    Statement exists, next_id, insert_doc, insert_fts;
+};
+
+SearchIndexWriter::SearchIndexWriter(Database& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
+SearchIndexWriter::~SearchIndexWriter() = default;
+
+void SearchIndexWriter::message(const Where& w, std::int64_t message_id, std::string_view role, std::string_view part,
+                                std::string_view text, bool fresh) {
+    if (text.empty() || message_id <= 0) return;
+    const bool prompt = role == "user";
+    if (!prompt && !index_text_) return;
+    std::string key = "m:" + std::to_string(message_id);
+    if (!part.empty()) key.append(":").append(part);
+    insert(w, key, prompt ? SearchKind::Prompt : SearchKind::Text, message_id, std::nullopt, {}, text, fresh);
+}
+
+void SearchIndexWriter::tool_call(const Where& w, std::int64_t call_id, std::optional<std::int64_t> message_id,
+                                  std::string_view tool, const std::optional<std::string>& file,
+                                  std::string_view command, bool fresh) {
+    if (call_id <= 0) return;
+    // One entry per call: the command and the file it names (both searchable), under the tool's name.
+    std::string body(command);
+    if (file && !file->empty()) {
+        if (!body.empty()) body.push_back('\n');
+        body.append(*file);
+    }
+    const SearchKind kind = !command.empty() ? SearchKind::Command : file && !file->empty() ? SearchKind::File
+                                                                                           : SearchKind::Tool;
+    insert(w, "c:" + std::to_string(call_id), kind, message_id, call_id, tool, body, fresh);
+}
+
+void SearchIndexWriter::insert(const Where& w, const std::string& key, SearchKind kind,
+                               std::optional<std::int64_t> message_id, std::optional<std::int64_t> call_id,
+                               std::string_view tool, std::string_view body, bool fresh) {
+    if (!fresh) {
+        ResetGuard g(st_->exists);
+        st_->exists.bind(1, key);
+        if (st_->exists.step()) return;
+    }
+    const std::int64_t floor = search_id_floor(w.ts);
+    std::int64_t id = floor;
+    {
+        ResetGuard g(st_->next_id);
+        st_->next_id.bind(1, floor).bind(2, floor + (std::int64_t{1} << kSearchIdShift));
+        if (st_->next_id.step()) id = st_->next_id.column_int(0);
+    }
+    const std::string text = without_marks(body);
+    const std::string tool_name = without_marks(tool);
+    st_->insert_doc.bind(1, id)
+        .bind(2, key)
+        .bind(3, search_kind_name(kind))
+        .bind(4, w.provider)
+        .bind(5, w.project)
+        .bind(6, w.session)
+        .bind(7, message_id)
+        .bind(8, call_id)
+        .bind(9, format_iso8601(w.ts))
+        .bind(10, tool_name.empty() ? std::optional<std::string_view>() : std::optional<std::string_view>(tool_name))
+        .bind(11, text)
+        .run();
+    st_->insert_fts.bind(1, id).bind(2, tool_name).bind(3, text).run();
+    ++added_;
+}
+
+std::int64_t reset_search_index(Database& db) {
+    Transaction tx(db);
+    db.exec("INSERT INTO search_fts(search_fts) VALUES ('delete-all'); DELETE FROM search_docs;");
+    // The state of a file never read: its next read starts from its first byte with a fresh parser.
+    Statement reset(db, "UPDATE transcript_files SET device = NULL, inode = NULL, size = 0, offset = 0, line_no = 0, "
+                        "head_len = 0, head_hash = NULL, parser_state = NULL");
+    const std::int64_t files = reset.run();
+    db.exec("UPDATE search_state SET needs_rebuild = 0, rebuilt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')");
+    tx.commit();
+    return files;
+}
+
+std::string fts_phrase_query(std::string_view input) {
+    std::vector<std::string_view> words;
+    std::size_t i = 0;
+    while (i < input.size()) {
+        while (i < input.size() && (input[i] == ' ' || input[i] == '\t' || input[i] == '\n' || input[i] == '\r')) ++i;
+        const std::size_t start = i;
+        while (i < input.size() && !(input[i] == ' ' || input[i] == '\t' || input[i] == '\n' || input[i] == '\r')) ++i;
+        if (i > start) words.push_back(input.substr(start, i - start));
+    }
+    std::string out;
+    for (std::size_t w = 0; w < words.size(); ++w) {
+        if (!out.empty()) out.push_back(' ');
+        out.push_back('"');
+        for (const char c : words[w]) {
+            if (c == '"') out.push_back('"');
+            out.push_back(c);
+        }
+        out.push_back('"');
+        if (w + 1 == words.size()) out.push_back('*');
+    }
+    return out;
+}
+
+namespace {
+
+bool index_incomplete(Database& db) {
+    Statement s(db, "SELECT needs_rebuild FROM search_state WHERE id = 1");
+    ResetGuard g(s);
+    return s.step() && s.column_int(0) != 0;
+}
+
+}  // namespace
+
+SearchResult search(Database& db, const SearchQuery& q) {
+    SearchResult out;
+    out.fts_query = q.raw ? q.text : fts_phrase_query(q.text);
+    if (out.fts_query.empty()) return out;
+    out.incomplete = index_incomplete(db);
+
+    Statement match(db,
+                    "SELECT d.id, d.session_id, d.message_id, d.call_id, d.ts, d.kind, d.tool "
+                    "FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid "
+                    "WHERE search_fts MATCH ?1 AND search_fts.rowid >= ?2 AND search_fts.rowid < ?3 "
+                    "AND (?4 = '' OR d.provider = ?4) AND (?5 = '' OR d.kind = ?5) "
+                    "AND (?6 = '' OR d.project_id IN (SELECT id FROM projects WHERE display_name = ?6)) "
+                    "AND (?7 = '' OR d.session_id IN (SELECT id FROM sessions WHERE model = ?7)) "
+                    "ORDER BY search_fts.rowid DESC");
+    ResetGuard gm(match);
+    match.bind(1, out.fts_query)
+        .bind(2, q.since ? search_id_floor(*q.since) : std::int64_t{0})
+        .bind(3, q.until ? search_id_floor(*q.until) : INT64_MAX)
+        .bind(4, q.provider)
+        .bind(5, q.kind)
+        .bind(6, q.project)
+        .bind(7, q.model);
+    struct Picked {
+        std::int64_t id;
+        SearchHit hit;
+    };
+    std::vector<Picked> picked;
+    std::map<std::int64_t, int> per_session;
+    try {
+        while (match.step()) {
+            if (++out.scanned > kScanMax) {
+                out.more = true;
+                break;
+            }
+            const std::int64_t session = match.column_int(1);
+            int& n = per_session[session];
+            if (q.per_session > 0 && n >= q.per_session) continue;
+            if (static_cast<int>(picked.size()) >= q.limit) {
+                out.more = true;
+                break;
+            }
+            ++n;
+            Picked p{match.column_int(0), {}};
+            p.hit.session_row = session;
+            p.hit.message_id = match.column_opt_int(2);
+            p.hit.call_id = match.column_opt_int(3);
+            p.hit.ts = match.column_text(4);
+            p.hit.kind = match.column_text(5);
+            p.hit.tool = match.column_text(6);
+            picked.push_back(std::move(p));
+        }
+    } catch (const StoreError& e) {
+        // Only a raw query can be refused (a phrase query is always valid FTS5): the user's syntax.
+        if (q.raw && e.code() == SQLITE_ERROR) throw SearchSyntaxError(e.what());
+        throw;
+    }
+
+    Statement snippet(db, "SELECT snippet(search_fts, -1, char(2), char(3), '…', 24) FROM search_fts "
+                          "WHERE search_fts MATCH ?1 AND rowid = ?2");
+    Statement session(db, "SELECT s.provider, p.display_name, coalesce(s.model, ''), s.session_id, "
+                          "coalesce(s.started_at, ''), coalesce(s.last_at, '') "
+                          "FROM sessions s JOIN projects p ON p.id = s.project_id WHERE s.id = ?");
+    for (Picked& p : picked) {
+        {
+            ResetGuard g(snippet);
+            snippet.bind(1, out.fts_query).bind(2, p.id);
+            if (snippet.step()) p.hit.snippet = snippet.column_text(0);
+        }
+        {
+            ResetGuard g(session);
+            session.bind(1, p.hit.session_row);
+            if (session.step()) {
+                p.hit.provider = session.column_text(0);
+                p.hit.project = session.column_text(1);
+                p.hit.model = session.column_text(2);
+                p.hit.session_id = session.column_text(3);
+                p.hit.started_at = session.column_text(4);
+                p.hit.last_at = session.column_text(5);
+            }
+        }
+        out.hits.push_back(std::move(p.hit));
+    }
+    return out;
+}
+
+}  // namespace agentpulse
