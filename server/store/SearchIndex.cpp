@@ -207,7 +207,12 @@ SearchResult search(Database& db, const SearchQuery& q) {
         }
     } catch (const StoreError& e) {
         // Only a raw query can be refused (a phrase query is always valid FTS5): the user's syntax.
-        if (q.raw && e.code() == SQLITE_ERROR) throw SearchSyntaxError(e.what());
+        if (q.raw && e.code() == SQLITE_ERROR) {
+            // SQLite's words without the store's path ("<path>: step: fts5: syntax error near ...").
+            std::string_view why = e.what();
+            if (const auto at = why.find("step: "); at != std::string_view::npos) why.remove_prefix(at + 6);
+            throw SearchSyntaxError(std::string(why));
+        }
         throw;
     }
 

@@ -2,6 +2,8 @@
 // transcripts, read by the real sources and parsers); the index stays in step as files grow and are
 // rewritten; `search --rebuild` (reset_search_index + a backfill) gives the index incremental writes gave;
 // user input never makes an FTS5 syntax error, raw syntax errors are told apart.
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
@@ -11,6 +13,8 @@
 #include "StoreQueries.hpp"
 #include "TempDir.hpp"
 #include "WriterFixture.hpp"
+#include "http/ReportRoutes.hpp"
+#include "http/Router.hpp"
 #include "ingest/Backfill.hpp"
 #include "model/IngestStats.hpp"
 #include "sim/SynthCorpus.hpp"
@@ -21,6 +25,7 @@
 
 using namespace agentpulse;
 using namespace agentpulse::test;
+namespace json = boost::json;
 namespace fs = std::filesystem;
 
 namespace {
@@ -418,6 +423,86 @@ BOOST_AUTO_TEST_CASE(migrating_a_store_with_rows_asks_for_a_rebuild) {
         reset_search_index(db);
         BOOST_TEST(query_int(db, "SELECT needs_rebuild FROM search_state") == 0);
         BOOST_TEST(!search(db, q).incomplete);
+    }
+}
+
+// GET /api/search through the router: only for loopback clients unless a token is set; parameters checked
+// (400 with a message, never 500); the hits name the session row and the message row of the store.
+BOOST_AUTO_TEST_CASE(api_search_route) {
+    TempDir dir;
+    write_synth_corpus(one_writer(dir.path(), "claude", 13));
+    WriterFixture fx;
+    backfill(fx.writer(), dir.path(), "claude");
+    ReportQueries rq(fx.db());
+    boost::asio::io_context io;
+    Broadcaster broadcaster(boost::asio::make_strand(io), 16);
+    Poller poller(PollerOptions{}, broadcaster);
+    for (const std::string token : {"", "s3cret"}) {
+        ServerContext ctx{broadcaster, poller, {}, StaticFiles("/nonexistent"), token, {}, nullptr};
+        // The status and body of a request (a query route is run here, as a pool thread would).
+        auto get = [&](const std::string& target, bool loopback, bool with_token) {
+            HttpRequest req;
+            req.method = "GET";
+            req.target = target;
+            req.peer_loopback = loopback;
+            if (with_token) req.authorization = "Bearer " + token;
+            BOOST_REQUIRE(parse_target(target, req.path, req.query));
+            const Route r = route(req, ctx);
+            if (const auto* q = std::get_if<QueryRoute>(&r)) return q->run(rq);
+            return std::get<HttpResponse>(r);
+        };
+        BOOST_TEST_CONTEXT((token.empty() ? "no token" : "token")) {
+            const bool tok = !token.empty();
+            // No token: loopback clients only. A token: whoever has it.
+            BOOST_TEST(get("/api/search?q=test", false, tok).status == (tok ? 200 : 403));
+            if (tok) BOOST_TEST(get("/api/search?q=test", true, false).status == 401);
+            const HttpResponse ok = get("/api/search?q=test&limit=5", true, tok);
+            BOOST_TEST_REQUIRE(ok.status == 200);
+            const json::object doc = json::parse(ok.body).as_object();
+            const json::array& hits = doc.at("hits").as_array();
+            BOOST_TEST(hits.size() == 5u);
+            for (const json::value& h : hits) {
+                const json::object& o = h.as_object();
+                const std::int64_t session = o.at("session_id").as_int64();
+                if (!o.at("message_id").is_null())
+                    BOOST_TEST(query_int(fx.db(), "SELECT session_id FROM messages WHERE id = " +
+                                                      std::to_string(o.at("message_id").as_int64())) == session);
+                BOOST_TEST(o.at("agent").as_string() == "claude");
+                BOOST_TEST(std::string(o.at("snippet").as_string()).find("test") != std::string::npos);
+                bool marked = false;
+                for (const json::value& part : o.at("snippet_parts").as_array())
+                    marked = marked || part.at("match").as_bool();
+                BOOST_TEST(marked);
+            }
+            struct Case {
+                const char* target;
+                int status;
+                const char* says;
+            };
+            const Case cases[] = {
+                {"/api/search", 400, "q is required"},
+                {"/api/search?q=%20%20", 400, "q is required"},
+                {"/api/search?q=%22(a%20OR%20NEAR(", 200, ""},  // typed words: never a syntax error
+                {"/api/search?q=(a%20OR&syntax=fts", 400, "fts5: syntax error"},
+                {"/api/search?q=nosuchcolumn:%20x&syntax=fts", 400, "no such column"},
+                {"/api/search?q=test%20AND%20fix&syntax=fts", 200, ""},
+                {"/api/search?q=x&syntax=regex", 400, "syntax must be"},
+                {"/api/search?q=x&kind=bogus", 400, "kind must be"},
+                {"/api/search?q=x&kind=prompt", 200, ""},
+                {"/api/search?q=x&agent=amp", 400, "provider must be one of"},
+                {"/api/search?q=x&agent=codex&project=p&model=m", 200, ""},
+                {"/api/search?q=x&since=yesterday", 400, "since must be"},
+                {"/api/search?q=x&since=2026-01-01&until=2026-02-01T00:00:00Z", 200, ""},
+                {"/api/search?q=x&limit=0", 400, "limit must be"},
+                {"/api/search?q=x&limit=201", 400, "limit must be"},
+                {"/api/search?q=x&machine=m1", 400, "machine"},
+            };
+            for (const Case& c : cases) {
+                const HttpResponse r = get(c.target, true, tok);
+                BOOST_TEST(r.status == c.status, c.target);
+                BOOST_TEST(r.body.find(c.says) != std::string::npos, c.target << ": " << r.body);
+            }
+        }
     }
 }
 
