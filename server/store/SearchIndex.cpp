@@ -12,7 +12,9 @@ namespace {
 constexpr char kMarkOpen = '\x02', kMarkClose = '\x03';
 // Matching entries a query looks at before it stops (newest first): bounds a query for a word that is
 // everywhere, or a filter that keeps few of a common word's matches.
-constexpr std::int64_t kScanMax = 5'000;
+// Each costs its snippet (computed as it is read: a snippet asked for afterwards, by rowid, makes FTS5 walk
+// the whole match again for each hit).
+constexpr std::int64_t kScanMax = 2'000;
 
 std::string without_marks(std::string_view s) {
     std::string out(s);
@@ -161,7 +163,8 @@ SearchResult search(Database& db, const SearchQuery& q) {
     out.incomplete = index_incomplete(db);
 
     Statement match(db,
-                    "SELECT d.id, d.session_id, d.message_id, d.call_id, d.ts, d.kind, d.tool "
+                    "SELECT d.id, d.session_id, d.message_id, d.call_id, d.ts, d.kind, d.tool, "
+                    "snippet(search_fts, -1, char(2), char(3), '…', 24) "
                     "FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid "
                     "WHERE search_fts MATCH ?1 AND search_fts.rowid >= ?2 AND search_fts.rowid < ?3 "
                     "AND (?4 = '' OR d.provider = ?4) AND (?5 = '' OR d.kind = ?5) "
@@ -203,6 +206,7 @@ SearchResult search(Database& db, const SearchQuery& q) {
             p.hit.ts = match.column_text(4);
             p.hit.kind = match.column_text(5);
             p.hit.tool = match.column_text(6);
+            p.hit.snippet = match.column_text(7);
             picked.push_back(std::move(p));
         }
     } catch (const StoreError& e) {
@@ -216,17 +220,10 @@ SearchResult search(Database& db, const SearchQuery& q) {
         throw;
     }
 
-    Statement snippet(db, "SELECT snippet(search_fts, -1, char(2), char(3), '…', 24) FROM search_fts "
-                          "WHERE search_fts MATCH ?1 AND rowid = ?2");
     Statement session(db, "SELECT s.provider, p.display_name, coalesce(s.model, ''), s.session_id, "
                           "coalesce(s.started_at, ''), coalesce(s.last_at, '') "
                           "FROM sessions s JOIN projects p ON p.id = s.project_id WHERE s.id = ?");
     for (Picked& p : picked) {
-        {
-            ResetGuard g(snippet);
-            snippet.bind(1, out.fts_query).bind(2, p.id);
-            if (snippet.step()) p.hit.snippet = snippet.column_text(0);
-        }
         {
             ResetGuard g(session);
             session.bind(1, p.hit.session_row);
