@@ -11,10 +11,11 @@ namespace {
 // way in), so a client can split on them safely.
 constexpr char kMarkOpen = '\x02', kMarkClose = '\x03';
 // Matching entries a query looks at before it stops (newest first): bounds a query for a word that is
-// everywhere, or a filter that keeps few of a common word's matches.
-// Each costs its snippet (computed as it is read: a snippet asked for afterwards, by rowid, makes FTS5 walk
-// the whole match again for each hit).
-constexpr std::int64_t kScanMax = 2'000;
+// everywhere, or a filter that keeps few of a common word's matches. A kept entry's snippet is computed as
+// it is read (one asked for afterwards, by rowid, makes FTS5 walk the whole match again for each hit).
+constexpr std::int64_t kScanMax = 3'000;
+// A words query that looked at this many matching entries is not retried with its last word as a prefix.
+constexpr std::int64_t kPrefixAfterScanned = 1'000;
 
 std::string without_marks(std::string_view s) {
     std::string out(s);
@@ -123,7 +124,7 @@ std::int64_t reset_search_index(Database& db) {
     return files;
 }
 
-std::string fts_phrase_query(std::string_view input) {
+std::string fts_phrase_query(std::string_view input, bool prefix) {
     std::vector<std::string_view> words;
     std::size_t i = 0;
     while (i < input.size()) {
@@ -141,7 +142,7 @@ std::string fts_phrase_query(std::string_view input) {
             out.push_back(c);
         }
         out.push_back('"');
-        if (w + 1 == words.size()) out.push_back('*');
+        if (prefix && w + 1 == words.size()) out.push_back('*');
     }
     return out;
 }
@@ -156,15 +157,41 @@ bool index_incomplete(Database& db) {
 
 }  // namespace
 
-SearchResult search(Database& db, const SearchQuery& q) {
-    SearchResult out;
-    out.fts_query = q.raw ? q.text : fts_phrase_query(q.text);
-    if (out.fts_query.empty()) return out;
-    out.incomplete = index_incomplete(db);
+namespace {
 
+// The per-session cap, applied inside the query (search_keep(session) in the result column that asks for
+// the snippet), so that an entry over its session's cap costs no snippet: SQLite evaluates result columns
+// only for rows that passed the whole WHERE clause, and a CASE only the branch it takes.
+struct SessionCap {
+    int cap = 0;
+    std::map<std::int64_t, int> seen;
+};
+
+void search_keep(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    auto* cap = static_cast<SessionCap*>(sqlite3_user_data(ctx));
+    int& n = cap->seen[sqlite3_value_int64(argv[0])];
+    sqlite3_result_int(ctx, cap->cap <= 0 || ++n <= cap->cap);
+}
+
+// One MATCH of `fts_query` with the filters, newest first, into `out` (hits without their session's
+// fields yet). Throws SearchSyntaxError for a raw query FTS5 refuses.
+void run_match(Database& db, const SearchQuery& q, const std::string& fts_query, SearchResult& out) {
+    out.hits.clear();
+    out.scanned = 0;
+    out.more = false;
+    out.fts_query = fts_query;
+    SessionCap cap{q.per_session, {}};
+    if (sqlite3_create_function_v2(db.handle(), "search_keep", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, &cap, search_keep,
+                                   nullptr, nullptr, nullptr) != SQLITE_OK)
+        throw StoreError(sqlite3_errcode(db.handle()), "search_keep: " + std::string(sqlite3_errmsg(db.handle())));
+    // Unregistered once the statement below is gone (declared first, destroyed last): nothing keeps `cap`.
+    struct Unregister {
+        sqlite3* h;
+        ~Unregister() { sqlite3_create_function_v2(h, "search_keep", 1, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr, nullptr); }
+    } unregister{db.handle()};
     Statement match(db,
                     "SELECT d.id, d.session_id, d.message_id, d.call_id, d.ts, d.kind, d.tool, "
-                    "snippet(search_fts, -1, char(2), char(3), '…', 24) "
+                    "CASE WHEN search_keep(d.session_id) THEN snippet(search_fts, -1, char(2), char(3), '…', 24) END "
                     "FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid "
                     "WHERE search_fts MATCH ?1 AND search_fts.rowid >= ?2 AND search_fts.rowid < ?3 "
                     "AND (?4 = '' OR d.provider = ?4) AND (?5 = '' OR d.kind = ?5) "
@@ -172,42 +199,32 @@ SearchResult search(Database& db, const SearchQuery& q) {
                     "AND (?7 = '' OR d.session_id IN (SELECT id FROM sessions WHERE model = ?7)) "
                     "ORDER BY search_fts.rowid DESC");
     ResetGuard gm(match);
-    match.bind(1, out.fts_query)
+    match.bind(1, fts_query)
         .bind(2, q.since ? search_id_floor(*q.since) : std::int64_t{0})
         .bind(3, q.until ? search_id_floor(*q.until) : INT64_MAX)
         .bind(4, q.provider)
         .bind(5, q.kind)
         .bind(6, q.project)
         .bind(7, q.model);
-    struct Picked {
-        std::int64_t id;
-        SearchHit hit;
-    };
-    std::vector<Picked> picked;
-    std::map<std::int64_t, int> per_session;
     try {
         while (match.step()) {
             if (++out.scanned > kScanMax) {
                 out.more = true;
                 break;
             }
-            const std::int64_t session = match.column_int(1);
-            int& n = per_session[session];
-            if (q.per_session > 0 && n >= q.per_session) continue;
-            if (static_cast<int>(picked.size()) >= q.limit) {
+            if (match.column_is_null(7)) continue;  // over its session's cap
+            if (static_cast<int>(out.hits.size()) >= q.limit) {
                 out.more = true;
                 break;
             }
-            ++n;
-            Picked p{match.column_int(0), {}};
-            p.hit.session_row = session;
-            p.hit.message_id = match.column_opt_int(2);
-            p.hit.call_id = match.column_opt_int(3);
-            p.hit.ts = match.column_text(4);
-            p.hit.kind = match.column_text(5);
-            p.hit.tool = match.column_text(6);
-            p.hit.snippet = match.column_text(7);
-            picked.push_back(std::move(p));
+            SearchHit& h = out.hits.emplace_back();
+            h.session_row = match.column_int(1);
+            h.message_id = match.column_opt_int(2);
+            h.call_id = match.column_opt_int(3);
+            h.ts = match.column_text(4);
+            h.kind = match.column_text(5);
+            h.tool = match.column_text(6);
+            h.snippet = match.column_text(7);
         }
     } catch (const StoreError& e) {
         // Only a raw query can be refused (a phrase query is always valid FTS5): the user's syntax.
@@ -219,24 +236,53 @@ SearchResult search(Database& db, const SearchQuery& q) {
         }
         throw;
     }
+}
+
+}  // namespace
+
+SearchResult search(Database& db, const SearchQuery& q) {
+    SearchResult out;
+    if (q.raw) {
+        if (q.text.empty()) return out;
+        run_match(db, q, q.text, out);
+    } else {
+        const std::string exact = fts_phrase_query(q.text, false), prefix = fts_phrase_query(q.text, true);
+        if (exact.empty()) return out;
+        // The last word as a prefix (the word being typed). A prefix of 2 or 3 characters is a term of
+        // FTS5's prefix index, read lazily like any word. A longer one is not: FTS5 merges the whole
+        // document lists of every word it begins, which for a common word (test: tests, test_...) on a
+        // big store takes longer than the rest of the query. So the whole words are asked first, and the
+        // prefix only when they give fewer hits than asked for (a word still being typed).
+        std::size_t last = q.text.find_last_not_of(" \t\r\n");
+        std::size_t first = q.text.find_last_of(" \t\r\n", last);
+        const std::size_t last_len = last - (first == std::string::npos ? std::size_t{0} : first + 1) + 1;
+        if (last_len <= 3) {
+            run_match(db, q, prefix, out);
+        } else {
+            run_match(db, q, exact, out);
+            // Fewer hits than asked for: the last word may be one still being typed. Not after a scan of
+            // many matching entries (a common word whose hits the per-session cap or a filter left out):
+            // its prefix would cost a merge of big lists for little.
+            if (static_cast<int>(out.hits.size()) < q.limit && out.scanned < kPrefixAfterScanned)
+                run_match(db, q, prefix, out);
+        }
+    }
+    out.incomplete = index_incomplete(db);
 
     Statement session(db, "SELECT s.provider, p.display_name, coalesce(s.model, ''), s.session_id, "
                           "coalesce(s.started_at, ''), coalesce(s.last_at, '') "
                           "FROM sessions s JOIN projects p ON p.id = s.project_id WHERE s.id = ?");
-    for (Picked& p : picked) {
-        {
-            ResetGuard g(session);
-            session.bind(1, p.hit.session_row);
-            if (session.step()) {
-                p.hit.provider = session.column_text(0);
-                p.hit.project = session.column_text(1);
-                p.hit.model = session.column_text(2);
-                p.hit.session_id = session.column_text(3);
-                p.hit.started_at = session.column_text(4);
-                p.hit.last_at = session.column_text(5);
-            }
+    for (SearchHit& h : out.hits) {
+        ResetGuard g(session);
+        session.bind(1, h.session_row);
+        if (session.step()) {
+            h.provider = session.column_text(0);
+            h.project = session.column_text(1);
+            h.model = session.column_text(2);
+            h.session_id = session.column_text(3);
+            h.started_at = session.column_text(4);
+            h.last_at = session.column_text(5);
         }
-        out.hits.push_back(std::move(p.hit));
     }
     return out;
 }

@@ -80,9 +80,9 @@ std::int64_t reset_search_index(Database& db);
 // ---- The read side ----
 
 // User input turned into an FTS5 query: each whitespace-separated word a quoted phrase ("" inside
-// doubled), all of them required, the last one a prefix (the word being typed). Never a syntax error.
-// Empty when the input has no word.
-std::string fts_phrase_query(std::string_view input);
+// doubled), all of them required, the last one a prefix (the word being typed) when `prefix`. Never a
+// syntax error. Empty when the input has no word.
+std::string fts_phrase_query(std::string_view input, bool prefix = true);
 
 // A query SQLite refuses (raw FTS5 syntax from the user): the HTTP layer answers 400 with its message.
 struct SearchSyntaxError : std::runtime_error {
@@ -116,7 +116,8 @@ struct SearchResult {
     std::string fts_query;        // what was given to FTS5
 };
 
-// Newest first. Throws SearchSyntaxError for a raw query FTS5 refuses; StoreError for anything else.
+// Newest first. Words: the whole words first, then (fewer hits than the limit) the last word as a prefix;
+// a last word of 3 characters or fewer is a prefix at once (FTS5's prefix index). Throws SearchSyntaxError for a raw query FTS5 refuses; StoreError for anything else.
 SearchResult search(Database& db, const SearchQuery& q);
 
 }  // namespace agentpulse

@@ -316,11 +316,47 @@ BOOST_AUTO_TEST_CASE(a_rewritten_file_keeps_the_index_in_step) {
     check_fts(db);
 }
 
+// Whole words first, the last word as a prefix when they give too few hits (a word still being typed) or
+// when it is 3 characters or fewer (FTS5's prefix index).
+BOOST_AUTO_TEST_CASE(the_last_word_is_a_prefix) {
+    WriterFixture fx;
+    FileRecord f = fx.claude_file("s1.jsonl");
+    auto prompt = [](int n, const std::string& text) {
+        return R"({"type":"user","uuid":"u-)" + std::to_string(n) +
+               R"(","sessionId":"s1","timestamp":"2026-01-05T10:00:0)" + std::to_string(n) +
+               R"(.000Z","cwd":"/home/ana/src/shop","message":{"role":"user","content":")" + text + R"("}})";
+    };
+    fx.feed(f, {prompt(1, "deploy the invoices service"), prompt(2, "investigate invoicing totals"),
+                prompt(3, "why is the invoice late")});
+    auto hits = [&](const std::string& text) {
+        SearchQuery q;
+        q.text = text;
+        std::vector<std::string> out;
+        for (const SearchHit& h : search(fx.db(), q).hits) out.push_back(h.snippet);
+        return out.size();
+    };
+    BOOST_TEST(hits("invoic") == 3u);    // no such word: a prefix
+    BOOST_TEST(hits("inv") == 3u);       // the prefix index
+    BOOST_TEST(hits("invoices") == 1u);  // a word, and as a prefix nothing more
+    BOOST_TEST(hits("invoice") == 2u);   // one word, fewer hits than the limit: the prefix adds invoices
+    BOOST_TEST(hits("totals invoic") == 1u);
+    BOOST_TEST(hits("the invoice") == 2u);
+    BOOST_TEST(hits("zebra") == 0u);
+    SearchQuery exact;
+    exact.text = "invoice";
+    exact.limit = 1;
+    const SearchResult one = search(fx.db(), exact);  // enough whole-word hits: no prefix asked
+    BOOST_TEST(one.fts_query == "\"invoice\"");
+    BOOST_TEST(one.hits.size() == 1u);
+    BOOST_TEST(one.more == false);
+}
+
 BOOST_AUTO_TEST_CASE(user_input_is_quoted_into_phrases) {
     BOOST_TEST(fts_phrase_query("billing.py") == "\"billing.py\"*");
     BOOST_TEST(fts_phrase_query("  npm   test ") == "\"npm\" \"test\"*");
     BOOST_TEST(fts_phrase_query("say \"hi\" OR") == "\"say\" \"\"\"hi\"\"\" \"OR\"*");
     BOOST_TEST(fts_phrase_query(" \t ").empty());
+    BOOST_TEST(fts_phrase_query("npm test", false) == "\"npm\" \"test\"");
 }
 
 // Whatever a person types, the word search answers (no FTS5 syntax error reaches them); raw FTS5 syntax
