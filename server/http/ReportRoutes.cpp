@@ -218,7 +218,13 @@ bool transcript_text_allowed(const HttpRequest& req, const ServerContext& ctx) {
 
 void redact_search_hits(SearchResult& r, const std::function<std::string(std::string_view)>& redact) {
     if (!redact) return;
-    for (SearchHit& h : r.hits) h.snippet = redact(h.snippet);
+    for (SearchHit& h : r.hits) {
+        // Redacted without the match marks, which could split a secret so that no rule sees it whole; a
+        // snippet that had something masked loses its marks (its text is the redacted one).
+        const std::string plain = snippet_text(h.snippet);
+        std::string masked = redact(plain);
+        if (masked != plain) h.snippet = std::move(masked);
+    }
 }
 
 std::optional<Route> report_route(const HttpRequest& req, ServerContext& ctx) {

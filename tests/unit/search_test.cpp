@@ -542,4 +542,35 @@ BOOST_AUTO_TEST_CASE(api_search_route) {
     }
 }
 
+// The redaction hook sees each snippet whole, without the match marks (which could split a secret): a
+// secret typed as a search word is masked, and that snippet loses its marks.
+BOOST_AUTO_TEST_CASE(snippets_are_redacted_whole) {
+    WriterFixture fx;
+    FileRecord f = fx.claude_file("s1.jsonl");
+    fx.feed(f, {R"({"type":"user","uuid":"u-1","sessionId":"s1","timestamp":"2026-01-05T10:00:00.000Z",)"
+                R"("cwd":"/home/ana/src/shop","message":{"role":"user","content":"use key sk-ant-abc123secret456 for the billing run"}})"});
+    SearchQuery q;
+    q.text = "sk-ant-abc";
+    SearchResult r = search(fx.db(), q);
+    BOOST_TEST_REQUIRE(r.hits.size() == 1u);
+    BOOST_TEST(r.hits[0].snippet.find('\x02') != std::string::npos);  // the match is marked in the middle of it
+    std::vector<std::string> seen;
+    redact_search_hits(r, [&](std::string_view text) {
+        seen.emplace_back(text);
+        std::string out(text);
+        const auto at = out.find("sk-ant-");
+        if (at != std::string::npos) out.replace(at, out.find(' ', at) - at, "[REDACTED]");
+        return out;
+    });
+    BOOST_TEST_REQUIRE(seen.size() == 1u);
+    BOOST_TEST(seen[0].find('\x02') == std::string::npos);
+    BOOST_TEST(r.hits[0].snippet == "use key [REDACTED] for the billing run");
+    // Nothing masked: the marks stay.
+    SearchQuery b;
+    b.text = "billing";
+    SearchResult rb = search(fx.db(), b);
+    redact_search_hits(rb, [](std::string_view text) { return std::string(text) + ""; });
+    BOOST_TEST(rb.hits.at(0).snippet.find("\x02" "billing" "\x03") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
