@@ -135,6 +135,7 @@ po::options_description describe(const std::string& command) {
             ("project", po::value<std::string>(), "only this project's sessions (its name as the dashboard shows it)")
             ("model", po::value<std::string>(), "only sessions of this model")
             ("kind", po::value<std::string>(), "only hits of this kind: prompt, command, file, tool or text")
+            ("machine", po::value<std::string>(), "only sessions of this machine (a store that records machines)")
             ("since", po::value<std::string>(), "only hits at or after this time (ISO 8601, or a date YYYY-MM-DD)")
             ("until", po::value<std::string>(), "only hits before this time (ISO 8601, or a date YYYY-MM-DD)")
             ("limit", po::value<int>()->default_value(20), "hits to print (1-200)")
@@ -360,6 +361,7 @@ void read_search_options(const po::variables_map& vm, Config& c) {
     s.project = text(vm, "project");
     s.model = text(vm, "model");
     s.kind = text(vm, "kind");
+    s.machine = text(vm, "machine");
     if (!s.kind.empty() && s.kind != "prompt" && s.kind != "command" && s.kind != "file" && s.kind != "tool" &&
         s.kind != "text")
         throw po::error("--kind must be prompt, command, file, tool or text");

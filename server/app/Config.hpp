@@ -29,7 +29,7 @@ struct SearchOptions {
     bool rebuild = false;
     bool json = false;
     bool raw = false;                  // QUERY is FTS5 syntax
-    std::string agent, project, model, kind, since, until;
+    std::string agent, project, model, kind, machine, since, until;
     int limit = 20;
 };
 

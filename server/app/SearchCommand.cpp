@@ -71,6 +71,7 @@ int run_search(const Config& c) {
     q.project = o.project;
     q.model = o.model;
     q.kind = o.kind;
+    q.machine = o.machine;
     q.limit = o.limit;
     for (auto [text, field] : {std::pair{&o.since, &q.since}, std::pair{&o.until, &q.until}}) {
         if (text->empty()) continue;
@@ -86,6 +87,8 @@ int run_search(const Config& c) {
         r = search(*db, q);
     } catch (const SearchSyntaxError& e) {
         throw StartupError(2, std::string("query syntax (--raw): ") + e.what());
+    } catch (const SearchFilterError& e) {
+        throw StartupError(2, e.what());
     }
     if (o.json) {
         std::printf("%s\n", boost::json::serialize(search_payload(q, r)).c_str());

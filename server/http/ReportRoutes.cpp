@@ -183,8 +183,7 @@ Route search_route(const HttpRequest& req, ServerContext& ctx) {
     if (!q.kind.empty() && q.kind != "prompt" && q.kind != "command" && q.kind != "file" && q.kind != "tool" &&
         q.kind != "text")
         return HttpResponse::error(400, "kind must be prompt, command, file, tool or text");
-    if (!req.param("machine").empty())
-        return HttpResponse::error(400, "machine: this store records no machine per session yet");
+    q.machine = req.param("machine").substr(0, 200);
     for (auto [key, field] : {std::pair{"since", &q.since}, std::pair{"until", &q.until}}) {
         const std::string v = req.param(key);
         if (v.empty()) continue;
@@ -203,6 +202,8 @@ Route search_route(const HttpRequest& req, ServerContext& ctx) {
             r = search(rq.db(), q);
         } catch (const SearchSyntaxError& e) {
             return HttpResponse::error(400, std::string("query syntax (syntax=fts): ") + e.what());
+        } catch (const SearchFilterError& e) {
+            return HttpResponse::error(400, e.what());
         }
         redact_search_hits(r, redact);
         return json_response(search_payload(q, r));

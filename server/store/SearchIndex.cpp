@@ -189,6 +189,9 @@ void run_match(Database& db, const SearchQuery& q, const std::string& fts_query,
         sqlite3* h;
         ~Unregister() { sqlite3_create_function_v2(h, "search_keep", 1, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr, nullptr); }
     } unregister{db.handle()};
+    // The machine filter only when asked: the column exists only in stores that record machines.
+    const std::string machine_filter =
+        q.machine.empty() ? "" : "AND d.session_id IN (SELECT id FROM sessions WHERE machine = ?8) ";
     Statement match(db,
                     "SELECT d.id, d.session_id, d.message_id, d.call_id, d.ts, d.kind, d.tool, "
                     "CASE WHEN search_keep(d.session_id) THEN snippet(search_fts, -1, char(2), char(3), '…', 24) END "
@@ -196,8 +199,9 @@ void run_match(Database& db, const SearchQuery& q, const std::string& fts_query,
                     "WHERE search_fts MATCH ?1 AND search_fts.rowid >= ?2 AND search_fts.rowid < ?3 "
                     "AND (?4 = '' OR d.provider = ?4) AND (?5 = '' OR d.kind = ?5) "
                     "AND (?6 = '' OR d.project_id IN (SELECT id FROM projects WHERE display_name = ?6)) "
-                    "AND (?7 = '' OR d.session_id IN (SELECT id FROM sessions WHERE model = ?7)) "
-                    "ORDER BY search_fts.rowid DESC");
+                    "AND (?7 = '' OR d.session_id IN (SELECT id FROM sessions WHERE model = ?7)) " +
+                        machine_filter + "ORDER BY search_fts.rowid DESC");
+    if (!q.machine.empty()) match.bind(8, q.machine);
     ResetGuard gm(match);
     match.bind(1, fts_query)
         .bind(2, q.since ? search_id_floor(*q.since) : std::int64_t{0})
@@ -242,6 +246,12 @@ void run_match(Database& db, const SearchQuery& q, const std::string& fts_query,
 
 SearchResult search(Database& db, const SearchQuery& q) {
     SearchResult out;
+    if (!q.machine.empty()) {
+        Statement has(db, "SELECT count(*) FROM pragma_table_info('sessions') WHERE name = 'machine'");
+        ResetGuard g(has);
+        if (!has.step() || has.column_int(0) == 0)
+            throw SearchFilterError("machine: this store records no machine per session (schema without it)");
+    }
     if (q.raw) {
         if (q.text.empty()) return out;
         run_match(db, q, q.text, out);

@@ -88,6 +88,10 @@ std::string fts_phrase_query(std::string_view input, bool prefix = true);
 struct SearchSyntaxError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+// A filter this store cannot apply (machine, when its sessions record none): 400 too.
+struct SearchFilterError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 struct SearchQuery {
     std::string text;             // what the user typed
@@ -96,6 +100,7 @@ struct SearchQuery {
     std::string project;          // the project's display name; empty = any
     std::string model;            // the session's model; empty = any
     std::string kind;             // prompt | command | file | tool | text; empty = any
+    std::string machine;          // sessions.machine (a store that records machines); empty = any
     std::optional<EpochMs> since, until;  // [since, until)
     int limit = 50;
     int per_session = 3;          // at most this many hits of one session (0: no limit)
@@ -116,7 +121,7 @@ struct SearchResult {
     std::string fts_query;        // what was given to FTS5
 };
 
-// Newest first. Words: the whole words first, then (fewer hits than the limit) the last word as a prefix;
+// Newest first (throws SearchFilterError for a machine filter on a store without machines). Words: the whole words first, then (fewer hits than the limit) the last word as a prefix;
 // a last word of 3 characters or fewer is a prefix at once (FTS5's prefix index). Throws SearchSyntaxError for a raw query FTS5 refuses; StoreError for anything else.
 SearchResult search(Database& db, const SearchQuery& q);
 

@@ -425,6 +425,15 @@ BOOST_AUTO_TEST_CASE(filters_order_and_per_session_cap) {
     q.until = mid;
     for (const SearchHit& h : search(db, q).hits) BOOST_TEST(*parse_iso8601(h.ts) < mid);
     q.until.reset();
+    // A store that records machines (issue 11's sessions.machine): the filter applies; without it, refused.
+    q.machine = "laptop";
+    BOOST_CHECK_THROW(search(db, q), SearchFilterError);
+    db.exec("ALTER TABLE sessions ADD COLUMN machine TEXT");
+    db.exec("UPDATE sessions SET machine = CASE WHEN id % 2 = 0 THEN 'laptop' ELSE 'server' END");
+    const SearchResult on_laptop = search(db, q);
+    BOOST_TEST(on_laptop.hits.size() > 0u);
+    for (const SearchHit& h : on_laptop.hits) BOOST_TEST(h.session_row % 2 == 0);
+    q.machine.clear();
     q.per_session = 2;
     std::map<std::int64_t, int> per;
     for (const SearchHit& h : search(db, q).hits) BOOST_TEST(++per[h.session_row] <= 2);
@@ -531,7 +540,8 @@ BOOST_AUTO_TEST_CASE(api_search_route) {
                 {"/api/search?q=x&since=2026-01-01&until=2026-02-01T00:00:00Z", 200, ""},
                 {"/api/search?q=x&limit=0", 400, "limit must be"},
                 {"/api/search?q=x&limit=201", 400, "limit must be"},
-                {"/api/search?q=x&machine=m1", 400, "machine"},
+                {"/api/search?q=x&machine=m1", 400, "records no machine"},
+                {"/api/search?q=x&machine=m1&syntax=fts", 400, "records no machine"},
             };
             for (const Case& c : cases) {
                 const HttpResponse r = get(c.target, true, tok);
