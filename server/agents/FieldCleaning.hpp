@@ -122,6 +122,15 @@ inline bool is_setup_text(std::string_view text) {
     return false;
 }
 
+// What a person or a model said, for the search index: content_text(), empty when it is the agent's own
+// setup text (is_setup_text).
+inline std::string said_text(const boost::json::value* content, std::string_view block_type = "text",
+                             const char* text_key = "text") {
+    std::string t = content_text(content, block_type, text_key);
+    if (is_setup_text(t)) t.clear();
+    return t;
+}
+
 // The command of a shell tool call: the first of `keys` in its input that is a string, or an array of
 // arguments (Codex's ["bash", "-lc", "..."]: the script after -lc/-c, else the words joined by spaces).
 inline std::string command_text(const boost::json::value* input, std::initializer_list<const char*> keys) {

@@ -173,6 +173,21 @@ void search_keep(sqlite3_context* ctx, int, sqlite3_value** argv) {
     sqlite3_result_int(ctx, cap->cap <= 0 || ++n <= cap->cap);
 }
 
+// The matching query: ?1 the FTS5 query, ?2 and ?3 the rowid range, ?4-?7 agent, kind, project, model (''
+// for any), ?8 the machine (only when asked: the column exists only in stores that record machines).
+std::string match_sql(const SearchQuery& q) {
+    const std::string machine_filter =
+        q.machine.empty() ? "" : "AND d.session_id IN (SELECT id FROM sessions WHERE machine = ?8) ";
+    return "SELECT d.id, d.session_id, d.message_id, d.call_id, d.ts, d.kind, d.tool, "
+           "CASE WHEN search_keep(d.session_id) THEN snippet(search_fts, -1, char(2), char(3), '…', 24) END "
+           "FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid "
+           "WHERE search_fts MATCH ?1 AND search_fts.rowid >= ?2 AND search_fts.rowid < ?3 "
+           "AND (?4 = '' OR d.provider = ?4) AND (?5 = '' OR d.kind = ?5) "
+           "AND (?6 = '' OR d.project_id IN (SELECT id FROM projects WHERE display_name = ?6)) "
+           "AND (?7 = '' OR d.session_id IN (SELECT id FROM sessions WHERE model = ?7)) " +
+           machine_filter + "ORDER BY search_fts.rowid DESC";
+}
+
 // One MATCH of `fts_query` with the filters, newest first, into `out` (hits without their session's
 // fields yet). Throws SearchSyntaxError for a raw query FTS5 refuses.
 void run_match(Database& db, const SearchQuery& q, const std::string& fts_query, SearchResult& out) {
@@ -189,20 +204,9 @@ void run_match(Database& db, const SearchQuery& q, const std::string& fts_query,
         sqlite3* h;
         ~Unregister() { sqlite3_create_function_v2(h, "search_keep", 1, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr, nullptr); }
     } unregister{db.handle()};
-    // The machine filter only when asked: the column exists only in stores that record machines.
-    const std::string machine_filter =
-        q.machine.empty() ? "" : "AND d.session_id IN (SELECT id FROM sessions WHERE machine = ?8) ";
-    Statement match(db,
-                    "SELECT d.id, d.session_id, d.message_id, d.call_id, d.ts, d.kind, d.tool, "
-                    "CASE WHEN search_keep(d.session_id) THEN snippet(search_fts, -1, char(2), char(3), '…', 24) END "
-                    "FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid "
-                    "WHERE search_fts MATCH ?1 AND search_fts.rowid >= ?2 AND search_fts.rowid < ?3 "
-                    "AND (?4 = '' OR d.provider = ?4) AND (?5 = '' OR d.kind = ?5) "
-                    "AND (?6 = '' OR d.project_id IN (SELECT id FROM projects WHERE display_name = ?6)) "
-                    "AND (?7 = '' OR d.session_id IN (SELECT id FROM sessions WHERE model = ?7)) " +
-                        machine_filter + "ORDER BY search_fts.rowid DESC");
-    if (!q.machine.empty()) match.bind(8, q.machine);
+    Statement match(db, match_sql(q));
     ResetGuard gm(match);
+    if (!q.machine.empty()) match.bind(8, q.machine);
     match.bind(1, fts_query)
         .bind(2, q.since ? search_id_floor(*q.since) : std::int64_t{0})
         .bind(3, q.until ? search_id_floor(*q.until) : INT64_MAX)

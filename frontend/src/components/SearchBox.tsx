@@ -19,36 +19,30 @@ function Snippet({ hit }: { hit: SearchHit }) {
   );
 }
 
-export function SearchBox({ tz, debounceMs = DEBOUNCE_MS }: { tz?: string; debounceMs?: number }) {
-  const [text, setText] = useState('');
-  const [answer, setAnswer] = useState<SearchAnswer | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [open, setOpen] = useState(false);
-  const [loading, setLoading] = useState(false);
-  const root = useRef<HTMLDivElement>(null);
+interface SearchState {
+  answer: SearchAnswer | null;
+  error: string | null;
+  loading: boolean;
+}
 
+/** GET /api/search for `text` once no key came for `debounceMs`; a newer text aborts the older request. */
+function useSearch(text: string, debounceMs: number): SearchState {
+  const [state, setState] = useState<SearchState>({ answer: null, error: null, loading: false });
   useEffect(() => {
     const q = text.trim();
     if (!q) {
-      setAnswer(null);
-      setError(null);
-      setLoading(false);
+      setState({ answer: null, error: null, loading: false });
       return;
     }
     const ctl = new AbortController();
-    setLoading(true);
+    setState((s) => ({ ...s, loading: true }));
     const t = setTimeout(() => {
       fetchJson<SearchAnswer>(apiUrl('/api/search', { q, limit: 20 }), ctl.signal)
-        .then((a) => {
-          if (ctl.signal.aborted) return;
-          setAnswer(a);
-          setError(null);
-          setLoading(false);
+        .then((answer) => {
+          if (!ctl.signal.aborted) setState({ answer, error: null, loading: false });
         })
         .catch((e: unknown) => {
-          if (ctl.signal.aborted) return;
-          setError(e instanceof Error ? e.message : String(e));
-          setLoading(false);
+          if (!ctl.signal.aborted) setState((s) => ({ ...s, error: e instanceof Error ? e.message : String(e), loading: false }));
         });
     }, debounceMs);
     return () => {
@@ -56,6 +50,67 @@ export function SearchBox({ tz, debounceMs = DEBOUNCE_MS }: { tz?: string; debou
       ctl.abort();
     };
   }, [text, debounceMs]);
+  return state;
+}
+
+function HitLink({ hit, tz, onOpen }: { hit: SearchHit; tz?: string; onOpen: () => void }) {
+  const href = hitHref(hit);
+  return (
+    <a
+      className="search__hit"
+      href={href}
+      data-testid="search-hit"
+      onClick={(e) => {
+        onOpen();
+        linkClick(href)(e);
+      }}
+    >
+      <span className="search__meta small">
+        <AgentChip name={hit.agent} small />
+        <span className="search__project">{hit.project}</span>
+        <span className="search__kind muted">
+          {KIND_LABELS[hit.kind] ?? hit.kind}
+          {hit.tool ? ` · ${hit.tool}` : ''}
+        </span>
+        <span className="search__time muted">{formatDateTime(hit.ts, tz)}</span>
+      </span>
+      <Snippet hit={hit} />
+    </a>
+  );
+}
+
+function SearchResults({ state, tz, onOpen }: { state: SearchState; tz?: string; onOpen: () => void }) {
+  const { answer, error, loading } = state;
+  const hits = answer?.hits ?? [];
+  return (
+    <div className="search__results" data-testid="search-results">
+      {error && <div className="search__note search__note--error">{error}</div>}
+      {!error && loading && hits.length === 0 && <div className="search__note muted">Searching…</div>}
+      {!error && !loading && answer && hits.length === 0 && <div className="search__note muted">No match.</div>}
+      {answer?.index_incomplete && (
+        <div className="search__note muted small">
+          The index has not read this store's older transcripts: run <code>agentpulse search --rebuild</code>.
+        </div>
+      )}
+      {hits.length > 0 && (
+        <ul className="search__list" aria-label="Search results">
+          {hits.map((h) => (
+            <li key={`${h.session_id}:${h.message_id ?? ''}:${h.call_id ?? ''}:${h.ts}`}>
+              <HitLink hit={h} tz={tz} onOpen={onOpen} />
+            </li>
+          ))}
+        </ul>
+      )}
+      {answer?.more && <div className="search__note muted small">More hits: add words to narrow the search.</div>}
+    </div>
+  );
+}
+
+export function SearchBox({ tz, debounceMs = DEBOUNCE_MS }: { tz?: string; debounceMs?: number }) {
+  const [text, setText] = useState('');
+  const [open, setOpen] = useState(false);
+  const state = useSearch(text, debounceMs);
+  const root = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     if (!open) return;
@@ -66,8 +121,7 @@ export function SearchBox({ tz, debounceMs = DEBOUNCE_MS }: { tz?: string; debou
     return () => document.removeEventListener('mousedown', onDown);
   }, [open]);
 
-  const hits = answer?.hits ?? [];
-  const showList = open && text.trim() !== '';
+  const hits = state.answer?.hits ?? [];
   return (
     <div className="search" ref={root} role="search">
       <input
@@ -89,50 +143,7 @@ export function SearchBox({ tz, debounceMs = DEBOUNCE_MS }: { tz?: string; debou
           }
         }}
       />
-      {showList && (
-        <div className="search__results" data-testid="search-results">
-          {error && <div className="search__note search__note--error">{error}</div>}
-          {!error && loading && hits.length === 0 && <div className="search__note muted">Searching…</div>}
-          {!error && !loading && answer && hits.length === 0 && <div className="search__note muted">No match.</div>}
-          {answer?.index_incomplete && (
-            <div className="search__note muted small">
-              The index has not read this store's older transcripts: run <code>agentpulse search --rebuild</code>.
-            </div>
-          )}
-          {hits.length > 0 && (
-            <ul className="search__list" aria-label="Search results">
-              {hits.map((h) => {
-                const href = hitHref(h);
-                return (
-                  <li key={`${h.session_id}:${h.message_id ?? ''}:${h.call_id ?? ''}:${h.ts}`}>
-                    <a
-                      className="search__hit"
-                      href={href}
-                      data-testid="search-hit"
-                      onClick={(e) => {
-                        setOpen(false);
-                        linkClick(href)(e);
-                      }}
-                    >
-                      <span className="search__meta small">
-                        <AgentChip name={h.agent} small />
-                        <span className="search__project">{h.project}</span>
-                        <span className="search__kind muted">
-                          {KIND_LABELS[h.kind] ?? h.kind}
-                          {h.tool ? ` · ${h.tool}` : ''}
-                        </span>
-                        <span className="search__time muted">{formatDateTime(h.ts, tz)}</span>
-                      </span>
-                      <Snippet hit={h} />
-                    </a>
-                  </li>
-                );
-              })}
-            </ul>
-          )}
-          {answer?.more && <div className="search__note muted small">More hits: add words to narrow the search.</div>}
-        </div>
-      )}
+      {open && text.trim() !== '' && <SearchResults state={state} tz={tz} onOpen={() => setOpen(false)} />}
     </div>
   );
 }

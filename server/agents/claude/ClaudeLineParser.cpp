@@ -148,8 +148,7 @@ LineOutcome ClaudeLineParser::parse(std::string_view line, std::int64_t line_no,
             m.kind = "tool_result";
         } else if (!jf::boolean(jf::field(root, "isMeta"))) {
             // The person's prompt (a string, or text blocks); Claude Code's own notes are isMeta lines.
-            m.text = content_text(content_value);
-            if (is_setup_text(m.text)) m.text.clear();
+            m.text = said_text(content_value);
         }
     }
     return LineOutcome::Record;

@@ -182,10 +182,8 @@ LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, 
     } else if (ptype == "function_call_output" || ptype == "custom_tool_call_output") {
         read_tool_result(payload, out, issue);
         m.kind = "tool_result";
-    } else if (m.role == "user" || m.role == "assistant") {
-        // input_text (the person's) or output_text (the model's) parts; Codex's own context is skipped.
-        m.text = content_text(jf::field(payload, "content"), m.role == "user" ? "input_text" : "output_text");
-        if (is_setup_text(m.text)) m.text.clear();
+    } else if (m.role == "user" || m.role == "assistant") {  // input_text: the person's; output_text: the model's
+        m.text = said_text(jf::field(payload, "content"), m.role == "user" ? "input_text" : "output_text");
     }
     return LineOutcome::Record;
 }

@@ -182,8 +182,7 @@ bool GeminiLineParser::read_message(const json::value& msg, std::int64_t line_no
     m.is_sidechain = !ctx_.parent_session.empty();
     m.agent_id = ctx_.agent_id;
     // content: a string or a list of parts with `text` (any part type).
-    m.text = content_text(jf::field(msg, "content"), "");
-    if (is_setup_text(m.text)) m.text.clear();
+    m.text = said_text(jf::field(msg, "content"), "");
     if (type != "gemini") {
         out.push_back(std::move(p));
         return true;

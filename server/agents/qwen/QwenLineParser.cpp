@@ -131,9 +131,7 @@ LineOutcome QwenLineParser::parse(std::string_view line, std::int64_t line_no, P
         attach_durations(out);
         return LineOutcome::Record;
     }
-    // Gemini-style parts: the text parts are what was said (a prompt, or the model's answer).
-    if (parts) m.text = content_text(&*jf::field(jf::field(root, "message"), "parts"), "");
-    if (is_setup_text(m.text)) m.text.clear();
+    m.text = said_text(jf::field(jf::field(root, "message"), "parts"), "");  // a prompt, or the model's answer
     if (type != "assistant") return LineOutcome::Record;
 
     m.model = clean_text(jf::str(jf::field(root, "model")), issue);
