@@ -2,6 +2,7 @@
 // Owns the app's single live stream; every pane reads the slice it needs from it.
 import { useEffect, useRef } from 'react';
 import { ConnectionIndicator } from './components/ConnectionIndicator';
+import { SearchBox } from './components/SearchBox';
 import { Tabs } from './components/Tabs';
 import { ThemeToggle } from './components/ThemeToggle';
 import { WatcherBanner } from './components/WatcherBanner';
@@ -62,6 +63,7 @@ function Shell() {
           </a>
           <Tabs current={route.tab} />
           <div className="header__right">
+            <SearchBox tz={TZ} />
             <DemoLabel configDemo={Boolean(config.data?.demo)} />
             <ConnectionIndicator />
             <ThemeToggle theme={theme} onToggle={toggleTheme} />

@@ -78,4 +78,78 @@ inline bool tokens_plausible(const TokenCounts& t) {
     return t.cache_create_1h <= t.cache_create;
 }
 
+// Text kept for the search index (a prompt, a command, an assistant's text): valid UTF-8, at most
+// kSearchTextMax bytes (cut at a character boundary; a pasted log does not make the index grow without
+// bound). Repairs are not reported: the text is not a stored field of the row.
+inline constexpr std::size_t kSearchTextMax = 8 * 1024;
+inline std::string search_text(std::string_view s) {
+    if (s.size() > kSearchTextMax) {
+        std::size_t cut = kSearchTextMax;
+        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+        s = s.substr(0, cut);
+    }
+    return sanitize_utf8(s);
+}
+
+// The text of a message's content: a string, or a list of blocks whose `type` is `block_type` (or any
+// type, when empty) and whose `text_key` holds a string, joined by newlines.
+inline std::string content_text(const boost::json::value* content, std::string_view block_type = "text",
+                                const char* text_key = "text") {
+    if (!content) return {};
+    if (content->is_string()) return search_text(content->as_string());
+    std::string out;
+    if (const boost::json::array* parts = jf::array(content))
+        for (const boost::json::value& p : *parts) {
+            if (!block_type.empty() && jf::str(jf::field(p, "type")) != block_type) continue;
+            const std::string_view t = jf::str(jf::field(p, text_key));
+            if (t.empty()) continue;
+            if (!out.empty()) out.push_back('\n');
+            out.append(t.substr(0, kSearchTextMax));
+            if (out.size() >= kSearchTextMax) break;
+        }
+    return search_text(out);
+}
+
+// A prompt the agent wrote itself rather than the person (its environment, instructions, a command's
+// captured output): not indexed as a prompt.
+inline bool is_setup_text(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\n')) text.remove_prefix(1);
+    for (const std::string_view tag :
+         {"<environment_context>", "<user_instructions>", "<session_context>", "<local-command-stdout>",
+          "<local-command-stderr>", "<system-reminder>", "<turn_aborted>", "# AGENTS.md instructions",
+          "Caveat: The messages below were generated"})
+        if (text.starts_with(tag)) return true;
+    return false;
+}
+
+// What a person or a model said, for the search index: content_text(), empty when it is the agent's own
+// setup text (is_setup_text).
+inline std::string said_text(const boost::json::value* content, std::string_view block_type = "text",
+                             const char* text_key = "text") {
+    std::string t = content_text(content, block_type, text_key);
+    if (is_setup_text(t)) t.clear();
+    return t;
+}
+
+// The command of a shell tool call: the first of `keys` in its input that is a string, or an array of
+// arguments (Codex's ["bash", "-lc", "..."]: the script after -lc/-c, else the words joined by spaces).
+inline std::string command_text(const boost::json::value* input, std::initializer_list<const char*> keys) {
+    for (const char* key : keys) {
+        const boost::json::value* v = jf::field(input, key);
+        if (!v) continue;
+        if (v->is_string() && !v->as_string().empty()) return search_text(v->as_string());
+        const boost::json::array* words = jf::array(v);
+        if (!words || words->empty()) continue;
+        if (words->size() == 3 && (jf::str(&(*words)[1]) == "-lc" || jf::str(&(*words)[1]) == "-c"))
+            return search_text(jf::str(&(*words)[2]));
+        std::string out;
+        for (const boost::json::value& w : *words) {
+            if (!out.empty()) out.push_back(' ');
+            out.append(jf::str(&w));
+        }
+        if (!out.empty()) return search_text(out);
+    }
+    return {};
+}
+
 }  // namespace agentpulse

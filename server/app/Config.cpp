@@ -58,6 +58,8 @@ Usage:
   agentpulse report  daily|weekly|monthly|session|blocks [options]
                                  usage tables (tokens by kind, cost, models) from the store;
                                  --json or --csv for scripts (docs/reports.md)
+  agentpulse search  QUERY [--json] [filters]   find sessions by prompts, files, commands, tools
+  agentpulse search  --rebuild   empty the search index and read every transcript again into it
   agentpulse statusline [--format T]  Claude Code's statusLine command: reads its JSON on stdin,
                                  records the plan's limit windows, prints one line (docs/limits.md)
   agentpulse --version | --help
@@ -107,6 +109,7 @@ po::options_description describe(const std::string& command) {
             ("otlp-listen", po::value<std::string>(), "also receive OpenTelemetry (OTLP/HTTP) logs, metrics and traces on HOST:PORT (off by default; conventional port 4318, 0 picks a free one)")
             ("otlp-queue-records", po::value<long long>(), "telemetry records waiting for the store before new exports get 429 (default 50000)")
             ("io-threads", po::value<int>()->default_value(1), "threads running the server's I/O (HTTP and live streams; default 1)")
+            ("index-text", po::bool_switch(), "also index assistant text for search (prompts, files, commands and tools always are; docs/search.md)")
             ("static-dir", po::value<std::string>(), "folder with the built dashboard (default: next to the binary)");
         common.add(serve);
     } else if (command == "statusline") {
@@ -119,8 +122,26 @@ po::options_description describe(const std::string& command) {
         po::options_description ingest("Ingest options");
         ingest.add_options()
             ("follow,f", po::bool_switch(), "after the backfill, keep tailing transcripts as they grow")
-            ("no-progress", po::bool_switch(), "no progress bar even on a terminal");
+            ("no-progress", po::bool_switch(), "no progress bar even on a terminal")
+            ("index-text", po::bool_switch(), "also index assistant text for search (prompts, files, commands and tools always are; docs/search.md)");
         common.add(ingest);
+    } else if (command == "search") {
+        po::options_description search("Search options");
+        search.add_options()
+            ("rebuild", po::bool_switch(), "empty the index and read every transcript again (rows are not counted twice)")
+            ("json", po::bool_switch(), "print the hits as JSON (the /api/search answer)")
+            ("raw", po::bool_switch(), "QUERY is FTS5 query syntax (AND, OR, NOT, NEAR, \"phrases\", prefix*)")
+            ("agent", po::value<std::string>(), "only this agent's sessions (claude, codex, ...)")
+            ("project", po::value<std::string>(), "only this project's sessions (its name as the dashboard shows it)")
+            ("model", po::value<std::string>(), "only sessions of this model")
+            ("kind", po::value<std::string>(), "only hits of this kind: prompt, command, file, tool or text")
+            ("machine", po::value<std::string>(), "only sessions of this machine (a store that records machines)")
+            ("since", po::value<std::string>(), "only hits at or after this time (ISO 8601, or a date YYYY-MM-DD)")
+            ("until", po::value<std::string>(), "only hits before this time (ISO 8601, or a date YYYY-MM-DD)")
+            ("limit", po::value<int>()->default_value(20), "hits to print (1-200)")
+            ("no-progress", po::bool_switch(), "no progress bar for --rebuild even on a terminal")
+            ("index-text", po::bool_switch(), "also index assistant text for search (prompts, files, commands and tools always are; docs/search.md)");
+        common.add(search);
     } else if (command == "report") {
         po::options_description report("Report options");
         report.add_options()
@@ -203,8 +224,8 @@ po::parsed_options file_options(const fs::path& file, const po::options_descript
     every.add(describe("serve"));
     // Named: options() refers into them.
     const po::options_description ingest = describe("ingest"), report = describe("report"),
-                                  statusline = describe("statusline");
-    for (const po::options_description* other : {&ingest, &report, &statusline})
+                                  statusline = describe("statusline"), search = describe("search");
+    for (const po::options_description* other : {&ingest, &report, &statusline, &search})
         for (const auto& o : other->options())
             if (!every.find_nothrow(o->long_name(), false)) every.add(o);
     const po::parsed_options parsed = po::parse_config_file(defused, every, false);
@@ -326,6 +347,30 @@ void read_report_options(const po::variables_map& vm, Config& c) {
     c.progress = !vm["no-progress"].as<bool>();
 }
 
+void read_search_options(const po::variables_map& vm, Config& c) {
+    SearchOptions& s = c.search;
+    s.rebuild = vm["rebuild"].as<bool>();
+    s.json = vm["json"].as<bool>();
+    s.raw = vm["raw"].as<bool>();
+    c.progress = !vm["no-progress"].as<bool>();
+    if (s.rebuild && !c.args.empty()) throw po::error("--rebuild takes no query");
+    if (!s.rebuild && c.args.empty()) throw po::error("search needs a QUERY (or --rebuild)");
+    s.agent = text(vm, "agent");
+    if (!s.agent.empty() && !find_agent(s.agent))
+        throw po::error("--agent: no agent is called '" + s.agent + "' (this build reads " + agent_names() + ")");
+    s.project = text(vm, "project");
+    s.model = text(vm, "model");
+    s.kind = text(vm, "kind");
+    s.machine = text(vm, "machine");
+    if (!s.kind.empty() && s.kind != "prompt" && s.kind != "command" && s.kind != "file" && s.kind != "tool" &&
+        s.kind != "text")
+        throw po::error("--kind must be prompt, command, file, tool or text");
+    s.since = text(vm, "since");
+    s.until = text(vm, "until");
+    s.limit = vm["limit"].as<int>();
+    if (s.limit < 1 || s.limit > 200) throw po::error("--limit must be between 1 and 200");
+}
+
 Config to_config(const po::variables_map& vm, const std::string& command, const fs::path& file) {
     Config c;
     c.command = command;
@@ -346,10 +391,12 @@ Config to_config(const po::variables_map& vm, const std::string& command, const 
         c.progress = !vm["no-progress"].as<bool>();
     }
     if (command == "statusline") c.format = text(vm, "format");
+    if (command == "serve" || command == "ingest" || command == "search") c.index_text = vm["index-text"].as<bool>();
+    if (command == "search") read_search_options(vm, c);
     if (command == "pricing" && (c.args.empty() || (c.args[0] != "check" && c.args[0] != "reprice")))
         throw po::error("pricing needs a subcommand: check or reprice");
     if (command == "report") read_report_options(vm, c);
-    if (command != "pricing" && command != "report" && !c.args.empty()) throw po::error("unexpected argument '" + c.args[0] + "'");
+    if (command != "pricing" && command != "report" && command != "search" && !c.args.empty()) throw po::error("unexpected argument '" + c.args[0] + "'");
     return c;
 }
 
@@ -371,7 +418,7 @@ std::optional<CliOutcome> command_word_outcome(int argc, const char* const* argv
         return out;
     }
     if (command != "serve" && command != "ingest" && command != "pricing" && command != "status" &&
-        command != "report" && command != "statusline") {
+        command != "report" && command != "statusline" && command != "search") {
         out.exit_code = 2;
         out.message = "unknown command '" + command + "'\n\n" + kUsage;
         return out;

@@ -24,6 +24,15 @@ struct ReportOptions {
     bool refresh = false;           // ingest (one-shot backfill) before reading
 };
 
+// `agentpulse search QUERY` / `agentpulse search --rebuild` (docs/search.md).
+struct SearchOptions {
+    bool rebuild = false;
+    bool json = false;
+    bool raw = false;                  // QUERY is FTS5 syntax
+    std::string agent, project, model, kind, machine, since, until;
+    int limit = 20;
+};
+
 struct Config {
     std::string command;  // serve | ingest | pricing | status | report | statusline
     std::vector<std::string> args;  // positional words after the command (e.g. "check")
@@ -55,6 +64,9 @@ struct Config {
     bool progress = true;
     ReportOptions report;
     std::string format;  // statusline: the line's template (empty: kDefaultStatusFormat)
+    // The search index also holds assistant text (serve, ingest, search --rebuild; docs/search.md).
+    bool index_text = false;
+    SearchOptions search;
 };
 
 struct CliOutcome {

@@ -18,6 +18,7 @@ OneShotIngest ingest_once(const Config& c, std::shared_ptr<const PriceBook> pric
                           std::atomic<bool>* cancel, std::FILE* summary) {
     auto db = open_store_for_writing(c.store);
     StoreWriter writer(*db, prices);
+    writer.set_index_text(c.index_text);
     ProgressBar bar(c.progress);
     TailerOptions opts;
     opts.cancel = cancel;
@@ -51,7 +52,9 @@ int run_ingest(const Config& c) {
     auto prices = load_prices(c);
     IngestStats stats;
     const AgentRoots& roots = c.roots;
-    Watcher watcher(WatcherOptions{roots, c.store, prices}, stats);
+    WatcherOptions wo{roots, c.store, prices};
+    wo.index_text = c.index_text;
+    Watcher watcher(std::move(wo), stats);
     std::atomic<bool> interrupted{false};
     StopSignals signals([&](int) {
         spdlog::info("stopping");

@@ -97,6 +97,7 @@ std::unique_ptr<Watcher> make_watcher(const Config& c, std::shared_ptr<const Pri
     open_store_for_writing(c.store);
     WatcherOptions wo{c.roots, c.store, std::move(prices)};
     wo.inbox = inbox;
+    wo.index_text = c.index_text;
     return std::make_unique<Watcher>(std::move(wo), stats);
 }
 

@@ -20,6 +20,9 @@ struct HttpRequest {
     std::string content_type, content_encoding;  // as sent
     std::string body;  // the request's body (only the OTLP receiver reads one)
     unsigned version = 11;  // 10 or 11
+    // The client connected from a loopback address (127.0.0.0/8, ::1): transcript text (search) is only
+    // served to others with a token (SECURITY.md).
+    bool peer_loopback = false;
 
     std::string param(const std::string& key, const std::string& fallback = {}) const {
         auto it = query.find(key);

@@ -431,6 +431,14 @@ net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     Registration registration(*this, &stream.socket());
 
+    bool peer_loopback = false;
+    {
+        boost::system::error_code pec;
+        net::ip::address peer = stream.socket().remote_endpoint(pec).address();
+        if (peer.is_v6() && peer.to_v6().is_v4_mapped())
+            peer = net::ip::make_address_v4(net::ip::v4_mapped, peer.to_v6());
+        peer_loopback = !pec && peer.is_loopback();
+    }
     beast::flat_buffer buffer;
     bool first = true;
     while (!stopped_) {
@@ -454,6 +462,7 @@ net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
             break;
         }
         HttpRequest req = to_request(msg);
+        req.peer_loopback = peer_loopback;
         if (ctx_.otlp) req.body = std::move(parser.get().body());  // only the OTLP receiver reads bodies
         Route route_result = route_request(req, ctx_);
         // An OTLP body has been decoded into its records by now: not held while the answer waits for the store.

@@ -11,6 +11,7 @@
 #include "core/RateLimits.hpp"
 #include "core/ZonedCalendar.hpp"
 #include "report/ReportJson.hpp"
+#include "report/SearchJson.hpp"
 
 namespace agentpulse {
 namespace json = boost::json;
@@ -161,12 +162,77 @@ Route limits() {
     }};
 }
 
+// GET /api/search (docs/search.md): hits of the search index, newest first, with their snippet.
+Route search_route(const HttpRequest& req, ServerContext& ctx) {
+    if (!transcript_text_allowed(req, ctx))
+        return HttpResponse::error(403, "search returns transcript text: only to clients on this machine (loopback) "
+                                        "unless the server runs with --token");
+    SearchQuery q;
+    q.text = req.param("q").substr(0, 1000);
+    if (q.text.find_first_not_of(" \t\r\n") == std::string::npos)
+        return HttpResponse::error(400, "q is required: the words to look for");
+    const std::string syntax = req.param("syntax", "words");
+    if (syntax != "words" && syntax != "fts") return HttpResponse::error(400, "syntax must be words or fts");
+    q.raw = syntax == "fts";
+    // agent= (provider= as the other endpoints spell it)
+    q.provider = req.param("agent", req.param("provider"));
+    if (auto e = check_provider(q.provider)) return *e;
+    q.project = req.param("project").substr(0, 500);
+    q.model = req.param("model").substr(0, 200);
+    q.kind = req.param("kind");
+    if (!q.kind.empty() && q.kind != "prompt" && q.kind != "command" && q.kind != "file" && q.kind != "tool" &&
+        q.kind != "text")
+        return HttpResponse::error(400, "kind must be prompt, command, file, tool or text");
+    q.machine = req.param("machine").substr(0, 200);
+    for (auto [key, field] : {std::pair{"since", &q.since}, std::pair{"until", &q.until}}) {
+        const std::string v = req.param(key);
+        if (v.empty()) continue;
+        *field = parse_search_time(v);
+        if (!*field) return HttpResponse::error(400, std::string(key) + " must be an ISO 8601 time or a date YYYY-MM-DD");
+    }
+    if (auto e = int_param(req, "limit", 1, 200, q.limit)) return HttpResponse::error(400, *e);
+    if (auto e = int_param(req, "per_session", 0, 200, q.per_session)) return HttpResponse::error(400, *e);
+    auto redact = ctx.redact;
+    return QueryRoute{[q, redact](ReportQueries& rq) {
+        if (!has_search_index(rq.db()))
+            return HttpResponse::error(503, "this store has no search index yet (schema older than 6): the writer "
+                                            "adds it when it next opens the store");
+        SearchResult r;
+        try {
+            r = search(rq.db(), q);
+        } catch (const SearchSyntaxError& e) {
+            return HttpResponse::error(400, std::string("query syntax (syntax=fts): ") + e.what());
+        } catch (const SearchFilterError& e) {
+            return HttpResponse::error(400, e.what());
+        }
+        redact_search_hits(r, redact);
+        return json_response(search_payload(q, r));
+    }};
+}
+
 }  // namespace
+
+bool transcript_text_allowed(const HttpRequest& req, const ServerContext& ctx) {
+    // With a token the request was authorized before it got here; without one, only this machine's clients.
+    return !ctx.token.empty() || req.peer_loopback;
+}
+
+void redact_search_hits(SearchResult& r, const std::function<std::string(std::string_view)>& redact) {
+    if (!redact) return;
+    for (SearchHit& h : r.hits) {
+        // Redacted without the match marks, which could split a secret so that no rule sees it whole; a
+        // snippet that had something masked loses its marks (its text is the redacted one).
+        const std::string plain = snippet_text(h.snippet);
+        std::string masked = redact(plain);
+        if (masked != plain) h.snippet = std::move(masked);
+    }
+}
 
 std::optional<Route> report_route(const HttpRequest& req, ServerContext& ctx) {
     if (req.path == "/api/config") return config(ctx);
     if (req.path == "/api/overview") return overview(req, ctx);
     if (req.path == "/api/limits") return limits();
+    if (req.path == "/api/search") return search_route(req, ctx);
     if (req.path == "/api/sessions" || req.path == "/api/sessions/") return session_list(req);
     constexpr std::string_view prefix = "/api/sessions/";
     if (req.path.starts_with(prefix)) return session_detail(req, std::string_view(req.path).substr(prefix.size()));

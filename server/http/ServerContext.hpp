@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,9 @@ struct ServerContext {
     bool loopback_only = false;              // bound to a loopback address: see host_allowed_without_token (Auth.hpp)
     OtlpReceiver* otlp = nullptr;            // set on the OTLP listener's context: it answers only /v1/*
     const OtlpCounters* otlp_counters = nullptr;  // the receiver's counters, for /metrics (null: no receiver)
+    // Masks secrets in transcript text before it is sent (search snippets); null: sent as read. The
+    // redaction list (issue 13 §5) plugs in here.
+    std::function<std::string(std::string_view)> redact;
 };
 
 }  // namespace agentpulse

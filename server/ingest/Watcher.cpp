@@ -33,7 +33,9 @@ struct Watcher::Loop {
         : w(w)
         , db(w.opts_.store, Database::Mode::ReadWrite)
         , writer((migrate(db), db), w.opts_.prices)
-        , tailer(writer, w.stats_, with_cancel(w.opts_.tailer, &w.stop_)) {}
+        , tailer(writer, w.stats_, with_cancel(w.opts_.tailer, &w.stop_)) {
+        writer.set_index_text(w.opts_.index_text);
+    }
 
     static TailerOptions with_cancel(TailerOptions o, const std::atomic<bool>* stop) {
         o.cancel = stop;

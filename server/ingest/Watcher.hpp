@@ -29,6 +29,7 @@ struct WatcherOptions {
     // Batches from outside (the OTLP receiver), committed by this thread's writer between passes: the
     // store keeps one writer. Closed when the watcher stops. Null: none.
     BatchInbox* inbox = nullptr;
+    bool index_text = false;  // assistant text in the search index too (--index-text)
 };
 
 class Watcher {

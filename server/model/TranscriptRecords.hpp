@@ -41,6 +41,9 @@ struct ToolCallRecord {
     std::string tool_name;
     std::optional<std::string> file_path;
     std::optional<std::int64_t> byte_count;  // bytes written, from the call's input; else the result's size
+    // The shell command the call runs (from its input), for the search index (store/SearchIndex): stored
+    // only there, never logged.
+    std::string command;
 };
 
 struct ToolResultRecord {
@@ -84,6 +87,13 @@ struct MessageRecord {
     TokenCounts tokens;
     bool is_sidechain = false;
     std::string agent_id;
+    // What the message says, for the search index only (store/SearchIndex; never logged): a user prompt's
+    // text (kind "user", not tool results or the agent's own setup messages), or an assistant message's
+    // text (indexed only with --index-text). Empty when the line has none.
+    std::string text;
+    // Which piece of the message `text` is, when a message has several (OpenCode: the text part's id):
+    // each is its own entry of the index. Empty: the message's own text.
+    std::string text_part;
 };
 
 struct ParsedLine {

@@ -246,6 +246,38 @@ CREATE TABLE IF NOT EXISTS limit_windows (
 );
 )sql";
 
+
+// The search index (store/SearchIndex.hpp, docs/search.md): one entry per prompt, tool call (its tool,
+// file and command) and, with --index-text, assistant message, in `search_docs`, and an FTS5 index over
+// them. Kept by StoreWriter with the rows. The text is not in the older tables, so a store that already
+// has rows starts with an empty index marked as needing a rebuild (`agentpulse search --rebuild` reads
+// the transcripts again).
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE IF NOT EXISTS search_docs (
+    id          INTEGER PRIMARY KEY,
+    doc_key     TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL,
+    provider    TEXT NOT NULL,
+    project_id  INTEGER NOT NULL,
+    session_id  INTEGER NOT NULL,
+    message_id  INTEGER,
+    call_id     INTEGER,
+    ts          TEXT NOT NULL,
+    tool        TEXT,
+    body        TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
+    tool, body, content = 'search_docs', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+CREATE TABLE IF NOT EXISTS search_state (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    needs_rebuild  INTEGER NOT NULL,
+    rebuilt_at     TEXT
+);
+INSERT OR IGNORE INTO search_state(id, needs_rebuild) VALUES (1, EXISTS (SELECT 1 FROM messages) OR EXISTS (SELECT 1 FROM message_tool_mart));
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -256,6 +288,7 @@ const std::vector<Migration>& schema_migrations() {
         {4, "usage per 15-minute slot and per session; when a session last named its folder", aggregates_step(),
          {{"sessions", "place_at", "TEXT"}}},
         {5, "plan limit windows", kV5},
+        {6, "search index (prompts, files, commands, tools)", kV6},
     };
     return steps;
 }

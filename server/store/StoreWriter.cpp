@@ -140,6 +140,7 @@ struct StoreWriter::Statements {
         , set_latency(db, "UPDATE message_tool_mart SET latency_ms = ?1 WHERE provider = ?2 AND tool_use_id = ?3 "
                           "AND result_ts IS NOT NULL")
         , call_exists(db, "SELECT 1 FROM message_tool_mart WHERE provider = ? AND tool_use_id = ?")
+        , find_call(db, "SELECT id FROM message_tool_mart WHERE provider = ? AND tool_use_id = ?")
         , count_pending(db, "SELECT count(*) FROM pending_tool_results")
         , insert_pending(db, "INSERT INTO pending_tool_results(provider, tool_use_id, ts, ts_ms, is_error, result_bytes) "
                              "VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING")
@@ -159,7 +160,7 @@ struct StoreWriter::Statements {
 
     Statement find_file, all_files, insert_file, update_file, upsert_project, touch_project, upsert_session,
         touch_session, insert_message, find_message, relocate_message, find_usage, insert_usage, grow_usage, max_update_seq,
-        max_result_seq, insert_call, calls_for_response, pair_result, set_latency, call_exists, count_pending, insert_pending,
+        max_result_seq, insert_call, calls_for_response, pair_result, set_latency, call_exists, find_call, count_pending, insert_pending,
         take_pending, add_to_slot, add_to_session, insert_error, trim_errors, beat;
     LimitWriter limits;
 };
@@ -219,7 +220,7 @@ void StoreWriter::flush_aggregates() {
 }
 
 StoreWriter::StoreWriter(Database& db, std::shared_ptr<const PriceBook> prices)
-    : db_(db), prices_(std::move(prices)), st_(std::make_unique<Statements>(db)) {
+    : db_(db), prices_(std::move(prices)), st_(std::make_unique<Statements>(db)), search_(db) {
     // Rows land in several indexes keyed on random ids (uuids, response keys): with SQLite's default
     // 2 MB page cache nearly every insert re-reads and re-dirties pages. Bounded, so RSS stays flat.
     db_.exec("PRAGMA cache_size=-" + std::to_string(kPageCacheKiB));
@@ -339,7 +340,7 @@ std::int64_t StoreWriter::session_row(const ParsedLine& line, std::string_view p
 }
 
 std::int64_t StoreWriter::message_row(const ParsedLine& line, const FileRecord& file, std::int64_t project,
-                                      std::int64_t session, BatchResult& r) {
+                                      std::int64_t session, BatchResult& r, bool& fresh) {
     const MessageRecord& m = *line.message;
     const std::string& ts = iso(line.ts);
     st_->insert_message.bind(1, file.provider)
@@ -364,8 +365,10 @@ std::int64_t StoreWriter::message_row(const ParsedLine& line, const FileRecord& 
         .bind(20, nonempty(m.agent_id));
     if (st_->insert_message.run() == 1) {
         ++r.messages;
+        fresh = true;
         return db_.last_insert_rowid();
     }
+    fresh = false;
     st_->relocate_message.bind(1, file.id).bind(2, line.line_no).bind(3, m.line_key).run();
     Statement& f = st_->find_message;
     ResetGuard g(f);
@@ -498,7 +501,22 @@ void StoreWriter::apply_tool_call(const ParsedLine& line, const ToolCallRecord& 
         .bind(10, call.byte_count)
         .bind(11, call_index)
         .bind(12, call.tool_use_id);
-    if (st_->insert_call.run() != 1) return;  // seen before (re-read or replayed file)
+    const SearchIndexWriter::Where where{provider, project, session, line.ts};
+    const std::optional<std::int64_t> message_id = message ? std::optional<std::int64_t>(message) : std::nullopt;
+    if (st_->insert_call.run() != 1) {
+        // Seen before (re-read or replayed file): its index entry is there, unless the index was emptied
+        // to be rebuilt.
+        Statement& f = st_->find_call;
+        std::int64_t id = 0;
+        {
+            ResetGuard g(f);
+            f.bind(1, provider).bind(2, call.tool_use_id);
+            if (f.step()) id = f.column_int(0);
+        }
+        search_.tool_call(where, id, message_id, call.tool_name, call.file_path, call.command, false);
+        return;
+    }
+    search_.tool_call(where, db_.last_insert_rowid(), message_id, call.tool_name, call.file_path, call.command, true);
     ++r.tool_calls;
     ++sums_->sessions[session].calls;
     if (!pending_results_) {
@@ -659,7 +677,13 @@ void StoreWriter::apply_line(const ParsedLine& line, const IngestBatch& batch, T
     const std::int64_t project = last.project, session = last.session;
     touched.add(session, project, line);
     std::int64_t message = 0;
-    if (line.message) message = message_row(line, batch.file, project, session, r);
+    const SearchIndexWriter::Where where{provider, project, session, line.ts};
+    if (line.message) {
+        bool fresh = false;
+        message = message_row(line, batch.file, project, session, r, fresh);
+        const MessageRecord& m = *line.message;
+        if (!m.text.empty()) search_.message(where, message, m.role, m.text_part, m.text, fresh && m.text_part.empty());
+    }
     if (line.usage) apply_usage(line, *line.usage, batch, project, session, message, r);
     // A response's calls are numbered across the lines it is written over (call_index).
     std::int64_t base_index = 0;

@@ -12,6 +12,7 @@
 #include "core/PriceBook.hpp"
 #include "model/IngestBatch.hpp"
 #include "store/Database.hpp"
+#include "store/SearchIndex.hpp"
 #include "store/Statement.hpp"
 
 namespace agentpulse {
@@ -46,6 +47,9 @@ public:
               std::string_view started_at);
 
     const PriceBook& prices() const { return *prices_; }
+
+    // Assistant text in the search index too (--index-text); prompts, files, commands and tools always.
+    void set_index_text(bool on) { search_.set_index_text(on); }
 
 private:
     struct Statements;
@@ -85,7 +89,7 @@ private:
     std::int64_t project_id(const ParsedLine& line, std::string_view provider);
     std::int64_t session_row(const ParsedLine& line, std::string_view provider, std::int64_t project);
     std::int64_t message_row(const ParsedLine& line, const FileRecord& file, std::int64_t project, std::int64_t session,
-                             BatchResult& r);
+                             BatchResult& r, bool& fresh);
     void apply_usage(const ParsedLine& line, const UsageRecord& u, const IngestBatch& batch, std::int64_t project,
                      std::int64_t session, std::int64_t message, BatchResult& r);
     void apply_tool_call(const ParsedLine& line, const ToolCallRecord& call, std::string_view provider, std::int64_t project,
@@ -102,6 +106,7 @@ private:
     Database& db_;
     std::shared_ptr<const PriceBook> prices_;
     std::unique_ptr<Statements> st_;
+    SearchIndexWriter search_;
 
     std::unordered_map<std::string, std::int64_t> projects_;  // provider/slug -> id
     std::unordered_map<std::string, std::int64_t> sessions_;  // provider/session -> id

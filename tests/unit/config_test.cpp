@@ -478,6 +478,43 @@ BOOST_AUTO_TEST_CASE(report_takes_a_kind_dates_filters_a_zone_and_one_format) {
     }
 }
 
+// agentpulse search: the query's words, its filters, --rebuild alone; --index-text from a flag, the
+// environment or the file, for serve, ingest and search.
+BOOST_AUTO_TEST_CASE(search_takes_a_query_or_rebuild_and_index_text_comes_from_everywhere) {
+    Env env;
+    CliOutcome o = cli({"search", "billing", "py", "--agent", "codex", "--kind", "command", "--limit", "7", "--json",
+                        "--since", "2026-11-01", "--raw"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST((o.config->args == std::vector<std::string>{"billing", "py"}));
+    const SearchOptions& s = o.config->search;
+    BOOST_TEST(s.agent == "codex");
+    BOOST_TEST(s.kind == "command");
+    BOOST_TEST(s.limit == 7);
+    BOOST_TEST(s.json);
+    BOOST_TEST(s.raw);
+    BOOST_TEST(s.since == "2026-11-01");
+    BOOST_TEST(!s.rebuild);
+    BOOST_TEST(!o.config->index_text);
+    o = cli({"search", "--rebuild", "--index-text"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(o.config->search.rebuild);
+    BOOST_TEST(o.config->index_text);
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"search"}, {"search", "--rebuild", "x"}, {"search", "x", "--kind", "bogus"},
+          {"search", "x", "--limit", "0"}, {"search", "x", "--agent", "amp"}}) {
+        const CliOutcome b = cli(bad);
+        BOOST_TEST(!b.config.has_value(), bad.size());
+        BOOST_TEST(b.exit_code == 2, b.message);
+    }
+    BOOST_TEST(!cli({"serve"}).config->index_text);
+    BOOST_TEST(cli({"serve", "--index-text"}).config->index_text);
+    env.set("AGENTPULSE_INDEX_TEXT", "true");
+    BOOST_TEST(cli({"ingest"}).config->index_text);
+    env.unset("AGENTPULSE_INDEX_TEXT");
+    write_file(env.dir / "c.conf", "index-text = true\n");
+    BOOST_TEST(cli({"serve", "--config", (env.dir / "c.conf").string()}).config->index_text);
+}
+
 BOOST_AUTO_TEST_CASE(serve_port_zero_and_positional_pricing_args) {
     Env env;
     CliOutcome o = cli({"serve", "--port", "0", "--no-watcher", "--token", "t"});

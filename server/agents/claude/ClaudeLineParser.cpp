@@ -93,6 +93,7 @@ void read_tool_calls(const json::array& content, ParsedLine& out, LineIssue& iss
         const json::value* input = jf::field(block, "input");
         call.file_path = first_path(input, {"file_path", "path", "notebook_path"}, issue);
         call.byte_count = written_bytes(call.tool_name, input);
+        call.command = command_text(input, {"command"});
     }
 }
 
@@ -136,12 +137,19 @@ LineOutcome ClaudeLineParser::parse(std::string_view line, std::int64_t line_no,
     m.agent_id = clean_text(jf::str(jf::field(root, "agentId"), ctx_.agent_id), issue);
 
     const json::array* content = jf::array(jf::field(message, "content"));
+    const json::value* content_value = jf::field(message, "content");
     if (type == "assistant") {
         read_response(root, message, m, out, issue);
         if (content) read_tool_calls(*content, out, issue);
-    } else if (content) {
-        read_tool_results(*content, out, issue);
-        if (!out.tool_results.empty()) m.kind = "tool_result";
+        m.text = content_text(content_value);
+    } else {
+        if (content) read_tool_results(*content, out, issue);
+        if (!out.tool_results.empty()) {
+            m.kind = "tool_result";
+        } else if (!jf::boolean(jf::field(root, "isMeta"))) {
+            // The person's prompt (a string, or text blocks); Claude Code's own notes are isMeta lines.
+            m.text = said_text(content_value);
+        }
     }
     return LineOutcome::Record;
 }

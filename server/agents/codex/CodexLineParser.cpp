@@ -97,6 +97,9 @@ void read_tool_call(const json::value* payload, std::string_view ptype, ParsedLi
         const json::value args = json::parse(jf::str(jf::field(payload, "arguments")), ec);
         if (ec) return;
         c.file_path = first_path(&args, {"file_path", "path", "workdir"}, issue);
+        c.command = command_text(&args, {"command", "cmd"});
+    } else if (ptype == "local_shell_call") {
+        c.command = command_text(jf::field(payload, "action"), {"command"});
     }
 }
 
@@ -179,6 +182,8 @@ LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, 
     } else if (ptype == "function_call_output" || ptype == "custom_tool_call_output") {
         read_tool_result(payload, out, issue);
         m.kind = "tool_result";
+    } else if (m.role == "user" || m.role == "assistant") {  // input_text: the person's; output_text: the model's
+        m.text = said_text(jf::field(payload, "content"), m.role == "user" ? "input_text" : "output_text");
     }
     return LineOutcome::Record;
 }

@@ -178,6 +178,8 @@ LineOutcome CopilotLineParser::read_event(std::string_view line, std::int64_t li
     if (user) {
         m.kind = "user";
         m.role = "user";
+        // The person's words (a skill's synthetic message is the CLI's own).
+        if (!jf::str(jf::field(data, "source")).starts_with("skill")) m.text = content_text(jf::field(data, "content"));
         return LineOutcome::Record;
     }
     if (assistant) {
@@ -186,6 +188,7 @@ LineOutcome CopilotLineParser::read_event(std::string_view line, std::int64_t li
         m.model = model_for(data, agent, issue);
         const std::string_view message_id = jf::str(jf::field(data, "messageId"));
         m.api_message_id = clean_text(message_id, issue);
+        m.text = content_text(jf::field(data, "content"));
         bool bad = false;
         TokenCounts t;
         t.output = read_count(jf::field(data, "outputTokens"), bad);
@@ -223,6 +226,7 @@ LineOutcome CopilotLineParser::read_event(std::string_view line, std::int64_t li
         const json::value* args = arguments(data, parsed);
         c.file_path = first_path(args, {"path", "file_path", "filePath"}, issue);
         c.byte_count = written_bytes(args);
+        c.command = command_text(args, {"command"});
         return LineOutcome::Record;
     }
     // tool.execution_complete: the result, and the model the main agent runs (it names it).

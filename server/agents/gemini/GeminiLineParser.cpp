@@ -181,6 +181,8 @@ bool GeminiLineParser::read_message(const json::value& msg, std::int64_t line_no
     m.role = m.kind;
     m.is_sidechain = !ctx_.parent_session.empty();
     m.agent_id = ctx_.agent_id;
+    // content: a string or a list of parts with `text` (any part type).
+    m.text = said_text(jf::field(msg, "content"), "");
     if (type != "gemini") {
         out.push_back(std::move(p));
         return true;
@@ -227,6 +229,7 @@ bool GeminiLineParser::read_message(const json::value& msg, std::int64_t line_no
             const json::value* args = jf::field(call, "args");
             t.file_path = first_path(args, {"file_path", "absolute_path", "dir_path"}, issue);
             t.byte_count = written_bytes(t.tool_name, args);
+            t.command = command_text(args, {"command"});
             const std::string_view status = jf::str(jf::field(call, "status"));
             if (!finished(status)) continue;
             ToolResultRecord& r = c.tool_results.emplace_back();

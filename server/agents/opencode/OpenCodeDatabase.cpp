@@ -162,6 +162,12 @@ struct OpenCodeDatabaseParser::Pass {
         {
             Query q(db, "SELECT rowid, time_updated FROM part WHERE rowid >= ?2 AND time_updated >= ?1 AND "
                         "(CASE WHEN json_valid(data) THEN json_extract(data, '$.type') END) IN ('tool', 'step-finish') "
+                        // A user's text part (the prompt, for the search index): not the model's text parts,
+                        // which are rewritten as they stream.
+                        "OR (rowid >= ?2 AND time_updated >= ?1 AND (CASE WHEN json_valid(data) THEN "
+                        "json_extract(data, '$.type') END) = 'text' AND EXISTS (SELECT 1 FROM message m WHERE "
+                        "m.id = part.message_id AND CASE WHEN json_valid(m.data) THEN json_extract(m.data, "
+                        "'$.role') END = 'user')) "
                         "ORDER BY time_updated, rowid");
             q.bind(1, p.wm_.part - kOverlapMs).bind(2, floor);
             while (q.step()) rows.emplace_back(q.integer(0), q.integer(1));

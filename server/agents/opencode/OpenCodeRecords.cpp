@@ -118,7 +118,7 @@ std::optional<Message> message(std::string_view id, const json::value& data, con
     return out;
 }
 
-bool part_type_read(std::string_view type) { return type == "tool" || type == "step-finish"; }
+bool part_type_read(std::string_view type) { return type == "tool" || type == "step-finish" || type == "text"; }
 
 int part_lines(std::string_view id, const json::value& d, const SessionInfo& s, const Message* m,
                std::optional<std::int64_t> row_created, std::int64_t line_no, int done, std::vector<ParsedLine>& out,
@@ -144,6 +144,18 @@ int part_lines(std::string_view id, const json::value& d, const SessionInfo& s, 
         }
         return done | kUsageDone;
     }
+    if (type == "text") {
+        // A user message's text part: the prompt, for the search index (never the model's text parts,
+        // which grow in place as they stream; never OpenCode's own synthetic ones).
+        if ((done & kTextDone) || !m || m->line.message->role != "user" || jf::boolean(jf::field(d, "synthetic")))
+            return done;
+        std::string text = search_text(jf::str(jf::field(d, "text")));
+        if (text.empty()) return done;
+        ParsedLine& l = line_at(m->line.ts);
+        l.message->text = std::move(text);
+        l.message->text_part = clean_text(id, issue);
+        return done | kTextDone;
+    }
     if (type != "tool") return done;
 
     // A tool part: the call at time.start, its result at time.end (the same object, updated in place from
@@ -164,6 +176,7 @@ int part_lines(std::string_view id, const json::value& d, const SessionInfo& s, 
         const json::value* input = jf::field(state, "input");
         c.file_path = first_path(input, {"filePath", "path"}, issue);
         c.byte_count = written_bytes(tool, input);
+        c.command = command_text(input, {"command"});
         done |= kCallDone;
     }
     if (!finished || (done & kResultDone)) return done;

@@ -2,7 +2,8 @@
 // `message` and `part` rows, `data` being the object without its ids) and the legacy JSON tree (one file
 // per object, ids in the path) hold the same sessions, messages and parts under the same ids, and become
 // the same ParsedLines here. So a message found in both is one row of the store, whichever is read first.
-// Only metadata leaves these functions (ids, times, models, token counts, tool names, paths, sizes).
+// Only metadata leaves these functions (ids, times, models, token counts, tool names, paths, sizes), and, for
+// the search index only, a user prompt's text and a shell call's command.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -45,9 +46,9 @@ std::optional<Message> message(std::string_view id, const boost::json::value& da
                                std::optional<std::int64_t> row_created, LineIssue& issue);
 
 // What of a part has been handed over (the JSON tree's per-file state): bits of these.
-enum PartDone : int { kCallDone = 1, kResultDone = 2, kUsageDone = 4 };
+enum PartDone : int { kCallDone = 1, kResultDone = 2, kUsageDone = 4, kTextDone = 8 };
 
-// The lines of a `step-finish` (usage) or `tool` (call, result) part, appended to `out`, skipping what
+// The lines of a `step-finish` (usage), `tool` (call, result) or user `text` (the prompt's text) part, appended to `out`, skipping what
 // `done` says was handed over; returns the new `done`. Other part types give nothing. `m`: its message,
 // when known. `row_created`: the part row's time_created (database only; see part_time in the .cpp).
 int part_lines(std::string_view id, const boost::json::value& data, const SessionInfo& s, const Message* m,

@@ -61,6 +61,7 @@ void read_tool_calls(const json::array& parts, ParsedLine& out, LineIssue& issue
         const json::value* args = jf::field(call, "args");
         c.file_path = first_path(args, {"file_path", "absolute_path", "path"}, issue);
         c.byte_count = written_bytes(c.tool_name, args);
+        c.command = command_text(args, {"command"});
     }
 }
 
@@ -130,6 +131,7 @@ LineOutcome QwenLineParser::parse(std::string_view line, std::int64_t line_no, P
         attach_durations(out);
         return LineOutcome::Record;
     }
+    m.text = said_text(jf::field(jf::field(root, "message"), "parts"), "");  // a prompt, or the model's answer
     if (type != "assistant") return LineOutcome::Record;
 
     m.model = clean_text(jf::str(jf::field(root, "model")), issue);
