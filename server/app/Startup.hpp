@@ -45,6 +45,7 @@ int run_pricing(const Config& c);
 int run_status(const Config& c);
 int run_report(const Config& c);
 int run_statusline(const Config& c);
+int run_alerts(const Config& c);
 
 // The price card compiled into the binary (conf/pricing.json at build time).
 extern const char* const kBuiltinPricingJson;

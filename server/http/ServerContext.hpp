@@ -47,6 +47,8 @@ struct ServerContext {
     bool loopback_only = false;              // bound to a loopback address: see host_allowed_without_token (Auth.hpp)
     OtlpReceiver* otlp = nullptr;            // set on the OTLP listener's context: it answers only /v1/*
     const OtlpCounters* otlp_counters = nullptr;  // the receiver's counters, for /metrics (null: no receiver)
+    // /api/alerts: the configured rules and channels (alert_rules_json); null = none configured.
+    std::shared_ptr<const boost::json::value> alert_config;
 };
 
 }  // namespace agentpulse
