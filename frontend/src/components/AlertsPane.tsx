@@ -57,9 +57,12 @@ export function AlertsPane({ testId = 'alerts' }: { testId?: string }) {
   useEffect(() => {
     if (liveCount > 0) reload();
   }, [liveCount]);
-  const rules = data?.rules ?? [];
-  const dead = data?.dead_letters ?? [];
-  const firings = (data?.firings ?? []).slice(0, 5);
+  // Tolerant of an older server (no /api/alerts: its 404 is an error) or a partial answer.
+  const list = <T,>(v: T[] | undefined): T[] => (Array.isArray(v) ? v : []);
+  const rules = list(data?.rules);
+  const dead = list(data?.dead_letters);
+  const firings = list(data?.firings).slice(0, 5);
+  const waiting = data?.outbox?.pending ?? 0;
   return (
     <section className="card alerts" aria-labelledby={`${testId}-h`} data-testid={testId}>
       <h2 id={`${testId}-h`}>Alerts</h2>
@@ -119,7 +122,7 @@ export function AlertsPane({ testId = 'alerts' }: { testId?: string }) {
           </ul>
         </>
       )}
-      {data && data.outbox.pending > 0 && <p className="muted small">{data.outbox.pending} notification(s) waiting to be retried</p>}
+      {waiting > 0 && <p className="muted small">{waiting} notification(s) waiting to be retried</p>}
     </section>
   );
 }
