@@ -14,7 +14,7 @@ namespace {
 
 std::string money(double v) {
     char buf[48];
-    std::snprintf(buf, sizeof buf, "$%.2f", v);
+    std::snprintf(buf, sizeof buf, v > 0 && v < 0.01 ? "$%.4f" : "$%.2f", v);  // a tiny test budget stays readable
     return buf;
 }
 std::string whole(double v) {
