@@ -23,7 +23,7 @@ AlertService::AlertService(net::io_context& io, std::filesystem::path store, Ale
       store_path_(std::move(store)),
       evaluator_(std::move(evaluator)),
       opts_(std::move(opts)),
-      tls_(make_client_tls()),
+      tls_(make_client_tls(opts_.ca_file)),
       eval_timer_(strand_) {
     for (std::size_t i = 0; i < evaluator_.channels().size(); ++i)
         channel_timers_.push_back(std::make_unique<net::steady_timer>(strand_));

@@ -34,6 +34,7 @@ struct DeliveryOptions {
     std::chrono::milliseconds timeout{10'000};      // one attempt, connect to response
     std::int64_t min_interval_ms = 1000;            // per channel: at most one request per this long
     std::string secret;                             // HMAC key for the generic webhook's signature
+    std::string ca_file;                            // more trusted certificates (PEM), beside the system's
 };
 
 class AlertService {

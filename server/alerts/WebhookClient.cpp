@@ -70,11 +70,12 @@ net::awaitable<PostResult> exchange(Stream& stream, beast::tcp_stream& tcp_layer
 
 }  // namespace
 
-net::ssl::context make_client_tls() {
+net::ssl::context make_client_tls(const std::string& extra_ca_file) {
     net::ssl::context ctx(net::ssl::context::tls_client);
     ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
                     net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
     ctx.set_default_verify_paths();
+    if (!extra_ca_file.empty()) ctx.load_verify_file(extra_ca_file);
     ctx.set_verify_mode(net::ssl::verify_peer);
     return ctx;
 }

@@ -29,8 +29,9 @@ struct WebhookRequest {
     std::vector<std::pair<std::string, std::string>> headers;  // added to the body's own
 };
 
-// A client TLS context: TLS 1.2+, peer verification with the system's CA store.
-boost::asio::ssl::context make_client_tls();
+// A client TLS context: TLS 1.2+, peer verification with the system's CA store, plus the certificates of
+// `extra_ca_file` when given (a self-hosted receiver with a private CA). Throws when that file is unreadable.
+boost::asio::ssl::context make_client_tls(const std::string& extra_ca_file = "");
 
 boost::asio::awaitable<PostResult> post_webhook(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls,
                                                 WebhookRequest req, std::chrono::milliseconds timeout);

@@ -63,7 +63,7 @@ int test(const Config& c) {
     const auto msg = evaluator.queue_test(*db, rule, now_epoch_ms());
     if (!msg) throw StartupError(2, "no alert rule is called '" + rule + "' (agentpulse alerts list shows them)");
     net::io_context io;
-    net::ssl::context tls = make_client_tls();
+    net::ssl::context tls = make_client_tls(c.notify_ca);
     AlertStore store(*db);
     int failed = 0;
     for (const OutboxJob& job : store.outbox("pending", 1000)) {

@@ -87,6 +87,7 @@ po::options_description alert_options() {
         ("notify", po::value<std::vector<std::string>>(), "send alerts to this URL (repeatable): a Slack or Discord incoming webhook, an ntfy topic, or any URL for the JSON webhook; or slack:URL, discord:URL, ntfy:URL, webhook:URL")
         ("alert", po::value<std::vector<std::string>>(), "an alert rule (repeatable), e.g. 'budget period=day usd=5 project=api' or 'stuck minutes=10' (docs/alerts.md)")
         ("notify-secret", po::value<std::string>(), "sign the JSON webhook's body with HMAC-SHA256 and this key (X-Agentpulse-Signature header)")
+        ("notify-ca", po::value<std::string>(), "PEM file of certificates to trust for https channels, beside the system's CA store (a self-hosted receiver with a private CA)")
         ("alert-tz", po::value<std::string>(), "IANA time zone of budget days, weeks and months (default: the system's)");
     return a;
 }
@@ -314,6 +315,7 @@ void read_alert_options(const po::variables_map& vm, Config& c) {
                                                [&](const NotifyChannel& ch) { return ch.name == name; }))
                 throw po::error("alert rule " + r.id + ": notify=" + name + " names no --notify channel");
     c.notify_secret = text(vm, "notify-secret");
+    c.notify_ca = text(vm, "notify-ca");
     c.alert_tz = text(vm, "alert-tz");
     if (!c.alert_tz.empty() && !known_time_zone(c.alert_tz)) throw po::error("--alert-tz: unknown time zone '" + c.alert_tz + "'");
     if (c.alert_tz.empty()) c.alert_tz = system_time_zone(std::getenv("TZ"));

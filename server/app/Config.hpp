@@ -48,6 +48,7 @@ struct Config {
     std::vector<AlertRule> alert_rules;
     std::vector<NotifyChannel> channels;
     std::string notify_secret;
+    std::string notify_ca;  // PEM file of more certificates to trust for https channels
     std::string alert_tz;
     // HTTP limits (serve); unset = the built-in defaults of ServerLimits (http/ServerContext.hpp).
     std::optional<std::size_t> max_connections;      // open connections + streams before 503

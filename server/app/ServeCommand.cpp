@@ -221,6 +221,7 @@ std::unique_ptr<AlertService> make_alerts(const Config& c, net::io_context& io, 
     if (c.no_watcher) open_store_for_writing(c.store);  // alerts keep their state and outbox in the store
     DeliveryOptions opts;
     opts.secret = c.notify_secret;
+    opts.ca_file = c.notify_ca;
     auto service = std::make_unique<AlertService>(io, c.store, AlertEvaluator(c.alert_rules, c.channels, c.alert_tz), opts);
     service->on_fire([&broadcaster](const AlertMessage& m) {
         const std::string_view type = event_name(StreamEvent::Alert);
@@ -313,6 +314,11 @@ int run_serve(const Config& given) {
         poller.stop();
         stop_watcher();
         throw StartupError(2, std::string("alerts: ") + e.what());
+    } catch (const boost::system::system_error& e) {  // --notify-ca unreadable
+        server.stop();
+        poller.stop();
+        stop_watcher();
+        throw StartupError(2, "alerts: --notify-ca " + c.notify_ca + ": " + e.code().message());
     }
     net::ip::tcp::endpoint otlp_ep;
     if (otlp_inbox) {

@@ -4,11 +4,13 @@
 // over the same store file); the per-channel rate limit; the signature and ntfy's headers.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <set>
@@ -116,6 +118,79 @@ private:
     std::atomic<bool> stop_{false};
     mutable std::mutex mu_;
     std::vector<Hit> hits_;
+};
+
+// A self-signed certificate for 127.0.0.1 (openssl, which Debian's ca-certificates depends on).
+struct SelfSigned {
+    agentpulse::test::TempDir dir;
+    std::filesystem::path cert = dir / "cert.pem", key = dir / "key.pem";
+    SelfSigned() {
+        const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                                "-addext subjectAltName=IP:127.0.0.1 -keyout " + key.string() + " -out " +
+                                cert.string() + " >/dev/null 2>&1";
+        BOOST_REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "openssl could not make a certificate");
+    }
+};
+
+// An https receiver on 127.0.0.1 with that certificate: counts handshakes that failed and records requests.
+class TlsReceiver {
+public:
+    explicit TlsReceiver(const SelfSigned& pem) : tls_(net::ssl::context::tls_server), acceptor_(io_, {net::ip::make_address("127.0.0.1"), 0}) {
+        tls_.use_certificate_chain_file(pem.cert.string());
+        tls_.use_private_key_file(pem.key.string(), net::ssl::context::pem);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~TlsReceiver() {
+        stop_ = true;
+        boost::system::error_code ec;
+        tcp::socket poke(io_);
+        poke.connect(acceptor_.local_endpoint(), ec);
+        thread_.join();
+    }
+    std::string url() const { return "https://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/hook"; }
+    std::vector<std::string> keys() const {
+        std::lock_guard lock(mu_);
+        return keys_;
+    }
+    int failed_handshakes() const { return failed_; }
+
+private:
+    void serve() {
+        while (!stop_) {
+            tcp::socket s(io_);
+            boost::system::error_code ec;
+            acceptor_.accept(s, ec);
+            if (ec || stop_) break;
+            net::ssl::stream<tcp::socket> tls(std::move(s), tls_);
+            tls.handshake(net::ssl::stream_base::server, ec);
+            if (ec) {
+                ++failed_;
+                continue;
+            }
+            beast::flat_buffer buf;
+            http::request<http::string_body> req;
+            http::read(tls, buf, req, ec);
+            if (ec) continue;
+            {
+                std::lock_guard lock(mu_);
+                keys_.push_back(std::string(req["Idempotency-Key"]));
+            }
+            http::response<http::string_body> res{http::status::ok, 11};
+            res.body() = "ok";
+            res.prepare_payload();
+            http::write(tls, res, ec);
+            tls.shutdown(ec);
+        }
+    }
+
+    net::io_context io_;
+    net::ssl::context tls_;
+    tcp::acceptor acceptor_;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> failed_{0};
+    mutable std::mutex mu_;
+    std::vector<std::string> keys_;
 };
 
 DeliveryOptions fast() {
@@ -338,6 +413,38 @@ BOOST_AUTO_TEST_CASE(signed_webhook_and_ntfy_headers) {
     BOOST_TEST(t.title == "agentpulse: codex five_hour limit at 95%");
     BOOST_TEST(t.signature.empty());
     BOOST_TEST(t.body.starts_with("codex's five_hour window is 95% used (resets "), t.body);
+}
+
+BOOST_AUTO_TEST_CASE(https_verifies_the_receivers_certificate) {
+    SelfSigned pem;
+    {
+        // Not in the system's CA store: the handshake is refused, the job stays pending with the reason.
+        Store s;
+        TlsReceiver rx(pem);
+        s.limit(85);
+        Running run(s.path, AlertEvaluator({limit_rule()}, channel(rx.url()), "UTC"), fast());
+        const auto end = std::chrono::steady_clock::now() + 15s;
+        while (std::chrono::steady_clock::now() < end && (s.jobs("pending").empty() || s.jobs("pending")[0].attempts == 0))
+            std::this_thread::sleep_for(20ms);
+        const auto pending = s.jobs("pending");
+        BOOST_REQUIRE(!pending.empty());
+        BOOST_TEST(pending[0].attempts >= 1);
+        BOOST_TEST(pending[0].last_error.find("certificate verify failed") != std::string::npos, pending[0].last_error);
+        BOOST_TEST(rx.keys().empty());
+        BOOST_TEST(rx.failed_handshakes() >= 1);
+    }
+    {
+        // Trusted (--notify-ca): delivered over TLS, with the host (an IP address here) checked.
+        Store s;
+        TlsReceiver rx(pem);
+        s.limit(85);
+        DeliveryOptions o = fast();
+        o.ca_file = pem.cert.string();
+        Running run(s.path, AlertEvaluator({limit_rule()}, channel(rx.url()), "UTC"), o);
+        BOOST_REQUIRE(wait_jobs(s, "sent", 1));
+        BOOST_REQUIRE(rx.keys().size() == 1u);
+        BOOST_TEST(rx.keys()[0] == s.jobs("sent")[0].message.key);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
