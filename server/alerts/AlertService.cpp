@@ -27,6 +27,7 @@ AlertService::AlertService(net::io_context& io, std::filesystem::path store, Ale
       eval_timer_(strand_) {
     for (std::size_t i = 0; i < evaluator_.channels().size(); ++i)
         channel_timers_.push_back(std::make_unique<net::steady_timer>(strand_));
+    aborts_.resize(channel_timers_.size());
 }
 
 AlertService::~AlertService() {
@@ -69,6 +70,9 @@ void AlertService::request_stop() {
     net::post(strand_, [this] {
         eval_timer_.cancel();
         for (auto& t : channel_timers_) t->cancel();
+        // An attempt in flight ends now (its job stays pending and is sent again after the restart).
+        for (AbortHook& h : aborts_)
+            if (h.abort) h.abort();
     });
 }
 
@@ -107,7 +111,7 @@ net::awaitable<void> AlertService::evaluate_loop() {
     }
 }
 
-net::awaitable<PostResult> AlertService::attempt(const NotifyChannel& channel, const OutboxJob& job) {
+net::awaitable<PostResult> AlertService::attempt(std::size_t index, const OutboxJob& job) {
     const auto url = split_url(job.url);
     const auto kind = channel_kind_from(job.channel_kind);
     if (!url || !kind) co_return PostResult{std::nullopt, "the queued URL or channel kind is not valid"};
@@ -115,8 +119,7 @@ net::awaitable<PostResult> AlertService::attempt(const NotifyChannel& channel, c
     req.headers.emplace_back("Idempotency-Key", job.message.key);
     if (*kind == ChannelKind::Webhook && !opts_.secret.empty())
         req.headers.emplace_back("X-Agentpulse-Signature", "sha256=" + hmac_sha256_hex(opts_.secret, req.body.body));
-    (void)channel;
-    co_return co_await post_webhook(strand_, tls_, std::move(req), opts_.timeout);
+    co_return co_await post_webhook(strand_, tls_, std::move(req), opts_.timeout, &aborts_.at(index));
 }
 
 net::awaitable<void> AlertService::channel_loop(NotifyChannel channel) {
@@ -149,7 +152,8 @@ net::awaitable<void> AlertService::channel_loop(NotifyChannel channel) {
             continue;
         }
         last_attempt = now_epoch_ms();
-        const PostResult r = co_await attempt(channel, *job);
+        const PostResult r = co_await attempt(index, *job);
+        if (stopping_ && !r.ok()) break;  // aborted by the shutdown: left pending, not counted as an attempt
         const EpochMs now = now_epoch_ms();
         const int attempts = job->attempts + 1;
         std::uniform_real_distribution<double> unit(0.0, 1.0);

@@ -63,7 +63,7 @@ public:
 private:
     boost::asio::awaitable<void> evaluate_loop();
     boost::asio::awaitable<void> channel_loop(NotifyChannel channel);
-    boost::asio::awaitable<PostResult> attempt(const NotifyChannel& channel, const OutboxJob& job);
+    boost::asio::awaitable<PostResult> attempt(std::size_t channel_index, const OutboxJob& job);
     template <class Fn>
     auto on_store(Fn fn) -> boost::asio::awaitable<decltype(fn(std::declval<Database&>()))>;
 
@@ -78,6 +78,7 @@ private:
     std::thread store_thread_;
     boost::asio::steady_timer eval_timer_;
     std::vector<std::unique_ptr<boost::asio::steady_timer>> channel_timers_;
+    std::vector<AbortHook> aborts_;  // strand: per channel, the attempt in flight
     std::function<void(const AlertMessage&)> on_fire_;
     std::atomic<bool> stopping_{false};
     std::atomic<std::uint64_t> deliveries_{0};

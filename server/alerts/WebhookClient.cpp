@@ -80,10 +80,22 @@ net::ssl::context make_client_tls(const std::string& extra_ca_file) {
     return ctx;
 }
 
+namespace {
+// Clears the hook when the attempt ends, however it ends.
+struct HookReset {
+    AbortHook* hook;
+    ~HookReset() {
+        if (hook) hook->abort = nullptr;
+    }
+};
+}  // namespace
+
 net::awaitable<PostResult> post_webhook(net::any_io_executor ex, net::ssl::context& tls, WebhookRequest req,
-                                        std::chrono::milliseconds timeout) {
+                                        std::chrono::milliseconds timeout, AbortHook* hook) {
     PostResult out;
+    HookReset reset{hook};
     tcp::resolver resolver(ex);
+    if (hook) hook->abort = [&resolver] { resolver.cancel(); };
     // The resolver has no timeout of its own: a timer cancels it.
     net::steady_timer guard(ex);
     guard.expires_after(timeout);
@@ -98,6 +110,7 @@ net::awaitable<PostResult> post_webhook(net::any_io_executor ex, net::ssl::conte
     }
     if (!req.url.tls) {
         beast::tcp_stream stream(ex);
+        if (hook) hook->abort = [&stream] { stream.close(); };
         stream.expires_after(timeout);
         auto [cec, ep] = co_await stream.async_connect(endpoints, kToken);
         if (cec) {
@@ -110,6 +123,7 @@ net::awaitable<PostResult> post_webhook(net::any_io_executor ex, net::ssl::conte
         co_return out;
     }
     beast::ssl_stream<beast::tcp_stream> stream(ex, tls);
+    if (hook) hook->abort = [&stream] { beast::get_lowest_layer(stream).close(); };
     if (!SSL_set_tlsext_host_name(stream.native_handle(), req.url.host.c_str())) {
         out.error = "TLS: cannot set the server name";
         co_return out;

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,8 +34,14 @@ struct WebhookRequest {
 // `extra_ca_file` when given (a self-hosted receiver with a private CA). Throws when that file is unreadable.
 boost::asio::ssl::context make_client_tls(const std::string& extra_ca_file = "");
 
+// Set by post_webhook while it runs: calling it (on the same executor) ends the attempt at once (shutdown).
+struct AbortHook {
+    std::function<void()> abort;
+};
+
 boost::asio::awaitable<PostResult> post_webhook(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls,
-                                                WebhookRequest req, std::chrono::milliseconds timeout);
+                                                WebhookRequest req, std::chrono::milliseconds timeout,
+                                                AbortHook* hook = nullptr);
 
 // HMAC-SHA256 of `body` with `secret`, as lowercase hex (the X-Agentpulse-Signature header, "sha256=<hex>").
 std::string hmac_sha256_hex(std::string_view secret, std::string_view body);

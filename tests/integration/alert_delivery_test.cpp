@@ -314,6 +314,22 @@ BOOST_AUTO_TEST_CASE(a_receiver_that_hangs_times_out_and_is_retried) {
     BOOST_TEST(s.jobs("sent")[0].attempts == 2);
 }
 
+BOOST_AUTO_TEST_CASE(stopping_ends_a_hung_attempt_at_once_and_keeps_the_job) {
+    Store s;
+    Receiver rx({0});
+    s.limit(85);
+    DeliveryOptions o = fast();
+    o.timeout = 20s;
+    Running run(s.path, AlertEvaluator({limit_rule()}, channel(rx.url()), "UTC"), o);
+    BOOST_REQUIRE(rx.wait_for([](const auto& h) { return h.size() == 1; }));
+    const auto t0 = std::chrono::steady_clock::now();
+    run.stop();
+    BOOST_TEST((std::chrono::steady_clock::now() - t0) < 2s);
+    const auto pending = s.jobs("pending");
+    BOOST_REQUIRE(pending.size() == 1u);
+    BOOST_TEST(pending[0].attempts == 0);  // sent again after the restart
+}
+
 BOOST_AUTO_TEST_CASE(gone_is_a_dead_letter_at_once) {
     Store s;
     Receiver rx({410});
