@@ -14,7 +14,8 @@ namespace {
 
 std::string money(double v) {
     char buf[48];
-    std::snprintf(buf, sizeof buf, v > 0 && v < 0.01 ? "$%.4f" : "$%.2f", v);  // a tiny test budget stays readable
+    std::snprintf(buf, sizeof buf, v > 0 && v < 0.01 ? "$%.4f" : "$%.2f",
+                  v);  // a tiny test budget stays readable
     return buf;
 }
 std::string whole(double v) {
@@ -47,8 +48,10 @@ std::optional<Span> period_span(BudgetPeriod p, EpochMs now, const std::string& 
     const auto cal = calendar_at(now, tz);
     if (!cal) return std::nullopt;
     switch (p) {
-        case BudgetPeriod::Day: return Span{cal->day_start, cal->next_day_start};
-        case BudgetPeriod::Month: return Span{cal->month_start, cal->next_month_start};
+        case BudgetPeriod::Day:
+            return Span{cal->day_start, cal->next_day_start};
+        case BudgetPeriod::Month:
+            return Span{cal->month_start, cal->next_month_start};
         case BudgetPeriod::Week: {
             const auto days = local_days_between(shift_date(cal->local_date, -6), cal->local_date, tz);
             if (!days) return std::nullopt;
@@ -77,8 +80,8 @@ std::vector<Measure> measure(const AlertRule& r, AlertStore& store, LimitReader&
             const AlertScope scope = r.scope;
             out.push_back({"", spent / usd * 100, "%", [=](AlertMessage& m) {
                                m.title = "agentpulse: " + period + " budget at " + whole(m.threshold) + "%";
-                               m.text = money(spent) + " of the " + money(usd) + " " + period + " budget spent (" +
-                                        whole(m.value) + "%" + scope_words(scope) + ")";
+                               m.text = money(spent) + " of the " + money(usd) + " " + period +
+                                        " budget spent (" + whole(m.value) + "%" + scope_words(scope) + ")";
                            }});
             break;
         }
@@ -92,9 +95,10 @@ std::vector<Measure> measure(const AlertRule& r, AlertStore& store, LimitReader&
             const AlertScope scope = r.scope;
             out.push_back({"", projected / usd * 100, "%", [=](AlertMessage& m) {
                                m.title = "agentpulse: month-end projection over budget";
-                               m.text = "at this month's pace, " + money(projected) + " by month end against a " +
-                                        money(usd) + " budget (" + whole(m.value) + "%, " + money(spent) +
-                                        " so far" + scope_words(scope) + ")";
+                               m.text = "at this month's pace, " + money(projected) +
+                                        " by month end against a " + money(usd) + " budget (" +
+                                        whole(m.value) + "%, " + money(spent) + " so far" +
+                                        scope_words(scope) + ")";
                            }});
             break;
         }
@@ -106,22 +110,27 @@ std::vector<Measure> measure(const AlertRule& r, AlertStore& store, LimitReader&
                 // A window whose reset has passed is empty until the agent reports it again.
                 const double used = l.resets_at && *l.resets_at <= now ? 0.0 : *l.used_percent;
                 const std::string provider = l.provider, window = l.window;
-                const std::string resets = l.resets_at ? " (resets " + format_iso8601(*l.resets_at) + ")" : "";
+                const std::string resets =
+                    l.resets_at ? " (resets " + format_iso8601(*l.resets_at) + ")" : "";
                 out.push_back({provider + "/" + window, used, "%", [=](AlertMessage& m) {
-                                   m.title = "agentpulse: " + provider + " " + window + " limit at " + whole(used) + "%";
-                                   m.text = provider + "'s " + window + " window is " + whole(used) + "% used" + resets;
+                                   m.title = "agentpulse: " + provider + " " + window + " limit at " +
+                                             whole(used) + "%";
+                                   m.text = provider + "'s " + window + " window is " + whole(used) +
+                                            "% used" + resets;
                                }});
             }
             break;
         }
         case AlertKind::Stuck: {
-            for (const OpenToolCall& c : store.open_calls(now - AlertEvaluator::kStuckLookbackMs, now, r.scope.agent)) {
+            for (const OpenToolCall& c :
+                 store.open_calls(now - AlertEvaluator::kStuckLookbackMs, now, r.scope.agent)) {
                 if (!r.tool.empty() && c.tool_name != r.tool) continue;
                 const double minutes = static_cast<double>(now - c.started_ms) / 60'000.0;
                 out.push_back({c.provider + "/" + c.tool_use_id, minutes, "min", [=](AlertMessage& m) {
-                                   m.title = "agentpulse: " + c.tool_name + " running for " + whole(minutes) + " min";
-                                   m.text = c.tool_name + " has been running for " + whole(minutes) + " min (" +
-                                            c.provider + ", project " + c.project + ", started " +
+                                   m.title = "agentpulse: " + c.tool_name + " running for " + whole(minutes) +
+                                             " min";
+                                   m.text = c.tool_name + " has been running for " + whole(minutes) +
+                                            " min (" + c.provider + ", project " + c.project + ", started " +
                                             format_iso8601(c.started_ms) + ")";
                                }});
             }
@@ -136,9 +145,11 @@ std::vector<Measure> measure(const AlertRule& r, AlertStore& store, LimitReader&
                                                                     static_cast<double>(t.results)
                                                               : 0.0;
                 out.push_back({t.tool, pct, "%", [=](AlertMessage& m) {
-                                   m.title = "agentpulse: " + t.tool + " failing (" + whole(pct) + "% errors)";
-                                   m.text = std::to_string(t.errors) + " of " + std::to_string(t.results) + " " + t.tool +
-                                            " results were errors in the last " + whole(window) + " min";
+                                   m.title =
+                                       "agentpulse: " + t.tool + " failing (" + whole(pct) + "% errors)";
+                                   m.text = std::to_string(t.errors) + " of " + std::to_string(t.results) +
+                                            " " + t.tool + " results were errors in the last " +
+                                            whole(window) + " min";
                                }});
             }
             break;
@@ -150,18 +161,24 @@ std::vector<Measure> measure(const AlertRule& r, AlertStore& store, LimitReader&
 std::string severity(const AlertRule& r, int index) {
     const double t = r.thresholds[static_cast<std::size_t>(index)];
     switch (r.kind) {
-        case AlertKind::Budget: return t >= 100 ? "critical" : t >= 80 ? "warning" : "info";
-        case AlertKind::Projection: return "warning";
-        case AlertKind::Limit: return t >= 90 ? "critical" : "warning";
-        case AlertKind::Stuck: return "warning";
-        case AlertKind::ErrorRate: return "warning";
+        case AlertKind::Budget:
+            return t >= 100 ? "critical" : t >= 80 ? "warning" : "info";
+        case AlertKind::Projection:
+            return "warning";
+        case AlertKind::Limit:
+            return t >= 90 ? "critical" : "warning";
+        case AlertKind::Stuck:
+            return "warning";
+        case AlertKind::ErrorRate:
+            return "warning";
     }
     return "info";
 }
 
 }  // namespace
 
-AlertEvaluator::AlertEvaluator(std::vector<AlertRule> rules, std::vector<NotifyChannel> channels, std::string tz)
+AlertEvaluator::AlertEvaluator(std::vector<AlertRule> rules, std::vector<NotifyChannel> channels,
+                               std::string tz)
     : rules_(std::move(rules)), channels_(std::move(channels)), tz_(std::move(tz)) {}
 
 std::vector<NotifyChannel> AlertEvaluator::channels_for(const AlertRule& r) const {
@@ -182,7 +199,8 @@ std::vector<AlertMessage> AlertEvaluator::evaluate(Database& db, EpochMs now) {
     for (AlertStateRow& s : store.states()) states.emplace(std::pair{s.rule_id, s.subject}, std::move(s));
     for (const AlertRule& r : rules_) {
         std::vector<Measure> measures = measure(r, store, limits, now, tz_);
-        // Subjects that were armed but are no longer measured (a tool call that ended) count as 0: they clear.
+        // Subjects that were armed but are no longer measured (a tool call that ended) count as 0: they
+        // clear.
         for (const auto& [key, s] : states)
             if (key.first == r.id && std::none_of(measures.begin(), measures.end(),
                                                   [&](const Measure& m) { return m.subject == key.second; }))
@@ -210,9 +228,14 @@ std::vector<AlertMessage> AlertEvaluator::evaluate(Database& db, EpochMs now) {
             if (step.level == 0 && it != states.end()) {
                 store.drop_state(r.id, m.subject);
             } else if (step.level > 0 && (step.fired || step.rearmed || it == states.end())) {
-                AlertStateRow row{r.id, m.subject, step.level, m.value, now,
-                                  step.fired ? std::optional<EpochMs>(now)
-                                             : (it == states.end() ? std::nullopt : it->second.last_fired_ms)};
+                AlertStateRow row{r.id,
+                                  m.subject,
+                                  step.level,
+                                  m.value,
+                                  now,
+                                  step.fired
+                                      ? std::optional<EpochMs>(now)
+                                      : (it == states.end() ? std::nullopt : it->second.last_fired_ms)};
                 store.put_state(row);
             }
         }
@@ -221,12 +244,14 @@ std::vector<AlertMessage> AlertEvaluator::evaluate(Database& db, EpochMs now) {
     return fired;
 }
 
-std::optional<AlertMessage> AlertEvaluator::queue_test(Database& db, const std::string& rule_id, EpochMs now) {
+std::optional<AlertMessage> AlertEvaluator::queue_test(Database& db, const std::string& rule_id,
+                                                       EpochMs now) {
     AlertMessage msg;
     std::vector<NotifyChannel> to = channels_;
     msg.rule_id = rule_id.empty() ? "test" : rule_id;
     if (!rule_id.empty()) {
-        const auto r = std::find_if(rules_.begin(), rules_.end(), [&](const AlertRule& x) { return x.id == rule_id; });
+        const auto r =
+            std::find_if(rules_.begin(), rules_.end(), [&](const AlertRule& x) { return x.id == rule_id; });
         if (r == rules_.end()) return std::nullopt;
         to = channels_for(*r);
         msg.kind = std::string(alert_kind_name(r->kind));

@@ -1,10 +1,10 @@
 #include "alerts/AlertService.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "store/AlertStore.hpp"
 
@@ -18,13 +18,13 @@ constexpr EpochMs kIdleRecheckMs = 60'000;  // a channel with nothing due looks 
 
 AlertService::AlertService(net::io_context& io, std::filesystem::path store, AlertEvaluator evaluator,
                            DeliveryOptions opts)
-    : io_(io),
-      strand_(net::make_strand(io)),
-      store_path_(std::move(store)),
-      evaluator_(std::move(evaluator)),
-      opts_(std::move(opts)),
-      tls_(make_client_tls(opts_.ca_file)),
-      eval_timer_(strand_) {
+    : io_(io)
+    , strand_(net::make_strand(io))
+    , store_path_(std::move(store))
+    , evaluator_(std::move(evaluator))
+    , opts_(std::move(opts))
+    , tls_(make_client_tls(opts_.ca_file))
+    , eval_timer_(strand_) {
     for (std::size_t i = 0; i < evaluator_.channels().size(); ++i)
         channel_timers_.push_back(std::make_unique<net::steady_timer>(strand_));
     aborts_.resize(channel_timers_.size());
@@ -96,8 +96,8 @@ net::awaitable<void> AlertService::evaluate_loop() {
             auto eval = [this](Database& db) { return evaluator_.evaluate(db, now_epoch_ms()); };
             const std::vector<AlertMessage> fired = co_await on_store(std::move(eval));
             for (const AlertMessage& m : fired) {
-                spdlog::info("alert: rule {} fired (level {}, {:.1f}{} against {:.1f})", m.rule_id, m.level, m.value,
-                             m.unit, m.threshold);
+                spdlog::info("alert: rule {} fired (level {}, {:.1f}{} against {:.1f})", m.rule_id, m.level,
+                             m.value, m.unit, m.threshold);
                 if (on_fire_) on_fire_(m);
             }
             if (!fired.empty())
@@ -118,7 +118,8 @@ net::awaitable<PostResult> AlertService::attempt(std::size_t index, const Outbox
     WebhookRequest req{*url, channel_payload(*kind, job.message), {}};
     req.headers.emplace_back("Idempotency-Key", job.message.key);
     if (*kind == ChannelKind::Webhook && !opts_.secret.empty())
-        req.headers.emplace_back("X-Agentpulse-Signature", "sha256=" + hmac_sha256_hex(opts_.secret, req.body.body));
+        req.headers.emplace_back("X-Agentpulse-Signature",
+                                 "sha256=" + hmac_sha256_hex(opts_.secret, req.body.body));
     co_return co_await post_webhook(strand_, tls_, std::move(req), opts_.timeout, &aborts_.at(index));
 }
 
@@ -169,18 +170,21 @@ net::awaitable<void> AlertService::channel_loop(NotifyChannel channel) {
                     s.mark_dead(id, r.status, r.error, now);
                     return std::string("dead");
                 }
-                const EpochMs next = std::min(now + retry_delay_ms(attempts, jitter, opts_.retry_base_ms, opts_.retry_cap_ms),
-                                              created + opts_.give_up_after_ms);
+                const EpochMs next =
+                    std::min(now + retry_delay_ms(attempts, jitter, opts_.retry_base_ms, opts_.retry_cap_ms),
+                             created + opts_.give_up_after_ms);
                 s.mark_retry(id, r.status, r.error, next);
                 return std::string("retry");
             };
             const std::string outcome = co_await on_store(std::move(record));
             if (outcome == "sent") {
                 ++deliveries_;
-                spdlog::info("alerts: {} delivered to {} (attempt {})", job->message.rule_id, channel.name, attempts);
+                spdlog::info("alerts: {} delivered to {} (attempt {})", job->message.rule_id, channel.name,
+                             attempts);
             } else {
-                spdlog::warn("alerts: {} to {} failed (attempt {}): {}{}", job->message.rule_id, channel.name, attempts,
-                             r.error, outcome == "dead" ? "; gave up (dead letter)" : "; will retry");
+                spdlog::warn("alerts: {} to {} failed (attempt {}): {}{}", job->message.rule_id, channel.name,
+                             attempts, r.error,
+                             outcome == "dead" ? "; gave up (dead letter)" : "; will retry");
             }
         } catch (const std::exception& e) {
             spdlog::warn("alerts: recording a delivery to {} failed: {}", channel.name, e.what());

@@ -7,11 +7,11 @@
 // restart mid-send sends it again, with the same idempotency key (docs/alerts.md).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>

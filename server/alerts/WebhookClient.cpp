@@ -1,5 +1,6 @@
 #include "alerts/WebhookClient.hpp"
 
+#include <openssl/hmac.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -10,7 +11,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <openssl/hmac.h>
 
 namespace agentpulse {
 namespace net = boost::asio;
@@ -55,7 +55,8 @@ net::awaitable<PostResult> exchange(Stream& stream, beast::tcp_stream& tcp_layer
     tcp_layer.expires_after(timeout);
     auto [rec, rn] = co_await http::async_read(stream, buf, parser, kToken);
     if (rec) {
-        out.error = rec == beast::error::timeout ? "timed out waiting for the response" : "response: " + rec.message();
+        out.error = rec == beast::error::timeout ? "timed out waiting for the response"
+                                                 : "response: " + rec.message();
         co_return out;
     }
     out.status = static_cast<int>(parser.get().result_int());
@@ -72,8 +73,9 @@ net::awaitable<PostResult> exchange(Stream& stream, beast::tcp_stream& tcp_layer
 
 net::ssl::context make_client_tls(const std::string& extra_ca_file) {
     net::ssl::context ctx(net::ssl::context::tls_client);
-    ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
-                    net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+    ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                    net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                    net::ssl::context::no_tlsv1_1);
     ctx.set_default_verify_paths();
     if (!extra_ca_file.empty()) ctx.load_verify_file(extra_ca_file);
     ctx.set_verify_mode(net::ssl::verify_peer);
@@ -147,8 +149,8 @@ net::awaitable<PostResult> post_webhook(net::any_io_executor ex, net::ssl::conte
 std::string hmac_sha256_hex(std::string_view secret, std::string_view body) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(body.data()),
-         body.size(), mac, &len);
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
     static const char* hex = "0123456789abcdef";
     std::string out;
     for (unsigned int i = 0; i < len; ++i) {

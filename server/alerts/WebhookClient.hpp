@@ -39,9 +39,9 @@ struct AbortHook {
     std::function<void()> abort;
 };
 
-boost::asio::awaitable<PostResult> post_webhook(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls,
-                                                WebhookRequest req, std::chrono::milliseconds timeout,
-                                                AbortHook* hook = nullptr);
+boost::asio::awaitable<PostResult> post_webhook(boost::asio::any_io_executor ex,
+                                                boost::asio::ssl::context& tls, WebhookRequest req,
+                                                std::chrono::milliseconds timeout, AbortHook* hook = nullptr);
 
 // HMAC-SHA256 of `body` with `secret`, as lowercase hex (the X-Agentpulse-Signature header, "sha256=<hex>").
 std::string hmac_sha256_hex(std::string_view secret, std::string_view body);

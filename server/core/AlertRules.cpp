@@ -1,8 +1,8 @@
 // Rule and channel parsing, the threshold state machine and the channels' payloads (docs/alerts.md).
 #include "core/AlertRules.hpp"
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -14,36 +14,49 @@ namespace json = boost::json;
 
 std::string_view alert_kind_name(AlertKind k) {
     switch (k) {
-        case AlertKind::Budget: return "budget";
-        case AlertKind::Projection: return "projection";
-        case AlertKind::Limit: return "limit";
-        case AlertKind::Stuck: return "stuck";
-        case AlertKind::ErrorRate: return "errors";
+        case AlertKind::Budget:
+            return "budget";
+        case AlertKind::Projection:
+            return "projection";
+        case AlertKind::Limit:
+            return "limit";
+        case AlertKind::Stuck:
+            return "stuck";
+        case AlertKind::ErrorRate:
+            return "errors";
     }
     return "?";
 }
 
 std::string_view budget_period_name(BudgetPeriod p) {
     switch (p) {
-        case BudgetPeriod::Day: return "day";
-        case BudgetPeriod::Week: return "week";
-        case BudgetPeriod::Month: return "month";
+        case BudgetPeriod::Day:
+            return "day";
+        case BudgetPeriod::Week:
+            return "week";
+        case BudgetPeriod::Month:
+            return "month";
     }
     return "?";
 }
 
 std::string_view channel_kind_name(ChannelKind k) {
     switch (k) {
-        case ChannelKind::Webhook: return "webhook";
-        case ChannelKind::Slack: return "slack";
-        case ChannelKind::Discord: return "discord";
-        case ChannelKind::Ntfy: return "ntfy";
+        case ChannelKind::Webhook:
+            return "webhook";
+        case ChannelKind::Slack:
+            return "slack";
+        case ChannelKind::Discord:
+            return "discord";
+        case ChannelKind::Ntfy:
+            return "ntfy";
     }
     return "?";
 }
 
 std::optional<ChannelKind> channel_kind_from(std::string_view name) {
-    for (const ChannelKind k : {ChannelKind::Webhook, ChannelKind::Slack, ChannelKind::Discord, ChannelKind::Ntfy})
+    for (const ChannelKind k :
+         {ChannelKind::Webhook, ChannelKind::Slack, ChannelKind::Discord, ChannelKind::Ntfy})
         if (channel_kind_name(k) == name) return k;
     return std::nullopt;
 }
@@ -82,11 +95,16 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 
 std::vector<double> default_thresholds(AlertKind k) {
     switch (k) {
-        case AlertKind::Budget: return {50, 80, 100};
-        case AlertKind::Projection: return {100};
-        case AlertKind::Limit: return {80};
-        case AlertKind::Stuck: return {10};
-        case AlertKind::ErrorRate: return {50};
+        case AlertKind::Budget:
+            return {50, 80, 100};
+        case AlertKind::Projection:
+            return {100};
+        case AlertKind::Limit:
+            return {80};
+        case AlertKind::Stuck:
+            return {10};
+        case AlertKind::ErrorRate:
+            return {50};
     }
     return {};
 }
@@ -138,10 +156,14 @@ std::optional<AlertRule> parse_alert_rule(std::string_view spec, std::string* er
             if (!v) return fail("usd must be a positive amount");
             r.usd = *v;
         } else if (key == "period") {
-            if (value == "day") r.period = BudgetPeriod::Day;
-            else if (value == "week") r.period = BudgetPeriod::Week;
-            else if (value == "month") r.period = BudgetPeriod::Month;
-            else return fail("period must be day, week or month");
+            if (value == "day")
+                r.period = BudgetPeriod::Day;
+            else if (value == "week")
+                r.period = BudgetPeriod::Week;
+            else if (value == "month")
+                r.period = BudgetPeriod::Month;
+            else
+                return fail("period must be day, week or month");
         } else if (key == "at" || key == "percent") {
             r.thresholds.clear();
             for (std::string_view t : split(value, ',')) {
@@ -153,8 +175,10 @@ std::optional<AlertRule> parse_alert_rule(std::string_view spec, std::string* er
             const auto v = number(value);
             if (!v) return fail("minutes must be a positive number");
             // stuck: the threshold itself; errors: the window the rate is measured over
-            if (r.kind == AlertKind::Stuck) r.thresholds = {*v};
-            else r.minutes = *v;
+            if (r.kind == AlertKind::Stuck)
+                r.thresholds = {*v};
+            else
+                r.minutes = *v;
         } else if (key == "min") {
             const auto v = number(value);
             if (!v) return fail("min must be a positive count");
@@ -163,19 +187,26 @@ std::optional<AlertRule> parse_alert_rule(std::string_view spec, std::string* er
                    key == "name") {
             if (!valid_name(value)) return fail(std::string(key) + " is not a name");
             std::string v(value);
-            if (key == "agent") r.scope.agent = v;
-            else if (key == "project") r.scope.project = v;
-            else if (key == "model") r.scope.model = v;
-            else if (key == "window") r.window = v;
-            else if (key == "tool") r.tool = v;
-            else name = v;
+            if (key == "agent")
+                r.scope.agent = v;
+            else if (key == "project")
+                r.scope.project = v;
+            else if (key == "model")
+                r.scope.model = v;
+            else if (key == "window")
+                r.window = v;
+            else if (key == "tool")
+                r.tool = v;
+            else
+                name = v;
         } else if (key == "notify") {
             for (std::string_view c : split(value, ',')) r.channels.emplace_back(c);
         } else {
             return fail("unknown key '" + std::string(key) + "'");
         }
     }
-    if ((r.kind == AlertKind::Budget || r.kind == AlertKind::Projection) && r.usd <= 0) return fail("usd= is required");
+    if ((r.kind == AlertKind::Budget || r.kind == AlertKind::Projection) && r.usd <= 0)
+        return fail("usd= is required");
     if (r.thresholds.empty()) r.thresholds = default_thresholds(r.kind);
     std::sort(r.thresholds.begin(), r.thresholds.end());
     r.thresholds.erase(std::unique(r.thresholds.begin(), r.thresholds.end()), r.thresholds.end());
@@ -217,7 +248,8 @@ std::string describe_rule(const AlertRule& r) {
             return std::string(budget_period_name(r.period)) + " budget $" + fmt_number(r.usd) +
                    (scope.empty() ? " (all usage)" : " (" + scope.substr(1) + ")") + " at " + at + "%";
         case AlertKind::Projection:
-            return "month-end projection over $" + fmt_number(r.usd) + (scope.empty() ? "" : " (" + scope.substr(1) + ")");
+            return "month-end projection over $" + fmt_number(r.usd) +
+                   (scope.empty() ? "" : " (" + scope.substr(1) + ")");
         case AlertKind::Limit:
             return "limit window " + (r.window.empty() ? std::string("any") : r.window) +
                    (r.scope.agent.empty() ? "" : " of " + r.scope.agent) + " at " + at + "% used";
@@ -225,8 +257,9 @@ std::string describe_rule(const AlertRule& r) {
             return (r.tool.empty() ? std::string("a tool") : r.tool) + " running longer than " + at + " min" +
                    (r.scope.agent.empty() ? "" : " (" + r.scope.agent + ")");
         case AlertKind::ErrorRate:
-            return (r.tool.empty() ? std::string("a tool's") : r.tool + "'s") + " error rate at " + at + "% over " +
-                   fmt_number(r.minutes) + " min (at least " + std::to_string(r.min_results) + " results)";
+            return (r.tool.empty() ? std::string("a tool's") : r.tool + "'s") + " error rate at " + at +
+                   "% over " + fmt_number(r.minutes) + " min (at least " + std::to_string(r.min_results) +
+                   " results)";
     }
     return r.id;
 }
@@ -270,7 +303,8 @@ std::optional<NotifyChannel> parse_channel(std::string_view spec, std::string* e
     NotifyChannel c;
     std::string_view url = spec;
     bool named = false;
-    for (const ChannelKind k : {ChannelKind::Webhook, ChannelKind::Slack, ChannelKind::Discord, ChannelKind::Ntfy}) {
+    for (const ChannelKind k :
+         {ChannelKind::Webhook, ChannelKind::Slack, ChannelKind::Discord, ChannelKind::Ntfy}) {
         const std::string prefix = std::string(channel_kind_name(k)) + ":";
         if (spec.starts_with(prefix) && !spec.starts_with(prefix + "//")) {
             c.kind = k;
@@ -286,10 +320,13 @@ std::optional<NotifyChannel> parse_channel(std::string_view spec, std::string* e
     if (!named) {
         const std::string& h = parts->host;
         const std::string& t = parts->target;
-        if (h == "hooks.slack.com") c.kind = ChannelKind::Slack;
-        else if ((h == "discord.com" || h == "discordapp.com" || h.ends_with(".discord.com")) && t.starts_with("/api/webhooks/"))
+        if (h == "hooks.slack.com")
+            c.kind = ChannelKind::Slack;
+        else if ((h == "discord.com" || h == "discordapp.com" || h.ends_with(".discord.com")) &&
+                 t.starts_with("/api/webhooks/"))
             c.kind = ChannelKind::Discord;
-        else if (h == "ntfy.sh" || h.starts_with("ntfy.")) c.kind = ChannelKind::Ntfy;
+        else if (h == "ntfy.sh" || h.starts_with("ntfy."))
+            c.kind = ChannelKind::Ntfy;
     }
     c.url = std::string(url);
     c.name = std::string(channel_kind_name(c.kind));
@@ -306,7 +343,8 @@ std::vector<NotifyChannel> name_channels(std::vector<NotifyChannel> channels) {
     return channels;
 }
 
-ThresholdStep step_thresholds(const std::vector<double>& thresholds, int level, double value, double clear_fraction) {
+ThresholdStep step_thresholds(const std::vector<double>& thresholds, int level, double value,
+                              double clear_fraction) {
     ThresholdStep s;
     const int n = static_cast<int>(thresholds.size());
     level = std::clamp(level, 0, n);
@@ -326,8 +364,8 @@ ThresholdStep step_thresholds(const std::vector<double>& thresholds, int level, 
 }
 
 std::string idempotency_key(std::string_view rule_id, std::string_view subject, int level, EpochMs fired_ms) {
-    const std::string basis = std::string(rule_id) + '\x1f' + std::string(subject) + '\x1f' + std::to_string(level) +
-                              '\x1f' + std::to_string(fired_ms);
+    const std::string basis = std::string(rule_id) + '\x1f' + std::string(subject) + '\x1f' +
+                              std::to_string(level) + '\x1f' + std::to_string(fired_ms);
     return "ap-" + hex64(fnv1a64(basis)) + "-" + std::to_string(fired_ms);
 }
 
@@ -381,7 +419,8 @@ OutgoingBody channel_payload(ChannelKind kind, const AlertMessage& m) {
     return out;
 }
 
-json::value alert_rules_json(const std::vector<AlertRule>& rules, const std::vector<NotifyChannel>& channels) {
+json::value alert_rules_json(const std::vector<AlertRule>& rules,
+                             const std::vector<NotifyChannel>& channels) {
     json::object out;
     json::array rs, cs;
     for (const AlertRule& r : rules) {
@@ -400,7 +439,8 @@ json::value alert_rules_json(const std::vector<AlertRule>& rules, const std::vec
     }
     for (const NotifyChannel& c : channels) {
         const auto u = split_url(c.url);
-        cs.push_back(json::object{{"name", c.name}, {"kind", channel_kind_name(c.kind)}, {"host", u ? u->host : ""}});
+        cs.push_back(
+            json::object{{"name", c.name}, {"kind", channel_kind_name(c.kind)}, {"host", u ? u->host : ""}});
     }
     out["rules"] = std::move(rs);
     out["channels"] = std::move(cs);
@@ -409,7 +449,8 @@ json::value alert_rules_json(const std::vector<AlertRule>& rules, const std::vec
 
 std::int64_t retry_delay_ms(int attempt, double jitter01, std::int64_t base_ms, std::int64_t cap_ms) {
     const int shift = std::clamp(attempt - 1, 0, 30);
-    const double full = std::min(static_cast<double>(cap_ms), static_cast<double>(base_ms) * std::pow(2.0, shift));
+    const double full =
+        std::min(static_cast<double>(cap_ms), static_cast<double>(base_ms) * std::pow(2.0, shift));
     return static_cast<std::int64_t>(full * (0.5 + 0.5 * std::clamp(jitter01, 0.0, 1.0)));
 }
 

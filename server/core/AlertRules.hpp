@@ -37,12 +37,13 @@ struct AlertRule {
     // Ascending. Budget: percent of usd (default 50, 80, 100); projection: percent of usd (100); limit:
     // used percent (80); stuck: minutes (10); error rate: percent of results that are errors (50).
     std::vector<double> thresholds;
-    std::string window;  // limit: the window name (five_hour, seven_day, ...); empty = any window
-    std::string tool;    // stuck, error rate: one tool; empty = any
+    std::string window;   // limit: the window name (five_hour, seven_day, ...); empty = any window
+    std::string tool;     // stuck, error rate: one tool; empty = any
     double minutes = 15;  // error rate: the window the rate is measured over
     int min_results = 5;  // error rate: fewer results than this in the window never fire
-    std::vector<std::string> channels;  // notify=: channel names; empty = every channel; "none" = browser only
-    std::string spec;                   // as written (empty for the flags' rules)
+    std::vector<std::string>
+        channels;      // notify=: channel names; empty = every channel; "none" = browser only
+    std::string spec;  // as written (empty for the flags' rules)
 };
 
 // "KIND key=value ...", e.g. "budget period=day usd=20 project=api at=50,80,100" (docs/alerts.md).
@@ -79,9 +80,9 @@ std::optional<UrlParts> split_url(std::string_view url);
 // A rule's state for one subject (a budget has one subject, ""; a stuck rule one per running tool call;
 // a limit rule one per agent window): how many of its thresholds have fired.
 struct ThresholdStep {
-    int level = 0;                     // thresholds fired after this step
-    std::optional<int> fired;          // index of the threshold that fires now (the highest newly crossed)
-    bool rearmed = false;              // the value fell back below a fired threshold
+    int level = 0;             // thresholds fired after this step
+    std::optional<int> fired;  // index of the threshold that fires now (the highest newly crossed)
+    bool rearmed = false;      // the value fell back below a fired threshold
 };
 // Fires when `value` reaches a threshold above `level`; re-arms a fired threshold only once the value is
 // below it by `clear_fraction` of it (hysteresis, so a value hovering on the line does not flap).
@@ -112,9 +113,10 @@ OutgoingBody channel_payload(ChannelKind kind, const AlertMessage& m);
 // The generic webhook's JSON (docs/alerts.md), also the `alert` frame's payload.
 std::string alert_json(const AlertMessage& m);
 
-// The rules and channels as /api/alerts and `alerts list --json` show them. A channel shows its kind and host,
-// never its URL (a webhook URL is a credential).
-boost::json::value alert_rules_json(const std::vector<AlertRule>& rules, const std::vector<NotifyChannel>& channels);
+// The rules and channels as /api/alerts and `alerts list --json` show them. A channel shows its kind and
+// host, never its URL (a webhook URL is a credential).
+boost::json::value alert_rules_json(const std::vector<AlertRule>& rules,
+                                    const std::vector<NotifyChannel>& channels);
 
 // Retry n (1 = the first retry) waits base * 2^(n-1), capped, times a jitter factor in [0.5, 1].
 std::int64_t retry_delay_ms(int attempt, double jitter01, std::int64_t base_ms, std::int64_t cap_ms);

@@ -10,11 +10,19 @@ namespace json = boost::json;
 namespace {
 
 json::object firing_json(const AlertMessage& m) {
-    return json::object{{"rule", m.rule_id},     {"kind", m.kind},        {"subject", m.subject},
-                        {"level", m.level},      {"threshold", m.threshold}, {"value", m.value},
-                        {"unit", m.unit},        {"severity", m.severity}, {"title", m.title},
-                        {"text", m.text},        {"fired_at", format_iso8601(m.fired_ms)},
-                        {"idempotency_key", m.key}, {"test", m.test}};
+    return json::object{{"rule", m.rule_id},
+                        {"kind", m.kind},
+                        {"subject", m.subject},
+                        {"level", m.level},
+                        {"threshold", m.threshold},
+                        {"value", m.value},
+                        {"unit", m.unit},
+                        {"severity", m.severity},
+                        {"title", m.title},
+                        {"text", m.text},
+                        {"fired_at", format_iso8601(m.fired_ms)},
+                        {"idempotency_key", m.key},
+                        {"test", m.test}};
 }
 
 json::object job_json(const OutboxJob& j) {
@@ -27,7 +35,8 @@ json::object job_json(const OutboxJob& j) {
                    {"last_error", j.last_error},
                    {"alert", firing_json(j.message)}};
     o["last_status"] = j.last_status ? json::value(*j.last_status) : json::value(nullptr);
-    o["next_attempt_at"] = j.status == "pending" ? json::value(format_iso8601(j.next_ms)) : json::value(nullptr);
+    o["next_attempt_at"] =
+        j.status == "pending" ? json::value(format_iso8601(j.next_ms)) : json::value(nullptr);
     o["done_at"] = j.done_ms ? json::value(format_iso8601(*j.done_ms)) : json::value(nullptr);
     return o;
 }
@@ -36,8 +45,9 @@ json::object job_json(const OutboxJob& j) {
 
 json::value alerts_report(Database& db, const json::value& config, int limit) {
     json::object out;
-    json::array rules = config.is_object() && config.as_object().contains("rules") ? config.at("rules").as_array()
-                                                                                   : json::array{};
+    json::array rules = config.is_object() && config.as_object().contains("rules")
+                            ? config.at("rules").as_array()
+                            : json::array{};
     json::array channels = config.is_object() && config.as_object().contains("channels")
                                ? config.at("channels").as_array()
                                : json::array{};
@@ -60,9 +70,12 @@ json::value alerts_report(Database& db, const json::value& config, int limit) {
         json::array st;
         for (const AlertStateRow& s : states)
             if (s.rule_id == id) {
-                json::object o{{"subject", s.subject}, {"level", s.level}, {"value", s.value},
+                json::object o{{"subject", s.subject},
+                               {"level", s.level},
+                               {"value", s.value},
                                {"since", format_iso8601(s.changed_ms)}};
-                o["last_fired_at"] = s.last_fired_ms ? json::value(format_iso8601(*s.last_fired_ms)) : json::value(nullptr);
+                o["last_fired_at"] =
+                    s.last_fired_ms ? json::value(format_iso8601(*s.last_fired_ms)) : json::value(nullptr);
                 st.push_back(std::move(o));
             }
         r["state"] = std::move(st);

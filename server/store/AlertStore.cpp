@@ -7,7 +7,8 @@ namespace agentpulse {
 namespace {
 
 constexpr std::string_view kFiringColumns =
-    "f.rule_id, f.subject, f.kind, f.level, f.threshold, f.value, f.unit, f.severity, f.title, f.text, f.fired_ms, "
+    "f.rule_id, f.subject, f.kind, f.level, f.threshold, f.value, f.unit, f.severity, f.title, f.text, "
+    "f.fired_ms, "
     "f.idem_key, f.test";
 
 // Reads kFiringColumns starting at column `at`.
@@ -31,7 +32,8 @@ AlertMessage read_firing(const Statement& st, int at) {
 
 const std::string& job_select() {
     static const std::string sql =
-        "SELECT o.id, o.firing_id, o.channel, o.channel_kind, o.url, o.status, o.attempts, o.created_ms, o.next_ms, "
+        "SELECT o.id, o.firing_id, o.channel, o.channel_kind, o.url, o.status, o.attempts, o.created_ms, "
+        "o.next_ms, "
         "o.done_ms, o.last_status, coalesce(o.last_error, ''), " +
         std::string(kFiringColumns) + " FROM alert_outbox o JOIN alert_firings f ON f.id = o.firing_id ";
     return sql;
@@ -63,8 +65,9 @@ bool AlertStore::has_tables() {
 }
 
 std::vector<AlertStateRow> AlertStore::states() {
-    Statement st(db_, "SELECT rule_id, subject, level, value, changed_ms, last_fired_ms FROM alert_state "
-                      "ORDER BY rule_id, subject");
+    Statement st(db_,
+                 "SELECT rule_id, subject, level, value, changed_ms, last_fired_ms FROM alert_state "
+                 "ORDER BY rule_id, subject");
     std::vector<AlertStateRow> out;
     while (st.step()) {
         AlertStateRow r;
@@ -80,10 +83,17 @@ std::vector<AlertStateRow> AlertStore::states() {
 }
 
 void AlertStore::put_state(const AlertStateRow& s) {
-    Statement st(db_, "INSERT INTO alert_state(rule_id, subject, level, value, changed_ms, last_fired_ms) "
-                      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(rule_id, subject) DO UPDATE SET level = excluded.level, "
-                      "value = excluded.value, changed_ms = excluded.changed_ms, last_fired_ms = excluded.last_fired_ms");
-    st.bind(1, s.rule_id).bind(2, s.subject).bind(3, s.level).bind(4, s.value).bind(5, s.changed_ms).bind(6, s.last_fired_ms);
+    Statement st(
+        db_,
+        "INSERT INTO alert_state(rule_id, subject, level, value, changed_ms, last_fired_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(rule_id, subject) DO UPDATE SET level = excluded.level, "
+        "value = excluded.value, changed_ms = excluded.changed_ms, last_fired_ms = excluded.last_fired_ms");
+    st.bind(1, s.rule_id)
+        .bind(2, s.subject)
+        .bind(3, s.level)
+        .bind(4, s.value)
+        .bind(5, s.changed_ms)
+        .bind(6, s.last_fired_ms);
     st.run();
 }
 
@@ -93,25 +103,47 @@ void AlertStore::drop_state(std::string_view rule_id, std::string_view subject) 
     st.run();
 }
 
-std::int64_t AlertStore::add_firing(const AlertMessage& m, const std::vector<NotifyChannel>& channels, EpochMs now) {
-    Statement f(db_, "INSERT INTO alert_firings(rule_id, subject, kind, level, threshold, value, unit, severity, title, "
-                     "text, fired_ms, idem_key, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    f.bind(1, m.rule_id).bind(2, m.subject).bind(3, m.kind).bind(4, m.level).bind(5, m.threshold).bind(6, m.value);
-    f.bind(7, m.unit).bind(8, m.severity).bind(9, m.title).bind(10, m.text).bind(11, m.fired_ms).bind(12, m.key);
+std::int64_t AlertStore::add_firing(const AlertMessage& m, const std::vector<NotifyChannel>& channels,
+                                    EpochMs now) {
+    Statement f(
+        db_,
+        "INSERT INTO alert_firings(rule_id, subject, kind, level, threshold, value, unit, severity, title, "
+        "text, fired_ms, idem_key, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    f.bind(1, m.rule_id)
+        .bind(2, m.subject)
+        .bind(3, m.kind)
+        .bind(4, m.level)
+        .bind(5, m.threshold)
+        .bind(6, m.value);
+    f.bind(7, m.unit)
+        .bind(8, m.severity)
+        .bind(9, m.title)
+        .bind(10, m.text)
+        .bind(11, m.fired_ms)
+        .bind(12, m.key);
     f.bind(13, m.test ? 1 : 0);
     f.run();
     const std::int64_t id = db_.last_insert_rowid();
-    Statement o(db_, "INSERT OR IGNORE INTO alert_outbox(firing_id, channel, channel_kind, url, created_ms, next_ms) "
-                     "VALUES (?, ?, ?, ?, ?, ?)");
+    Statement o(
+        db_,
+        "INSERT OR IGNORE INTO alert_outbox(firing_id, channel, channel_kind, url, created_ms, next_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
     for (const NotifyChannel& c : channels) {
-        o.bind(1, id).bind(2, c.name).bind(3, channel_kind_name(c.kind)).bind(4, c.url).bind(5, now).bind(6, now);
+        o.bind(1, id)
+            .bind(2, c.name)
+            .bind(3, channel_kind_name(c.kind))
+            .bind(4, c.url)
+            .bind(5, now)
+            .bind(6, now);
         o.run();
     }
     return id;
 }
 
 std::optional<OutboxJob> AlertStore::next_due(std::string_view channel, EpochMs now) {
-    Statement st(db_, job_select() + "WHERE o.status = 'pending' AND o.channel = ? AND o.next_ms <= ? ORDER BY o.next_ms, o.id LIMIT 1");
+    Statement st(db_, job_select() +
+                          "WHERE o.status = 'pending' AND o.channel = ? AND o.next_ms <= ? ORDER BY "
+                          "o.next_ms, o.id LIMIT 1");
     st.bind(1, channel).bind(2, now);
     if (!st.step()) return std::nullopt;
     return read_job(st);
@@ -125,27 +157,35 @@ std::optional<EpochMs> AlertStore::next_due_time(std::string_view channel) {
 }
 
 void AlertStore::mark_sent(std::int64_t id, int status, EpochMs now) {
-    Statement st(db_, "UPDATE alert_outbox SET status = 'sent', attempts = attempts + 1, done_ms = ?, last_status = ?, "
-                      "last_error = NULL WHERE id = ?");
+    Statement st(
+        db_,
+        "UPDATE alert_outbox SET status = 'sent', attempts = attempts + 1, done_ms = ?, last_status = ?, "
+        "last_error = NULL WHERE id = ?");
     st.bind(1, now).bind(2, status).bind(3, id);
     st.run();
 }
 
-void AlertStore::mark_retry(std::int64_t id, std::optional<int> status, std::string_view error, EpochMs next_ms) {
-    Statement st(db_, "UPDATE alert_outbox SET attempts = attempts + 1, next_ms = ?, last_status = ?, last_error = ? WHERE id = ?");
+void AlertStore::mark_retry(std::int64_t id, std::optional<int> status, std::string_view error,
+                            EpochMs next_ms) {
+    Statement st(db_,
+                 "UPDATE alert_outbox SET attempts = attempts + 1, next_ms = ?, last_status = ?, last_error "
+                 "= ? WHERE id = ?");
     st.bind(1, next_ms).bind(2, status).bind(3, error).bind(4, id);
     st.run();
 }
 
 void AlertStore::mark_dead(std::int64_t id, std::optional<int> status, std::string_view error, EpochMs now) {
-    Statement st(db_, "UPDATE alert_outbox SET status = 'dead', attempts = attempts + 1, done_ms = ?, last_status = ?, "
-                      "last_error = ? WHERE id = ?");
+    Statement st(
+        db_,
+        "UPDATE alert_outbox SET status = 'dead', attempts = attempts + 1, done_ms = ?, last_status = ?, "
+        "last_error = ? WHERE id = ?");
     st.bind(1, now).bind(2, status).bind(3, error).bind(4, id);
     st.run();
 }
 
 std::vector<AlertMessage> AlertStore::recent_firings(int limit) {
-    Statement st(db_, "SELECT " + std::string(kFiringColumns) + " FROM alert_firings f ORDER BY f.id DESC LIMIT ?");
+    Statement st(
+        db_, "SELECT " + std::string(kFiringColumns) + " FROM alert_firings f ORDER BY f.id DESC LIMIT ?");
     st.bind(1, limit);
     std::vector<AlertMessage> out;
     while (st.step()) out.push_back(read_firing(st, 0));
@@ -161,8 +201,9 @@ std::vector<OutboxJob> AlertStore::outbox(std::string_view status, int limit) {
 }
 
 OutboxCounts AlertStore::counts() {
-    Statement st(db_, "SELECT coalesce(sum(status = 'pending'), 0), coalesce(sum(status = 'sent'), 0), "
-                      "coalesce(sum(status = 'dead'), 0) FROM alert_outbox");
+    Statement st(db_,
+                 "SELECT coalesce(sum(status = 'pending'), 0), coalesce(sum(status = 'sent'), 0), "
+                 "coalesce(sum(status = 'dead'), 0) FROM alert_outbox");
     OutboxCounts c;
     if (st.step()) {
         c.pending = st.column_int(0);
@@ -173,28 +214,40 @@ OutboxCounts AlertStore::counts() {
 }
 
 double AlertStore::cost_between(EpochMs from, EpochMs to, const AlertScope& scope) {
-    Statement st(db_, "SELECT coalesce(sum(cost_nusd), 0) FROM usage_slots WHERE slot >= ?1 AND slot < ?2 "
-                      "AND (?3 = '' OR provider = ?3) AND (?4 = '' OR model = ?4) "
-                      "AND (?5 = '' OR project_id IN (SELECT id FROM projects WHERE display_name = ?5 OR slug = ?5))");
-    st.bind(1, from / 900'000).bind(2, to / 900'000).bind(3, scope.agent).bind(4, scope.model).bind(5, scope.project);
+    Statement st(
+        db_,
+        "SELECT coalesce(sum(cost_nusd), 0) FROM usage_slots WHERE slot >= ?1 AND slot < ?2 "
+        "AND (?3 = '' OR provider = ?3) AND (?4 = '' OR model = ?4) "
+        "AND (?5 = '' OR project_id IN (SELECT id FROM projects WHERE display_name = ?5 OR slug = ?5))");
+    st.bind(1, from / 900'000)
+        .bind(2, to / 900'000)
+        .bind(3, scope.agent)
+        .bind(4, scope.model)
+        .bind(5, scope.project);
     return st.step() ? static_cast<double>(st.column_int(0)) / 1e9 : 0.0;
 }
 
 std::vector<OpenToolCall> AlertStore::open_calls(EpochMs since, EpochMs before, std::string_view agent) {
-    Statement st(db_, "SELECT t.provider, t.tool_use_id, t.tool_name, p.display_name, t.ts_ms "
-                      "FROM message_tool_mart t INDEXED BY tool_mart_open JOIN projects p ON p.id = t.project_id "
-                      "WHERE t.result_ts IS NULL AND t.ts_ms >= ?1 AND t.ts_ms <= ?2 AND (?3 = '' OR t.provider = ?3) "
-                      "AND NOT EXISTS (SELECT 1 FROM pending_tool_results r WHERE r.provider = t.provider "
-                      "AND r.tool_use_id = t.tool_use_id) ORDER BY t.ts_ms");
+    Statement st(
+        db_,
+        "SELECT t.provider, t.tool_use_id, t.tool_name, p.display_name, t.ts_ms "
+        "FROM message_tool_mart t INDEXED BY tool_mart_open JOIN projects p ON p.id = t.project_id "
+        "WHERE t.result_ts IS NULL AND t.ts_ms >= ?1 AND t.ts_ms <= ?2 AND (?3 = '' OR t.provider = ?3) "
+        "AND NOT EXISTS (SELECT 1 FROM pending_tool_results r WHERE r.provider = t.provider "
+        "AND r.tool_use_id = t.tool_use_id) ORDER BY t.ts_ms");
     st.bind(1, since).bind(2, before).bind(3, agent);
     std::vector<OpenToolCall> out;
-    while (st.step()) out.push_back({st.column_text(0), st.column_text(1), st.column_text(2), st.column_text(3), st.column_int(4)});
+    while (st.step())
+        out.push_back(
+            {st.column_text(0), st.column_text(1), st.column_text(2), st.column_text(3), st.column_int(4)});
     return out;
 }
 
 std::vector<ToolErrorCount> AlertStore::tool_errors(EpochMs since, std::string_view agent) {
-    Statement st(db_, "SELECT tool_name, count(*), coalesce(sum(is_error), 0) FROM message_tool_mart "
-                      "WHERE ts >= ?1 AND result_ts IS NOT NULL AND (?2 = '' OR provider = ?2) GROUP BY tool_name");
+    Statement st(
+        db_,
+        "SELECT tool_name, count(*), coalesce(sum(is_error), 0) FROM message_tool_mart "
+        "WHERE ts >= ?1 AND result_ts IS NOT NULL AND (?2 = '' OR provider = ?2) GROUP BY tool_name");
     st.bind(1, format_iso8601(since)).bind(2, agent);
     std::vector<ToolErrorCount> out;
     while (st.step()) out.push_back({st.column_text(0), st.column_int(1), st.column_int(2)});

@@ -58,8 +58,8 @@ public:
     std::vector<AlertStateRow> states();
     void put_state(const AlertStateRow& s);
     void drop_state(std::string_view rule_id, std::string_view subject);
-    // The firing and one pending outbox row per channel (none for a browser-only rule); returns the firing's id.
-    // The caller holds the transaction that also writes the rule's state.
+    // The firing and one pending outbox row per channel (none for a browser-only rule); returns the firing's
+    // id. The caller holds the transaction that also writes the rule's state.
     std::int64_t add_firing(const AlertMessage& m, const std::vector<NotifyChannel>& channels, EpochMs now);
 
     // The oldest due pending job of `channel` (next_ms <= now), and when the next one falls due.

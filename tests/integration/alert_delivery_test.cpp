@@ -42,7 +42,8 @@ public:
         std::chrono::steady_clock::time_point at;
     };
 
-    explicit Receiver(std::vector<int> script = {}) : script_(std::move(script)), acceptor_(io_, {net::ip::make_address("127.0.0.1"), 0}) {
+    explicit Receiver(std::vector<int> script = {})
+        : script_(std::move(script)), acceptor_(io_, {net::ip::make_address("127.0.0.1"), 0}) {
         thread_ = std::thread([this] { serve(); });
     }
     ~Receiver() {
@@ -125,9 +126,10 @@ struct SelfSigned {
     agentpulse::test::TempDir dir;
     std::filesystem::path cert = dir / "cert.pem", key = dir / "key.pem";
     SelfSigned() {
-        const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                                "-addext subjectAltName=IP:127.0.0.1 -keyout " + key.string() + " -out " +
-                                cert.string() + " >/dev/null 2>&1";
+        const std::string cmd =
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+            "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+            key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
         BOOST_REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "openssl could not make a certificate");
     }
 };
@@ -135,7 +137,8 @@ struct SelfSigned {
 // An https receiver on 127.0.0.1 with that certificate: counts handshakes that failed and records requests.
 class TlsReceiver {
 public:
-    explicit TlsReceiver(const SelfSigned& pem) : tls_(net::ssl::context::tls_server), acceptor_(io_, {net::ip::make_address("127.0.0.1"), 0}) {
+    explicit TlsReceiver(const SelfSigned& pem)
+        : tls_(net::ssl::context::tls_server), acceptor_(io_, {net::ip::make_address("127.0.0.1"), 0}) {
         tls_.use_certificate_chain_file(pem.cert.string());
         tls_.use_private_key_file(pem.key.string(), net::ssl::context::pem);
         thread_ = std::thread([this] { serve(); });
@@ -147,7 +150,9 @@ public:
         poke.connect(acceptor_.local_endpoint(), ec);
         thread_.join();
     }
-    std::string url() const { return "https://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/hook"; }
+    std::string url() const {
+        return "https://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/hook";
+    }
     std::vector<std::string> keys() const {
         std::lock_guard lock(mu_);
         return keys_;
@@ -416,7 +421,8 @@ BOOST_AUTO_TEST_CASE(signed_webhook_and_ntfy_headers) {
     Store s;
     Receiver hook, topic;
     std::string err;
-    const auto chs = name_channels({*parse_channel(hook.url(), &err), *parse_channel("ntfy:" + topic.url("/alerts"), &err)});
+    const auto chs = name_channels(
+        {*parse_channel(hook.url(), &err), *parse_channel("ntfy:" + topic.url("/alerts"), &err)});
     s.limit(95);
     DeliveryOptions o = fast();
     o.secret = "s3cret";
@@ -440,12 +446,14 @@ BOOST_AUTO_TEST_CASE(https_verifies_the_receivers_certificate) {
         s.limit(85);
         Running run(s.path, AlertEvaluator({limit_rule()}, channel(rx.url()), "UTC"), fast());
         const auto end = std::chrono::steady_clock::now() + 15s;
-        while (std::chrono::steady_clock::now() < end && (s.jobs("pending").empty() || s.jobs("pending")[0].attempts == 0))
+        while (std::chrono::steady_clock::now() < end &&
+               (s.jobs("pending").empty() || s.jobs("pending")[0].attempts == 0))
             std::this_thread::sleep_for(20ms);
         const auto pending = s.jobs("pending");
         BOOST_REQUIRE(!pending.empty());
         BOOST_TEST(pending[0].attempts >= 1);
-        BOOST_TEST(pending[0].last_error.find("certificate verify failed") != std::string::npos, pending[0].last_error);
+        BOOST_TEST(pending[0].last_error.find("certificate verify failed") != std::string::npos,
+                   pending[0].last_error);
         BOOST_TEST(rx.keys().empty());
         BOOST_TEST(rx.failed_handshakes() >= 1);
     }

@@ -18,7 +18,6 @@ namespace {
 // 2026-11-25 (a Wednesday) 12:00 UTC = at(0). Its week began Monday 2026-11-23, its month on the 1st.
 constexpr EpochMs kHour = 3'600'000;
 
-
 AlertRule rule(const std::string& spec) {
     std::string err;
     auto r = parse_alert_rule(spec, &err);
@@ -26,10 +25,13 @@ AlertRule rule(const std::string& spec) {
     return *r;
 }
 
-// The sum of the rows' costs in [from, to), straight from usage_events (not the 15-minute sums the rules read).
+// The sum of the rows' costs in [from, to), straight from usage_events (not the 15-minute sums the rules
+// read).
 double row_sum(Database& db, EpochMs from, EpochMs to, const std::string& project = "") {
-    Statement st(db, "SELECT coalesce(sum(u.cost_usd), 0) FROM usage_events u JOIN projects p ON p.id = u.project_id "
-                     "WHERE u.ts >= ? AND u.ts < ? AND (? = '' OR p.display_name = ?)");
+    Statement st(
+        db,
+        "SELECT coalesce(sum(u.cost_usd), 0) FROM usage_events u JOIN projects p ON p.id = u.project_id "
+        "WHERE u.ts >= ? AND u.ts < ? AND (? = '' OR p.display_name = ?)");
     st.bind(1, format_iso8601(from)).bind(2, format_iso8601(to)).bind(3, project).bind(4, project);
     st.step();
     return st.column_double(0);
@@ -77,19 +79,21 @@ BOOST_AUTO_TEST_CASE(budget_figures_match_an_independent_sum) {
     const EpochMs day = at_ms(-12 * kHour), week = at_ms(-(2 * 24 + 12) * kHour);
     const EpochMs month = at_ms(-(24 * 24 + 12) * kHour), next_month = at_ms((5 * 24 + 12) * kHour);
     const double today = row_sum(w.db(), day, now + kHour), this_week = row_sum(w.db(), week, now + kHour);
-    const double this_month = row_sum(w.db(), month, next_month), shop_today = row_sum(w.db(), day, now + kHour, "shop");
+    const double this_month = row_sum(w.db(), month, next_month),
+                 shop_today = row_sum(w.db(), day, now + kHour, "shop");
     BOOST_TEST_REQUIRE(today > 0);
     BOOST_TEST_REQUIRE(this_week > today);
     BOOST_TEST_REQUIRE(this_month > this_week);
     BOOST_TEST_REQUIRE(shop_today < today);
     // Budgets of 100 x the expected spend, with a threshold at 1%: each fires once, and its value is the
     // spend as a percentage of the budget.
-    AlertEvaluator ev({rule("budget period=day usd=" + std::to_string(today * 100) + " at=1"),
-                       rule("budget period=week usd=" + std::to_string(this_week * 100) + " at=1"),
-                       rule("budget period=month usd=" + std::to_string(this_month * 100) + " at=1"),
-                       rule("budget period=day project=shop usd=" + std::to_string(shop_today * 100) + " at=1"),
-                       rule("budget period=day model=gpt-5 usd=0.01 at=1")},
-                      {}, "UTC");
+    AlertEvaluator ev(
+        {rule("budget period=day usd=" + std::to_string(today * 100) + " at=1"),
+         rule("budget period=week usd=" + std::to_string(this_week * 100) + " at=1"),
+         rule("budget period=month usd=" + std::to_string(this_month * 100) + " at=1"),
+         rule("budget period=day project=shop usd=" + std::to_string(shop_today * 100) + " at=1"),
+         rule("budget period=day model=gpt-5 usd=0.01 at=1")},
+        {}, "UTC");
     const auto fired = ev.evaluate(w.db(), now);
     BOOST_REQUIRE(fired.size() == 4u);  // not the gpt-5 one: no such usage
     for (const AlertMessage& m : fired) {
@@ -100,9 +104,10 @@ BOOST_AUTO_TEST_CASE(budget_figures_match_an_independent_sum) {
         }
     }
     // A budget just above the spend does not fire at 100%; one just below does.
-    AlertEvaluator edge({rule("budget period=day usd=" + std::to_string(today * 1.001) + " at=100 name=above"),
-                         rule("budget period=day usd=" + std::to_string(today * 0.999) + " at=100 name=below")},
-                        {}, "UTC");
+    AlertEvaluator edge(
+        {rule("budget period=day usd=" + std::to_string(today * 1.001) + " at=100 name=above"),
+         rule("budget period=day usd=" + std::to_string(today * 0.999) + " at=100 name=below")},
+        {}, "UTC");
     const auto e = edge.evaluate(w.db(), now);
     BOOST_REQUIRE(e.size() == 1u);
     BOOST_TEST(e[0].rule_id == "below");
@@ -140,7 +145,9 @@ BOOST_AUTO_TEST_CASE(once_per_crossing_across_restarts_and_due_while_down) {
     BOOST_TEST(due[0].threshold == 80.0);
     BOOST_TEST(ev.evaluate(w.db(), at_ms(25'000)).empty());
     BOOST_TEST(count(w.db(), "SELECT count(*) FROM alert_firings") == 2);
-    BOOST_TEST(count(w.db(), "SELECT count(DISTINCT idem_key) FROM alert_outbox o JOIN alert_firings f ON f.id = o.firing_id") == 2);
+    BOOST_TEST(count(w.db(),
+                     "SELECT count(DISTINCT idem_key) FROM alert_outbox o JOIN alert_firings f ON f.id = "
+                     "o.firing_id") == 2);
     // The next day the spend is 0: the rule re-arms (its state row goes), and fires again on a new crossing.
     BOOST_TEST(ev.evaluate(w.db(), at_ms(24 * kHour)).empty());
     BOOST_TEST(count(w.db(), "SELECT count(*) FROM alert_state") == 0);
@@ -207,8 +214,8 @@ BOOST_AUTO_TEST_CASE(stuck_tool_calls_fire_per_call_and_clear_with_their_result)
 BOOST_AUTO_TEST_CASE(test_firings_go_to_the_rules_channels) {
     WriterFixture w;
     std::string err;
-    const auto channels = name_channels({*parse_channel("slack:http://127.0.0.1:9/a", &err),
-                                         *parse_channel("http://127.0.0.1:9/b", &err)});
+    const auto channels = name_channels(
+        {*parse_channel("slack:http://127.0.0.1:9/a", &err), *parse_channel("http://127.0.0.1:9/b", &err)});
     AlertEvaluator ev({rule("stuck minutes=5 notify=webhook")}, channels, "UTC");
     BOOST_TEST(!ev.queue_test(w.db(), "nope", at_ms(0)));
     const auto m = ev.queue_test(w.db(), "stuck", at_ms(0));

@@ -33,8 +33,9 @@ BOOST_AUTO_TEST_CASE(a_scoped_budget_rule) {
 }
 
 BOOST_AUTO_TEST_CASE(rules_that_are_not_rules) {
-    for (const char* bad : {"", "budget", "budget usd=-3", "budget usd=inf", "budget usd=5 period=year", "wobble usd=5",
-                            "budget usd=5 colour=red", "limit percent=abc", "stuck minutes", "budget usd=5 project="}) {
+    for (const char* bad :
+         {"", "budget", "budget usd=-3", "budget usd=inf", "budget usd=5 period=year", "wobble usd=5",
+          "budget usd=5 colour=red", "limit percent=abc", "stuck minutes", "budget usd=5 project="}) {
         std::string err;
         BOOST_TEST(!parse_alert_rule(bad, &err), bad);
         BOOST_TEST(!err.empty(), bad);
@@ -68,8 +69,9 @@ BOOST_AUTO_TEST_CASE(channels_recognised_from_the_url_or_a_prefix) {
     BOOST_TEST(parse_channel("slack:https://x.org/a", &err)->url == "https://x.org/a");
     for (const char* bad : {"ftp://x", "slack:", "http://", "http://user@host/", "hooks.slack.com/x"})
         BOOST_TEST(!parse_channel(bad, &err), bad);
-    const auto named = name_channels({*parse_channel("slack:http://a/", &err), *parse_channel("http://b/", &err),
-                                      *parse_channel("slack:http://c/", &err)});
+    const auto named =
+        name_channels({*parse_channel("slack:http://a/", &err), *parse_channel("http://b/", &err),
+                       *parse_channel("slack:http://c/", &err)});
     BOOST_TEST(named[0].name == "slack");
     BOOST_TEST(named[1].name == "webhook");
     BOOST_TEST(named[2].name == "slack-2");
@@ -95,7 +97,8 @@ BOOST_AUTO_TEST_CASE(urls) {
 }
 
 // Fires counts the firings of a sequence of values through the state machine.
-int firings(const std::vector<double>& thresholds, const std::vector<double>& values, int* level_out = nullptr) {
+int firings(const std::vector<double>& thresholds, const std::vector<double>& values,
+            int* level_out = nullptr) {
     int level = 0, fired = 0;
     for (double v : values) {
         const ThresholdStep s = step_thresholds(thresholds, level, v);
