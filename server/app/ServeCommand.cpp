@@ -218,7 +218,12 @@ void run_io_threads(net::io_context& io, int threads) {
 // firing also goes to the browsers as an `alert` frame.
 std::unique_ptr<AlertService> make_alerts(const Config& c, net::io_context& io, Broadcaster& broadcaster) {
     if (c.alert_rules.empty() && c.channels.empty()) return nullptr;
-    if (c.no_watcher) open_store_for_writing(c.store);  // alerts keep their state and outbox in the store
+    // Alerts keep their state and outbox in the store; a --no-watcher server holds it read-only (SECURITY.md).
+    if (c.no_watcher) {
+        spdlog::warn("alerts: not evaluated with --no-watcher (they write their state to the store); /api/alerts shows "
+                     "what the store holds");
+        return nullptr;
+    }
     DeliveryOptions opts;
     opts.secret = c.notify_secret;
     opts.ca_file = c.notify_ca;
