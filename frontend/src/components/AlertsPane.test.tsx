@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LiveStore } from '../api/liveStore';
 import type { AlertPayload, AlertsReport } from '../api/types';
 import { LiveContext } from '../hooks/useLive';
-import { AlertsPane } from './AlertsPane';
+import { AlertNotifier, AlertsPane } from './AlertsPane';
 
 const alert: AlertPayload = {
   idempotency_key: 'ap-1',
@@ -66,6 +66,7 @@ function withStore() {
   const store = new LiveStore((f) => f(), 0);
   render(
     <LiveContext.Provider value={store}>
+      <AlertNotifier />
       <AlertsPane />
     </LiveContext.Provider>,
   );

@@ -1,7 +1,8 @@
-// Alerts (docs/alerts.md): the configured rules and their state (armed, or fired and waiting to clear),
-// recent firings, notifications that could not be delivered (dead letters, with their last error), and
-// the browser path: an `alert` frame shows a toast and, once the user allowed it with the button (browsers
-// ask only on a user action), a system notification.
+// Alerts (docs/alerts.md). AlertsPane (the Live tab): the configured rules and their state (armed, or fired
+// and waiting to clear), recent firings, notifications that could not be delivered (dead letters, with their
+// last error) and the button that asks for the Notification permission (browsers ask only on a user
+// action). AlertNotifier (the app shell, every tab): an `alert` frame shows a toast and, once allowed, a
+// system notification.
 import { useEffect, useRef, useState } from 'react';
 import type { AlertPayload, AlertsReport } from '../api/types';
 import { useFetch } from '../hooks/useFetch';
@@ -15,16 +16,20 @@ function currentPermission(): Permission {
   return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
 }
 
+/** The page's Notification permission, and asking for it (call `ask` from a click). */
+export function useNotificationPermission(): { permission: Permission; ask: () => void } {
+  const [permission, setPermission] = useState<Permission>(currentPermission);
+  const ask = () => {
+    if (typeof Notification === 'undefined') return;
+    void Notification.requestPermission().then((p) => setPermission(p));
+  };
+  return { permission, ask };
+}
+
 /** Toasts and system notifications for the `alert` frames that arrive while the page is open. */
-export function useAlertNotifications(): {
-  toast: AlertPayload | null;
-  dismiss: () => void;
-  permission: Permission;
-  ask: () => void;
-} {
+export function useAlertNotifications(): { toast: AlertPayload | null; dismiss: () => void } {
   const alerts = useLive((s) => s.alerts);
   const [toast, setToast] = useState<AlertPayload | null>(null);
-  const [permission, setPermission] = useState<Permission>(currentPermission);
   const seen = useRef<string | null>(null);
   const newest = alerts[0];
   useEffect(() => {
@@ -41,17 +46,28 @@ export function useAlertNotifications(): {
     const t = setTimeout(() => setToast((cur) => (cur === newest ? null : cur)), 15_000);
     return () => clearTimeout(t);
   }, [newest]);
-  const ask = () => {
-    if (typeof Notification === 'undefined') return;
-    void Notification.requestPermission().then((p) => setPermission(p));
-  };
-  return { toast, dismiss: () => setToast(null), permission, ask };
+  return { toast, dismiss: () => setToast(null) };
+}
+
+/** The toast of the newest alert, on every tab (mounted once, by the app shell). */
+export function AlertNotifier() {
+  const { toast, dismiss } = useAlertNotifications();
+  if (!toast) return null;
+  return (
+    <div className={`alerts__toast alerts__toast--${toast.severity}`} role="alert" data-testid="alert-toast">
+      <strong>{toast.title}</strong>
+      <span>{toast.text}</span>
+      <button type="button" className="link" onClick={dismiss} aria-label="Dismiss">
+        ×
+      </button>
+    </div>
+  );
 }
 
 export function AlertsPane({ testId = 'alerts' }: { testId?: string }) {
   const liveCount = useLive((s) => s.alerts.length);
   const { data, error, reload } = useFetch<AlertsReport>('/api/alerts', 30_000);
-  const { toast, dismiss, permission, ask } = useAlertNotifications();
+  const { permission, ask } = useNotificationPermission();
   const now = useNow(10_000);
   // A firing changes the rules' state: read it again.
   useEffect(() => {
@@ -66,15 +82,6 @@ export function AlertsPane({ testId = 'alerts' }: { testId?: string }) {
   return (
     <section className="card alerts" aria-labelledby={`${testId}-h`} data-testid={testId}>
       <h2 id={`${testId}-h`}>Alerts</h2>
-      {toast && (
-        <div className={`alerts__toast alerts__toast--${toast.severity}`} role="alert" data-testid="alert-toast">
-          <strong>{toast.title}</strong>
-          <span>{toast.text}</span>
-          <button type="button" className="link" onClick={dismiss} aria-label="Dismiss">
-            ×
-          </button>
-        </div>
-      )}
       {permission === 'default' && (
         <button type="button" className="alerts__ask" onClick={ask} data-testid="alerts-enable">
           Show alerts as browser notifications
