@@ -68,7 +68,7 @@ std::string fmt_number(double v) {
     if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15)
         std::snprintf(buf, sizeof buf, "%.0f", v);
     else
-        std::snprintf(buf, sizeof buf, "%.2f", v);
+        std::snprintf(buf, sizeof buf, std::fabs(v) < 0.01 ? "%.4g" : "%.2f", v);  // a tiny test budget stays readable
     return buf;
 }
 
