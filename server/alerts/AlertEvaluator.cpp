@@ -67,95 +67,116 @@ std::optional<Span> period_span(BudgetPeriod p, EpochMs now, const std::string& 
     return std::nullopt;
 }
 
-std::vector<Measure> measure(const AlertRule& r, AlertStore& store, LimitReader& limits, EpochMs now,
-                             const std::string& tz) {
+// The period's spend in the rule's scope, as a % of its budget.
+std::vector<Measure> measure_budget(const AlertRule& r, AlertStore& store, EpochMs now,
+                                    const std::string& tz) {
     std::vector<Measure> out;
-    switch (r.kind) {
-        case AlertKind::Budget: {
-            const auto span = period_span(r.period, now, tz);
-            if (!span) break;
-            const double spent = store.cost_between(span->start, span->end, r.scope);
-            const std::string period(budget_period_name(r.period));
-            const double usd = r.usd;
-            const AlertScope scope = r.scope;
-            out.push_back({"", spent / usd * 100, "%", [=](AlertMessage& m) {
-                               m.title = "agentpulse: " + period + " budget at " + whole(m.threshold) + "%";
-                               m.text = money(spent) + " of the " + money(usd) + " " + period +
-                                        " budget spent (" + whole(m.value) + "%" + scope_words(scope) + ")";
-                           }});
-            break;
-        }
-        case AlertKind::Projection: {
-            const auto cal = calendar_at(now, tz);
-            if (!cal || now - cal->month_start < AlertEvaluator::kProjectionMinElapsedMs) break;
-            const double spent = store.cost_between(cal->month_start, cal->next_month_start, r.scope);
-            const double projected = spent * static_cast<double>(cal->next_month_start - cal->month_start) /
-                                     static_cast<double>(now - cal->month_start);
-            const double usd = r.usd;
-            const AlertScope scope = r.scope;
-            out.push_back({"", projected / usd * 100, "%", [=](AlertMessage& m) {
-                               m.title = "agentpulse: month-end projection over budget";
-                               m.text = "at this month's pace, " + money(projected) +
-                                        " by month end against a " + money(usd) + " budget (" +
-                                        whole(m.value) + "%, " + money(spent) + " so far" +
-                                        scope_words(scope) + ")";
-                           }});
-            break;
-        }
-        case AlertKind::Limit: {
-            for (const LimitState& l : limits.current(now)) {
-                if (!l.used_percent || l.estimate()) continue;
-                if (!r.scope.agent.empty() && l.provider != r.scope.agent) continue;
-                if (!r.window.empty() && l.window != r.window) continue;
-                // A window whose reset has passed is empty until the agent reports it again.
-                const double used = l.resets_at && *l.resets_at <= now ? 0.0 : *l.used_percent;
-                const std::string provider = l.provider, window = l.window;
-                const std::string resets =
-                    l.resets_at ? " (resets " + format_iso8601(*l.resets_at) + ")" : "";
-                out.push_back({provider + "/" + window, used, "%", [=](AlertMessage& m) {
-                                   m.title = "agentpulse: " + provider + " " + window + " limit at " +
-                                             whole(used) + "%";
-                                   m.text = provider + "'s " + window + " window is " + whole(used) +
-                                            "% used" + resets;
-                               }});
-            }
-            break;
-        }
-        case AlertKind::Stuck: {
-            for (const OpenToolCall& c :
-                 store.open_calls(now - AlertEvaluator::kStuckLookbackMs, now, r.scope.agent)) {
-                if (!r.tool.empty() && c.tool_name != r.tool) continue;
-                const double minutes = static_cast<double>(now - c.started_ms) / 60'000.0;
-                out.push_back({c.provider + "/" + c.tool_use_id, minutes, "min", [=](AlertMessage& m) {
-                                   m.title = "agentpulse: " + c.tool_name + " running for " + whole(minutes) +
-                                             " min";
-                                   m.text = c.tool_name + " has been running for " + whole(minutes) +
-                                            " min (" + c.provider + ", project " + c.project + ", started " +
-                                            format_iso8601(c.started_ms) + ")";
-                               }});
-            }
-            break;
-        }
-        case AlertKind::ErrorRate: {
-            const EpochMs since = now - static_cast<EpochMs>(r.minutes * 60'000);
-            const double window = r.minutes;
-            for (const ToolErrorCount& t : store.tool_errors(since, r.scope.agent)) {
-                if (!r.tool.empty() && t.tool != r.tool) continue;
-                const double pct = t.results >= r.min_results ? 100.0 * static_cast<double>(t.errors) /
-                                                                    static_cast<double>(t.results)
-                                                              : 0.0;
-                out.push_back({t.tool, pct, "%", [=](AlertMessage& m) {
-                                   m.title =
-                                       "agentpulse: " + t.tool + " failing (" + whole(pct) + "% errors)";
-                                   m.text = std::to_string(t.errors) + " of " + std::to_string(t.results) +
-                                            " " + t.tool + " results were errors in the last " +
-                                            whole(window) + " min";
-                               }});
-            }
-            break;
-        }
+    const auto span = period_span(r.period, now, tz);
+    if (!span) return out;
+    const double spent = store.cost_between(span->start, span->end, r.scope);
+    const std::string period(budget_period_name(r.period));
+    const double usd = r.usd;
+    const AlertScope scope = r.scope;
+    out.push_back({"", spent / usd * 100, "%", [=](AlertMessage& m) {
+                       m.title = "agentpulse: " + period + " budget at " + whole(m.threshold) + "%";
+                       m.text = money(spent) + " of the " + money(usd) + " " + period + " budget spent (" +
+                                whole(m.value) + "%" + scope_words(scope) + ")";
+                   }});
+    return out;
+}
+
+// This month's spend extrapolated to its end, as a % of the budget.
+std::vector<Measure> measure_projection(const AlertRule& r, AlertStore& store, EpochMs now,
+                                        const std::string& tz) {
+    std::vector<Measure> out;
+    const auto cal = calendar_at(now, tz);
+    if (!cal || now - cal->month_start < AlertEvaluator::kProjectionMinElapsedMs) return out;
+    const double spent = store.cost_between(cal->month_start, cal->next_month_start, r.scope);
+    const double projected = spent * static_cast<double>(cal->next_month_start - cal->month_start) /
+                             static_cast<double>(now - cal->month_start);
+    const double usd = r.usd;
+    const AlertScope scope = r.scope;
+    out.push_back({"", projected / usd * 100, "%", [=](AlertMessage& m) {
+                       m.title = "agentpulse: month-end projection over budget";
+                       m.text = "at this month's pace, " + money(projected) + " by month end against a " +
+                                money(usd) + " budget (" + whole(m.value) + "%, " + money(spent) + " so far" +
+                                scope_words(scope) + ")";
+                   }});
+    return out;
+}
+
+// Each reported window the rule watches, % used.
+std::vector<Measure> measure_limit(const AlertRule& r, LimitReader& limits, EpochMs now) {
+    std::vector<Measure> out;
+    for (const LimitState& l : limits.current(now)) {
+        if (!l.used_percent || l.estimate()) continue;
+        if (!r.scope.agent.empty() && l.provider != r.scope.agent) continue;
+        if (!r.window.empty() && l.window != r.window) continue;
+        // A window whose reset has passed is empty until the agent reports it again.
+        const double used = l.resets_at && *l.resets_at <= now ? 0.0 : *l.used_percent;
+        const std::string provider = l.provider, window = l.window;
+        const std::string resets = l.resets_at ? " (resets " + format_iso8601(*l.resets_at) + ")" : "";
+        out.push_back({provider + "/" + window, used, "%", [=](AlertMessage& m) {
+                           m.title =
+                               "agentpulse: " + provider + " " + window + " limit at " + whole(used) + "%";
+                           m.text =
+                               provider + "'s " + window + " window is " + whole(used) + "% used" + resets;
+                       }});
     }
     return out;
+}
+
+// Each open tool call, minutes since it started.
+std::vector<Measure> measure_stuck(const AlertRule& r, AlertStore& store, EpochMs now) {
+    std::vector<Measure> out;
+    for (const OpenToolCall& c :
+         store.open_calls(now - AlertEvaluator::kStuckLookbackMs, now, r.scope.agent)) {
+        if (!r.tool.empty() && c.tool_name != r.tool) continue;
+        const double minutes = static_cast<double>(now - c.started_ms) / 60'000.0;
+        out.push_back({c.provider + "/" + c.tool_use_id, minutes, "min", [=](AlertMessage& m) {
+                           m.title = "agentpulse: " + c.tool_name + " running for " + whole(minutes) + " min";
+                           m.text = c.tool_name + " has been running for " + whole(minutes) + " min (" +
+                                    c.provider + ", project " + c.project + ", started " +
+                                    format_iso8601(c.started_ms) + ")";
+                       }});
+    }
+    return out;
+}
+
+// Each tool's share of error results over the window (0 below min_results).
+std::vector<Measure> measure_errors(const AlertRule& r, AlertStore& store, EpochMs now) {
+    std::vector<Measure> out;
+    const EpochMs since = now - static_cast<EpochMs>(r.minutes * 60'000);
+    const double window = r.minutes;
+    for (const ToolErrorCount& t : store.tool_errors(since, r.scope.agent)) {
+        if (!r.tool.empty() && t.tool != r.tool) continue;
+        const double pct = t.results >= r.min_results
+                               ? 100.0 * static_cast<double>(t.errors) / static_cast<double>(t.results)
+                               : 0.0;
+        out.push_back({t.tool, pct, "%", [=](AlertMessage& m) {
+                           m.title = "agentpulse: " + t.tool + " failing (" + whole(pct) + "% errors)";
+                           m.text = std::to_string(t.errors) + " of " + std::to_string(t.results) + " " +
+                                    t.tool + " results were errors in the last " + whole(window) + " min";
+                       }});
+    }
+    return out;
+}
+
+std::vector<Measure> measure(const AlertRule& r, AlertStore& store, LimitReader& limits, EpochMs now,
+                             const std::string& tz) {
+    switch (r.kind) {
+        case AlertKind::Budget:
+            return measure_budget(r, store, now, tz);
+        case AlertKind::Projection:
+            return measure_projection(r, store, now, tz);
+        case AlertKind::Limit:
+            return measure_limit(r, limits, now);
+        case AlertKind::Stuck:
+            return measure_stuck(r, store, now);
+        case AlertKind::ErrorRate:
+            return measure_errors(r, store, now);
+    }
+    return {};
 }
 
 std::string severity(const AlertRule& r, int index) {

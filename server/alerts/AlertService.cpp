@@ -155,40 +155,44 @@ net::awaitable<void> AlertService::channel_loop(NotifyChannel channel) {
         last_attempt = now_epoch_ms();
         const PostResult r = co_await attempt(index, *job);
         if (stopping_ && !r.ok()) break;  // aborted by the shutdown: left pending, not counted as an attempt
-        const EpochMs now = now_epoch_ms();
-        const int attempts = job->attempts + 1;
-        std::uniform_real_distribution<double> unit(0.0, 1.0);
-        const double jitter = unit(rng_);
-        try {
-            auto record = [&, id = job->id, created = job->created_ms](Database& db) {
-                AlertStore s(db);
-                if (r.ok()) {
-                    s.mark_sent(id, *r.status, now);
-                    return std::string("sent");
-                }
-                if (r.gone() || now >= created + opts_.give_up_after_ms) {
-                    s.mark_dead(id, r.status, r.error, now);
-                    return std::string("dead");
-                }
-                const EpochMs next =
-                    std::min(now + retry_delay_ms(attempts, jitter, opts_.retry_base_ms, opts_.retry_cap_ms),
-                             created + opts_.give_up_after_ms);
-                s.mark_retry(id, r.status, r.error, next);
-                return std::string("retry");
-            };
-            const std::string outcome = co_await on_store(std::move(record));
-            if (outcome == "sent") {
-                ++deliveries_;
-                spdlog::info("alerts: {} delivered to {} (attempt {})", job->message.rule_id, channel.name,
-                             attempts);
-            } else {
-                spdlog::warn("alerts: {} to {} failed (attempt {}): {}{}", job->message.rule_id, channel.name,
-                             attempts, r.error,
-                             outcome == "dead" ? "; gave up (dead letter)" : "; will retry");
+        co_await record(channel, *job, r);
+    }
+}
+
+// What an attempt came to, into the outbox: sent, dead (410, or past the horizon) or retried later.
+net::awaitable<void> AlertService::record(NotifyChannel channel, OutboxJob job, PostResult r) {
+    const EpochMs now = now_epoch_ms();
+    const int attempts = job.attempts + 1;
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    const double jitter = unit(rng_);
+    try {
+        auto record = [&, id = job.id, created = job.created_ms](Database& db) {
+            AlertStore s(db);
+            if (r.ok()) {
+                s.mark_sent(id, *r.status, now);
+                return std::string("sent");
             }
-        } catch (const std::exception& e) {
-            spdlog::warn("alerts: recording a delivery to {} failed: {}", channel.name, e.what());
+            if (r.gone() || now >= created + opts_.give_up_after_ms) {
+                s.mark_dead(id, r.status, r.error, now);
+                return std::string("dead");
+            }
+            const EpochMs next =
+                std::min(now + retry_delay_ms(attempts, jitter, opts_.retry_base_ms, opts_.retry_cap_ms),
+                         created + opts_.give_up_after_ms);
+            s.mark_retry(id, r.status, r.error, next);
+            return std::string("retry");
+        };
+        const std::string outcome = co_await on_store(std::move(record));
+        if (outcome == "sent") {
+            ++deliveries_;
+            spdlog::info("alerts: {} delivered to {} (attempt {})", job.message.rule_id, channel.name,
+                         attempts);
+        } else {
+            spdlog::warn("alerts: {} to {} failed (attempt {}): {}{}", job.message.rule_id, channel.name,
+                         attempts, r.error, outcome == "dead" ? "; gave up (dead letter)" : "; will retry");
         }
+    } catch (const std::exception& e) {
+        spdlog::warn("alerts: recording a delivery to {} failed: {}", channel.name, e.what());
     }
 }
 

@@ -63,6 +63,8 @@ public:
 private:
     boost::asio::awaitable<void> evaluate_loop();
     boost::asio::awaitable<void> channel_loop(NotifyChannel channel);
+    // By value: used after suspension points.
+    boost::asio::awaitable<void> record(NotifyChannel channel, OutboxJob job, PostResult r);
     boost::asio::awaitable<PostResult> attempt(std::size_t channel_index, const OutboxJob& job);
     template <class Fn>
     auto on_store(Fn fn) -> boost::asio::awaitable<decltype(fn(std::declval<Database&>()))>;

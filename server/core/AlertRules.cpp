@@ -68,7 +68,8 @@ std::string fmt_number(double v) {
     if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15)
         std::snprintf(buf, sizeof buf, "%.0f", v);
     else
-        std::snprintf(buf, sizeof buf, std::fabs(v) < 0.01 ? "%.4g" : "%.2f", v);  // a tiny test budget stays readable
+        std::snprintf(buf, sizeof buf, std::fabs(v) < 0.01 ? "%.4g" : "%.2f",
+                      v);  // a tiny test budget stays readable
     return buf;
 }
 
@@ -128,6 +129,69 @@ bool valid_name(std::string_view s) {
 
 }  // namespace
 
+namespace {
+
+// One key=value of a rule into `r` (`name` receives name=); the reason when it is not valid.
+std::optional<std::string> apply_rule_key(AlertRule& r, std::string& name, std::string_view key,
+                                          std::string_view value) {
+    if (key == "usd") {
+        const auto v = number(value);
+        if (!v) return std::string("usd must be a positive amount");
+        r.usd = *v;
+    } else if (key == "period") {
+        if (value == "day")
+            r.period = BudgetPeriod::Day;
+        else if (value == "week")
+            r.period = BudgetPeriod::Week;
+        else if (value == "month")
+            r.period = BudgetPeriod::Month;
+        else
+            return std::string("period must be day, week or month");
+    } else if (key == "at" || key == "percent") {
+        r.thresholds.clear();
+        for (std::string_view t : split(value, ',')) {
+            const auto v = number(t);
+            if (!v) return std::string("thresholds must be positive numbers");
+            r.thresholds.push_back(*v);
+        }
+    } else if (key == "minutes") {
+        const auto v = number(value);
+        if (!v) return std::string("minutes must be a positive number");
+        // stuck: the threshold itself; errors: the window the rate is measured over
+        if (r.kind == AlertKind::Stuck)
+            r.thresholds = {*v};
+        else
+            r.minutes = *v;
+    } else if (key == "min") {
+        const auto v = number(value);
+        if (!v) return std::string("min must be a positive count");
+        r.min_results = static_cast<int>(*v);
+    } else if (key == "agent" || key == "project" || key == "model" || key == "window" || key == "tool" ||
+               key == "name") {
+        if (!valid_name(value)) return std::string(std::string(key) + " is not a name");
+        std::string v(value);
+        if (key == "agent")
+            r.scope.agent = v;
+        else if (key == "project")
+            r.scope.project = v;
+        else if (key == "model")
+            r.scope.model = v;
+        else if (key == "window")
+            r.window = v;
+        else if (key == "tool")
+            r.tool = v;
+        else
+            name = v;
+    } else if (key == "notify") {
+        for (std::string_view c : split(value, ',')) r.channels.emplace_back(c);
+    } else {
+        return std::string("unknown key '" + std::string(key) + "'");
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<AlertRule> parse_alert_rule(std::string_view spec, std::string* error) {
     const auto fail = [&](std::string why) -> std::optional<AlertRule> {
         if (error) *error = "alert rule '" + std::string(spec) + "': " + why;
@@ -151,59 +215,7 @@ std::optional<AlertRule> parse_alert_rule(std::string_view spec, std::string* er
         if (eq == std::string_view::npos) return fail("'" + std::string(words[i]) + "' is not key=value");
         const std::string_view key = words[i].substr(0, eq), value = words[i].substr(eq + 1);
         if (value.empty()) return fail("'" + std::string(key) + "' has no value");
-        if (key == "usd") {
-            const auto v = number(value);
-            if (!v) return fail("usd must be a positive amount");
-            r.usd = *v;
-        } else if (key == "period") {
-            if (value == "day")
-                r.period = BudgetPeriod::Day;
-            else if (value == "week")
-                r.period = BudgetPeriod::Week;
-            else if (value == "month")
-                r.period = BudgetPeriod::Month;
-            else
-                return fail("period must be day, week or month");
-        } else if (key == "at" || key == "percent") {
-            r.thresholds.clear();
-            for (std::string_view t : split(value, ',')) {
-                const auto v = number(t);
-                if (!v) return fail("thresholds must be positive numbers");
-                r.thresholds.push_back(*v);
-            }
-        } else if (key == "minutes") {
-            const auto v = number(value);
-            if (!v) return fail("minutes must be a positive number");
-            // stuck: the threshold itself; errors: the window the rate is measured over
-            if (r.kind == AlertKind::Stuck)
-                r.thresholds = {*v};
-            else
-                r.minutes = *v;
-        } else if (key == "min") {
-            const auto v = number(value);
-            if (!v) return fail("min must be a positive count");
-            r.min_results = static_cast<int>(*v);
-        } else if (key == "agent" || key == "project" || key == "model" || key == "window" || key == "tool" ||
-                   key == "name") {
-            if (!valid_name(value)) return fail(std::string(key) + " is not a name");
-            std::string v(value);
-            if (key == "agent")
-                r.scope.agent = v;
-            else if (key == "project")
-                r.scope.project = v;
-            else if (key == "model")
-                r.scope.model = v;
-            else if (key == "window")
-                r.window = v;
-            else if (key == "tool")
-                r.tool = v;
-            else
-                name = v;
-        } else if (key == "notify") {
-            for (std::string_view c : split(value, ',')) r.channels.emplace_back(c);
-        } else {
-            return fail("unknown key '" + std::string(key) + "'");
-        }
+        if (auto why = apply_rule_key(r, name, key, value)) return fail(*why);
     }
     if ((r.kind == AlertKind::Budget || r.kind == AlertKind::Projection) && r.usd <= 0)
         return fail("usd= is required");

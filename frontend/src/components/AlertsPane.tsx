@@ -4,7 +4,7 @@
 // action). AlertNotifier (the app shell, every tab): an `alert` frame shows a toast and, once allowed, a
 // system notification.
 import { useEffect, useRef, useState } from 'react';
-import type { AlertPayload, AlertsReport } from '../api/types';
+import type { AlertOutboxJob, AlertPayload, AlertRuleState, AlertsReport } from '../api/types';
 import { useFetch } from '../hooks/useFetch';
 import { useLive } from '../hooks/useLive';
 import { useNow } from '../hooks/useNow';
@@ -89,47 +89,63 @@ export function AlertsPane({ testId = 'alerts' }: { testId?: string }) {
       )}
       {permission === 'denied' && <p className="muted small">Browser notifications are blocked for this page.</p>}
       {error && <p className="muted small">Alerts unavailable: {error}</p>}
-      {rules.length === 0 ? (
-        <p className="muted small">
-          No alert rules: start the server with --budget-daily USD, --budget USD or --alert RULE, and --notify URL to be told
-          elsewhere (docs/alerts.md).
-        </p>
-      ) : (
-        <ul className="alerts__rules">
-          {rules.map((r) => (
-            <li key={r.id} data-testid={`alert-rule-${r.id}`} data-status={r.status}>
-              <span className={`badge alerts__status alerts__status--${r.status}`}>{r.status}</span> {r.description}
-              {r.last_fired_at && <span className="muted small"> · fired {formatAgo(r.last_fired_at, now)}</span>}
-            </li>
-          ))}
-        </ul>
-      )}
-      {firings.length > 0 && (
-        <>
-          <h3 className="small">Recent</h3>
-          <ul className="alerts__firings" data-testid="alert-firings">
-            {firings.map((f) => (
-              <li key={f.idempotency_key}>
-                <span className="muted small">{formatAgo(f.fired_at, now)}</span> {f.text}
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
-      {dead.length > 0 && (
-        <>
-          <h3 className="small">Not delivered</h3>
-          <ul className="alerts__dead" data-testid="alert-dead-letters">
-            {dead.map((d) => (
-              <li key={d.id}>
-                {d.alert.title} → {d.channel} after {d.attempts} attempt{d.attempts === 1 ? '' : 's'}:{' '}
-                <span className="muted">{d.last_error}</span>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      <RuleList rules={rules} now={now} />
+      <RecentFirings firings={firings} now={now} />
+      <DeadLetters dead={dead} />
       {waiting > 0 && <p className="muted small">{waiting} notification(s) waiting to be retried</p>}
     </section>
+  );
+}
+
+function RuleList({ rules, now }: { rules: AlertRuleState[]; now: number }) {
+  if (rules.length === 0)
+    return (
+      <p className="muted small">
+        No alert rules: start the server with --budget-daily USD, --budget USD or --alert RULE, and --notify URL to be told
+        elsewhere (docs/alerts.md).
+      </p>
+    );
+  return (
+    <ul className="alerts__rules">
+      {rules.map((r) => (
+        <li key={r.id} data-testid={`alert-rule-${r.id}`} data-status={r.status}>
+          <span className={`badge alerts__status alerts__status--${r.status}`}>{r.status}</span> {r.description}
+          {r.last_fired_at && <span className="muted small"> · fired {formatAgo(r.last_fired_at, now)}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function RecentFirings({ firings, now }: { firings: AlertPayload[]; now: number }) {
+  if (firings.length === 0) return null;
+  return (
+    <>
+      <h3 className="small">Recent</h3>
+      <ul className="alerts__firings" data-testid="alert-firings">
+        {firings.map((f) => (
+          <li key={f.idempotency_key}>
+            <span className="muted small">{formatAgo(f.fired_at, now)}</span> {f.text}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+function DeadLetters({ dead }: { dead: AlertOutboxJob[] }) {
+  if (dead.length === 0) return null;
+  return (
+    <>
+      <h3 className="small">Not delivered</h3>
+      <ul className="alerts__dead" data-testid="alert-dead-letters">
+        {dead.map((d) => (
+          <li key={d.id}>
+            {d.alert.title} → {d.channel} after {d.attempts} attempt{d.attempts === 1 ? '' : 's'}:{' '}
+            <span className="muted">{d.last_error}</span>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
