@@ -42,7 +42,7 @@ FROM docker.io/library/debian:bookworm
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libboost-json1.81.0 libboost-program-options1.81.0 libspdlog1.10 libfmt9 libdate-tz3 libsqlite3-0 \
-      libprotobuf32 zlib1g \
+      libprotobuf32 zlib1g libssl3 \
       tzdata ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 agentpulse \

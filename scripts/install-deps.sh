@@ -23,7 +23,7 @@ if (( server )); then
   pkgs+=(g++ make cmake ccache
          libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libboost-program-options1.81-dev
          libspdlog-dev libfmt-dev libsqlite3-dev libhowardhinnant-date-dev tzdata
-         libprotobuf-dev protobuf-compiler zlib1g-dev)
+         libprotobuf-dev protobuf-compiler zlib1g-dev libssl-dev ca-certificates)
 fi
 # Node.js builds the dashboard: use the machine's own when it has one, else Debian's.
 if (( dashboard )); then

@@ -5,6 +5,7 @@ import { ConnectionIndicator } from './components/ConnectionIndicator';
 import { SearchBox } from './components/SearchBox';
 import { Tabs } from './components/Tabs';
 import { ThemeToggle } from './components/ThemeToggle';
+import { AlertNotifier } from './components/AlertsPane';
 import { WatcherBanner } from './components/WatcherBanner';
 import { browserTimeZone } from './format';
 import { AgentsContext, useAgentTable } from './hooks/useAgents';
@@ -70,6 +71,7 @@ function Shell() {
           </div>
         </header>
         <WatcherBanner />
+        <AlertNotifier />
         <main id="panel" role="tabpanel" aria-labelledby={`tab-${route.tab}`} ref={panel} className="main">
           {route.tab === 'overview' && <OverviewTab tz={TZ} config={config.data} search={route.search} />}
           {route.tab === 'live' && <LiveTab search={route.search} />}

@@ -62,6 +62,8 @@ Usage:
   agentpulse search  --rebuild   empty the search index and read every transcript again into it
   agentpulse statusline [--format T]  Claude Code's statusLine command: reads its JSON on stdin,
                                  records the plan's limit windows, prints one line (docs/limits.md)
+  agentpulse alerts list|test [RULE]  the alert rules, their state, firings and undelivered
+                                 notifications; or send a test notification (docs/alerts.md)
   agentpulse --version | --help
 
 Every option can also come from the environment as AGENTPULSE_<OPTION> (upper case, dashes as
@@ -75,6 +77,21 @@ std::string agent_names() {
     std::string out;
     for (const AgentSource* s : agent_sources()) out += (out.empty() ? "" : ", ") + std::string(s->name());
     return out;
+}
+
+// Budgets, alert rules and notification channels: serve evaluates and delivers them, `alerts` lists and tests them.
+po::options_description alert_options() {
+    po::options_description a("Alert options (docs/alerts.md)");
+    a.add_options()
+        ("budget", po::value<double>(), "monthly budget in USD: the budget bar, and alerts at 50/80/100% and on a projected month-end overrun")
+        ("budget-daily", po::value<double>(), "daily budget in USD: alerts at 50/80/100% of it")
+        ("budget-weekly", po::value<double>(), "weekly budget in USD (weeks from Monday): alerts at 50/80/100% of it")
+        ("notify", po::value<std::vector<std::string>>(), "send alerts to this URL (repeatable): a Slack or Discord incoming webhook, an ntfy topic, or any URL for the JSON webhook; or slack:URL, discord:URL, ntfy:URL, webhook:URL")
+        ("alert", po::value<std::vector<std::string>>(), "an alert rule (repeatable), e.g. 'budget period=day usd=5 project=api' or 'stuck minutes=10' (docs/alerts.md)")
+        ("notify-secret", po::value<std::string>(), "sign the JSON webhook's body with HMAC-SHA256 and this key (X-Agentpulse-Signature header)")
+        ("notify-ca", po::value<std::string>(), "PEM file of certificates to trust for https channels, beside the system's CA store (a self-hosted receiver with a private CA)")
+        ("alert-tz", po::value<std::string>(), "IANA time zone of budget days, weeks and months (default: the system's)");
+    return a;
 }
 
 po::options_description describe(const std::string& command) {
@@ -99,7 +116,6 @@ po::options_description describe(const std::string& command) {
             ("port", po::value<int>()->default_value(8787), "port to listen on (0 picks a free one)")
             ("no-watcher", po::bool_switch(), "do not watch transcripts; read a store another process writes (opened read-only)")
             ("token", po::value<std::string>(), "require this bearer token on every API route")
-            ("budget", po::value<double>(), "monthly budget in USD, for the burn ticker's budget bar")
             ("demo", po::bool_switch(), "simulate agents writing transcripts into a temporary folder and watch those")
             ("allow-remote", po::bool_switch(), "allow a non-loopback --host without --token")
             ("max-connections", po::value<long long>(), "open connections and streams before new ones get 503 (default 19000)")
@@ -112,6 +128,9 @@ po::options_description describe(const std::string& command) {
             ("index-text", po::bool_switch(), "also index assistant text for search (prompts, files, commands and tools always are; docs/search.md)")
             ("static-dir", po::value<std::string>(), "folder with the built dashboard (default: next to the binary)");
         common.add(serve);
+        common.add(alert_options());
+    } else if (command == "alerts") {
+        common.add(alert_options());
     } else if (command == "statusline") {
         po::options_description sl("Status line options");
         sl.add_options()("format", po::value<std::string>(),
@@ -224,8 +243,9 @@ po::parsed_options file_options(const fs::path& file, const po::options_descript
     every.add(describe("serve"));
     // Named: options() refers into them.
     const po::options_description ingest = describe("ingest"), report = describe("report"),
-                                  statusline = describe("statusline"), search = describe("search");
-    for (const po::options_description* other : {&ingest, &report, &statusline, &search})
+                                  statusline = describe("statusline"), search = describe("search"),
+                                  alerts = describe("alerts");
+    for (const po::options_description* other : {&ingest, &report, &statusline, &search, &alerts})
         for (const auto& o : other->options())
             if (!every.find_nothrow(o->long_name(), false)) every.add(o);
     const po::parsed_options parsed = po::parse_config_file(defused, every, false);
@@ -243,11 +263,6 @@ void read_serve_options(const po::variables_map& vm, Config& c) {
     c.demo = vm["demo"].as<bool>();
     c.allow_remote = vm["allow-remote"].as<bool>();
     c.token = text(vm, "token");
-    if (vm.count("budget")) {
-        c.budget = vm["budget"].as<double>();
-        // "inf" and "nan" parse as doubles; neither is an amount (found by fuzz/config_fuzz).
-        if (!(std::isfinite(*c.budget) && *c.budget > 0)) throw po::error("--budget must be a positive amount of USD");
-    }
     c.static_dir = text(vm, "static-dir");
     if (vm.count("max-connections")) {
         const long long n = vm["max-connections"].as<long long>();
@@ -287,6 +302,45 @@ void read_serve_options(const po::variables_map& vm, Config& c) {
     if (c.demo && c.no_watcher) throw po::error("--demo needs the watcher; drop --no-watcher");
     if (c.otlp_port >= 0 && c.no_watcher)
         throw po::error("--otlp-listen needs the watcher (its thread writes telemetry into the store); drop --no-watcher");
+}
+
+void read_alert_options(const po::variables_map& vm, Config& c) {
+    for (auto [key, field] : {std::pair{"budget", &c.budget}, std::pair{"budget-daily", &c.budget_daily},
+                              std::pair{"budget-weekly", &c.budget_weekly}}) {
+        if (!vm.count(key)) continue;
+        *field = vm[key].as<double>();
+        // "inf" and "nan" parse as doubles; neither is an amount (found by fuzz/config_fuzz).
+        if (!(std::isfinite(**field) && **field > 0)) throw po::error(std::string("--") + key + " must be a positive amount of USD");
+    }
+    c.alert_rules = budget_flag_rules(c.budget, c.budget_daily, c.budget_weekly);
+    if (vm.count("alert"))
+        for (const std::string& spec : vm["alert"].as<std::vector<std::string>>()) {
+            std::string error;
+            auto rule = parse_alert_rule(restore(spec), &error);
+            if (!rule) throw po::error(error);
+            for (const AlertRule& r : c.alert_rules)
+                if (r.id == rule->id) throw po::error("two alert rules are called '" + r.id + "': give one a name=");
+            c.alert_rules.push_back(std::move(*rule));
+        }
+    std::vector<NotifyChannel> channels;
+    if (vm.count("notify"))
+        for (const std::string& spec : vm["notify"].as<std::vector<std::string>>()) {
+            std::string error;
+            auto ch = parse_channel(restore(spec), &error);
+            if (!ch) throw po::error(error);
+            channels.push_back(std::move(*ch));
+        }
+    c.channels = name_channels(std::move(channels));
+    for (const AlertRule& r : c.alert_rules)
+        for (const std::string& name : r.channels)
+            if (name != "none" && std::none_of(c.channels.begin(), c.channels.end(),
+                                               [&](const NotifyChannel& ch) { return ch.name == name; }))
+                throw po::error("alert rule " + r.id + ": notify=" + name + " names no --notify channel");
+    c.notify_secret = text(vm, "notify-secret");
+    c.notify_ca = text(vm, "notify-ca");
+    c.alert_tz = text(vm, "alert-tz");
+    if (!c.alert_tz.empty() && !known_time_zone(c.alert_tz)) throw po::error("--alert-tz: unknown time zone '" + c.alert_tz + "'");
+    if (c.alert_tz.empty()) c.alert_tz = system_time_zone(std::getenv("TZ"));
 }
 
 // --agents: the sources named (in the registry's order), every source when the list is empty or "all".
@@ -386,6 +440,10 @@ Config to_config(const po::variables_map& vm, const std::string& command, const 
     if (std::find(std::begin(levels), std::end(levels), c.log_level) == std::end(levels))
         throw po::error("--log-level must be one of trace, debug, info, warn, error, off");
     if (command == "serve") read_serve_options(vm, c);
+    if (command == "serve" || command == "alerts") read_alert_options(vm, c);
+    if (command == "alerts" && (c.args.empty() || !((c.args[0] == "list" && c.args.size() == 1) ||
+                                                     (c.args[0] == "test" && c.args.size() <= 2))))
+        throw po::error("alerts needs a subcommand: list, or test [RULE]");
     if (command == "ingest") {
         c.follow = vm["follow"].as<bool>();
         c.progress = !vm["no-progress"].as<bool>();
@@ -396,7 +454,7 @@ Config to_config(const po::variables_map& vm, const std::string& command, const 
     if (command == "pricing" && (c.args.empty() || (c.args[0] != "check" && c.args[0] != "reprice")))
         throw po::error("pricing needs a subcommand: check or reprice");
     if (command == "report") read_report_options(vm, c);
-    if (command != "pricing" && command != "report" && command != "search" && !c.args.empty()) throw po::error("unexpected argument '" + c.args[0] + "'");
+    if (command != "pricing" && command != "report" && command != "search" && command != "alerts" && !c.args.empty()) throw po::error("unexpected argument '" + c.args[0] + "'");
     return c;
 }
 
@@ -418,7 +476,8 @@ std::optional<CliOutcome> command_word_outcome(int argc, const char* const* argv
         return out;
     }
     if (command != "serve" && command != "ingest" && command != "pricing" && command != "status" &&
-        command != "report" && command != "statusline" && command != "search") {
+        command != "report" && command != "statusline" && command != "search" &&
+        command != "alerts") {
         out.exit_code = 2;
         out.message = "unknown command '" + command + "'\n\n" + kUsage;
         return out;

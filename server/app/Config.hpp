@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agents/AgentRegistry.hpp"
+#include "core/AlertRules.hpp"
 
 namespace agentpulse {
 
@@ -34,7 +35,7 @@ struct SearchOptions {
 };
 
 struct Config {
-    std::string command;  // serve | ingest | pricing | status | report | statusline
+    std::string command;  // serve | ingest | pricing | status | report | statusline | alerts
     std::vector<std::string> args;  // positional words after the command (e.g. "check")
 
     std::string host = "127.0.0.1";
@@ -49,7 +50,15 @@ struct Config {
     bool demo = false;
     bool allow_remote = false;
     std::string token;
-    std::optional<double> budget;
+    std::optional<double> budget;  // monthly, USD (also an alert rule with its projected overrun)
+    // Alerts (serve, alerts; docs/alerts.md): the rules the budget flags and --alert make, the --notify
+    // channels, the generic webhook's HMAC key and the zone of budget days.
+    std::optional<double> budget_daily, budget_weekly;
+    std::vector<AlertRule> alert_rules;
+    std::vector<NotifyChannel> channels;
+    std::string notify_secret;
+    std::string notify_ca;  // PEM file of more certificates to trust for https channels
+    std::string alert_tz;
     // HTTP limits (serve); unset = the built-in defaults of ServerLimits (http/ServerContext.hpp).
     std::optional<std::size_t> max_connections;      // open connections + streams before 503
     std::optional<std::int64_t> request_timeout_ms;  // to receive a whole request

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/json/parse.hpp>
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "alerts/AlertService.hpp"
 #include "app/DemoAgents.hpp"
 #include "app/Startup.hpp"
 #include "http/HttpServer.hpp"
@@ -22,6 +24,8 @@
 #include "live/Poller.hpp"
 #include "report/QueryPool.hpp"
 #include "report/ReportJson.hpp"
+#include "core/SseFrame.hpp"
+#include "store/Migrations.hpp"
 
 namespace agentpulse {
 namespace net = boost::asio;
@@ -211,6 +215,30 @@ void run_io_threads(net::io_context& io, int threads) {
     for (std::thread& t : more) t.join();
 }
 
+// The alert rules' evaluation and delivery, when any rule or channel is configured (null otherwise). Each
+// firing also goes to the browsers as an `alert` frame.
+std::unique_ptr<AlertService> make_alerts(const Config& c, net::io_context& io, Broadcaster& broadcaster) {
+    if (c.alert_rules.empty() && c.channels.empty()) return nullptr;
+    // Alerts keep their state and outbox in the store; a --no-watcher server holds it read-only (SECURITY.md).
+    if (c.no_watcher) {
+        spdlog::warn("alerts: not evaluated with --no-watcher (they write their state to the store); /api/alerts shows "
+                     "what the store holds");
+        return nullptr;
+    }
+    DeliveryOptions opts;
+    opts.secret = c.notify_secret;
+    opts.ca_file = c.notify_ca;
+    auto service = std::make_unique<AlertService>(io, c.store, AlertEvaluator(c.alert_rules, c.channels, c.alert_tz), opts);
+    service->on_fire([&broadcaster](const AlertMessage& m) {
+        const std::string_view type = event_name(StreamEvent::Alert);
+        auto frame = std::make_shared<const std::string>(
+            sse_frame(type, sse_data_json(type, boost::json::parse(alert_json(m)), now_epoch_ms())));
+        net::post(broadcaster.strand(), [&broadcaster, frame] { broadcaster.publish_alert(frame); });
+    });
+    spdlog::info("alerts: {} rule(s), {} channel(s); budget days in {}", c.alert_rules.size(), c.channels.size(), c.alert_tz);
+    return service;
+}
+
 }  // namespace
 
 // One piece on purpose: every component lives on this stack, and the order of construction, start and
@@ -266,6 +294,7 @@ int run_serve(const Config& given) {
     ctx.info = &info;
     ctx.prices = prices;
     ctx.otlp_counters = otlp_inbox ? &otlp_counters : nullptr;
+    ctx.alert_config = std::make_shared<const boost::json::value>(alert_rules_json(c.alert_rules, c.channels));
     HttpServer server(io, ctx);
     // The OTLP listener: the same io_context and token, its own limits and routes (ctx.otlp).
     ServerContext otlp_ctx{broadcaster, poller, {}, StaticFiles(fs::path()), c.token, otlp_limits(c), nullptr};
@@ -282,6 +311,21 @@ int run_serve(const Config& given) {
         throw StartupError(1, "cannot listen on " + c.host + ":" + std::to_string(c.port) + ": " + e.code().message());
     }
     server.start();
+    std::unique_ptr<AlertService> alerts;
+    try {
+        alerts = make_alerts(c, io, broadcaster);
+        if (alerts) alerts->start();
+    } catch (const StoreError& e) {
+        server.stop();
+        poller.stop();
+        stop_watcher();
+        throw StartupError(2, std::string("alerts: ") + e.what());
+    } catch (const boost::system::system_error& e) {  // --notify-ca unreadable
+        server.stop();
+        poller.stop();
+        stop_watcher();
+        throw StartupError(2, "alerts: --notify-ca " + c.notify_ca + ": " + e.code().message());
+    }
     net::ip::tcp::endpoint otlp_ep;
     if (otlp_inbox) {
         try {
@@ -304,6 +348,7 @@ int run_serve(const Config& given) {
         server.stop();
         if (otlp_inbox) otlp_server.stop();
         if (watcher) watcher->stop();
+        if (alerts) alerts->request_stop();
         backstop.arm();
     });
 
@@ -319,6 +364,7 @@ int run_serve(const Config& given) {
 
     run_io_threads(io, c.io_threads);
     backstop.io_finished();
+    if (alerts) alerts->join();
     if (demo.agents) demo.agents->stop();
     queries.stop();
     poller.stop();

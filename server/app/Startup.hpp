@@ -46,6 +46,7 @@ int run_status(const Config& c);
 int run_report(const Config& c);
 int run_statusline(const Config& c);
 int run_search(const Config& c);
+int run_alerts(const Config& c);
 
 // The price card compiled into the binary (conf/pricing.json at build time).
 extern const char* const kBuiltinPricingJson;

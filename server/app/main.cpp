@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
         if (c.command == "report") return run_report(c);
         if (c.command == "statusline") return run_statusline(c);
         if (c.command == "search") return run_search(c);
+        if (c.command == "alerts") return run_alerts(c);
         return run_status(c);
     } catch (const StartupError& e) {
         std::fprintf(stderr, "agentpulse %s: %s\n", c.command.c_str(), e.what());

@@ -15,9 +15,9 @@
 namespace agentpulse {
 
 // Frames that are not rows: a client only ever needs the newest of each kind.
-enum class ControlSlot : std::uint8_t { Burn = 0, Sessions, Watcher, Resync, Limits, Heartbeat, Count };
+enum class ControlSlot : std::uint8_t { Burn = 0, Sessions, Watcher, Resync, Limits, Alert, Heartbeat, Count };
 
-enum class StreamEvent : std::uint8_t { Ready, Event, EventUpdate, ToolCall, ToolResult, BurnTick, Sessions, Watcher, Resync, RateLimits };
+enum class StreamEvent : std::uint8_t { Ready, Event, EventUpdate, ToolCall, ToolResult, BurnTick, Sessions, Watcher, Resync, RateLimits, Alert };
 
 enum class Delivery : std::uint8_t {
     Preamble,  // once, when the stream opens
@@ -36,7 +36,7 @@ struct StreamEventInfo {
 };
 
 // In StreamEvent order (checked below). The text is Markdown: it becomes a row of the docs' table.
-inline constexpr std::array<StreamEventInfo, 10> kStreamEvents{{
+inline constexpr std::array<StreamEventInfo, 11> kStreamEvents{{
     {StreamEvent::Ready, "ready", Delivery::Preamble, Stream::Usage, ControlSlot::Count,
      "on connect, with `id:` the stream's starting position (the resume point, else the head), so a reconnect "
      "before any row still resumes exactly",
@@ -73,6 +73,10 @@ inline constexpr std::array<StreamEventInfo, 10> kStreamEvents{{
      "on connect and, checked with every `burn_tick`, when a plan limit window changes (its figure, reset, source "
      "or the estimated block)",
      "`as_of`, `limits`: the windows as `/api/limits` gives them (docs/limits.md)"},
+    {StreamEvent::Alert, "alert", Delivery::Control, Stream::Usage, ControlSlot::Alert,
+     "when an alert rule fires (once per crossing; not replayed on connect)",
+     "the generic webhook's body (docs/alerts.md): `idempotency_key`, `rule`, `kind`, `subject`, `level`, "
+     "`threshold`, `value`, `unit`, `severity`, `title`, `text`, `fired_at`, `test`"},
 }};
 
 constexpr const StreamEventInfo& stream_event(StreamEvent e) { return kStreamEvents[static_cast<std::size_t>(e)]; }

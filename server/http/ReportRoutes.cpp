@@ -10,6 +10,7 @@
 #include "core/BurnMath.hpp"
 #include "core/RateLimits.hpp"
 #include "core/ZonedCalendar.hpp"
+#include "report/AlertsReport.hpp"
 #include "report/ReportJson.hpp"
 #include "report/SearchJson.hpp"
 
@@ -210,6 +211,12 @@ Route search_route(const HttpRequest& req, ServerContext& ctx) {
     }};
 }
 
+// The alert rules, their state, recent firings and dead letters (docs/alerts.md).
+Route alerts(ServerContext& ctx) {
+    auto config = ctx.alert_config ? ctx.alert_config : std::make_shared<const json::value>(json::object{});
+    return QueryRoute{[config](ReportQueries& q) { return json_response(alerts_report(q.db(), *config)); }};
+}
+
 }  // namespace
 
 bool transcript_text_allowed(const HttpRequest& req, const ServerContext& ctx) {
@@ -233,6 +240,7 @@ std::optional<Route> report_route(const HttpRequest& req, ServerContext& ctx) {
     if (req.path == "/api/overview") return overview(req, ctx);
     if (req.path == "/api/limits") return limits();
     if (req.path == "/api/search") return search_route(req, ctx);
+    if (req.path == "/api/alerts") return alerts(ctx);
     if (req.path == "/api/sessions" || req.path == "/api/sessions/") return session_list(req);
     constexpr std::string_view prefix = "/api/sessions/";
     if (req.path.starts_with(prefix)) return session_detail(req, std::string_view(req.path).substr(prefix.size()));

@@ -51,6 +51,8 @@ struct ServerContext {
     // Masks secrets in transcript text before it is sent (search snippets); null: sent as read. The
     // redaction list (issue 13 §5) plugs in here.
     std::function<std::string(std::string_view)> redact;
+    // /api/alerts: the configured rules and channels (alert_rules_json); null = none configured.
+    std::shared_ptr<const boost::json::value> alert_config;
 };
 
 }  // namespace agentpulse

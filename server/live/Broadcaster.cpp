@@ -98,6 +98,12 @@ void Broadcaster::publish_limits(std::shared_ptr<const std::string> frame) {
     request_pass();
 }
 
+void Broadcaster::publish_alert(std::shared_ptr<const std::string> frame) {
+    assert(on_strand());
+    for_each([&](Subscriber* s) { s->control_slot(ControlSlot::Alert) = frame; });
+    request_pass();
+}
+
 void Broadcaster::sweep(std::int64_t now_ms, std::int64_t idle_ms, std::int64_t stall_ms) {
     assert(on_strand());
     bool beat = false;

@@ -95,6 +95,8 @@ public:
     void publish_sessions(std::shared_ptr<const std::string> frame);
     void publish_watcher(std::shared_ptr<const std::string> frame);
     void publish_limits(std::shared_ptr<const std::string> frame);
+    // An alert that fired: to every client connected now (not kept for the preamble).
+    void publish_alert(std::shared_ptr<const std::string> frame);
     // Heartbeat comment to clients idle for at least `idle_ms`; closes clients whose write has been
     // pending longer than `stall_ms`.
     void sweep(std::int64_t now_ms, std::int64_t idle_ms, std::int64_t stall_ms);

@@ -278,6 +278,54 @@ CREATE TABLE IF NOT EXISTS search_state (
 INSERT OR IGNORE INTO search_state(id, needs_rebuild) VALUES (1, EXISTS (SELECT 1 FROM messages) OR EXISTS (SELECT 1 FROM message_tool_mart));
 )sql";
 
+// Alerts (docs/alerts.md): each rule's state per subject (which thresholds have fired, so a restart neither
+// repeats nor loses a firing), the firings, and the outbox the delivery worker sends from, one row per
+// firing and channel (UNIQUE: a firing is queued once per channel).
+constexpr std::string_view kV7 = R"sql(
+CREATE TABLE IF NOT EXISTS alert_state (
+    rule_id        TEXT NOT NULL,
+    subject        TEXT NOT NULL,
+    level          INTEGER NOT NULL DEFAULT 0,
+    value          REAL,
+    changed_ms     INTEGER NOT NULL,
+    last_fired_ms  INTEGER,
+    PRIMARY KEY (rule_id, subject)
+);
+CREATE TABLE IF NOT EXISTS alert_firings (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    rule_id    TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    level      INTEGER NOT NULL,
+    threshold  REAL NOT NULL,
+    value      REAL NOT NULL,
+    unit       TEXT NOT NULL,
+    severity   TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    fired_ms   INTEGER NOT NULL,
+    idem_key   TEXT NOT NULL UNIQUE,
+    test       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS alert_firings_rule ON alert_firings(rule_id, fired_ms);
+CREATE TABLE IF NOT EXISTS alert_outbox (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    firing_id    INTEGER NOT NULL REFERENCES alert_firings(id),
+    channel      TEXT NOT NULL,
+    channel_kind TEXT NOT NULL,
+    url          TEXT NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'pending',
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    created_ms   INTEGER NOT NULL,
+    next_ms      INTEGER NOT NULL,
+    done_ms      INTEGER,
+    last_status  INTEGER,
+    last_error   TEXT,
+    UNIQUE (firing_id, channel)
+);
+CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox(status, channel, next_ms);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -289,6 +337,7 @@ const std::vector<Migration>& schema_migrations() {
          {{"sessions", "place_at", "TEXT"}}},
         {5, "plan limit windows", kV5},
         {6, "search index (prompts, files, commands, tools)", kV6},
+        {7, "alert rule state, firings and the notification outbox", kV7},
     };
     return steps;
 }

@@ -527,3 +527,74 @@ BOOST_AUTO_TEST_CASE(serve_port_zero_and_positional_pricing_args) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Alerts: the budget flags, --notify (repeatable) and --alert from the command line, the environment and
+// the file, with the command line winning; the `alerts` command's subcommands.
+BOOST_AUTO_TEST_SUITE(config_alerts)
+
+BOOST_AUTO_TEST_CASE(budget_flags_and_channels_make_rules) {
+    Env env;
+    CliOutcome o = cli({"serve", "--budget-daily", "20", "--notify", "https://hooks.slack.com/services/a",
+                        "--notify", "ntfy:http://127.0.0.1:9/t", "--notify", "http://127.0.0.1:9/hook"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(*o.config->budget_daily == 20.0);
+    BOOST_REQUIRE(o.config->alert_rules.size() == 1u);
+    BOOST_TEST(o.config->alert_rules[0].id == "budget-day");
+    BOOST_REQUIRE(o.config->channels.size() == 3u);
+    BOOST_TEST(o.config->channels[0].name == "slack");
+    BOOST_TEST(o.config->channels[1].name == "ntfy");
+    BOOST_TEST(o.config->channels[2].name == "webhook");
+    // No rule and no channel: alerts are off.
+    o = cli({"serve"});
+    BOOST_REQUIRE(o.config);
+    BOOST_TEST(o.config->alert_rules.empty());
+    BOOST_TEST(o.config->channels.empty());
+}
+
+BOOST_AUTO_TEST_CASE(environment_and_file_with_the_command_line_first) {
+    Env env;
+    write_file(env.dir / "a.conf",
+               "budget-weekly = 70\nnotify = slack:http://127.0.0.1:9/a\nnotify = discord:http://127.0.0.1:9/b\n"
+               "alert = stuck minutes=15 notify=discord\nalert = budget period=day usd=3 project=api\n");
+    env.set("AGENTPULSE_BUDGET_DAILY", "9");
+    CliOutcome o = cli({"serve", "--config", (env.dir / "a.conf").string()});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_TEST(*o.config->budget_daily == 9.0);
+    BOOST_TEST(*o.config->budget_weekly == 70.0);
+    BOOST_TEST(o.config->channels.size() == 2u);
+    std::vector<std::string> ids;
+    for (const AlertRule& r : o.config->alert_rules) ids.push_back(r.id);
+    BOOST_TEST((ids == std::vector<std::string>{"budget-day", "budget-week", "stuck", "budget-day-project-api"}));
+    // The command line's --notify replaces the file's.
+    o = cli({"alerts", "list", "--config", (env.dir / "a.conf").string(), "--notify", "discord:http://127.0.0.1:9/c"});
+    BOOST_REQUIRE_MESSAGE(o.config, o.message);
+    BOOST_REQUIRE(o.config->channels.size() == 1u);
+    BOOST_TEST(o.config->channels[0].url == "http://127.0.0.1:9/c");
+}
+
+BOOST_AUTO_TEST_CASE(bad_alert_options_are_usage_errors) {
+    Env env;
+    const std::pair<std::vector<std::string>, std::string> cases[] = {
+        {{"serve", "--budget-daily", "0"}, "--budget-daily must be a positive"},
+        {{"serve", "--budget-weekly", "nan"}, "--budget-weekly must be a positive"},
+        {{"serve", "--notify", "hooks.slack.com/x"}, "not an http:// or https:// URL"},
+        {{"serve", "--alert", "budget usd=5 colour=red"}, "unknown key 'colour'"},
+        {{"serve", "--alert", "stuck minutes=5 notify=slack"}, "notify=slack names no --notify channel"},
+        {{"serve", "--budget-daily", "5", "--alert", "budget period=day usd=9"}, "two alert rules are called 'budget-day'"},
+        {{"serve", "--alert-tz", "Mars/Olympus"}, "unknown time zone"},
+        {{"alerts"}, "alerts needs a subcommand"},
+        {{"alerts", "send"}, "alerts needs a subcommand"},
+        {{"alerts", "list", "extra"}, "alerts needs a subcommand"},
+    };
+    for (const auto& [args, want] : cases) {
+        const CliOutcome o = cli(args);
+        BOOST_TEST(!o.config.has_value(), args.back());
+        BOOST_TEST(o.exit_code == 2);
+        BOOST_TEST(contains(o.message, want), o.message);
+    }
+    const CliOutcome ok = cli({"alerts", "test", "budget-day", "--budget-daily", "5"});
+    BOOST_REQUIRE_MESSAGE(ok.config, ok.message);
+    BOOST_TEST((ok.config->args == std::vector<std::string>{"test", "budget-day"}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

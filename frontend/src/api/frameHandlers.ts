@@ -4,6 +4,7 @@
 import type { FeedDraft } from './feedDraft';
 import type { CallItem, LiveState, UsageItem } from './liveState';
 import type {
+  AlertPayload,
   BurnBlock,
   LimitsPayload,
   ReadyPayload,
@@ -72,6 +73,9 @@ export const FRAME_HANDLERS: Record<StreamEventType, FrameHandler> = {
   },
   rate_limits: (s, _f, p) => {
     s.limits = p as LimitsPayload;
+  },
+  alert: (s, _f, p) => {
+    s.alerts = [p as AlertPayload, ...s.alerts].slice(0, 20);
   },
   event: (_s, feed, p) => {
     const u = p as UsageEvent;

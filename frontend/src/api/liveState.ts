@@ -1,6 +1,6 @@
 // The Live tab's state as the LiveStore publishes it: the feed rows, the newest control frames, the stats
 // snapshot and the connection. Plain data; liveStore.ts owns the changes.
-import type { BurnBlock, LimitsPayload, ReadyPayload, SessionsFrame, StatsSnapshot, ToolCall, ToolResult, UsageEvent, WatcherState } from './types';
+import type { AlertPayload, BurnBlock, LimitsPayload, ReadyPayload, SessionsFrame, StatsSnapshot, ToolCall, ToolResult, UsageEvent, WatcherState } from './types';
 
 export const FEED_LIMIT = 100;
 
@@ -43,6 +43,8 @@ export interface LiveState {
   watcher: WatcherState | null;
   /** The plan limit windows (`rate_limits` frames). */
   limits: LimitsPayload | null;
+  /** Alerts fired while this page was open (`alert` frames), newest first, at most 20. */
+  alerts: AlertPayload[];
   ready: ReadyPayload | null;
   stats: StatsSnapshot | null;
   demo: boolean;
@@ -62,6 +64,7 @@ export const initialLiveState: LiveState = {
   sessions: null,
   watcher: null,
   limits: null,
+  alerts: [],
   ready: null,
   stats: null,
   demo: false,

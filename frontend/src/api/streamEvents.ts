@@ -24,6 +24,8 @@ export const STREAM_EVENT_TYPES = [
   'resync',
   // on connect and, checked with every `burn_tick`, when a plan limit window changes (its figure, reset, source or the estimated block)
   'rate_limits',
+  // when an alert rule fires (once per crossing; not replayed on connect)
+  'alert',
 ] as const;
 
 export type StreamEventType = (typeof STREAM_EVENT_TYPES)[number];

@@ -65,6 +65,58 @@ export interface LimitsPayload {
   limits: LimitWindow[];
 }
 
+/** An alert that fired: the `alert` frame's payload and the generic webhook's body (docs/alerts.md). */
+export interface AlertPayload {
+  idempotency_key: string;
+  rule: string;
+  kind: string;
+  subject: string;
+  level: number;
+  threshold: number;
+  value: number;
+  unit: string;
+  severity: 'info' | 'warning' | 'critical' | string;
+  title: string;
+  text: string;
+  fired_at: string;
+  test: boolean;
+}
+
+export interface AlertRuleState {
+  id: string;
+  kind: string;
+  description: string;
+  thresholds: number[];
+  channels: string[];
+  status: 'armed' | 'fired' | string;
+  last_fired_at: string | null;
+  state: { subject: string; level: number; value: number; since: string; last_fired_at: string | null }[];
+}
+
+export interface AlertOutboxJob {
+  id: number;
+  channel: string;
+  channel_kind: string;
+  status: string;
+  attempts: number;
+  queued_at: string;
+  last_status: number | null;
+  last_error: string;
+  next_attempt_at: string | null;
+  done_at: string | null;
+  alert: AlertPayload;
+}
+
+/** `/api/alerts`: the rules with their state, recent firings, the outbox and its dead letters. */
+export interface AlertsReport {
+  rules: AlertRuleState[];
+  channels: { name: string; kind: string; host: string }[];
+  firings: AlertPayload[];
+  pending: AlertOutboxJob[];
+  dead_letters: AlertOutboxJob[];
+  outbox: { pending: number; sent: number; dead: number };
+}
+
 export interface ReadyPayload {
   server_version: string;
   watermarks: Watermarks;

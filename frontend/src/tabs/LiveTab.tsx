@@ -8,6 +8,7 @@ import { agentParam, withAgentParam } from '../api/agentFilter';
 import { AgentSelect } from '../components/AgentSelect';
 import { BurnTicker } from '../components/BurnTicker';
 import { EventFeed } from '../components/EventFeed';
+import { AlertsPane } from '../components/AlertsPane';
 import { LimitsPane } from '../components/LimitsPane';
 import { SessionsInFlight } from '../components/SessionsInFlight';
 import { ToolLatencyPanel } from '../components/ToolLatencyPanel';
@@ -35,6 +36,7 @@ export function LiveTab({ search = new URLSearchParams() }: { search?: URLSearch
         <div className="live__side">
           <BurnTicker allAgentsNote={Boolean(provider)} />
           <LimitsPane />
+          <AlertsPane />
           <SessionsInFlight provider={provider} />
           <ToolLatencyPanel allAgentsNote={Boolean(provider)} />
         </div>
