@@ -170,6 +170,13 @@ LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, 
     out.session = session_;
     if (token_count) return read_token_count(payload, line, out, issue);
 
+    read_item(payload, ptype, line, out, issue);
+    return LineOutcome::Record;
+}
+
+// A response item of this thread: a message (its text for the search index), a tool call or a call's output.
+void CodexLineParser::read_item(const json::value* payload, std::string_view ptype, std::string_view line,
+                                ParsedLine& out, LineIssue& issue) {
     MessageRecord& m = out.message.emplace();
     m.line_key = "codex:" + thread_id_ + ":" + hex64(fnv1a64(line));
     m.is_sidechain = !spawned_by_.empty();
@@ -185,7 +192,6 @@ LineOutcome CodexLineParser::parse(std::string_view line, std::int64_t line_no, 
     } else if (m.role == "user" || m.role == "assistant") {  // input_text: the person's; output_text: the model's
         m.text = said_text(jf::field(payload, "content"), m.role == "user" ? "input_text" : "output_text");
     }
-    return LineOutcome::Record;
 }
 
 void CodexLineParser::read_session_meta(const json::value* payload, LineIssue& issue) {

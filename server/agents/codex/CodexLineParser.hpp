@@ -29,6 +29,9 @@ private:
     void read_session_meta(const boost::json::value* payload, LineIssue& issue);
     // True while the line at `ts` is still part of the parent's copied history.
     bool replaying(EpochMs ts);
+    // A response item: a message, a tool call or a call's output.
+    void read_item(const boost::json::value* payload, std::string_view ptype, std::string_view line, ParsedLine& out,
+                   LineIssue& issue);
     // A token_count event: the usage this turn added to the cumulative totals.
     LineOutcome read_token_count(const boost::json::value* payload, std::string_view line, ParsedLine& out,
                                  LineIssue& issue);
