@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "app/DemoAgents.hpp"
+#include "app/Forwarding.hpp"
 #include "app/Startup.hpp"
 #include "http/HttpServer.hpp"
 #include "ingest/BatchInbox.hpp"
@@ -97,6 +98,8 @@ std::unique_ptr<Watcher> make_watcher(const Config& c, std::shared_ptr<const Pri
     open_store_for_writing(c.store);
     WatcherOptions wo{c.roots, c.store, std::move(prices)};
     wo.inbox = inbox;
+    wo.machine = c.machine;
+    wo.user = c.user;
     return std::make_unique<Watcher>(std::move(wo), stats);
 }
 
@@ -255,6 +258,7 @@ int run_serve(const Config& given) {
         if (watcher_thread.joinable()) watcher_thread.join();
     };
     if (demo.agents) demo.agents->start();
+    ForwardingThread forwarding(c);
 
     const ServeInfo info = serve_info(c, demo.agents.get(), watcher != nullptr);
     ServerContext ctx{broadcaster, poller, {}, dashboard_files(c), c.token, server_limits(c), watcher ? &ingest_stats : nullptr};
@@ -319,6 +323,7 @@ int run_serve(const Config& given) {
     run_io_threads(io, c.io_threads);
     backstop.io_finished();
     if (demo.agents) demo.agents->stop();
+    forwarding.stop();
     queries.stop();
     poller.stop();
     stop_watcher();

@@ -29,6 +29,8 @@ struct WatcherOptions {
     // Batches from outside (the OTLP receiver), committed by this thread's writer between passes: the
     // store keeps one writer. Closed when the watcher stops. Null: none.
     BatchInbox* inbox = nullptr;
+    // The machine and user of rows read from transcripts (empty: StoreWriter::local_origin()'s).
+    std::string machine, user;
 };
 
 class Watcher {

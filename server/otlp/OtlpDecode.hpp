@@ -66,6 +66,9 @@ struct OtlpCounted {
 };
 
 OtlpLogs decode_logs(std::string_view body, OtlpEncoding enc);
+// The other way (forwarding, docs/teams.md): an ExportLogsServiceRequest in protobuf, one ResourceLogs per
+// resource with one scope ("agentpulse"). Array and map values are not encoded (nothing forwards them).
+std::string encode_logs(const OtlpLogs& logs);
 OtlpCounted decode_metrics(std::string_view body, OtlpEncoding enc);
 OtlpCounted decode_traces(std::string_view body, OtlpEncoding enc);
 

@@ -1,0 +1,254 @@
+// See Forwarder.hpp.
+#include "forward/Forwarder.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "core/IsoTime.hpp"
+#include "forward/HttpPost.hpp"
+#include "otlp/ForwardMapping.hpp"
+#include "otlp/OtlpDecode.hpp"
+#include "store/Database.hpp"
+#include "store/Migrations.hpp"
+#include "store/Statement.hpp"
+
+namespace agentpulse {
+
+namespace {
+
+constexpr std::string_view kUsageColumns =
+    "SELECT u.id, u.update_seq, u.provider, p.slug, p.display_name, s.session_id, u.machine, "
+    "coalesce(u.user_name, ''), u.ts, u.dedup_key, u.model, u.input_tokens, u.output_tokens, u.cache_read_tokens, "
+    "u.cache_create_tokens, u.cache_create_1h_tokens, u.reasoning_tokens, u.cost_usd, u.cost_source, "
+    "coalesce(u.service_tier, ''), coalesce(s.cli_version, '') FROM usage_events u JOIN sessions s ON s.id = u.session_id "
+    "JOIN projects p ON p.id = u.project_id ";
+constexpr std::string_view kToolColumns =
+    "SELECT t.id, t.result_seq, t.provider, p.slug, p.display_name, s.session_id, t.machine, "
+    "coalesce(t.user_name, ''), t.ts_ms, t.tool_use_id, t.tool_name, t.file_path, t.byte_count, t.call_index, "
+    "t.result_ts, coalesce(t.is_error, 0), coalesce(t.result_bytes, 0), t.latency_ms, coalesce(s.cli_version, '') "
+    "FROM message_tool_mart t "
+    "JOIN sessions s ON s.id = t.session_id JOIN projects p ON p.id = t.project_id ";
+
+ForwardOrigin origin_at(const Statement& s, int first, int version) {
+    return {s.column_text(first),     s.column_text(first + 1), s.column_text(first + 2), s.column_text(first + 3),
+            s.column_text(first + 4), s.column_text(first + 5), s.column_text(version)};
+}
+
+EpochMs ms_of(const std::string& iso) { return parse_iso8601(iso).value_or(0); }
+
+}  // namespace
+
+struct Forwarder::Store {
+    explicit Store(const std::filesystem::path& path, const std::string& destination)
+        : db(path, Database::Mode::ReadWrite)
+        , init((migrate(db), db), destination)
+        , cursor(db, "SELECT usage_id, usage_seq, tool_id, result_seq, session_seq FROM forward_cursors "
+                     "WHERE destination = ?")
+        , usage_new(db, std::string(kUsageColumns) + "WHERE u.id > ? ORDER BY u.id LIMIT ?")
+        , usage_grown(db, std::string(kUsageColumns) +
+                              "WHERE u.update_seq > 0 AND u.update_seq > ? ORDER BY u.update_seq LIMIT ?")
+        , tools_new(db, std::string(kToolColumns) + "WHERE t.id > ? ORDER BY t.id LIMIT ?")
+        , tools_done(db, std::string(kToolColumns) +
+                             "WHERE t.result_seq IS NOT NULL AND t.result_seq > ? ORDER BY t.result_seq LIMIT ?")
+        , sessions(db, "SELECT s.seq, s.provider, p.slug, p.display_name, s.session_id, s.machine, "
+                       "coalesce(s.user_name, ''), s.started_at, s.last_at, s.place_at, coalesce(s.cwd, ''), "
+                       "coalesce(s.git_branch, ''), coalesce(s.cli_version, ''), coalesce(s.model, '') "
+                       "FROM sessions s JOIN projects p ON p.id = s.project_id WHERE s.seq > ? ORDER BY s.seq LIMIT ?")
+        , advance(db, "UPDATE forward_cursors SET usage_id = ?, usage_seq = ?, tool_id = ?, result_seq = ?, "
+                      "session_seq = ?, records = records + ?, updated_at = ?, last_error = NULL WHERE destination = ?")
+        , failed(db, "UPDATE forward_cursors SET last_error = ?, updated_at = ? WHERE destination = ?") {}
+
+    struct Init {
+        Init(Database& db, const std::string& destination) {
+            Statement s(db, "INSERT INTO forward_cursors(destination) VALUES (?) ON CONFLICT(destination) DO NOTHING");
+            s.bind(1, destination).run();
+        }
+    };
+
+    Database db;
+    Init init;
+    Statement cursor, usage_new, usage_grown, tools_new, tools_done, sessions, advance, failed;
+};
+
+Forwarder::Forwarder(ForwarderOptions opts) : opts_(std::move(opts)) {
+    if (!parse_http_url(opts_.url)) throw std::invalid_argument("--forward must be http://HOST:PORT[/PATH], not " + opts_.url);
+    opts_.batch = std::clamp(opts_.batch, 1, 100'000);
+}
+
+Forwarder::~Forwarder() = default;
+
+void Forwarder::stop() {
+    {
+        std::lock_guard lk(mu_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+}
+
+void Forwarder::sleep_for(std::chrono::milliseconds d) {
+    std::unique_lock lk(mu_);
+    cv_.wait_for(lk, d, [this] { return stop_.load(); });
+}
+
+Forwarder::Pass Forwarder::pass() {
+    if (!store_) store_ = std::make_unique<Store>(opts_.store, opts_.url);
+    Store& st = *store_;
+    std::int64_t usage_id = 0, usage_seq = 0, tool_id = 0, result_seq = 0, session_seq = 0;
+    ForwardEncoder enc;
+    {
+        // One snapshot for the cursor and the rows.
+        st.db.exec("BEGIN");
+        struct End {
+            Database& db;
+            ~End() { sqlite3_exec(db.handle(), "COMMIT", nullptr, nullptr, nullptr); }
+        } end{st.db};
+        {
+            ResetGuard g(st.cursor);
+            st.cursor.bind(1, opts_.url);
+            if (!st.cursor.step()) throw StoreError(SQLITE_ERROR, "forward_cursors: no row for " + opts_.url);
+            usage_id = st.cursor.column_int(0), usage_seq = st.cursor.column_int(1), tool_id = st.cursor.column_int(2);
+            result_seq = st.cursor.column_int(3), session_seq = st.cursor.column_int(4);
+        }
+        const auto usage = [&](Statement& s, std::int64_t after, std::int64_t& mark, int mark_col) {
+            ResetGuard g(s);
+            s.bind(1, after).bind(2, opts_.batch);
+            while (s.step()) {
+                ForwardUsage u;
+                u.origin = origin_at(s, 2, 20);
+                u.ts = ms_of(s.column_text(8));
+                u.dedup_key = s.column_text(9);
+                u.model = s.column_text(10);
+                u.tokens = {s.column_int(11), s.column_int(12), s.column_int(13),
+                            s.column_int(14), s.column_int(15), s.column_int(16)};
+                u.cost_usd = s.column_double(17);
+                u.cost_source = s.column_text(18);
+                u.service_tier = s.column_text(19);
+                enc.add(u);
+                mark = std::max(mark, s.column_int(mark_col));
+            }
+        };
+        usage(st.usage_new, usage_id, usage_id, 0);
+        usage(st.usage_grown, usage_seq, usage_seq, 1);
+        const auto tools = [&](Statement& s, std::int64_t after, std::int64_t& mark, int mark_col) {
+            ResetGuard g(s);
+            s.bind(1, after).bind(2, opts_.batch);
+            while (s.step()) {
+                ForwardTool t;
+                t.origin = origin_at(s, 2, 18);
+                t.ts = s.column_int(8);
+                t.tool_use_id = s.column_text(9);
+                t.tool_name = s.column_text(10);
+                if (!s.column_is_null(11)) t.file_path = s.column_text(11);
+                t.byte_count = s.column_opt_int(12);
+                t.call_index = s.column_int(13);
+                if (!s.column_is_null(14)) t.result_ts = ms_of(s.column_text(14));
+                t.is_error = s.column_int(15) != 0;
+                t.result_bytes = s.column_int(16);
+                t.latency_ms = s.column_opt_int(17);
+                enc.add(t);
+                mark = std::max(mark, s.column_int(mark_col));
+            }
+        };
+        tools(st.tools_new, tool_id, tool_id, 0);
+        tools(st.tools_done, result_seq, result_seq, 1);
+        // Sessions last: a request's rows may have blanked a session's version (their lines name none); its
+        // session record, later in the same request or in a later one, sets it again.
+        ResetGuard g(st.sessions);
+        st.sessions.bind(1, session_seq).bind(2, opts_.batch);
+        while (st.sessions.step()) {
+            Statement& s = st.sessions;
+            ForwardSession f;
+            f.origin = {s.column_text(1), s.column_text(2), s.column_text(3), s.column_text(4),
+                        s.column_text(5), s.column_text(6), s.column_text(12)};
+            f.started_at = ms_of(s.column_text(7));
+            f.last_at = ms_of(s.column_text(8));
+            if (!s.column_is_null(9)) f.place_at = ms_of(s.column_text(9));
+            f.cwd = s.column_text(10);
+            f.git_branch = s.column_text(11);
+            f.cli_version = s.column_text(12);
+            f.model = s.column_text(13);
+            enc.add(f);
+            session_seq = std::max(session_seq, s.column_int(0));
+        }
+    }
+    const std::size_t n = enc.records();
+    if (n == 0) return Pass::Idle;
+    const std::string body = encode_logs(enc.take());
+    HttpUrl url = *parse_http_url(opts_.url);
+    if (url.path.empty() || url.path == "/") url.path = "/v1/logs";
+    const HttpAnswer a = http_post(url, "application/x-protobuf", body, opts_.token, opts_.timeout);
+    ++counters_.requests;
+    if (a.status < 200 || a.status >= 300) {
+        ++counters_.failures;
+        const std::string why = a.status == 0 ? a.error : "HTTP " + std::to_string(a.status);
+        if (why != last_error_) spdlog::warn("forward to {}: {} ({} records wait; retrying)", opts_.url, why, n);
+        last_error_ = why;
+        try {
+            Transaction tx(st.db);
+            st.failed.bind(1, why).bind(2, format_iso8601(now_epoch_ms())).bind(3, opts_.url).run();
+            tx.commit();
+        } catch (const StoreError& e) {
+            spdlog::debug("forward: cannot note the failure: {}", e.what());
+        }
+        if (a.retry_after_s) sleep_for(std::chrono::seconds(*a.retry_after_s));
+        return Pass::Failed;
+    }
+    {
+        Transaction tx(st.db);
+        st.advance.bind(1, usage_id).bind(2, usage_seq).bind(3, tool_id).bind(4, result_seq).bind(5, session_seq)
+            .bind(6, static_cast<std::int64_t>(n)).bind(7, format_iso8601(now_epoch_ms())).bind(8, opts_.url).run();
+        tx.commit();
+    }
+    if (!last_error_.empty()) spdlog::info("forward to {}: accepted again", opts_.url);
+    last_error_.clear();
+    counters_.records += static_cast<std::int64_t>(n);
+    counters_.bytes += static_cast<std::int64_t>(body.size());
+    return Pass::Sent;
+}
+
+void Forwarder::run() {
+    spdlog::info("forwarding the store's rows to {}", opts_.url);
+    std::chrono::milliseconds backoff = opts_.min_backoff;
+    while (!stop_) {
+        Pass p = Pass::Failed;
+        try {
+            p = pass();
+        } catch (const std::exception& e) {
+            // The store is busy or refused (another writer, disk full): try again like a failed request.
+            spdlog::warn("forward: store: {}", e.what());
+            store_.reset();
+        }
+        switch (p) {
+            case Pass::Sent: backoff = opts_.min_backoff; break;
+            case Pass::Idle:
+                backoff = opts_.min_backoff;
+                sleep_for(opts_.idle_poll);
+                break;
+            case Pass::Failed:
+                sleep_for(backoff);
+                backoff = std::min(backoff * 2, opts_.max_backoff);
+                break;
+        }
+    }
+}
+
+bool Forwarder::drain(std::chrono::milliseconds budget) {
+    const auto deadline = std::chrono::steady_clock::now() + budget;
+    std::chrono::milliseconds backoff = opts_.min_backoff;
+    while (!stop_) {
+        const Pass p = pass();
+        if (p == Pass::Idle) return true;
+        if (p == Pass::Sent) {
+            backoff = opts_.min_backoff;
+            continue;
+        }
+        if (std::chrono::steady_clock::now() + backoff > deadline) return false;
+        sleep_for(backoff);
+        backoff = std::min(backoff * 2, opts_.max_backoff);
+    }
+    return false;
+}
+
+}  // namespace agentpulse
