@@ -122,6 +122,8 @@ ServeInfo serve_info(const Config& c, const DemoAgents* demo, bool embedded_watc
     info.store = c.store.string();
     info.budget = c.budget;
     info.token_required = !c.token.empty();
+    info.machine = origin_of(c).machine;
+    info.forward = c.forward;
     if (demo) info.demo_folder = demo->folder().string();
     return info;
 }

@@ -35,6 +35,8 @@ json::object tool_common(const ToolRow& r) {
     o["session_row"] = r.session_row;
     o["tool_name"] = r.tool_name;
     o["ts"] = r.ts;
+    o["machine"] = r.machine;
+    o["user"] = r.user;
     return o;
 }
 
@@ -54,6 +56,8 @@ json::value usage_payload(const UsageRow& r) {
     o["cost_usd"] = r.cost_usd;
     o["cost_source"] = r.cost_source;
     o["update_seq"] = r.update_seq;
+    o["machine"] = r.machine;
+    o["user"] = r.user;
     return o;
 }
 
