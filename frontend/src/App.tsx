@@ -7,6 +7,7 @@ import { ThemeToggle } from './components/ThemeToggle';
 import { WatcherBanner } from './components/WatcherBanner';
 import { browserTimeZone } from './format';
 import { AgentsContext, useAgentTable } from './hooks/useAgents';
+import { MachineContext } from './hooks/useMachine';
 import { useEventStream } from './hooks/useEventStream';
 import { LiveContext, useLive } from './hooks/useLive';
 import { useConfig } from './hooks/useReports';
@@ -52,6 +53,7 @@ function Shell() {
 
   return (
     <AgentsContext.Provider value={agents}>
+      <MachineContext.Provider value={config.data?.machine ?? ''}>
       <div className="app">
         <header className="header">
           <a className="brand" href="/" aria-label="agentpulse home">
@@ -77,6 +79,7 @@ function Shell() {
           Times in {TZ}. {config.data && <>agentpulse {config.data.version} · store {config.data.store}</>}
         </footer>
       </div>
+      </MachineContext.Provider>
     </AgentsContext.Provider>
   );
 }

@@ -97,6 +97,10 @@ export interface UsageEvent {
   cost_usd: number;
   cost_source: string;
   update_seq: number;
+  /** Where the row was read (absent from servers older than machines: docs/teams.md). */
+  machine?: string;
+  /** Whose it is, when the source says ("" otherwise). */
+  user?: string;
 }
 
 interface ToolCommon {
@@ -109,6 +113,8 @@ interface ToolCommon {
   session_row: number;
   tool_name: string;
   ts: string;
+  machine?: string;
+  user?: string;
 }
 
 export interface ToolCall extends ToolCommon {
@@ -278,6 +284,10 @@ export interface ServerConfig {
   /** Absent from servers older than the agent table: the dashboard then shows raw names. */
   agents?: AgentInfo[];
   roots: WatchedRoot[];
+  /** This server's machine name: feed rows from another machine are labelled with theirs. */
+  machine?: string;
+  /** Where this server forwards its rows (--forward), or "". */
+  forward?: string;
   transcript_files: { provider: AgentName; kind: string; files: number; bytes: number }[];
 }
 
@@ -309,6 +319,12 @@ export interface ProjectRow extends UsageSum {
   share: number;
 }
 
+/** One machine's spend over the overview's range (`machines`, costliest first). */
+export interface MachineSpendRow extends UsageSum {
+  machine: string;
+  share: number;
+}
+
 /** One agent's spend over the overview's range (`agents`, costliest first). */
 export interface AgentSpendRow extends UsageSum {
   provider: AgentName;
@@ -327,6 +343,8 @@ export interface Overview {
   projects: ProjectRow[];
   /** Spend per agent (absent from servers older than the agent filter). */
   agents?: AgentSpendRow[];
+  /** Spend per machine (absent from servers older than machines). */
+  machines?: MachineSpendRow[];
   totals: UsageSum;
   token_mix: {
     input: number;
@@ -374,6 +392,9 @@ export interface SessionSummary {
   duration_s: number | null;
   cwd: string;
   git_branch: string;
+  /** Absent from servers older than machines. */
+  machine?: string;
+  user?: string;
   cost_usd: number;
   events: number;
   unpriced_events: number;
@@ -393,7 +414,7 @@ export interface SessionPage {
   dir: 'asc' | 'desc';
   filters: { project: string; model: string; provider: AgentName; q: string };
   sessions: SessionSummary[];
-  facets: { projects: string[]; models: string[] };
+  facets: { projects: string[]; models: string[]; machines?: string[] };
 }
 
 export interface SessionToolCall {

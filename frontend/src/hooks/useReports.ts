@@ -18,6 +18,8 @@ export interface SessionListQuery {
   model: string;
   provider: AgentName;
   q: string;
+  /** One machine's sessions ("" or absent: every machine). */
+  machine?: string;
   sort: SessionSortKey;
   dir: 'asc' | 'desc';
   page: number;
@@ -32,6 +34,7 @@ export function useSessions(query: SessionListQuery): FetchState<SessionPage> {
     model: query.model,
     provider: query.provider,
     q: query.q,
+    machine: query.machine ?? '',
     sort: query.sort,
     dir: query.dir,
     limit: SESSIONS_PER_PAGE,

@@ -108,6 +108,15 @@ export function OverviewTab({ tz, config, search }: { tz: string; config: Server
             />
           </section>
         )}
+        {(data.machines ?? []).length > 1 && (
+          <section className="card span-all" aria-labelledby="machines-h">
+            <h2 id="machines-h">Spend by machine, last 30 days</h2>
+            <RankedList
+              testId="spend-by-machine"
+              items={(data.machines ?? []).map((m) => ({ ...m, name: m.machine || '(unknown machine)' }))}
+            />
+          </section>
+        )}
         <section className="card" aria-labelledby="projects-h">
           <h2 id="projects-h">Top projects</h2>
           <RankedList testId="top-projects" items={data.projects.map((p) => ({ ...p, name: p.project }))} />
