@@ -20,13 +20,14 @@ function ToolBadge({ name }: { name: string }) {
   );
 }
 
-/** The machine a row was read on, when it is not this server's (a forwarded row, remote telemetry). */
+/** The machine a row was read on, when it is not this server's (a forwarded row, remote telemetry); before
+ * the project, so that a long project name is what the cell's ellipsis cuts. */
 function MachineLabel({ machine, user }: { machine?: string; user?: string }) {
   const other = useOtherMachine(machine);
   if (!other) return null;
   return (
     <span className="feed__machine" data-testid="feed-machine" title={user ? `from ${other}, user ${user}` : `from ${other}`}>
-      {' '}@{other}
+      @{other}{' '}
     </span>
   );
 }
@@ -36,8 +37,8 @@ function ProjectOfAgent({ provider, project, machine, user }: { provider: AgentN
   const agent = useAgent(provider);
   return (
     <span className="feed__project chip--agent" style={{ '--agent': agent.color } as React.CSSProperties} title={agent.label} data-agent={agent.name}>
-      {project}
       <MachineLabel machine={machine} user={user} />
+      {project}
     </span>
   );
 }
@@ -58,8 +59,8 @@ export const FeedRow = memo(function FeedRow({ item }: { item: FeedItem }) {
           {item.updates > 0 && <span className="muted"> · grew ×{item.updates}</span>}
         </span>
         <span className="feed__project">
-          {u.project}
           <MachineLabel machine={u.machine} user={u.user} />
+          {u.project}
         </span>
       </li>
     );
