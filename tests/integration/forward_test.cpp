@@ -214,6 +214,12 @@ BOOST_AUTO_TEST_CASE(centre_killed_mid_stream_ends_with_every_row_of_the_machine
     BOOST_TEST(out.find("forwarded ") != std::string::npos, out);
     diff = compare_dumps(want, forwarded_dump(ws.dir / "centre.db"), "machine", "centre after a resend");
     BOOST_TEST(diff.empty(), "a resend changed the centre (seed " << s << "):\n" << diff);
+    // `agentpulse status` says where forwarding stands.
+    std::string status;
+    BOOST_TEST(run_to_end({AGENTPULSE_BINARY, "status", "--store", machine_store.string()}, ws.logs(), "status", &status)
+                   .code == 0);
+    BOOST_TEST(status.find("forward to " + url + ": ") != std::string::npos, status);
+    BOOST_TEST(status.find(" 0 rows waiting") != std::string::npos, status);
     centre->signal(SIGTERM);
     centre->finish(20s);
 }
