@@ -201,6 +201,12 @@ Forwarder::Pass Forwarder::pass() {
             .bind(6, static_cast<std::int64_t>(n)).bind(7, format_iso8601(now_epoch_ms())).bind(8, opts_.url).run();
         tx.commit();
     }
+    // A record the endpoint could not use (an agent it does not know: an older build) is not sent again: the
+    // same record would be refused again. Said, and counted.
+    if (const auto [rejected, why] = logs_response_rejected(a.body); rejected > 0) {
+        counters_.rejected += rejected;
+        spdlog::warn("forward to {}: {} of {} records rejected: {}", opts_.url, rejected, n, why);
+    }
     if (!last_error_.empty()) spdlog::info("forward to {}: accepted again", opts_.url);
     last_error_.clear();
     counters_.records += static_cast<std::int64_t>(n);

@@ -43,7 +43,7 @@ public:
     bool drain(std::chrono::milliseconds budget);
 
     struct Counters {
-        std::atomic<std::int64_t> records{0}, requests{0}, failures{0}, bytes{0};
+        std::atomic<std::int64_t> records{0}, requests{0}, failures{0}, bytes{0}, rejected{0};
     };
     const Counters& counters() const { return counters_; }
     const std::string& destination() const { return opts_.url; }

@@ -519,6 +519,12 @@ std::string encode_logs(const OtlpLogs& logs) {
     return out;
 }
 
+std::pair<std::int64_t, std::string> logs_response_rejected(std::string_view body) {
+    pb::ExportLogsServiceResponse r;
+    if (body.empty() || !r.ParseFromArray(body.data(), static_cast<int>(body.size()))) return {0, {}};
+    return {r.partial_success().rejected_log_records(), pb_text(r.partial_success().error_message())};
+}
+
 OtlpLogs decode_logs(std::string_view body, OtlpEncoding enc) {
     switch (enc) {
         case OtlpEncoding::Protobuf: return logs_from_pb(body);

@@ -255,6 +255,15 @@ BOOST_AUTO_TEST_CASE(a_forwarded_record_without_what_it_needs_is_rejected) {
     BOOST_TEST(m.rejected == 2);
 }
 
+BOOST_AUTO_TEST_CASE(the_endpoints_partial_success_is_read) {
+    const auto [n, why] = logs_response_rejected(otlp_response(OtlpSignal::Logs, OtlpEncoding::Protobuf, 3, "no such agent"));
+    BOOST_TEST(n == 3);
+    BOOST_TEST(why == "no such agent");
+    BOOST_TEST(logs_response_rejected(otlp_response(OtlpSignal::Logs, OtlpEncoding::Protobuf, 0, "")).first == 0);
+    BOOST_TEST(logs_response_rejected("").first == 0);
+    BOOST_TEST(logs_response_rejected("{}").first == 0);  // a JSON answer: not read
+}
+
 BOOST_AUTO_TEST_CASE(endpoint_urls) {
     const auto a = parse_http_url("http://central:4318");
     BOOST_REQUIRE(a.has_value());
