@@ -360,6 +360,13 @@ describe('rows from another machine', () => {
     await spend.getByText('laptop-7').waitFor({ timeout: 10_000 });
     await spend.getByText('centre').waitFor();
     await shot(page, 'overview-machines');
+    // One machine's figures: the filter is in the address and the totals are that machine's alone.
+    await page.getByTestId('overview-machine').selectOption('laptop-7');
+    await page.waitForURL(/\/\?machine=laptop-7$/);
+    await page.getByTestId('overview-machine-note').waitFor();
+    await waitFor(async () => (await page.getByTestId('overview-total').innerText()).includes('$0.25'), { what: 'laptop-7\'s total' });
+    await page.getByTestId('overview-machine').selectOption('');
+    await page.waitForURL(/\/$/);
 
     await page.getByRole('tab', { name: 'Live' }).click();
     await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor({ timeout: 10_000 });

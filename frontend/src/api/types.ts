@@ -335,6 +335,8 @@ export interface Overview {
   tz: string;
   /** The agent every figure is restricted to; "" (or absent, from an older server) = every agent. */
   provider?: AgentName;
+  /** The machine every figure is restricted to; "" (or absent) = every machine. */
+  machine?: string;
   tz_error?: string;
   as_of: string;
   range: { days: number; from: string; to: string };
