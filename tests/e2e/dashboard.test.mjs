@@ -354,6 +354,11 @@ describe('rows from another machine', () => {
     await page.waitForURL(/\/sessions\?machine=laptop-7$/);
     await waitFor(async () => (await table.getByTestId('session-machine').allInnerTexts()).length === 1, { what: 'one machine left' });
     assert.equal(await table.getByText('shop').count(), 0);
+    await table.locator('a.mono').first().click();
+    await page.waitForURL(/\/sessions\/\d+$/);
+    assert.match(await page.getByTestId('session-page-machine').innerText(), /on laptop-7 \(ana\)/);
+    await page.goBack();
+    await table.waitFor();
 
     await page.getByRole('tab', { name: 'Overview' }).click();
     const spend = page.getByTestId('spend-by-machine');
