@@ -488,7 +488,9 @@ void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, cons
     if (!u.grows) return;  // exact records: the first sighting is final
     UsageSeen& seen = it->second;
     const TokenCounts merged = field_max(seen.tokens, u.tokens);
-    if (merged == seen.tokens) return;
+    // A stated cost that changed with the same tokens (a forwarded row re-priced at its source) moves too.
+    const bool cost_changed = u.cost_usd && nano_usd(*u.cost_usd) != seen.share.cost_nusd;
+    if (merged == seen.tokens && !cost_changed) return;
     Cost c = prices_->cost(batch.price_family, seen.model, merged, seen.tier == "priority");
     stated_cost(u, c);
     st_->grow_usage.bind(1, merged.input)

@@ -238,6 +238,17 @@ BOOST_AUTO_TEST_CASE(forwarded_rows_equal_the_rows_they_came_from) {
     BOOST_TEST(query_int(centre.db(), "SELECT output_tokens FROM usage_events WHERE dedup_key = 'claude:m1:r1'") == 900);
     BOOST_TEST(query_int(centre.db(), "SELECT count(*) FROM usage_events") == 2);
     BOOST_TEST(aggregate_drift(centre.db()).empty());
+
+    // A reprice at the source (new costs, same tokens): sent again, the centre takes the new costs.
+    machine.db().exec("UPDATE usage_events SET cost_usd = cost_usd * 2 + 0.001, update_seq = update_seq + 100");
+    {
+        Transaction tx(machine.db());
+        rebuild_aggregates(machine.db());
+        tx.commit();
+    }
+    forward_all(machine.db(), centre.writer());
+    BOOST_TEST(rows(centre.db()) == rows(machine.db()), boost::test_tools::per_element());
+    BOOST_TEST(aggregate_drift(centre.db()).empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_forwarded_record_without_what_it_needs_is_rejected) {
