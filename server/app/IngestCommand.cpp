@@ -77,8 +77,8 @@ int run_ingest(const Config& c) {
                 // Once: everything the store holds past the cursor, retrying for up to a minute.
                 Forwarder f(forwarder_options(c));
                 if (!f.drain(std::chrono::seconds(60))) {
-                    std::fprintf(stderr, "agentpulse ingest: %s did not take every row; running it again continues "
-                                         "from where it stopped\n", c.forward.c_str());
+                    std::fprintf(stderr, "agentpulse ingest: %s did not take every row (%s); running it again continues "
+                                         "from where it stopped\n", c.forward.c_str(), f.last_error().c_str());
                     return 1;
                 }
                 std::printf("forwarded %lld records to %s\n", static_cast<long long>(f.counters().records.load()),

@@ -180,6 +180,7 @@ Forwarder::Pass Forwarder::pass() {
     if (url.path.empty() || url.path == "/") url.path = "/v1/logs";
     const HttpAnswer a = http_post(url, "application/x-protobuf", body, opts_.token, opts_.timeout);
     ++counters_.requests;
+    last_status_ = a.status;
     if (a.status < 200 || a.status >= 300) {
         ++counters_.failures;
         const std::string why = a.status == 0 ? a.error : "HTTP " + std::to_string(a.status);
@@ -250,6 +251,8 @@ bool Forwarder::drain(std::chrono::milliseconds budget) {
             backoff = opts_.min_backoff;
             continue;
         }
+        // A refusal that waiting will not change (a wrong token, a wrong path): say so now.
+        if (last_status_ >= 400 && last_status_ < 500 && last_status_ != 408 && last_status_ != 429) return false;
         if (std::chrono::steady_clock::now() + backoff > deadline) return false;
         sleep_for(backoff);
         backoff = std::min(backoff * 2, opts_.max_backoff);

@@ -39,7 +39,8 @@ public:
     enum class Pass { Sent, Idle, Failed };
     // One pass (opens the store on first use). Failed: the endpoint refused or could not be reached.
     Pass pass();
-    // Passes until nothing is left (true) or `budget` has passed with the endpoint failing (false).
+    // Passes until nothing is left (true), or `budget` has passed with the endpoint failing, or it refused
+    // with a 4xx that retrying will not change (401, 403, 404, 400...) (false).
     bool drain(std::chrono::milliseconds budget);
 
     struct Counters {
@@ -47,6 +48,7 @@ public:
     };
     const Counters& counters() const { return counters_; }
     const std::string& destination() const { return opts_.url; }
+    const std::string& last_error() const { return last_error_; }  // "" after an accepted request
 
 private:
     struct Store;
@@ -56,6 +58,7 @@ private:
     Counters counters_;
     std::unique_ptr<Store> store_;
     std::string last_error_;
+    int last_status_ = 0;
     std::atomic<bool> stop_{false};
     std::mutex mu_;
     std::condition_variable cv_;

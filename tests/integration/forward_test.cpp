@@ -72,6 +72,7 @@ std::unique_ptr<Process> start_centre(const Workspace& ws, unsigned short otlp_p
     return std::make_unique<Process>(
         std::vector<std::string>{AGENTPULSE_BINARY, "serve", "--store", (ws.dir / "centre.db").string(), "--port", "0",
                                  "--otlp-listen", "127.0.0.1:" + std::to_string(otlp_port), "--machine", "centre",
+                                 "--token", "team-token",
                                  "--agents", "claude,codex", "--claude-projects", (ws.dir / "centre-empty").string(),
                                  "--codex-sessions", (ws.dir / "centre-empty").string()},
         ws.logs(), name);
@@ -156,8 +157,8 @@ BOOST_AUTO_TEST_CASE(centre_killed_mid_stream_ends_with_every_row_of_the_machine
     BOOST_REQUIRE_MESSAGE(port != 0, "the centre did not listen: " << centre->err());
     const std::string url = "http://127.0.0.1:" + std::to_string(port);
     const fs::path machine_store = ws.dir / "machine.db";
-    Process machine(ws.ingest(machine_store, {"--follow", "--forward", url, "--forward-batch", "50", "--machine",
-                                              "laptop-7", "--user", "ana"}),
+    Process machine(ws.ingest(machine_store, {"--follow", "--forward", url, "--forward-token", "team-token",
+                                              "--forward-batch", "50", "--machine", "laptop-7", "--user", "ana"}),
                     ws.logs(), "machine");
 
     // Appends over about 4 s; the centre is killed a third of the way in and started again at two thirds.
@@ -207,9 +208,17 @@ BOOST_AUTO_TEST_CASE(centre_killed_mid_stream_ends_with_every_row_of_the_machine
         db.exec("UPDATE forward_cursors SET usage_id = 0, usage_seq = 0, tool_id = 0, result_seq = 0, session_seq = 0");
     }
     std::string out, err;
+    // A wrong token: refused at once (401), said, the cursor left where it was.
+    const auto t0 = std::chrono::steady_clock::now();
+    const ExitStatus refused = run_to_end(ws.ingest(machine_store, {"--forward", url, "--forward-token", "wrong"}),
+                                          ws.logs(), "refused", &out, &err);
+    BOOST_TEST((refused.exited && refused.code == 1));
+    BOOST_TEST(err.find("HTTP 401") != std::string::npos, err);
+    BOOST_TEST((std::chrono::steady_clock::now() - t0 < 20s));
     const ExitStatus again =
-        run_to_end(ws.ingest(machine_store, {"--forward", url, "--machine", "laptop-7", "--user", "ana"}), ws.logs(),
-                   "again", &out, &err);
+        run_to_end(ws.ingest(machine_store, {"--forward", url, "--forward-token", "team-token", "--machine", "laptop-7",
+                                             "--user", "ana"}),
+                   ws.logs(), "again", &out, &err);
     BOOST_TEST((again.exited && again.code == 0), err);
     BOOST_TEST(out.find("forwarded ") != std::string::npos, out);
     diff = compare_dumps(want, forwarded_dump(ws.dir / "centre.db"), "machine", "centre after a resend");
