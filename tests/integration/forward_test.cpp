@@ -233,4 +233,50 @@ BOOST_AUTO_TEST_CASE(centre_killed_mid_stream_ends_with_every_row_of_the_machine
     centre->finish(20s);
 }
 
+// `serve --forward` (a machine that also serves its own dashboard): the same rows reach the centre while
+// lines are appended, under the machine's name.
+BOOST_AUTO_TEST_CASE(serve_forwards_what_it_reads_while_it_serves) {
+    const std::uint64_t s = seed();
+    BOOST_TEST_MESSAGE("forward serve seed " << s);
+    Workspace ws;
+    CorpusSpec spec;
+    spec.projects = 3;
+    spec.sessions_per_project = 3;
+    spec.codex_rollouts = 5;
+    const std::vector<CorpusFile> corpus = CorpusBuilder(s).build(spec);
+    std::int64_t bytes_on_disk = 0;
+    for (const CorpusFile& f : corpus) {
+        write_file(path_of(ws, f), f.text(0, std::max(f.min_prefix, f.lines.size() / 2)));
+        bytes_on_disk += static_cast<std::int64_t>(f.text().size());
+    }
+    auto centre = start_centre(ws, 0, "centre");
+    const unsigned short port = otlp_port_of(*centre);
+    BOOST_REQUIRE_MESSAGE(port != 0, "the centre did not listen: " << centre->err());
+    const fs::path machine_store = ws.dir / "machine.db";
+    Process machine({AGENTPULSE_BINARY, "serve", "--store", machine_store.string(), "--port", "0", "--agents", "claude,codex",
+                     "--claude-projects", ws.claude().string(), "--codex-sessions", ws.codex().string(), "--forward",
+                     "http://127.0.0.1:" + std::to_string(port), "--forward-token", "team-token", "--machine", "build-box"},
+                    ws.logs(), "machine-serve");
+    BOOST_REQUIRE_MESSAGE(listening_port(machine) != 0, "the machine's serve did not start: " << machine.err());
+    for (const CorpusFile& f : corpus) {
+        write_file(path_of(ws, f), f.text(std::max(f.min_prefix, f.lines.size() / 2)), true);
+        std::this_thread::sleep_for(20ms);
+    }
+    BOOST_REQUIRE_MESSAGE(eventually([&] { return machine_done(machine_store, bytes_on_disk); }, 60s),
+                          "serve did not read and forward everything within 60 s: " << machine.err());
+    const StoreDump want = forwarded_dump(machine_store);
+    BOOST_REQUIRE(want.at("usage_events").size() > 10);
+    const std::string diff = compare_dumps(want, forwarded_dump(ws.dir / "centre.db"), "machine", "centre");
+    BOOST_TEST(diff.empty(), "the centre differs from the serving machine (seed " << s << "):\n" << diff);
+    {
+        Database db(ws.dir / "centre.db", Database::Mode::ReadOnly);
+        BOOST_TEST(query_int(db, "SELECT count(*) FROM sessions WHERE machine = 'build-box'") ==
+                   static_cast<std::int64_t>(want.at("sessions").size()));
+    }
+    machine.signal(SIGTERM);
+    BOOST_TEST(machine.finish(20s).code == 0);
+    centre->signal(SIGTERM);
+    centre->finish(20s);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
