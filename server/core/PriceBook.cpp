@@ -68,6 +68,69 @@ Billing parse_billing(const json::object& m, std::string_view origin, const std:
     fail(origin, "model family '" + family + "': billing must be 'anthropic' or 'openai'");
 }
 
+// A model entry's `tiers`: ascending whole-number thresholds, each with its rates.
+std::vector<PriceTier> parse_tiers(const json::value& tiers, std::string_view origin, const ModelPrice& mp) {
+    const std::string who = "model family '" + mp.family + "': ";
+    if (mp.long_context) fail(origin, who + "has both 'long_context' and 'tiers'; use one");
+    if (!tiers.is_array() || tiers.as_array().empty())
+        fail(origin, who + "'tiers' must be a non-empty array of {threshold_tokens, rates}");
+    std::vector<PriceTier> out;
+    for (const json::value& tv : tiers.as_array()) {
+        if (!tv.is_object()) fail(origin, who + "every entry of 'tiers' must be an object");
+        const json::object& to = tv.as_object();
+        PriceTier tier;
+        const double th = rate(to, "threshold_tokens", origin, mp.family, true);
+        if (th < 1 || th != static_cast<double>(static_cast<std::int64_t>(th)))
+            fail(origin, who + "a tier's threshold_tokens must be a positive whole number");
+        tier.threshold_tokens = static_cast<std::int64_t>(th);
+        if (!out.empty() && tier.threshold_tokens <= out.back().threshold_tokens)
+            fail(origin, who + "'tiers' must be in ascending order of threshold_tokens (" +
+                             std::to_string(tier.threshold_tokens) + " after " +
+                             std::to_string(out.back().threshold_tokens) + ")");
+        tier.rates = parse_rates(to, origin, mp.family, mp.billing);
+        out.push_back(tier);
+    }
+    return out;
+}
+
+// One entry of `models`: its family, patterns, billing and rates, and the optional long-context rates,
+// tiers and fast-tier multiplier.
+ModelPrice parse_model(const json::value& mv, std::string_view origin, const std::vector<PriceFamily>& families) {
+    if (!mv.is_object()) fail(origin, "every entry of 'models' must be an object");
+    const json::object& m = mv.as_object();
+    ModelPrice mp;
+    if (const json::value* f = m.if_contains("family"); f && f->is_string())
+        mp.family = std::string(f->as_string());
+    else
+        fail(origin, "a model entry lacks a 'family' string");
+    if (const json::value* pv = m.if_contains("provider"); pv && pv->is_string())
+        mp.provider = std::string(pv->as_string());
+    mp.billing = parse_billing(m, origin, mp.family, family_of(families, mp, origin));
+    const json::value* match = m.if_contains("match");
+    if (!match || !match->is_array() || match->as_array().empty())
+        fail(origin, "model family '" + mp.family + "' needs a non-empty 'match' array");
+    for (const json::value& pat : match->as_array()) {
+        if (!pat.is_string() || pat.as_string().empty())
+            fail(origin, "model family '" + mp.family + "': 'match' entries must be non-empty strings");
+        mp.patterns.emplace_back(pat.as_string());
+    }
+    mp.rates = parse_rates(m, origin, mp.family, mp.billing);
+    if (const json::value* lc = m.if_contains("long_context")) {
+        if (!lc->is_object()) fail(origin, "model family '" + mp.family + "': 'long_context' must be an object");
+        const json::object& lco = lc->as_object();
+        mp.long_context = parse_rates(lco, origin, mp.family, mp.billing);
+        const double th = rate(lco, "threshold_tokens", origin, mp.family, true);
+        if (th < 1) fail(origin, "model family '" + mp.family + "': threshold_tokens must be positive");
+        mp.long_context_threshold = static_cast<std::int64_t>(th);
+    }
+    if (const json::value* tiers = m.if_contains("tiers")) mp.tiers = parse_tiers(*tiers, origin, mp);
+    if (const json::value* fast = m.if_contains("fast")) {
+        if (!fast->is_object()) fail(origin, "model family '" + mp.family + "': 'fast' must be an object");
+        mp.fast_multiplier = rate(fast->as_object(), "multiplier", origin, mp.family, true);
+    }
+    return mp;
+}
+
 }  // namespace
 
 bool glob_match(std::string_view p, std::string_view t) {
@@ -111,61 +174,7 @@ PriceBook PriceBook::parse(std::string_view text, std::string_view origin, const
     PriceBook book;
     if (const json::value* u = root.as_object().if_contains("updated"); u && u->is_string())
         book.version_tag_ = std::string(u->as_string());
-    for (const json::value& mv : models->as_array()) {
-        if (!mv.is_object()) fail(origin, "every entry of 'models' must be an object");
-        const json::object& m = mv.as_object();
-        ModelPrice mp;
-        if (const json::value* f = m.if_contains("family"); f && f->is_string())
-            mp.family = std::string(f->as_string());
-        else
-            fail(origin, "a model entry lacks a 'family' string");
-        if (const json::value* pv = m.if_contains("provider"); pv && pv->is_string())
-            mp.provider = std::string(pv->as_string());
-        mp.billing = parse_billing(m, origin, mp.family, family_of(families, mp, origin));
-        const json::value* match = m.if_contains("match");
-        if (!match || !match->is_array() || match->as_array().empty())
-            fail(origin, "model family '" + mp.family + "' needs a non-empty 'match' array");
-        for (const json::value& pat : match->as_array()) {
-            if (!pat.is_string() || pat.as_string().empty())
-                fail(origin, "model family '" + mp.family + "': 'match' entries must be non-empty strings");
-            mp.patterns.emplace_back(pat.as_string());
-        }
-        mp.rates = parse_rates(m, origin, mp.family, mp.billing);
-        if (const json::value* lc = m.if_contains("long_context")) {
-            if (!lc->is_object()) fail(origin, "model family '" + mp.family + "': 'long_context' must be an object");
-            const json::object& lco = lc->as_object();
-            mp.long_context = parse_rates(lco, origin, mp.family, mp.billing);
-            const double th = rate(lco, "threshold_tokens", origin, mp.family, true);
-            if (th < 1) fail(origin, "model family '" + mp.family + "': threshold_tokens must be positive");
-            mp.long_context_threshold = static_cast<std::int64_t>(th);
-        }
-        if (const json::value* tiers = m.if_contains("tiers")) {
-            const std::string who = "model family '" + mp.family + "': ";
-            if (mp.long_context) fail(origin, who + "has both 'long_context' and 'tiers'; use one");
-            if (!tiers->is_array() || tiers->as_array().empty())
-                fail(origin, who + "'tiers' must be a non-empty array of {threshold_tokens, rates}");
-            for (const json::value& tv : tiers->as_array()) {
-                if (!tv.is_object()) fail(origin, who + "every entry of 'tiers' must be an object");
-                const json::object& to = tv.as_object();
-                PriceTier tier;
-                const double th = rate(to, "threshold_tokens", origin, mp.family, true);
-                if (th < 1 || th != static_cast<double>(static_cast<std::int64_t>(th)))
-                    fail(origin, who + "a tier's threshold_tokens must be a positive whole number");
-                tier.threshold_tokens = static_cast<std::int64_t>(th);
-                if (!mp.tiers.empty() && tier.threshold_tokens <= mp.tiers.back().threshold_tokens)
-                    fail(origin, who + "'tiers' must be in ascending order of threshold_tokens (" +
-                                     std::to_string(tier.threshold_tokens) + " after " +
-                                     std::to_string(mp.tiers.back().threshold_tokens) + ")");
-                tier.rates = parse_rates(to, origin, mp.family, mp.billing);
-                mp.tiers.push_back(tier);
-            }
-        }
-        if (const json::value* fast = m.if_contains("fast")) {
-            if (!fast->is_object()) fail(origin, "model family '" + mp.family + "': 'fast' must be an object");
-            mp.fast_multiplier = rate(fast->as_object(), "multiplier", origin, mp.family, true);
-        }
-        book.models_.push_back(std::move(mp));
-    }
+    for (const json::value& mv : models->as_array()) book.models_.push_back(parse_model(mv, origin, families));
     if (const json::value* est = root.as_object().if_contains("unknown_model_estimates")) {
         if (!est->is_object()) fail(origin, "'unknown_model_estimates' must be an object of family: model id");
         for (const auto& [family, model] : est->as_object()) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <sstream>
 
 #include "http/Auth.hpp"
@@ -101,44 +102,25 @@ std::string otlp_metrics(const OtlpCounters& c) {
     return o.str();
 }
 
-Route route_otlp(HttpRequest& req, ServerContext& ctx) {
-    OtlpReceiver& rx = *ctx.otlp;
-    OtlpCounters& n = rx.counters;
-    OtlpSignal signal = OtlpSignal::Logs;
-    if (req.path == "/v1/logs") {
-        signal = OtlpSignal::Logs;
-    } else if (req.path == "/v1/metrics") {
-        signal = OtlpSignal::Metrics;
-    } else if (req.path == "/v1/traces") {
-        signal = OtlpSignal::Traces;
-    } else {
-        return HttpResponse::error(404, "no such OTLP route: " + req.path.substr(0, 200) +
-                                            " (this port answers POST /v1/logs, /v1/metrics and /v1/traces)");
-    }
-    if (req.method != "POST") {
-        HttpResponse r = HttpResponse::error(405, "method not allowed: OTLP exports are POSTed");
-        r.headers.emplace_back("Allow", "POST");
-        return r;
-    }
-    if (!authorized(req, ctx.token)) {
-        ++n.refused_unauthorized;
-        HttpResponse r = HttpResponse::error(401, "missing or wrong token (Authorization: Bearer <token>)");
-        r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"agentpulse\"");
-        return r;
-    }
-    const std::string media = lower_media_type(req.content_type);
-    OtlpEncoding enc = OtlpEncoding::Protobuf;
-    if (media == "application/x-protobuf") {
-        enc = OtlpEncoding::Protobuf;
-    } else if (media == "application/json") {
-        enc = OtlpEncoding::Json;
-    } else {
-        ++n.refused_media_type;
-        return HttpResponse::error(415, "unsupported Content-Type '" + req.content_type.substr(0, 100) +
-                                            "': send application/x-protobuf or application/json");
-    }
-    std::string inflated;
-    std::string_view body = req.body;
+namespace {
+
+std::optional<OtlpSignal> signal_of(std::string_view path) {
+    if (path == "/v1/logs") return OtlpSignal::Logs;
+    if (path == "/v1/metrics") return OtlpSignal::Metrics;
+    if (path == "/v1/traces") return OtlpSignal::Traces;
+    return std::nullopt;
+}
+
+std::optional<OtlpEncoding> encoding_of(std::string_view media) {
+    if (media == "application/x-protobuf") return OtlpEncoding::Protobuf;
+    if (media == "application/json") return OtlpEncoding::Json;
+    return std::nullopt;
+}
+
+// The request's body as sent, or inflated into `inflated` when gzip. Returns the refusal when it can't.
+std::optional<HttpResponse> unpack_body(const HttpRequest& req, const OtlpReceiver& rx, OtlpCounters& n,
+                                        OtlpEncoding enc, std::string& inflated, std::string_view& body) {
+    body = req.body;
     const std::string coding = lower_media_type(req.content_encoding);
     if (coding == "gzip") {
         std::string error;
@@ -153,12 +135,18 @@ Route route_otlp(HttpRequest& req, ServerContext& ctx) {
         return HttpResponse::error(415, "unsupported Content-Encoding '" + req.content_encoding.substr(0, 100) +
                                             "': send gzip or none");
     }
+    return std::nullopt;
+}
+
+// A well-formed export request's body: metrics and traces are counted and dropped; logs are mapped to
+// store records, answered at once when none map, else handed to the writer (an OtlpWrite).
+Route accept_export(OtlpSignal signal, OtlpEncoding enc, bool gzip, std::string_view body, OtlpCounters& n) {
     const std::size_t slot = static_cast<std::size_t>(signal);
-    // Counted once the body decoded (the requests_total counters below).
+    // Counted once the body decoded (the requests_total counters).
     const auto accepted = [&] {
         ++n.requests[slot];
         ++n.encodings[static_cast<std::size_t>(enc)];
-        if (coding == "gzip") ++n.gzip_requests;
+        if (gzip) ++n.gzip_requests;
     };
     try {
         switch (signal) {
@@ -192,6 +180,38 @@ Route route_otlp(HttpRequest& req, ServerContext& ctx) {
         ++n.refused_malformed;
         return refusal(400, enc, 3, e.what());
     }
+}
+
+}  // namespace
+
+Route route_otlp(HttpRequest& req, ServerContext& ctx) {
+    OtlpReceiver& rx = *ctx.otlp;
+    OtlpCounters& n = rx.counters;
+    const std::optional<OtlpSignal> signal = signal_of(req.path);
+    if (!signal)
+        return HttpResponse::error(404, "no such OTLP route: " + req.path.substr(0, 200) +
+                                            " (this port answers POST /v1/logs, /v1/metrics and /v1/traces)");
+    if (req.method != "POST") {
+        HttpResponse r = HttpResponse::error(405, "method not allowed: OTLP exports are POSTed");
+        r.headers.emplace_back("Allow", "POST");
+        return r;
+    }
+    if (!authorized(req, ctx.token)) {
+        ++n.refused_unauthorized;
+        HttpResponse r = HttpResponse::error(401, "missing or wrong token (Authorization: Bearer <token>)");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"agentpulse\"");
+        return r;
+    }
+    const std::optional<OtlpEncoding> enc = encoding_of(lower_media_type(req.content_type));
+    if (!enc) {
+        ++n.refused_media_type;
+        return HttpResponse::error(415, "unsupported Content-Type '" + req.content_type.substr(0, 100) +
+                                            "': send application/x-protobuf or application/json");
+    }
+    std::string inflated;
+    std::string_view body;
+    if (std::optional<HttpResponse> refused = unpack_body(req, rx, n, *enc, inflated, body)) return std::move(*refused);
+    return accept_export(*signal, *enc, lower_media_type(req.content_encoding) == "gzip", body, n);
 }
 
 HttpResponse otlp_busy_answer(const OtlpWrite& w, bool closed, OtlpCounters& counters) {

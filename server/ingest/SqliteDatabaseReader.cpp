@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -257,6 +258,52 @@ ReadResult read_once(const std::string& path, const Version& v, Pass& pass, std:
     }
 }
 
+// A database replaced by another file (a new inode) is read again from the start: its row forgets what
+// was read. True when it was.
+bool forget_if_replaced(FileRecord& cur, const Version& v, const DatabaseReadContext& ctx) {
+    if (cur.inode == 0 || (v.db.ino == cur.inode && v.db.dev == cur.device)) return false;
+    spdlog::info("{}: replaced (new inode); reading it again from the start (rows already stored are not "
+                 "counted twice)", cur.path);
+    ++ctx.stats.rewrites_detected;
+    cur.offset = cur.head_len = 0;
+    cur.head_hash.clear();
+    cur.parser_state.clear();
+    ++cur.rewrites;
+    return true;
+}
+
+// Reads until the version read is the version on disk. inotify reports the agent's write of its WAL
+// frames; the commit becomes visible a moment later, when SQLite indexes them in the -shm (through mmap:
+// no event). So after a read we look again: while the WAL holds a commit not indexed yet, wait for it;
+// then, if the files or the index moved, read again (past the bounds, the next write or rescan looks
+// again, the rescan as long as a WAL holds pages). `v` ends as the version last read; the status when a
+// read failed or the store refused it.
+std::optional<TailStatus> read_until_settled(const std::string& path, Version& v, Pass& pass,
+                                             const DatabaseReadContext& ctx) {
+    for (int round = 1;; ++round) {
+        std::string error;
+        const ReadResult r = read_once(path, v, pass, error);
+        if (r == ReadResult::Failed) {
+            ++ctx.stats.read_errors;
+            spdlog::warn("{}: {} (will retry; what was committed stays)", path, error);
+            return pass.committed() ? TailStatus::Progressed : TailStatus::Unreadable;
+        }
+        if (r == ReadResult::Refused) return TailStatus::StoreFailed;
+        Version after = version_of(path);
+        for (int wait = 0; after.commit_pending && wait < kMaxWaits; ++wait) {
+            std::this_thread::sleep_for(kSettle);
+            after = version_of(path);
+        }
+        if (after.signature == v.signature || round >= kMaxReads || after.db.ino != v.db.ino) {
+            // A commit still not indexed, or a change past the read bound: the index moves without an
+            // event, so the caller looks again shortly rather than at the next write or rescan.
+            ctx.look_again_soon = after.commit_pending || (after.signature != v.signature && after.db.ino == v.db.ino);
+            return std::nullopt;
+        }
+        v = std::move(after);
+    }
+}
+
 }  // namespace
 
 TailStatus read_sqlite_database(const AgentSource& source, FileRecord& file, const DatabaseReadContext& ctx,
@@ -270,17 +317,7 @@ TailStatus read_sqlite_database(const AgentSource& source, FileRecord& file, con
         return TailStatus::Unreadable;
     }
     FileRecord cur = file;
-    bool replaced = false;
-    if (cur.inode != 0 && (v.db.ino != cur.inode || v.db.dev != cur.device)) {
-        spdlog::info("{}: replaced (new inode); reading it again from the start (rows already stored are not "
-                     "counted twice)", file.path);
-        ++ctx.stats.rewrites_detected;
-        cur.offset = cur.head_len = 0;
-        cur.head_hash.clear();
-        cur.parser_state.clear();
-        ++cur.rewrites;
-        replaced = true;
-    }
+    const bool replaced = forget_if_replaced(cur, v, ctx);
     if (!replaced && cur.inode != 0 && cur.head_hash == v.signature) {
         ctx.look_again_soon = v.commit_pending;  // still not indexed: keep looking (the index raises no event)
         return TailStatus::UpToDate;
@@ -292,32 +329,7 @@ TailStatus read_sqlite_database(const AgentSource& source, FileRecord& file, con
     ctx.stats.bytes_read += new_bytes;
 
     Pass pass(ctx, source, file, cur, progress);
-    // inotify reports the agent's write of its WAL frames; the commit becomes visible a moment later, when
-    // SQLite indexes them in the -shm (through mmap: no event). So after a read we look again: while the
-    // WAL holds a commit not indexed yet, wait for it; then, if the files or the index moved, read again
-    // (past the bounds above, the next write or rescan looks again, the rescan as long as a WAL holds pages).
-    for (int round = 1;; ++round) {
-        std::string error;
-        const ReadResult r = read_once(file.path, v, pass, error);
-        if (r == ReadResult::Failed) {
-            ++ctx.stats.read_errors;
-            spdlog::warn("{}: {} (will retry; what was committed stays)", file.path, error);
-            return pass.committed() ? TailStatus::Progressed : TailStatus::Unreadable;
-        }
-        if (r == ReadResult::Refused) return TailStatus::StoreFailed;
-        Version after = version_of(file.path);
-        for (int wait = 0; after.commit_pending && wait < kMaxWaits; ++wait) {
-            std::this_thread::sleep_for(kSettle);
-            after = version_of(file.path);
-        }
-        if (after.signature == v.signature || round >= kMaxReads || after.db.ino != v.db.ino) {
-            // A commit still not indexed, or a change past the read bound: the index moves without an
-            // event, so the caller looks again shortly rather than at the next write or rescan.
-            ctx.look_again_soon = after.commit_pending || (after.signature != v.signature && after.db.ino == v.db.ino);
-            break;
-        }
-        v = std::move(after);
-    }
+    if (const std::optional<TailStatus> failed = read_until_settled(file.path, v, pass, ctx)) return *failed;
     pass.finish_state(v.db.size, v.bytes(), v.signature);
     if (!pass.commit(new_bytes)) return TailStatus::StoreFailed;
     return pass.taken() > 0 || replaced ? TailStatus::Progressed : TailStatus::UpToDate;

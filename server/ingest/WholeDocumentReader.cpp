@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include "core/Hash.hpp"
 #include "ingest/FileDescriptor.hpp"
@@ -53,23 +54,55 @@ bool read_all(int fd, std::size_t max, std::string& out, bool& too_long) {
     }
 }
 
-}  // namespace
-
-TailStatus read_whole_document(const DocumentReadContext& ctx, FileRecord& file,
-                               const std::function<void(std::int64_t)>& progress) {
-    FileDescriptor fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
+// The open document's stat, or why it cannot be read now.
+std::optional<TailStatus> check_open(const DocumentReadContext& ctx, const FileRecord& file, const FileDescriptor& fd,
+                                     struct stat& st) {
     if (fd.get() < 0) {
         if (errno == ENOENT) return TailStatus::Missing;
         ++ctx.stats.read_errors;
         spdlog::warn("{}: cannot open: {} (will retry)", file.path, std::strerror(errno));
         return TailStatus::Unreadable;
     }
-    struct stat st {};
     if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
         ++ctx.stats.read_errors;
         spdlog::warn("{}: not a regular file or cannot stat", file.path);
         return TailStatus::Unreadable;
     }
+    return std::nullopt;
+}
+
+// The document's records into the batch, from the parser state its file row carries. False when it is not
+// a complete JSON document: caught between the writer's truncate and its last write (or broken for good),
+// nothing is committed, so nothing is lost; its next change brings it here again.
+bool parse_document(const DocumentReadContext& ctx, const FileRecord& file, const std::string& text,
+                    IngestBatch& batch) {
+    auto parser = ctx.source.make_parser(file);
+    parser->load_state(file.parser_state);
+    ++ctx.stats.lines_read;
+    LineIssue issue = LineIssue::None;
+    const LineOutcome out = parser->parse_records(text, 1, batch.lines, issue);
+    if (out == LineOutcome::Rejected && issue == LineIssue::Malformed) {
+        spdlog::info("{}: not a complete JSON document (being rewritten?); read again at its next change", file.path);
+        return false;
+    }
+    if (out == LineOutcome::Ignored) ++ctx.stats.lines_ignored;
+    if (out == LineOutcome::Rejected) ++ctx.stats.lines_rejected;
+    if (issue != LineIssue::None) {
+        ctx.stats.count_issue(issue);
+        spdlog::warn("{}: {}", file.path, line_issue_name(issue));
+        batch.errors.push_back({1, issue, "in the document"});
+    }
+    batch.file.parser_state = parser->save_state();
+    return true;
+}
+
+}  // namespace
+
+TailStatus read_whole_document(const DocumentReadContext& ctx, FileRecord& file,
+                               const std::function<void(std::int64_t)>& progress) {
+    FileDescriptor fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (const std::optional<TailStatus> failed = check_open(ctx, file, fd, st)) return *failed;
     const std::string tag = mtime_tag(st);
     const bool same_file = static_cast<std::int64_t>(st.st_ino) == file.inode &&
                            static_cast<std::int64_t>(st.st_dev) == file.device;
@@ -103,26 +136,7 @@ TailStatus read_whole_document(const DocumentReadContext& ctx, FileRecord& file,
         batch.errors.push_back({1, LineIssue::TooLong, "document longer than " + std::to_string(ctx.max_bytes) +
                                                            " bytes, skipped"});
     } else if (!file.head_hash.ends_with(":" + content)) {  // else only its mtime changed
-        auto parser = ctx.source.make_parser(file);
-        parser->load_state(file.parser_state);
-        ++ctx.stats.lines_read;
-        LineIssue issue = LineIssue::None;
-        const LineOutcome out = parser->parse_records(text, 1, batch.lines, issue);
-        if (out == LineOutcome::Rejected && issue == LineIssue::Malformed) {
-            // Caught between the writer's truncate and its last write (or broken for good): nothing is
-            // committed, so nothing is lost; its next change brings it here again.
-            spdlog::info("{}: not a complete JSON document (being rewritten?); read again at its next change",
-                         file.path);
-            return TailStatus::Unreadable;
-        }
-        if (out == LineOutcome::Ignored) ++ctx.stats.lines_ignored;
-        if (out == LineOutcome::Rejected) ++ctx.stats.lines_rejected;
-        if (issue != LineIssue::None) {
-            ctx.stats.count_issue(issue);
-            spdlog::warn("{}: {}", file.path, line_issue_name(issue));
-            batch.errors.push_back({1, issue, "in the document"});
-        }
-        batch.file.parser_state = parser->save_state();
+        if (!parse_document(ctx, file, text, batch)) return TailStatus::Unreadable;
     }
     batch.file.device = static_cast<std::int64_t>(st.st_dev);
     batch.file.inode = static_cast<std::int64_t>(st.st_ino);

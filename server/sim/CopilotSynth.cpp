@@ -50,6 +50,9 @@ private:
     // A tool's start and completion. Returns the completion's time.
     EpochMs tool(EpochMs at, const std::string& id, const std::string& parent);
     void shutdown(EpochMs at);
+    EpochMs open_leg(EpochMs t);
+    EpochMs delegate(EpochMs t, const std::string& id);
+    EpochMs close_turn(EpochMs t);
 
     bool unpriced(const std::string& model) const { return model == kUnknownModel; }
 
@@ -193,7 +196,31 @@ void CopilotSynth::shutdown(EpochMs at) {
 }
 
 void CopilotSynth::turn() {
-    EpochMs t = now;
+    EpochMs t = open_leg(now);
+    const std::string text = filled(pick(r, kPrompts), r);
+    std::string u;
+    JsonWriter(u).obj().kv("content", text).key("attachments").arr().end().end();
+    SynthTotals msg;
+    msg.messages = 1;
+    put(t, "user.message", u, msg);
+    streams[0].context += static_cast<std::int64_t>(text.size()) / 4;
+
+    const int rounds = 1 + static_cast<int>(std::min<double>(12, r.lognormal(3, 0.8)));
+    for (int i = 0; i < rounds; ++i) {
+        t += dur(r.lognormal(3'000, 0.8));
+        const std::string id = "toolu_" + base62(r, 24);
+        answer(t, model_, r.between(40, 600), {id}, {});
+        t = (r.chance(0.1) ? delegate(t, id) : tool(t + 1, id, {})) + 1;
+    }
+    t += dur(r.lognormal(2'500, 0.8));
+    answer(t, model_, r.between(80, 900), {}, {});
+    t = close_turn(t + 1);
+    now = t + dur(std::min(20.0 * 60'000, r.lognormal(45'000, 1.1)));
+}
+
+// The session's first turn writes session.start and the model; the first turn after a leg ended writes
+// session.resume. Returns when the prompt may follow.
+EpochMs CopilotSynth::open_leg(EpochMs t) {
     if (turns == 0) {
         std::string d;
         JsonWriter(d)
@@ -213,71 +240,60 @@ void CopilotSynth::turn() {
         std::string m;
         JsonWriter(m).obj().kv("previousModel", "").kv("newModel", model_).end();
         put(t + 1, "session.model_change", m);
-        t += 2;
         in_leg_ = true;
-    } else if (!in_leg_) {
-        std::string d;
-        JsonWriter(d).obj().kv("resumeTime", format_iso8601(t)).kv("eventCount", 1).end();
-        put(t, "session.resume", d);
-        t += 1;
-        in_leg_ = true;
+        return t + 2;
     }
-    const std::string text = filled(pick(r, kPrompts), r);
-    std::string u;
-    JsonWriter(u).obj().kv("content", text).key("attachments").arr().end().end();
+    if (in_leg_) return t;
+    std::string d;
+    JsonWriter(d).obj().kv("resumeTime", format_iso8601(t)).kv("eventCount", 1).end();
+    put(t, "session.resume", d);
+    in_leg_ = true;
+    return t + 1;
+}
+
+// A sub-agent: its events are in this file, under the task call `id` that started it. Returns when the
+// task call completed.
+EpochMs CopilotSynth::delegate(EpochMs t, const std::string& id) {
     SynthTotals msg;
     msg.messages = 1;
-    put(t, "user.message", u, msg);
-    streams[0].context += static_cast<std::int64_t>(text.size()) / 4;
+    std::string s;
+    JsonWriter(s).obj().kv("toolCallId", id).kv("agentName", "explore").kv("model", kSubModel).end();
+    put(t + 1, "subagent.started", s);
+    std::string d;
+    JsonWriter(d)
+        .obj()
+        .kv("toolCallId", id)
+        .kv("toolName", "task")
+        .key("arguments")
+        .obj()
+        .kv("agent_type", "explore")
+        .end()
+        .end();
+    SynthTotals cf = msg;
+    cf.tool_calls = 1;
+    put(t + 2, "tool.execution_start", d, cf);
+    const std::string sub = "toolu_" + base62(r, 24);
+    answer(t + 3, std::string(kSubModel), r.between(20, 300), {sub}, id);
+    const EpochMs done = tool(t + 4, sub, id) + 1;
+    std::string e;
+    JsonWriter(e)
+        .obj()
+        .kv("toolCallId", id)
+        .kv("success", true)
+        .kv("model", model_)
+        .key("result")
+        .obj()
+        .kv("content", "found it")
+        .end()
+        .end();
+    SynthTotals rf = msg;
+    rf.tool_results = 1;
+    put(done, "tool.execution_complete", e, rf);
+    return done;
+}
 
-    const int rounds = 1 + static_cast<int>(std::min<double>(12, r.lognormal(3, 0.8)));
-    for (int i = 0; i < rounds; ++i) {
-        t += dur(r.lognormal(3'000, 0.8));
-        const std::string id = "toolu_" + base62(r, 24);
-        answer(t, model_, r.between(40, 600), {id}, {});
-        if (r.chance(0.1)) {
-            // A sub-agent: its events are in this file, under the task call that started it.
-            std::string s;
-            JsonWriter(s).obj().kv("toolCallId", id).kv("agentName", "explore").kv("model", kSubModel).end();
-            put(t + 1, "subagent.started", s);
-            std::string d;
-            JsonWriter(d)
-                .obj()
-                .kv("toolCallId", id)
-                .kv("toolName", "task")
-                .key("arguments")
-                .obj()
-                .kv("agent_type", "explore")
-                .end()
-                .end();
-            SynthTotals cf = msg;
-            cf.tool_calls = 1;
-            put(t + 2, "tool.execution_start", d, cf);
-            const std::string sub = "toolu_" + base62(r, 24);
-            answer(t + 3, std::string(kSubModel), r.between(20, 300), {sub}, id);
-            const EpochMs done = tool(t + 4, sub, id) + 1;
-            std::string e;
-            JsonWriter(e)
-                .obj()
-                .kv("toolCallId", id)
-                .kv("success", true)
-                .kv("model", model_)
-                .key("result")
-                .obj()
-                .kv("content", "found it")
-                .end()
-                .end();
-            SynthTotals rf = msg;
-            rf.tool_results = 1;
-            put(done, "tool.execution_complete", e, rf);
-            t = done + 1;
-        } else {
-            t = tool(t + 1, id, {}) + 1;
-        }
-    }
-    t += dur(r.lognormal(2'500, 0.8));
-    answer(t, model_, r.between(80, 900), {}, {});
-    t += 1;
+// After the answer: now and then a compaction, and now and then the end of a leg. Returns the turn's end.
+EpochMs CopilotSynth::close_turn(EpochMs t) {
     if (r.chance(0.04)) {
         // A compaction: the counters start again from zero, and ingest counts from zero.
         put(t, "session.compaction_start", "{}");
@@ -287,8 +303,8 @@ void CopilotSynth::turn() {
         leg_output_.clear();
         t += 2;
     }
-    // End of a leg now and then: a clean exit writes the rollup; a crash loses the counters since the
-    // last one (the resumed CLI carries on from it).
+    // End of a leg: a clean exit writes the rollup; a crash loses the counters since the last one (the
+    // resumed CLI carries on from it).
     if (r.chance(0.25)) {
         if (r.chance(0.8)) {
             shutdown(t);
@@ -302,7 +318,7 @@ void CopilotSynth::turn() {
         in_leg_ = false;
         t += 1;
     }
-    now = t + dur(std::min(20.0 * 60'000, r.lognormal(45'000, 1.1)));
+    return t;
 }
 
 }  // namespace

@@ -59,6 +59,10 @@ private:
                           const std::string& tokens);
     // One step of session `session` on `model`: an assistant message and its parts. Returns its end.
     EpochMs step(const std::string& session, const std::string& user_msg, int si, EpochMs t, bool last);
+    EpochMs text_part(const std::string& session, const std::string& mid, const std::string& tid, EpochMs t,
+                      const std::string& said);
+    std::string finish_step(const std::string& session, const std::string& mid, EpochMs at, SynthStream& s,
+                            const std::string& said, bool last);
     EpochMs tool(const std::string& session, const std::string& msg, EpochMs t, SynthStream& s);
     EpochMs subagent(const std::string& msg, EpochMs t);
 
@@ -204,10 +208,30 @@ EpochMs OpenCodeSynth::step(const std::string& session, const std::string& user_
     std::string d;
     JsonWriter(d).obj().kv("type", "step-start").kv("snapshot", hex_id(r, 40)).end();
     part_row(id("prt_"), mid, session, t + 1, t + 1, d);
-    // The text part as it streams: inserted, updated once longer, then with its end.
     const std::string tid = id("prt_");
     const std::string said = prose(r, static_cast<int>(r.between(1, last ? 8 : 3)));
-    EpochMs at = t + dur(r.lognormal(700, 0.5));
+    EpochMs done = text_part(session, mid, tid, t, said) + 1;
+    if (!last) {
+        const int n = r.chance(0.2) ? 2 : 1;
+        for (int i = 0; i < n; ++i) {
+            if (si == 0 && spawn_due()) {
+                done = subagent(mid, done + 1);
+                continue;
+            }
+            done = tool(session, mid, done + 1, s);
+        }
+    }
+    done += 1;
+    const std::string tokens = finish_step(session, mid, done, s, said, last);
+    done += 1;
+    message_row(mid, session, t, done, assistant(user_msg, s.model, t, done, tokens));
+    return done + 1;
+}
+
+// The text part as it streams: inserted, updated once longer, then with its end. Returns the end.
+EpochMs OpenCodeSynth::text_part(const std::string& session, const std::string& mid, const std::string& tid,
+                                 EpochMs t, const std::string& said) {
+    const EpochMs at = t + dur(r.lognormal(700, 0.5));
     const auto text = [&](std::size_t n, EpochMs end) {
         while (n > 0 && n < said.size() && (static_cast<unsigned char>(said[n]) & 0xC0) == 0x80) --n;  // whole characters
         std::string x;
@@ -220,18 +244,13 @@ EpochMs OpenCodeSynth::step(const std::string& session, const std::string& user_
     part_row(tid, mid, session, at, at, text(said.size() / 2, 0));
     const EpochMs text_end = at + dur(r.lognormal(600, 0.5));
     part_row(tid, mid, session, at, text_end, text(said.size(), text_end));
-    EpochMs done = text_end + 1;
-    if (!last) {
-        const int n = r.chance(0.2) ? 2 : 1;
-        for (int i = 0; i < n; ++i) {
-            if (si == 0 && spawn_due()) {
-                done = subagent(mid, done + 1);
-                continue;
-            }
-            done = tool(session, mid, done + 1, s);
-        }
-    }
-    // The step's usage.
+    return text_end;
+}
+
+// The step's usage: its step-finish part at `at`, counted against the stream's context. Returns the
+// tokens object the message repeats.
+std::string OpenCodeSynth::finish_step(const std::string& session, const std::string& mid, EpochMs at,
+                                       SynthStream& s, const std::string& said, bool last) {
     const std::int64_t cached = std::min(s.context, s.cached);
     const std::int64_t input = std::max<std::int64_t>(1, s.context - cached);
     const std::int64_t write = r.chance(0.5) ? std::min<std::int64_t>(input, r.between(100, 4'000)) : 0;
@@ -267,13 +286,10 @@ EpochMs OpenCodeSynth::step(const std::string& session, const std::string& user_
     use.tokens.reasoning = reasoning;
     use.tokens.cache_read = cached;
     use.tokens.cache_create = write;
-    done += 1;
-    part_row(id("prt_"), mid, session, done, done, fin, use);
+    part_row(id("prt_"), mid, session, at, at, fin, use);
     s.cached = s.context;
     s.context += output + reasoning;
-    done += 1;
-    message_row(mid, session, t, done, assistant(user_msg, s.model, t, done, tokens));
-    return done + 1;
+    return tokens;
 }
 
 // The task tool: a running tool part in the parent's message while a child session (parent_id) runs its

@@ -57,6 +57,13 @@ struct Call {
     EpochMs duration = 0;
 };
 
+// One model call's response: when it ended, its id and its counts.
+struct Response {
+    EpochMs at = 0, call_ms = 0;
+    std::string id;
+    std::int64_t prompt = 0, cached = 0, thoughts = 0, candidates = 0;
+};
+
 class QwenSynth final : public SynthAgentSession {
 public:
     QwenSynth(const SynthSessionOptions& opts, std::string_view agent) : SynthAgentSession(opts, agent) {
@@ -73,6 +80,12 @@ private:
     void head(JsonWriter& w, Chain& c, EpochMs at, std::string_view type);
     void user(Chain& c, EpochMs at, const std::string& text, const std::string& prompt_id);
     EpochMs round(Chain& c, EpochMs t, bool last, const std::string& prompt_id, bool may_delegate);
+    std::vector<Call> pick_calls(bool may_delegate);
+    Response respond(Chain& c, EpochMs t, bool last, const std::vector<Call>& calls);
+    void api_telemetry(Chain& c, const Response& m, const std::string& prompt_id);
+    EpochMs run_calls(std::vector<Call>& calls, EpochMs start, const std::string& prompt_id);
+    void call_telemetry(Chain& c, EpochMs at, const Call& k, const Response& m, const std::string& prompt_id);
+    void tool_result(Chain& c, EpochMs at, const Call& k, const std::vector<Call>& batch, EpochMs asked);
     Call tool_call(std::string_view name);
     EpochMs run_subagent(EpochMs t, const std::string& prompt_id, std::string_view name);
     void telemetry(Chain& c, EpochMs at, const std::string& event);
@@ -148,138 +161,165 @@ Call QwenSynth::tool_call(std::string_view name) {
 // calls, their telemetry records once the batch is done, then their results. Returns when the next round
 // may start.
 EpochMs QwenSynth::round(Chain& c, EpochMs t, bool last, const std::string& prompt_id, bool may_delegate) {
-    std::vector<Call> calls;
-    if (!last) {
-        const int n = r.chance(0.2) ? 2 : 1;
-        for (int i = 0; i < n; ++i) {
-            const double x = r.unit();
-            const std::string_view name = may_delegate && i == 0 && x < 0.05 ? "task"
-                                          : x < 0.45                         ? "read_file"
-                                          : x < 0.7                          ? "edit"
-                                          : x < 0.85                         ? "write_file"
-                                                                             : "run_shell_command";
-            calls.push_back(tool_call(name));
-        }
+    std::vector<Call> calls = last ? std::vector<Call>{} : pick_calls(may_delegate);
+    const Response said = respond(c, t, last, calls);
+    api_telemetry(c, said, prompt_id);
+    if (last) return said.at + 1;
+    const EpochMs done = run_calls(calls, said.at + 1, prompt_id);
+    for (const Call& k : calls) call_telemetry(c, done, k, said, prompt_id);
+    std::int64_t result_bytes = 0;
+    for (const Call& k : calls) {
+        tool_result(c, done + 1, k, calls, said.at);
+        result_bytes += static_cast<std::int64_t>(k.output.size());
     }
+    streams[0].context += result_bytes / 4;
+    return done + 2;
+}
+
+// One or two calls; a sub-agent (task) only as the first of a round that may delegate.
+std::vector<Call> QwenSynth::pick_calls(bool may_delegate) {
+    std::vector<Call> calls;
+    const int n = r.chance(0.2) ? 2 : 1;
+    for (int i = 0; i < n; ++i) {
+        const double x = r.unit();
+        const std::string_view name = may_delegate && i == 0 && x < 0.05 ? "task"
+                                      : x < 0.45                         ? "read_file"
+                                      : x < 0.7                          ? "edit"
+                                      : x < 0.85                         ? "write_file"
+                                                                         : "run_shell_command";
+        calls.push_back(tool_call(name));
+    }
+    return calls;
+}
+
+// The assistant record of one model call: its text (and a thought), its functionCall parts and its
+// usageMetadata, counted against the session's context.
+Response QwenSynth::respond(Chain& c, EpochMs t, bool last, const std::vector<Call>& calls) {
     SynthStream& s = streams[0];
+    Response m;
     const std::string said = prose(r, static_cast<int>(r.between(1, last ? 8 : 3)));
-    const std::int64_t prompt = s.context;
-    const std::int64_t cached = std::min(s.context, s.cached / 256 * 256);
-    const std::int64_t thoughts = r.chance(0.6) ? r.between(40, 1'500) : 0;
-    const std::int64_t candidates = static_cast<std::int64_t>(said.size()) / 4 + r.between(5, 120) + thoughts +
-                                    static_cast<std::int64_t>(calls.size()) * 40;
+    m.prompt = s.context;
+    m.cached = std::min(s.context, s.cached / 256 * 256);
+    m.thoughts = r.chance(0.6) ? r.between(40, 1'500) : 0;
+    m.candidates = static_cast<std::int64_t>(said.size()) / 4 + r.between(5, 120) + m.thoughts +
+                   static_cast<std::int64_t>(calls.size()) * 40;
     s.cached = s.context;
-    s.context += candidates;
-    const EpochMs call_ms = dur(r.lognormal(2'500, 0.8));
-    const EpochMs at = t + call_ms;
-    const std::string response_id = "chatcmpl-" + hex_id(r, 16);
+    s.context += m.candidates;
+    m.call_ms = dur(r.lognormal(2'500, 0.8));
+    m.at = t + m.call_ms;
+    m.id = "chatcmpl-" + hex_id(r, 16);
 
     std::string p;
     JsonWriter w(p);
-    head(w, c, at, "assistant");
+    head(w, c, m.at, "assistant");
     w.kv("model", c.model).key("message").obj().kv("role", "model").key("parts").arr();
-    if (thoughts > 0) w.obj().kv("text", prose(r, 1)).kv("thought", true).end();
+    if (m.thoughts > 0) w.obj().kv("text", prose(r, 1)).kv("thought", true).end();
     w.obj().kv("text", said).end();
     for (const Call& k : calls)
         w.obj().key("functionCall").obj().kv("id", k.id).kv("name", k.name).key("args").raw(k.args).end().end();
     w.end().end();
     w.key("usageMetadata")
         .obj()
-        .kv("promptTokenCount", prompt)
-        .kv("candidatesTokenCount", candidates)
-        .kv("cachedContentTokenCount", cached)
-        .kv("thoughtsTokenCount", thoughts)
-        .kv("totalTokenCount", prompt + candidates)
+        .kv("promptTokenCount", m.prompt)
+        .kv("candidatesTokenCount", m.candidates)
+        .kv("cachedContentTokenCount", m.cached)
+        .kv("thoughtsTokenCount", m.thoughts)
+        .kv("totalTokenCount", m.prompt + m.candidates)
         .end();
     w.kv("contextWindowSize", std::int64_t{1'000'000}).end();
     SynthTotals use;
     use.messages = 1;
     use.usage_events = 1;
     use.unpriced_events = is_unpriced(c.model) ? 1 : 0;
-    use.tokens.input = prompt - cached;
-    use.tokens.cache_read = cached;
-    use.tokens.output = candidates;
-    use.tokens.reasoning = thoughts;
+    use.tokens.input = m.prompt - m.cached;
+    use.tokens.cache_read = m.cached;
+    use.tokens.output = m.candidates;
+    use.tokens.reasoning = m.thoughts;
     use.tool_calls = static_cast<std::int64_t>(calls.size());
-    push(0, at, std::move(p), use);
+    push(0, m.at, std::move(p), use);
+    return m;
+}
 
+// The qwen-code.api_response telemetry record repeating a response's counts.
+void QwenSynth::api_telemetry(Chain& c, const Response& m, const std::string& prompt_id) {
     std::string api;
     JsonWriter(api)
         .obj()
         .kv("event.name", "qwen-code.api_response")
-        .kv("event.timestamp", format_iso8601(at))
-        .kv("response_id", response_id)
+        .kv("event.timestamp", format_iso8601(m.at))
+        .kv("response_id", m.id)
         .kv("model", c.model)
         .kv("status_code", 200)
-        .kv("duration_ms", call_ms)
-        .kv("input_token_count", prompt)
-        .kv("output_token_count", candidates)
-        .kv("cached_content_token_count", cached)
-        .kv("thoughts_token_count", thoughts)
+        .kv("duration_ms", m.call_ms)
+        .kv("input_token_count", m.prompt)
+        .kv("output_token_count", m.candidates)
+        .kv("cached_content_token_count", m.cached)
+        .kv("thoughts_token_count", m.thoughts)
         .kv("tool_token_count", 0)
-        .kv("total_token_count", prompt + candidates)
+        .kv("total_token_count", m.prompt + m.candidates)
         .kv("prompt_id", prompt_id)
         .kv("auth_type", c.model == "coder-model" ? "qwen-oauth" : "openai")
         .end();
-    telemetry(c, at, api);
-    if (last) return at + 1;
+    telemetry(c, m.at, api);
+}
 
-    // The batch runs one call after another; a task call runs its sub-agent meanwhile.
-    EpochMs done = at + 1;
-    std::int64_t result_bytes = 0;
+// The batch runs one call after another; a task call runs its sub-agent meanwhile. Returns when the batch
+// is done (its telemetry records are written then).
+EpochMs QwenSynth::run_calls(std::vector<Call>& calls, EpochMs start, const std::string& prompt_id) {
+    EpochMs done = start;
     for (Call& k : calls) {
         const EpochMs started = done;
         if (k.name == "task") done = run_subagent(done, prompt_id, kSubagents[r.below(std::size(kSubagents))]);
         done += dur(r.lognormal(1'500, 1.1));
         k.duration = done - started;
-        result_bytes += static_cast<std::int64_t>(k.output.size());
     }
-    done += dur(r.lognormal(40, 0.5));
-    for (const Call& k : calls) {
-        std::string ev;
-        JsonWriter(ev)
-            .obj()
-            .kv("event.name", "qwen-code.tool_call")
-            .kv("event.timestamp", format_iso8601(done))
-            .kv("function_name", k.name)
-            .key("function_args")
-            .raw(k.args)
-            .kv("duration_ms", k.duration)
-            .kv("status", k.failed ? "error" : "success")
-            .kv("success", !k.failed)
-            .kv("decision", "auto_accept")
-            .kv("prompt_id", prompt_id)
-            .kv("response_id", response_id)
-            .kv("tool_type", "native")
-            .end();
-        telemetry(c, done, ev);
-    }
-    ++done;
-    for (const Call& k : calls) {
-        std::string q;
-        JsonWriter v(q);
-        head(v, c, done, "tool_result");
-        v.key("message").obj().kv("role", "user").key("parts").arr().obj().key("functionResponse").obj();
-        v.kv("id", k.id).kv("name", k.name).key("response").obj().kv(k.failed ? "error" : "output", k.output);
-        v.end().end().end().end().end();
-        v.key("toolCallResult").obj().kv("callId", k.id).kv("status", k.failed ? "error" : "success");
-        if (k.failed)
-            v.key("error").obj().end().kv("errorType", "edit_no_occurrence_found");
-        else
-            v.kv("resultDisplay", "ok");
-        v.end().end();
-        SynthTotals f;
-        f.messages = 1;
-        f.tool_results = 1;
-        f.tool_errors = k.failed ? 1 : 0;
-        // The same function with the same arguments twice in the batch: ingest cannot tell their telemetry
-        // records apart and keeps the time between the records instead.
-        const auto same = [&](const Call& o) { return o.name == k.name && o.args == k.args; };
-        f.tool_latency_ms = std::count_if(calls.begin(), calls.end(), same) > 1 ? done - at : k.duration;
-        push(0, done, std::move(q), f);
-    }
-    s.context += result_bytes / 4;
-    return done + 1;
+    return done + dur(r.lognormal(40, 0.5));
+}
+
+// The qwen-code.tool_call telemetry record of one call, with its duration.
+void QwenSynth::call_telemetry(Chain& c, EpochMs at, const Call& k, const Response& m, const std::string& prompt_id) {
+    std::string ev;
+    JsonWriter(ev)
+        .obj()
+        .kv("event.name", "qwen-code.tool_call")
+        .kv("event.timestamp", format_iso8601(at))
+        .kv("function_name", k.name)
+        .key("function_args")
+        .raw(k.args)
+        .kv("duration_ms", k.duration)
+        .kv("status", k.failed ? "error" : "success")
+        .kv("success", !k.failed)
+        .kv("decision", "auto_accept")
+        .kv("prompt_id", prompt_id)
+        .kv("response_id", m.id)
+        .kv("tool_type", "native")
+        .end();
+    telemetry(c, at, ev);
+}
+
+// The tool_result record of one call (its functionResponse and toolCallResult).
+void QwenSynth::tool_result(Chain& c, EpochMs at, const Call& k, const std::vector<Call>& batch, EpochMs asked) {
+    std::string q;
+    JsonWriter v(q);
+    head(v, c, at, "tool_result");
+    v.key("message").obj().kv("role", "user").key("parts").arr().obj().key("functionResponse").obj();
+    v.kv("id", k.id).kv("name", k.name).key("response").obj().kv(k.failed ? "error" : "output", k.output);
+    v.end().end().end().end().end();
+    v.key("toolCallResult").obj().kv("callId", k.id).kv("status", k.failed ? "error" : "success");
+    if (k.failed)
+        v.key("error").obj().end().kv("errorType", "edit_no_occurrence_found");
+    else
+        v.kv("resultDisplay", "ok");
+    v.end().end();
+    SynthTotals f;
+    f.messages = 1;
+    f.tool_results = 1;
+    f.tool_errors = k.failed ? 1 : 0;
+    // The same function with the same arguments twice in the batch: ingest cannot tell their telemetry
+    // records apart and keeps the time between the records instead.
+    const auto same = [&](const Call& o) { return o.name == k.name && o.args == k.args; };
+    f.tool_latency_ms = std::count_if(batch.begin(), batch.end(), same) > 1 ? at - asked : k.duration;
+    push(0, at, std::move(q), f);
 }
 
 // A sub-agent (the task tool): its prompt and rounds in the session's file, on a chain of its own with its

@@ -93,6 +93,85 @@ struct TreeSessions {
     }
 };
 
+// One file of the tree: its JSON, its id (the file's stem), its folder's name and the line number it is
+// read as.
+struct TreeDocument {
+    const json::value& v;
+    std::string id, folder;
+    std::int64_t line_no;
+};
+
+LineOutcome unreadable_context(LineIssue& issue) {
+    issue = LineIssue::Malformed;  // a file it needs is mid-rewrite: nothing now, all of it later
+    return LineOutcome::Rejected;
+}
+
+// storage/session/<project>/<id>.json: the session, once it has a creation time.
+LineOutcome read_session_file(const TreeDocument& d, TreeSessions& sessions, std::vector<ParsedLine>& out,
+                              LineIssue& issue, int& done) {
+    const opencode::SessionFields own = TreeSessions::fields(d.v, d.folder);
+    const opencode::SessionInfo info = opencode::resolve_session(d.id, [&](const std::string& sid) {
+        return sid == d.id ? std::optional(own) : sessions(sid);
+    });
+    if (sessions.broken) return unreadable_context(issue);
+    const std::optional<std::int64_t> at = jf::integer(jf::field(jf::field(d.v, "time"), "created"));
+    if (!at || *at <= 0) {
+        issue = LineIssue::NoTimestamp;  // logged at each rewrite until it has a time
+        return LineOutcome::Rejected;
+    }
+    done = 1;
+    ParsedLine& l = out.emplace_back();
+    l.line_no = d.line_no;
+    l.ts = *at;
+    l.session = info.ref;
+    return LineOutcome::Record;
+}
+
+// storage/message/<session>/<id>.json: the message, in its session.
+LineOutcome read_message_file(const TreeDocument& d, TreeSessions& sessions, std::vector<ParsedLine>& out,
+                              LineIssue& issue, int& done) {
+    const opencode::SessionInfo info = opencode::resolve_session(d.folder, std::ref(sessions));
+    if (sessions.broken) return unreadable_context(issue);
+    std::optional<opencode::Message> m = opencode::message(d.id, d.v, info, std::nullopt, issue);
+    if (!m) return LineOutcome::Rejected;  // logged at each rewrite until it has a time
+    done = 1;
+    m->line.line_no = d.line_no;
+    out.push_back(std::move(m->line));
+    return LineOutcome::Record;
+}
+
+// storage/part/<message>/<id>.json: only step-finish and tool parts give anything; their message and
+// session are read now.
+LineOutcome read_part_file(const TreeDocument& d, TreeSessions& sessions, std::vector<ParsedLine>& out,
+                           LineIssue& issue, int& done) {
+    if (!opencode::part_type_read(jf::str(jf::field(d.v, "type")))) return LineOutcome::Ignored;
+    const std::string session_id(jf::str(jf::field(d.v, "sessionID")));
+    if (!safe_id(session_id)) {
+        issue = LineIssue::MissingField;
+        return LineOutcome::Rejected;
+    }
+    json::value mv;
+    const Got got = read_object(sessions.storage / "message" / session_id / (d.folder + ".json"), mv);
+    if (got == Got::Broken) return unreadable_context(issue);
+    const opencode::SessionInfo info = opencode::resolve_session(session_id, std::ref(sessions));
+    if (sessions.broken) return unreadable_context(issue);
+    std::optional<opencode::Message> m;
+    if (got == Got::Ok) {
+        LineIssue ignored = LineIssue::None;  // the message file's own issues are its own file's to report
+        m = opencode::message(d.folder, mv, info, std::nullopt, ignored);
+    }
+    std::vector<ParsedLine> lines;
+    done = opencode::part_lines(d.id, d.v, info, m ? &*m : nullptr, std::nullopt, d.line_no, done, lines, issue);
+    if (lines.empty()) return LineOutcome::Ignored;
+    if (m) {
+        // The message from its own line first, as the database reader hands it: the same row either way.
+        m->line.line_no = d.line_no;
+        out.push_back(std::move(m->line));
+    }
+    for (ParsedLine& l : lines) out.push_back(std::move(l));
+    return LineOutcome::Record;
+}
+
 }  // namespace
 
 std::optional<OpenCodeJsonParser::Kind> OpenCodeJsonParser::kind_of(const fs::path& rel) {
@@ -117,71 +196,15 @@ LineOutcome OpenCodeJsonParser::parse_records(std::string_view doc, std::int64_t
         issue = LineIssue::Malformed;  // caught mid-rewrite (or damaged): read again at its next change
         return LineOutcome::Rejected;
     }
-    const std::string id = file_.stem().string();
-    const std::string folder = file_.parent_path().filename().string();
-    TreeSessions sessions{storage_};
-    const auto unreadable_context = [&] {
-        issue = LineIssue::Malformed;  // a file it needs is mid-rewrite: nothing now, all of it later
-        return LineOutcome::Rejected;
-    };
-
     if (kind_ != Kind::Part && done_) return LineOutcome::Ignored;  // rewritten: what we read of it is fixed
-    if (kind_ == Kind::Session) {
-        const opencode::SessionFields own = TreeSessions::fields(v, folder);
-        const opencode::SessionInfo info = opencode::resolve_session(id, [&](const std::string& sid) {
-            return sid == id ? std::optional(own) : sessions(sid);
-        });
-        if (sessions.broken) return unreadable_context();
-        const std::optional<std::int64_t> at = jf::integer(jf::field(jf::field(v, "time"), "created"));
-        if (!at || *at <= 0) {
-            issue = LineIssue::NoTimestamp;  // logged at each rewrite until it has a time
-            return LineOutcome::Rejected;
-        }
-        done_ = 1;
-        ParsedLine& l = out.emplace_back();
-        l.line_no = line_no;
-        l.ts = *at;
-        l.session = info.ref;
-        return LineOutcome::Record;
+    const TreeDocument d{v, file_.stem().string(), file_.parent_path().filename().string(), line_no};
+    TreeSessions sessions{storage_};
+    switch (kind_) {
+        case Kind::Session: return read_session_file(d, sessions, out, issue, done_);
+        case Kind::Message: return read_message_file(d, sessions, out, issue, done_);
+        case Kind::Part: return read_part_file(d, sessions, out, issue, done_);
     }
-    if (kind_ == Kind::Message) {
-        const opencode::SessionInfo info = opencode::resolve_session(folder, std::ref(sessions));
-        if (sessions.broken) return unreadable_context();
-        std::optional<opencode::Message> m = opencode::message(id, v, info, std::nullopt, issue);
-        if (!m) return LineOutcome::Rejected;  // logged at each rewrite until it has a time
-        done_ = 1;
-        m->line.line_no = line_no;
-        out.push_back(std::move(m->line));
-        return LineOutcome::Record;
-    }
-
-    // A part: only step-finish and tool parts give anything; their message and session are read now.
-    if (!opencode::part_type_read(jf::str(jf::field(v, "type")))) return LineOutcome::Ignored;
-    const std::string session_id(jf::str(jf::field(v, "sessionID")));
-    if (!safe_id(session_id)) {
-        issue = LineIssue::MissingField;
-        return LineOutcome::Rejected;
-    }
-    json::value mv;
-    const Got got = read_object(storage_ / "message" / session_id / (folder + ".json"), mv);
-    if (got == Got::Broken) return unreadable_context();
-    const opencode::SessionInfo info = opencode::resolve_session(session_id, std::ref(sessions));
-    if (sessions.broken) return unreadable_context();
-    std::optional<opencode::Message> m;
-    if (got == Got::Ok) {
-        LineIssue ignored = LineIssue::None;  // the message file's own issues are its own file's to report
-        m = opencode::message(folder, mv, info, std::nullopt, ignored);
-    }
-    std::vector<ParsedLine> lines;
-    done_ = opencode::part_lines(id, v, info, m ? &*m : nullptr, std::nullopt, line_no, done_, lines, issue);
-    if (lines.empty()) return LineOutcome::Ignored;
-    if (m) {
-        // The message from its own line first, as the database reader hands it: the same row either way.
-        m->line.line_no = line_no;
-        out.push_back(std::move(m->line));
-    }
-    for (ParsedLine& l : lines) out.push_back(std::move(l));
-    return LineOutcome::Record;
+    return LineOutcome::Ignored;
 }
 
 std::string OpenCodeJsonParser::save_state() const {
