@@ -7,6 +7,7 @@
 // connection of its own: ingest never waits for it. docs/teams.md.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -17,6 +18,8 @@
 #include <string>
 
 namespace agentpulse {
+
+struct HttpAnswer;
 
 struct ForwarderOptions {
     std::filesystem::path store;
@@ -52,6 +55,13 @@ public:
 
 private:
     struct Store;
+    struct Batch {
+        std::size_t records = 0;
+        std::string body;                    // the encoded request
+        std::array<std::int64_t, 5> marks{};  // the cursor once it is accepted (usage id, growth, tool id, result, session)
+    };
+    Batch read_batch();
+    Pass failed(const HttpAnswer& a, std::size_t records);
     void sleep_for(std::chrono::milliseconds d);
 
     ForwarderOptions opts_;

@@ -70,28 +70,28 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
 
 }  // namespace
 
-HttpAnswer http_post(const HttpUrl& url, std::string_view content_type, std::string_view body,
-                     std::string_view bearer_token, std::chrono::milliseconds timeout) {
-    HttpAnswer a;
-    const Clock::time_point deadline = Clock::now() + timeout;
+namespace {
+
+// A connected socket (non-blocking) to one of the host's addresses, or -1 with `error` set.
+int connect_to(const HttpUrl& url, Clock::time_point deadline, std::string& error) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* found = nullptr;
     if (const int rc = ::getaddrinfo(url.host.c_str(), url.port.c_str(), &hints, &found); rc != 0) {
-        a.error = "cannot resolve " + url.host + ": " + gai_strerror(rc);
-        return a;
+        error = "cannot resolve " + url.host + ": " + gai_strerror(rc);
+        return -1;
     }
-    Fd sock;
-    std::string connect_error = "no address";
-    for (addrinfo* ai = found; ai; ai = ai->ai_next) {
+    error = "no address";
+    int out = -1;
+    for (addrinfo* ai = found; ai && out < 0; ai = ai->ai_next) {
         Fd s;
         s.fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
         if (s.fd < 0) continue;
         int rc = ::connect(s.fd, ai->ai_addr, ai->ai_addrlen);
         if (rc != 0 && errno == EINPROGRESS) {
             if (!wait_for(s.fd, POLLOUT, deadline)) {
-                connect_error = "connect timed out";
+                error = "connect timed out";
                 continue;
             }
             int err = 0;
@@ -101,69 +101,69 @@ HttpAnswer http_post(const HttpUrl& url, std::string_view content_type, std::str
             errno = err;
         }
         if (rc != 0) {
-            connect_error = std::string("connect: ") + std::strerror(errno);
+            error = std::string("connect: ") + std::strerror(errno);
             continue;
         }
-        std::swap(sock.fd, s.fd);
-        break;
+        std::swap(out, s.fd);
     }
     ::freeaddrinfo(found);
-    if (sock.fd < 0) {
-        a.error = connect_error;
-        return a;
-    }
-    std::string req = "POST " + url.path + " HTTP/1.1\r\nHost: " + url.host + ":" + url.port +
-                      "\r\nContent-Type: " + std::string(content_type) +
-                      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n";
-    if (!bearer_token.empty()) req += "Authorization: Bearer " + std::string(bearer_token) + "\r\n";
-    req += "User-Agent: agentpulse/" AGENTPULSE_VERSION "\r\n\r\n";
-    req.append(body);
+    return out;
+}
+
+// Sends all of `data`; false with `error` set when it cannot in time.
+bool send_all(int fd, std::string_view data, Clock::time_point deadline, std::string& error) {
     std::size_t sent = 0;
-    while (sent < req.size()) {
-        const ssize_t n = ::send(sock.fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+    while (sent < data.size()) {
+        const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
         if (n > 0) {
             sent += static_cast<std::size_t>(n);
         } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (!wait_for(sock.fd, POLLOUT, deadline)) {
-                a.error = "send timed out";
-                return a;
+            if (!wait_for(fd, POLLOUT, deadline)) {
+                error = "send timed out";
+                return false;
             }
         } else {
-            a.error = std::string("send: ") + std::strerror(errno);
-            return a;
+            error = std::string("send: ") + std::strerror(errno);
+            return false;
         }
     }
-    // The answer, until the server closes (Connection: close) or the headers and Content-Length are in.
+    return true;
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// The answer, until the server closes (Connection: close) or the headers and Content-Length are in; its
+// status, Retry-After and body.
+HttpAnswer read_answer(int fd, Clock::time_point deadline) {
     constexpr std::size_t kMaxAnswer = 1 << 20;
+    HttpAnswer a;
     std::string in;
     std::size_t header_end = std::string::npos, want = std::string::npos;
     char buf[8192];
-    for (;;) {
-        if (header_end != std::string::npos && want != std::string::npos && in.size() >= want) break;
-        const ssize_t n = ::recv(sock.fd, buf, sizeof buf, 0);
-        if (n > 0) {
-            in.append(buf, static_cast<std::size_t>(n));
-            if (in.size() > kMaxAnswer) {
-                a.error = "answer too large";
-                return a;
-            }
-            if (header_end == std::string::npos && (header_end = in.find("\r\n\r\n")) != std::string::npos) {
-                // Content-Length, when given, says where the answer ends.
-                std::string head = in.substr(0, header_end);
-                for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                if (const std::size_t p = head.find("\r\ncontent-length:"); p != std::string::npos)
-                    want = header_end + 4 + std::strtoull(head.c_str() + p + 17, nullptr, 10);
-            }
-        } else if (n == 0) {
-            break;
-        } else if (errno == EAGAIN || errno == EINTR) {
-            if (!wait_for(sock.fd, POLLIN, deadline)) {
-                a.error = "no answer in time";
-                return a;
-            }
-        } else {
+    while (header_end == std::string::npos || want == std::string::npos || in.size() < want) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n == 0) break;
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            if (wait_for(fd, POLLIN, deadline)) continue;
+            a.error = "no answer in time";
+            return a;
+        }
+        if (n < 0) {
             a.error = std::string("recv: ") + std::strerror(errno);
             return a;
+        }
+        in.append(buf, static_cast<std::size_t>(n));
+        if (in.size() > kMaxAnswer) {
+            a.error = "answer too large";
+            return a;
+        }
+        if (header_end == std::string::npos && (header_end = in.find("\r\n\r\n")) != std::string::npos) {
+            const std::string head = lower(in.substr(0, header_end));
+            if (const std::size_t p = head.find("\r\ncontent-length:"); p != std::string::npos)
+                want = header_end + 4 + std::strtoull(head.c_str() + p + 17, nullptr, 10);
         }
     }
     if (header_end == std::string::npos || !in.starts_with("HTTP/1.") || in.size() < 12) {
@@ -171,14 +171,32 @@ HttpAnswer http_post(const HttpUrl& url, std::string_view content_type, std::str
         return a;
     }
     a.status = std::atoi(in.c_str() + 9);
-    std::string head = in.substr(0, header_end);
-    for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string head = lower(in.substr(0, header_end));
     if (const std::size_t p = head.find("\r\nretry-after:"); p != std::string::npos) {
         const long s = std::strtol(head.c_str() + p + 14, nullptr, 10);
         if (s >= 0 && s < 86'400) a.retry_after_s = static_cast<int>(s);
     }
     a.body = in.substr(header_end + 4);
     return a;
+}
+
+}  // namespace
+
+HttpAnswer http_post(const HttpUrl& url, std::string_view content_type, std::string_view body,
+                     std::string_view bearer_token, std::chrono::milliseconds timeout) {
+    const Clock::time_point deadline = Clock::now() + timeout;
+    HttpAnswer a;
+    Fd sock;
+    sock.fd = connect_to(url, deadline, a.error);
+    if (sock.fd < 0) return a;
+    std::string req = "POST " + url.path + " HTTP/1.1\r\nHost: " + url.host + ":" + url.port +
+                      "\r\nContent-Type: " + std::string(content_type) +
+                      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n";
+    if (!bearer_token.empty()) req += "Authorization: Bearer " + std::string(bearer_token) + "\r\n";
+    req += "User-Agent: agentpulse/" AGENTPULSE_VERSION "\r\n\r\n";
+    req.append(body);
+    if (!send_all(sock.fd, req, deadline, a.error)) return a;
+    return read_answer(sock.fd, deadline);
 }
 
 }  // namespace agentpulse

@@ -171,6 +171,82 @@ OtlpLogs ForwardEncoder::take() {
     return out;
 }
 
+namespace {
+
+ParsedLine line_of(const SessionRef& session, EpochMs ts) {
+    ParsedLine l;
+    l.ts = ts;
+    l.session = session;
+    return l;
+}
+
+// agentpulse.usage: one usage row, with the cost and source it had.
+std::string usage_lines(const Reader& at, const SessionRef& session, EpochMs ts, std::vector<ParsedLine>& out) {
+    UsageRecord u;
+    u.dedup_key = at.text("agentpulse.dedup_key");
+    if (u.dedup_key.empty()) return "agentpulse.usage without agentpulse.dedup_key";
+    u.model = at.text("model");
+    u.tokens = {at.count("input_tokens"),      at.count("output_tokens"),           at.count("cache_read_tokens"),
+                at.count("cache_creation_tokens"), at.count("cache_creation_1h_tokens"), at.count("reasoning_tokens")};
+    u.service_tier = at.text("service_tier");
+    u.cost_usd = at.real("cost_usd");
+    u.cost_source = at.text("agentpulse.cost_source");
+    u.grows = true;  // sent again when it grows at the source: the store keeps each field's maximum
+    ParsedLine l = line_of(session, ts);
+    l.usage = std::move(u);
+    out.push_back(std::move(l));
+    return {};
+}
+
+// agentpulse.tool_call: the call at its time, and its result when it landed.
+std::string tool_lines(const Reader& at, const SessionRef& session, EpochMs ts, std::vector<ParsedLine>& out) {
+    ToolCallRecord c;
+    c.tool_use_id = at.text("tool_use_id");
+    c.tool_name = at.text("tool_name");
+    if (c.tool_use_id.empty() || c.tool_name.empty()) return "agentpulse.tool_call without tool_use_id or tool_name";
+    if (at.record.find("agentpulse.file_path")) c.file_path = at.text("agentpulse.file_path");
+    c.byte_count = at.num("agentpulse.byte_count");
+    c.call_index = at.num("agentpulse.call_index").value_or(0);
+    ParsedLine call = line_of(session, ts);
+    call.tool_calls.push_back(c);
+    out.push_back(std::move(call));
+    if (const auto result_ts = at.num("agentpulse.result_time_ms")) {
+        ToolResultRecord res;
+        res.tool_use_id = c.tool_use_id;
+        res.is_error = at.flag("agentpulse.is_error");
+        res.result_bytes = at.count("tool_result_size_bytes");
+        res.latency_ms = at.num("duration_ms");
+        res.latency_measured = res.latency_ms.has_value();
+        ParsedLine result = line_of(session, *result_ts);
+        result.tool_results.push_back(res);
+        out.push_back(std::move(result));
+    }
+    return {};
+}
+
+// agentpulse.session: three lines, as the writer reads a session's fields: its first time, the line that
+// named its folder, and its latest line (version, model).
+std::string session_lines(const Reader& at, SessionRef session, std::vector<ParsedLine>& out) {
+    const auto started = at.num("agentpulse.started_at_ms"), last = at.num("agentpulse.last_at_ms");
+    if (!started || !last) return "agentpulse.session without its times";
+    const std::string version = std::move(session.cli_version);
+    session.cli_version.clear();
+    out.push_back(line_of(session, *started));
+    if (const auto place = at.num("agentpulse.place_at_ms")) {
+        ParsedLine l = line_of(session, *place);
+        l.session.cwd = at.text("agentpulse.cwd");
+        l.session.git_branch = at.text("agentpulse.git_branch");
+        out.push_back(std::move(l));
+    }
+    ParsedLine l = line_of(session, *last);
+    l.session.cli_version = version;
+    l.session.model = at.text("model");
+    out.push_back(std::move(l));
+    return {};
+}
+
+}  // namespace
+
 ForwardLines forwarded_lines(std::string_view event, const OtlpAttributes& record, const OtlpAttributes& resource,
                              EpochMs ts) {
     ForwardLines out;
@@ -183,88 +259,24 @@ ForwardLines forwarded_lines(std::string_view event, const OtlpAttributes& recor
     out.provider = agent->name();
     SessionRef session;
     session.session_id = at.text("session.id");
-    session.project_slug = at.text("agentpulse.project.slug");
-    session.project_name = at.text("agentpulse.project.name");
-    session.machine = at.text("host.name");
-    session.user = at.text("enduser.id");
-    session.cli_version = at.text("app.version");
     if (session.session_id.empty()) {
         out.error = std::string(event) + " without session.id";
         return out;
     }
+    session.project_slug = at.text("agentpulse.project.slug");
+    session.project_name = at.text("agentpulse.project.name");
+    session.machine = at.text("host.name");
     if (session.machine.empty()) session.machine = "unknown";
-    const auto line_at = [&](EpochMs when) {
-        ParsedLine l;
-        l.ts = when;
-        l.session = session;
-        return l;
-    };
-    if (event == kForwardUsage) {
-        UsageRecord u;
-        u.dedup_key = at.text("agentpulse.dedup_key");
-        u.model = at.text("model");
-        if (u.dedup_key.empty()) {
-            out.error = "agentpulse.usage without agentpulse.dedup_key";
-            return out;
-        }
-        u.tokens = {at.count("input_tokens"),          at.count("output_tokens"),
-                    at.count("cache_read_tokens"),     at.count("cache_creation_tokens"),
-                    at.count("cache_creation_1h_tokens"), at.count("reasoning_tokens")};
-        u.service_tier = at.text("service_tier");
-        u.cost_usd = at.real("cost_usd");
-        u.cost_source = at.text("agentpulse.cost_source");
-        u.grows = true;  // sent again when it grows at the source: the store keeps each field's maximum
-        ParsedLine l = line_at(ts);
-        l.usage = std::move(u);
-        out.lines.push_back(std::move(l));
-    } else if (event == kForwardTool) {
-        ToolCallRecord c;
-        c.tool_use_id = at.text("tool_use_id");
-        c.tool_name = at.text("tool_name");
-        if (c.tool_use_id.empty() || c.tool_name.empty()) {
-            out.error = "agentpulse.tool_call without tool_use_id or tool_name";
-            return out;
-        }
-        if (record.find("agentpulse.file_path")) c.file_path = at.text("agentpulse.file_path");
-        c.byte_count = at.num("agentpulse.byte_count");
-        c.call_index = at.num("agentpulse.call_index").value_or(0);
-        ParsedLine call = line_at(ts);
-        call.tool_calls.push_back(c);
-        out.lines.push_back(std::move(call));
-        if (const auto result_ts = at.num("agentpulse.result_time_ms")) {
-            ToolResultRecord res;
-            res.tool_use_id = c.tool_use_id;
-            res.is_error = at.flag("agentpulse.is_error");
-            res.result_bytes = at.count("tool_result_size_bytes");
-            res.latency_ms = at.num("duration_ms");
-            res.latency_measured = res.latency_ms.has_value();
-            ParsedLine result = line_at(*result_ts);
-            result.tool_results.push_back(res);
-            out.lines.push_back(std::move(result));
-        }
-    } else if (event == kForwardSession) {
-        const auto started = at.num("agentpulse.started_at_ms"), last = at.num("agentpulse.last_at_ms");
-        if (!started || !last) {
-            out.error = "agentpulse.session without its times";
-            return out;
-        }
-        // Three lines, as the writer reads a session's fields: its first time, the line that named its folder
-        // and its latest line (version, model).
-        session.cli_version.clear();
-        out.lines.push_back(line_at(*started));
-        if (const auto place = at.num("agentpulse.place_at_ms")) {
-            ParsedLine l = line_at(*place);
-            l.session.cwd = at.text("agentpulse.cwd");
-            l.session.git_branch = at.text("agentpulse.git_branch");
-            out.lines.push_back(std::move(l));
-        }
-        ParsedLine l = line_at(*last);
-        l.session.cli_version = at.text("app.version");
-        l.session.model = at.text("model");
-        out.lines.push_back(std::move(l));
-    } else {
+    session.user = at.text("enduser.id");
+    session.cli_version = at.text("app.version");
+    if (event == kForwardUsage)
+        out.error = usage_lines(at, session, ts, out.lines);
+    else if (event == kForwardTool)
+        out.error = tool_lines(at, session, ts, out.lines);
+    else if (event == kForwardSession)
+        out.error = session_lines(at, session, out.lines);
+    else
         out.error = "unknown agentpulse event " + std::string(event);
-    }
     return out;
 }
 
