@@ -140,6 +140,7 @@ PollerOptions poller_options(const Config& c, const Watcher* watcher) {
     PollerOptions po;
     po.store = c.store;
     po.budget = c.budget;
+    po.machine = origin_of(c).machine;
     if (watcher) po.embedded_watcher = [watcher] { return embedded_state(*watcher); };
     return po;
 }

@@ -97,7 +97,7 @@ export interface UsageEvent {
   cost_usd: number;
   cost_source: string;
   update_seq: number;
-  /** Where the row was read (absent from servers older than machines: docs/teams.md). */
+  /** Where the row was read: only on rows from another machine than the server's (docs/teams.md). */
   machine?: string;
   /** Whose it is, when the source says ("" otherwise). */
   user?: string;
