@@ -9,6 +9,7 @@ import { AlertNotifier } from './components/AlertsPane';
 import { WatcherBanner } from './components/WatcherBanner';
 import { browserTimeZone } from './format';
 import { AgentsContext, useAgentTable } from './hooks/useAgents';
+import { MachineContext } from './hooks/useMachine';
 import { useEventStream } from './hooks/useEventStream';
 import { LiveContext, useLive } from './hooks/useLive';
 import { useConfig } from './hooks/useReports';
@@ -54,6 +55,7 @@ function Shell() {
 
   return (
     <AgentsContext.Provider value={agents}>
+      <MachineContext.Provider value={config.data?.machine ?? ''}>
       <div className="app">
         <header className="header">
           <a className="brand" href="/" aria-label="agentpulse home">
@@ -81,6 +83,7 @@ function Shell() {
           Times in {TZ}. {config.data && <>agentpulse {config.data.version} · store {config.data.store}</>}
         </footer>
       </div>
+      </MachineContext.Provider>
     </AgentsContext.Provider>
   );
 }

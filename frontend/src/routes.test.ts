@@ -14,9 +14,12 @@ describe('routes', () => {
 
   it('session list state round-trips through the address', () => {
     const q = readQuery(new URLSearchParams('project=shop&sort=cost&dir=asc&page=3&q=abc'));
-    expect(q).toEqual({ project: 'shop', model: '', provider: '', q: 'abc', sort: 'cost', dir: 'asc', page: 3 });
+    expect(q).toEqual({ project: 'shop', model: '', provider: '', q: 'abc', machine: '', sort: 'cost', dir: 'asc', page: 3 });
     expect(queryString(q)).toBe('/sessions?project=shop&q=abc&sort=cost&dir=asc&page=3');
     expect(readQuery(new URLSearchParams('sort=bogus')).sort).toBe('last_at');
     expect(queryString(readQuery(new URLSearchParams('')))).toBe('/sessions');
+    const m = readQuery(new URLSearchParams('machine=build-box-2'));
+    expect(m.machine).toBe('build-box-2');
+    expect(queryString(m)).toBe('/sessions?machine=build-box-2');
   });
 });

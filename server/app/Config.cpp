@@ -102,6 +102,9 @@ po::options_description describe(const std::string& command) {
         ("store", po::value<std::string>(), "SQLite store file (default: $XDG_DATA_HOME/agentpulse/store.db)")
         ("pricing", po::value<std::string>(), "price card JSON (default: the conf/pricing.json built into the binary)")
         ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn, error or off");
+    common.add_options()
+        ("machine", po::value<std::string>(), "the name of this machine in every row read from its transcripts (default: the host name)")
+        ("user", po::value<std::string>(), "the person of every row read from this machine's transcripts (default: the OS user)");
     const std::string agents_help = "the agents to read, comma-separated: " + agent_names() + " (default: all)";
     common.add_options()("agents", po::value<std::string>(), agents_help.c_str());
     for (const AgentSource* source : agent_sources()) {
@@ -124,6 +127,9 @@ po::options_description describe(const std::string& command) {
             ("retry-ms", po::value<long long>(), "SSE retry: how long a browser waits before reconnecting a dropped stream, in ms (default 1000)")
             ("otlp-listen", po::value<std::string>(), "also receive OpenTelemetry (OTLP/HTTP) logs, metrics and traces on HOST:PORT (off by default; conventional port 4318, 0 picks a free one)")
             ("otlp-queue-records", po::value<long long>(), "telemetry records waiting for the store before new exports get 429 (default 50000)")
+            ("forward", po::value<std::string>(), "also send every row read from transcripts to this OTLP/HTTP endpoint (http://HOST:PORT, e.g. a central agentpulse's --otlp-listen or a Collector; docs/teams.md)")
+            ("forward-batch", po::value<long long>(), "rows of each kind per forwarded request (default 500)")
+            ("forward-token", po::value<std::string>(), "bearer token the --forward endpoint requires (its --token)")
             ("io-threads", po::value<int>()->default_value(1), "threads running the server's I/O (HTTP and live streams; default 1)")
             ("index-text", po::bool_switch(), "also index assistant text for search (prompts, files, commands and tools always are; docs/search.md)")
             ("static-dir", po::value<std::string>(), "folder with the built dashboard (default: next to the binary)");
@@ -141,6 +147,9 @@ po::options_description describe(const std::string& command) {
         po::options_description ingest("Ingest options");
         ingest.add_options()
             ("follow,f", po::bool_switch(), "after the backfill, keep tailing transcripts as they grow")
+            ("forward", po::value<std::string>(), "also send every row read from transcripts to this OTLP/HTTP endpoint (http://HOST:PORT, e.g. a central agentpulse's --otlp-listen or a Collector; docs/teams.md)")
+            ("forward-batch", po::value<long long>(), "rows of each kind per forwarded request (default 500)")
+            ("forward-token", po::value<std::string>(), "bearer token the --forward endpoint requires (its --token)")
             ("no-progress", po::bool_switch(), "no progress bar even on a terminal")
             ("index-text", po::bool_switch(), "also index assistant text for search (prompts, files, commands and tools always are; docs/search.md)");
         common.add(ingest);
@@ -255,6 +264,19 @@ po::parsed_options file_options(const fs::path& file, const po::options_descript
     return mine;
 }
 
+// serve and ingest: --forward and its options (docs/teams.md).
+void read_forward_options(const po::variables_map& vm, Config& c) {
+    c.forward = text(vm, "forward");
+    c.forward_token = text(vm, "forward-token");
+    if (!c.forward.empty() && !c.forward.starts_with("http://"))
+        throw po::error("--forward must be an http:// URL (e.g. http://central:4318), not '" + c.forward + "'");
+    if (vm.count("forward-batch")) {
+        const long long n = vm["forward-batch"].as<long long>();
+        if (n < 1 || n > 100'000) throw po::error("--forward-batch must be between 1 and 100000");
+        c.forward_batch = static_cast<int>(n);
+    }
+}
+
 void read_serve_options(const po::variables_map& vm, Config& c) {
     c.host = text(vm, "host");
     c.port = vm["port"].as<int>();
@@ -300,6 +322,8 @@ void read_serve_options(const po::variables_map& vm, Config& c) {
     c.io_threads = vm["io-threads"].as<int>();
     if (c.io_threads < 1 || c.io_threads > 64) throw po::error("--io-threads must be between 1 and 64");
     if (c.demo && c.no_watcher) throw po::error("--demo needs the watcher; drop --no-watcher");
+    if (!c.forward.empty() && c.no_watcher)
+        throw po::error("--forward needs the watcher (the forward cursor is kept in the store); drop --no-watcher");
     if (c.otlp_port >= 0 && c.no_watcher)
         throw po::error("--otlp-listen needs the watcher (its thread writes telemetry into the store); drop --no-watcher");
 }
@@ -439,6 +463,9 @@ Config to_config(const po::variables_map& vm, const std::string& command, const 
     static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
     if (std::find(std::begin(levels), std::end(levels), c.log_level) == std::end(levels))
         throw po::error("--log-level must be one of trace, debug, info, warn, error, off");
+    c.machine = text(vm, "machine");
+    c.user = text(vm, "user");
+    if (command == "serve" || command == "ingest") read_forward_options(vm, c);
     if (command == "serve") read_serve_options(vm, c);
     if (command == "serve" || command == "alerts") read_alert_options(vm, c);
     if (command == "alerts" && (c.args.empty() || !((c.args[0] == "list" && c.args.size() == 1) ||

@@ -68,6 +68,12 @@ struct Config {
     std::string otlp_host;
     int otlp_port = -1;  // -1: off; 0 picks a free port
     std::size_t otlp_queue_records = 50'000;  // records waiting for the store writer before 429
+    // Who and where (issue 11): empty = the host name and the OS user (StoreWriter::local_origin).
+    std::string machine, user;
+    // serve / ingest --follow: forward every ingested row to this OTLP/HTTP endpoint ("" = off).
+    std::string forward;
+    std::string forward_token;  // the endpoint's bearer token (--forward-token)
+    int forward_batch = 500;
     int io_threads = 1;  // threads running the one io_context (the fan-out stays on its strand)
     std::string log_level = "info";
     bool progress = true;

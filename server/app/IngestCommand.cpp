@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include "app/Forwarding.hpp"
 #include "app/ProgressBar.hpp"
 #include "app/Startup.hpp"
 #include "app/StopSignals.hpp"
@@ -19,6 +20,7 @@ OneShotIngest ingest_once(const Config& c, std::shared_ptr<const PriceBook> pric
     auto db = open_store_for_writing(c.store);
     StoreWriter writer(*db, prices);
     writer.set_index_text(c.index_text);
+    writer.set_origin(origin_of(c));
     ProgressBar bar(c.progress);
     TailerOptions opts;
     opts.cancel = cancel;
@@ -54,6 +56,8 @@ int run_ingest(const Config& c) {
     const AgentRoots& roots = c.roots;
     WatcherOptions wo{roots, c.store, prices};
     wo.index_text = c.index_text;
+    wo.machine = c.machine;
+    wo.user = c.user;
     Watcher watcher(std::move(wo), stats);
     std::atomic<bool> interrupted{false};
     StopSignals signals([&](int) {
@@ -70,8 +74,22 @@ int run_ingest(const Config& c) {
                                  "stored, and running it again continues from there\n");
             return c.follow ? 0 : 1;
         }
-        if (!c.follow) return r.failed_files > 0 ? 1 : 0;
+        if (!c.follow) {
+            if (!c.forward.empty()) {
+                // Once: everything the store holds past the cursor, retrying for up to a minute.
+                Forwarder f(forwarder_options(c));
+                if (!f.drain(std::chrono::seconds(60))) {
+                    std::fprintf(stderr, "agentpulse ingest: %s did not take every row (%s); running it again continues "
+                                         "from where it stopped\n", c.forward.c_str(), f.last_error().c_str());
+                    return 1;
+                }
+                std::printf("forwarded %lld records to %s\n", static_cast<long long>(f.counters().records.load()),
+                            c.forward.c_str());
+            }
+            return r.failed_files > 0 ? 1 : 0;
+        }
     }
+    ForwardingThread forwarding(c);
     for (const AgentRoot& r : roots) spdlog::info("following {} transcripts under {}", r.source->traits().label, r.path.string());
     watcher.run();
     return 0;

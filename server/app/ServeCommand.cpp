@@ -16,6 +16,7 @@
 
 #include "alerts/AlertService.hpp"
 #include "app/DemoAgents.hpp"
+#include "app/Forwarding.hpp"
 #include "app/Startup.hpp"
 #include "http/HttpServer.hpp"
 #include "ingest/BatchInbox.hpp"
@@ -102,6 +103,8 @@ std::unique_ptr<Watcher> make_watcher(const Config& c, std::shared_ptr<const Pri
     WatcherOptions wo{c.roots, c.store, std::move(prices)};
     wo.inbox = inbox;
     wo.index_text = c.index_text;
+    wo.machine = c.machine;
+    wo.user = c.user;
     return std::make_unique<Watcher>(std::move(wo), stats);
 }
 
@@ -124,6 +127,8 @@ ServeInfo serve_info(const Config& c, const DemoAgents* demo, bool embedded_watc
     info.store = c.store.string();
     info.budget = c.budget;
     info.token_required = !c.token.empty();
+    info.machine = origin_of(c).machine;
+    info.forward = c.forward;
     if (demo) info.demo_folder = demo->folder().string();
     return info;
 }
@@ -140,6 +145,7 @@ PollerOptions poller_options(const Config& c, const Watcher* watcher) {
     PollerOptions po;
     po.store = c.store;
     po.budget = c.budget;
+    po.machine = origin_of(c).machine;
     if (watcher) po.embedded_watcher = [watcher] { return embedded_state(*watcher); };
     return po;
 }
@@ -284,6 +290,7 @@ int run_serve(const Config& given) {
         if (watcher_thread.joinable()) watcher_thread.join();
     };
     if (demo.agents) demo.agents->start();
+    ForwardingThread forwarding(c);
 
     const ServeInfo info = serve_info(c, demo.agents.get(), watcher != nullptr);
     ServerContext ctx{broadcaster, poller, {}, dashboard_files(c), c.token, server_limits(c), watcher ? &ingest_stats : nullptr};
@@ -366,6 +373,7 @@ int run_serve(const Config& given) {
     backstop.io_finished();
     if (alerts) alerts->join();
     if (demo.agents) demo.agents->stop();
+    forwarding.stop();
     queries.stop();
     poller.stop();
     stop_watcher();

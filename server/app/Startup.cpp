@@ -74,6 +74,13 @@ std::shared_ptr<const PriceBook> load_prices(const Config& c) {
     }
 }
 
+StoreWriter::Origin origin_of(const Config& c) {
+    StoreWriter::Origin o = StoreWriter::local_origin();
+    if (!c.machine.empty()) o.machine = c.machine;
+    if (!c.user.empty()) o.user = c.user;
+    return o;
+}
+
 std::unique_ptr<Database> open_store_for_writing(const fs::path& path) {
     std::error_code ec;
     if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);

@@ -12,6 +12,7 @@
 #include "app/Config.hpp"
 #include "core/PriceBook.hpp"
 #include "store/Database.hpp"
+#include "store/StoreWriter.hpp"
 
 namespace agentpulse {
 
@@ -26,6 +27,10 @@ void setup_logging(const std::string& level);
 std::shared_ptr<const PriceBook> load_prices(const Config& c);
 // Creates the folder and the file if needed and migrates the schema.
 std::unique_ptr<Database> open_store_for_writing(const std::filesystem::path& path);
+
+// The machine and user of rows read from this machine's transcripts: --machine/--user, else the host
+// name and the OS user.
+StoreWriter::Origin origin_of(const Config& c);
 // Read-only: the file must exist and hold a schema this build can read.
 std::unique_ptr<Database> open_store_for_reading(const std::filesystem::path& path);
 

@@ -1,4 +1,5 @@
-// agentpulse status: the watcher heartbeat, ingest counters, row counts and the latest ingest errors.
+// agentpulse status: the watcher heartbeat, ingest counters, row counts, where forwarding stands and the
+// latest ingest errors.
 #include <cstdio>
 
 #include "app/Startup.hpp"
@@ -33,6 +34,24 @@ int run_status(const Config& c) {
         ResetGuard g(s);
         s.step();
         std::printf("%-22s %lld rows\n", table, static_cast<long long>(s.column_int(0)));
+    }
+    // Forwarding (docs/teams.md): per destination, what was accepted and how far behind the cursor is.
+    bool has_cursors = false;
+    {
+        Statement t(*db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'forward_cursors'");
+        ResetGuard g(t);
+        has_cursors = t.step() && t.column_int(0) == 1;
+    }
+    if (has_cursors) {
+        Statement f(*db, "SELECT destination, records, coalesce(updated_at, 'never'), coalesce(last_error, ''), "
+                         "(SELECT count(*) FROM usage_events WHERE id > c.usage_id) + "
+                         "(SELECT count(*) FROM message_tool_mart WHERE id > c.tool_id) + "
+                         "(SELECT count(*) FROM sessions WHERE seq > c.session_seq) FROM forward_cursors c ORDER BY 1");
+        ResetGuard g(f);
+        while (f.step())
+            std::printf("forward to %s: %lld records accepted, %lld rows waiting, last %s%s%s\n", f.column_text(0).c_str(),
+                        static_cast<long long>(f.column_int(1)), static_cast<long long>(f.column_int(4)),
+                        f.column_text(2).c_str(), f.column_view(3).empty() ? "" : "; failing: ", f.column_text(3).c_str());
     }
     Statement e(*db, "SELECT ts, coalesce(path,''), coalesce(line_no,0), kind, coalesce(message,'') FROM ingest_errors "
                      "ORDER BY id DESC LIMIT 10");

@@ -47,12 +47,12 @@ inline constexpr std::array<StreamEventInfo, 11> kStreamEvents{{
     {StreamEvent::Event, "event", Delivery::Row, Stream::Usage, ControlSlot::Count, "a new `usage_events` row",
      "`id`, `provider`, `project_id`, `project`, `session_id`, `session_row`, `ts`, `model`, `input_tokens`, "
      "`output_tokens`, `cache_read_tokens`, `cache_create_tokens`, `cache_create_1h_tokens`, `reasoning_tokens`, "
-     "`cost_usd`, `cost_source`, `update_seq`"},
+     "`cost_usd`, `cost_source`, `update_seq`; `machine` and `user` (or \"\") only for a row read on another machine than this server's"},
     {StreamEvent::EventUpdate, "event_update", Delivery::Row, Stream::UsageUpdate, ControlSlot::Count,
      "that row grew (a later line of the same response)", "same fields, same `id`, new totals"},
     {StreamEvent::ToolCall, "tool_call", Delivery::Row, Stream::ToolCall, ControlSlot::Count, "a new tool call",
      "`id`, `tool_use_id`, `provider`, `project_id`, `project`, `session_id`, `session_row`, `tool_name`, `ts`, "
-     "`file_path` (or null), `byte_count` (or null), `call_index`"},
+     "`file_path` (or null), `byte_count` (or null), `call_index`; `machine`, `user` as for `event`"},
     {StreamEvent::ToolResult, "tool_result", Delivery::Row, Stream::ToolResult, ControlSlot::Count,
      "that call's result landed",
      "the call's fields plus `result_ts`, `latency_ms` (null if the result is timed before its call), `is_error`, "

@@ -58,6 +58,7 @@ Route overview(const HttpRequest& req, ServerContext& ctx) {
     // burn, today, month, projection) is taken from that agent's rows; the day cache keeps every agent's.
     const std::string provider = req.param("provider");
     if (auto e = check_provider(provider)) return *e;
+    const std::string machine = req.param("machine").substr(0, 200);  // one machine's figures only
     std::string tz = req.param("tz", "UTC");
     std::string tz_error;
     if (!known_time_zone(tz)) {
@@ -67,7 +68,7 @@ Route overview(const HttpRequest& req, ServerContext& ctx) {
     const std::optional<double> budget = ctx.info ? ctx.info->budget : std::nullopt;
     std::shared_ptr<const PriceBook> prices = ctx.prices;
     UsageDayCache* cache = ctx.queries ? &ctx.queries->day_cache() : nullptr;
-    return QueryRoute{[tz, tz_error, days, provider, budget, prices, cache](ReportQueries& q) {
+    return QueryRoute{[tz, tz_error, days, provider, machine, budget, prices, cache](ReportQueries& q) {
         const EpochMs now = now_epoch_ms();
         OverviewInputs in;
         in.now = now;
@@ -76,8 +77,9 @@ Route overview(const HttpRequest& req, ServerContext& ctx) {
         in.day_starts = *local_day_starts(now, tz, days);
         for (const EpochMs s : in.day_starts) in.day_labels.push_back(calendar_at(s, tz)->local_date);
         in.end = in.calendar.next_day_start;
-        in.slices = q.usage_by_day(in.day_starts, in.end, cache, now, provider);
+        in.slices = q.usage_by_day(in.day_starts, in.end, cache, now, provider, machine);
         in.provider = provider;
+        in.machine = machine;
         in.projects = q.project_names();
         in.prices = prices.get();
         in.has_activity = q.has_activity();
@@ -87,7 +89,7 @@ Route overview(const HttpRequest& req, ServerContext& ctx) {
         b.month_start = in.calendar.month_start;
         b.next_month_start = in.calendar.next_month_start;
         b.window_ms = kBurnWindowMs;
-        b.cost_window = q.cost_between(now - kBurnWindowMs, now + 1, provider);
+        b.cost_window = q.cost_between(now - kBurnWindowMs, now + 1, provider, machine);
         // Today and month to date from the same per-day sums (past days come from the cache: summing a
         // month of a big store each time would cost most of this request).
         std::vector<EpochMs> month_days;
@@ -96,7 +98,7 @@ Route overview(const HttpRequest& req, ServerContext& ctx) {
             if (d >= in.calendar.month_start) month_days.push_back(d);
         b.month_to_date = 0;
         b.today = 0;
-        for (const UsageSlice& u : q.usage_by_day(month_days, in.end, cache, now, provider)) {
+        for (const UsageSlice& u : q.usage_by_day(month_days, in.end, cache, now, provider, machine)) {
             b.month_to_date += u.cost_usd;
             if (static_cast<std::size_t>(u.day) + 1 == month_days.size()) b.today += u.cost_usd;
         }
@@ -114,6 +116,7 @@ Route session_list(const HttpRequest& req) {
     q.model = req.param("model").substr(0, 200);
     q.provider = req.param("provider");
     q.search = req.param("q").substr(0, 200);
+    q.machine = req.param("machine").substr(0, 200);
     if (auto e = check_provider(q.provider)) return *e;
     q.sort = req.param("sort", "last_at");
     if (!is_session_sort_key(q.sort)) {
@@ -128,7 +131,8 @@ Route session_list(const HttpRequest& req) {
     if (auto e = int_param(req, "offset", 0, 100'000'000, q.offset)) return HttpResponse::error(400, *e);
     return QueryRoute{[q](ReportQueries& rq) {
         const SessionPage page = rq.sessions(q);
-        return json_response(session_page_payload(page, q, rq.session_projects(), rq.session_models()));
+        return json_response(
+            session_page_payload(page, q, rq.session_projects(), rq.session_models(), rq.session_machines()));
     }};
 }
 

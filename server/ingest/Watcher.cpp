@@ -35,6 +35,10 @@ struct Watcher::Loop {
         , writer((migrate(db), db), w.opts_.prices)
         , tailer(writer, w.stats_, with_cancel(w.opts_.tailer, &w.stop_)) {
         writer.set_index_text(w.opts_.index_text);
+        StoreWriter::Origin o = StoreWriter::local_origin();
+        if (!w.opts_.machine.empty()) o.machine = w.opts_.machine;
+        if (!w.opts_.user.empty()) o.user = w.opts_.user;
+        writer.set_origin(std::move(o));
     }
 
     static TailerOptions with_cancel(TailerOptions o, const std::atomic<bool>* stop) {

@@ -30,6 +30,8 @@ struct WatcherOptions {
     // store keeps one writer. Closed when the watcher stops. Null: none.
     BatchInbox* inbox = nullptr;
     bool index_text = false;  // assistant text in the search index too (--index-text)
+    // The machine and user of rows read from transcripts (empty: StoreWriter::local_origin()'s).
+    std::string machine, user;
 };
 
 class Watcher {

@@ -24,6 +24,13 @@ void put_tokens(json::object& o, const TokenCounts& t) {
     o["reasoning_tokens"] = t.reasoning;
 }
 
+// A row's machine and user, when it was read on another machine than this server's.
+void put_origin(json::object& o, const std::string& machine, const std::string& user, std::string_view local_machine) {
+    if (machine == local_machine) return;
+    o["machine"] = machine;
+    o["user"] = user;
+}
+
 json::object tool_common(const ToolRow& r) {
     json::object o;
     o["id"] = r.id;
@@ -40,7 +47,7 @@ json::object tool_common(const ToolRow& r) {
 
 }  // namespace
 
-json::value usage_payload(const UsageRow& r) {
+json::value usage_payload(const UsageRow& r, std::string_view local_machine) {
     json::object o;
     o["id"] = r.id;
     o["provider"] = r.provider;
@@ -54,19 +61,22 @@ json::value usage_payload(const UsageRow& r) {
     o["cost_usd"] = r.cost_usd;
     o["cost_source"] = r.cost_source;
     o["update_seq"] = r.update_seq;
+    put_origin(o, r.machine, r.user, local_machine);
     return o;
 }
 
-json::value tool_call_payload(const ToolRow& r) {
+json::value tool_call_payload(const ToolRow& r, std::string_view local_machine) {
     json::object o = tool_common(r);
+    put_origin(o, r.machine, r.user, local_machine);
     o["file_path"] = opt(r.file_path);
     o["byte_count"] = opt(r.byte_count);
     o["call_index"] = r.call_index;
     return o;
 }
 
-json::value tool_result_payload(const ToolRow& r) {
+json::value tool_result_payload(const ToolRow& r, std::string_view local_machine) {
     json::object o = tool_common(r);
+    put_origin(o, r.machine, r.user, local_machine);
     o["result_ts"] = opt(r.result_ts);
     o["latency_ms"] = opt(r.latency_ms);
     o["is_error"] = r.is_error;

@@ -28,9 +28,11 @@ struct WatcherState {
     bool operator==(const WatcherState& o) const { return state == o.state && reason == o.reason && source == o.source; }
 };
 
-boost::json::value usage_payload(const UsageRow& r);
-boost::json::value tool_call_payload(const ToolRow& r);
-boost::json::value tool_result_payload(const ToolRow& r);
+// `local_machine`: this server's machine. A row read there carries no `machine` and `user` (every frame of a
+// replay ring of 10,000 would carry the same name); a row from another machine carries both.
+boost::json::value usage_payload(const UsageRow& r, std::string_view local_machine = {});
+boost::json::value tool_call_payload(const ToolRow& r, std::string_view local_machine = {});
+boost::json::value tool_result_payload(const ToolRow& r, std::string_view local_machine = {});
 boost::json::value watcher_payload(const WatcherState& w);
 boost::json::value watermark_payload(const Watermark& w);
 boost::json::value sessions_payload(const std::vector<InFlightSession>& s, EpochMs now, int idle_after_s);

@@ -42,9 +42,10 @@ struct ReplayRows {
 // things happened, while each stream stays in key order and a result never precedes its call nor an
 // update its event (times can disagree with keys: clock skew between files, late backfills, a result
 // timed before its call). Every frame's id is the running maximum, so ids only grow along the ring.
-std::vector<RingFrame> merge_by_time(const ReplayRows& rows, const Watermark& from, EpochMs now) {
+std::vector<RingFrame> merge_by_time(const ReplayRows& rows, const Watermark& from, EpochMs now,
+                                     const std::string& machine) {
     std::vector<RingFrame> frames;
-    RowFrameWriter out(frames, from, now);
+    RowFrameWriter out(frames, from, now, machine);
     std::size_t ui = 0, ci = 0, ri = 0, gi = 0;
     auto result_time = [](const ToolRow& r) {
         return r.result_ts ? std::string_view(*r.result_ts) : std::string_view(r.ts);
@@ -141,7 +142,7 @@ void Poller::preload() {
         // In the same snapshot as the head: the polls feed it every usage row after that.
         limits_->feed_block(block_, kEstimatedBlockProvider, now);
     }
-    std::vector<RingFrame> frames = merge_by_time(rows, broadcaster_evicted_, now);
+    std::vector<RingFrame> frames = merge_by_time(rows, broadcaster_evicted_, now, opts_.machine);
     published_ = head;
     // The ring is filled synchronously: start() runs before the server accepts anyone.
     broadcaster_.ring().set_evicted_through(broadcaster_evicted_);
@@ -222,7 +223,7 @@ FrameBatch Poller::make_batch(std::vector<UsageRow>& usage, std::vector<ToolRow>
                               std::vector<UsageRow>& updates) {
     const EpochMs now = now_epoch_ms();
     FrameBatch batch;
-    RowFrameWriter out(batch.frames, published_, now);
+    RowFrameWriter out(batch.frames, published_, now, opts_.machine);
     std::set<EpochMs> touched;
     EpochMs newest = 0;
     for (const UsageRow& r : usage) {

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <string>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -40,6 +41,7 @@ struct PollerOptions {
     std::chrono::milliseconds tick_interval{kBurnTickIntervalMs};
     std::chrono::milliseconds watcher_check_interval{1000};
     int batch_limit = 500;
+    std::string machine;  // this server's machine: its rows' frames name none (LiveFrames)
     std::size_t replay_rows = 10'000;
     std::optional<double> budget;
     int idle_after_s = 600;  // sessions without activity for this long leave "in flight"

@@ -9,13 +9,17 @@
 
 namespace agentpulse {
 
-void RowFrameWriter::usage(const UsageRow& r) { push(Stream::Usage, r.id, usage_payload(r)); }
+void RowFrameWriter::usage(const UsageRow& r) { push(Stream::Usage, r.id, usage_payload(r, local_machine_)); }
 
-void RowFrameWriter::usage_update(const UsageRow& r) { push(Stream::UsageUpdate, r.update_seq, usage_payload(r)); }
+void RowFrameWriter::usage_update(const UsageRow& r) {
+    push(Stream::UsageUpdate, r.update_seq, usage_payload(r, local_machine_));
+}
 
-void RowFrameWriter::tool_call(const ToolRow& r) { push(Stream::ToolCall, r.id, tool_call_payload(r)); }
+void RowFrameWriter::tool_call(const ToolRow& r) { push(Stream::ToolCall, r.id, tool_call_payload(r, local_machine_)); }
 
-void RowFrameWriter::tool_result(const ToolRow& r) { push(Stream::ToolResult, *r.result_seq, tool_result_payload(r)); }
+void RowFrameWriter::tool_result(const ToolRow& r) {
+    push(Stream::ToolResult, *r.result_seq, tool_result_payload(r, local_machine_));
+}
 
 void RowFrameWriter::push(Stream s, std::int64_t key, const boost::json::value& payload) {
     at_[s] = key;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <string>
 #include <vector>
 
 #include "core/IsoTime.hpp"
@@ -16,7 +17,9 @@ namespace agentpulse {
 class RowFrameWriter {
 public:
     // Frames are appended to `out`, stamped `now`; `from` is the position before the first of them.
-    RowFrameWriter(std::vector<RingFrame>& out, const Watermark& from, EpochMs now) : out_(out), at_(from), now_(now) {}
+    // `local_machine`: this server's (LiveFrames: its rows' frames name no machine).
+    RowFrameWriter(std::vector<RingFrame>& out, const Watermark& from, EpochMs now, std::string local_machine = {})
+        : out_(out), at_(from), now_(now), local_machine_(std::move(local_machine)) {}
 
     void usage(const UsageRow& r);
     void usage_update(const UsageRow& r);
@@ -32,6 +35,7 @@ private:
     std::vector<RingFrame>& out_;
     Watermark at_;
     EpochMs now_;
+    std::string local_machine_;
 };
 
 }  // namespace agentpulse

@@ -21,6 +21,12 @@ struct SessionRef {
     std::string session_id;     // the agent's own session id
     std::string git_branch;
     std::string cli_version;
+    // Where and whose: empty for local transcripts (the store writer's own machine and user, StoreWriter::
+    // set_origin); telemetry (host.name, user.*) and forwarded rows name them.
+    std::string machine;
+    std::string user;
+    // The session's model as the source states it (a forwarded session); empty: the latest message's.
+    std::string model;
 };
 
 struct UsageRecord {
@@ -34,6 +40,8 @@ struct UsageRecord {
     // The cost the agent reported for this response (Claude Code's telemetry cost_usd), stored as is
     // (cost_source "reported") instead of the price card's.
     std::optional<double> cost_usd;
+    // With cost_usd: its cost_source (empty: "reported"). A forwarded row keeps the source it had.
+    std::string cost_source;
 };
 
 struct ToolCallRecord {
@@ -44,6 +52,7 @@ struct ToolCallRecord {
     // The shell command the call runs (from its input), for the search index (store/SearchIndex): stored
     // only there, never logged.
     std::string command;
+    std::optional<std::int64_t> call_index;  // as the source numbered it (a forwarded row); else counted
 };
 
 struct ToolResultRecord {

@@ -475,6 +475,56 @@ OtlpCounted traces_from_json(std::string_view body) {
 
 }  // namespace
 
+namespace {
+void to_pb(const OtlpValue& v, pb::AnyValue& out) {
+    switch (v.kind) {
+        case OtlpValue::Kind::String: out.set_string_value(v.text); break;
+        case OtlpValue::Kind::Int: out.set_int_value(v.i); break;
+        case OtlpValue::Kind::Double: out.set_double_value(v.d); break;
+        case OtlpValue::Kind::Bool: out.set_bool_value(v.b); break;
+        case OtlpValue::Kind::Bytes: out.set_bytes_value(v.text); break;
+        case OtlpValue::Kind::Empty:
+        case OtlpValue::Kind::Array:
+        case OtlpValue::Kind::Map: break;
+    }
+}
+void to_pb(const OtlpAttributes& a, google::protobuf::RepeatedPtrField<pb::KeyValue>& out) {
+    for (const auto& [key, value] : a.items) {
+        pb::KeyValue* kv = out.Add();
+        kv->set_key(key);
+        to_pb(value, *kv->mutable_value());
+    }
+}
+}  // namespace
+
+std::string encode_logs(const OtlpLogs& logs) {
+    pb::ExportLogsServiceRequest req;
+    for (const OtlpResourceLogs& r : logs.resources) {
+        pb::ResourceLogs* rl = req.add_resource_logs();
+        to_pb(r.resource, *rl->mutable_resource()->mutable_attributes());
+        pb::ScopeLogs* sl = rl->add_scope_logs();
+        sl->mutable_scope()->set_name("agentpulse");
+        sl->mutable_scope()->set_version(AGENTPULSE_VERSION);
+        for (const OtlpLogRecord& rec : r.records) {
+            pb::LogRecord* lr = sl->add_log_records();
+            lr->set_time_unix_nano(rec.time_unix_nano);
+            lr->set_observed_time_unix_nano(rec.observed_time_unix_nano);
+            if (!rec.event_name.empty()) lr->set_event_name(rec.event_name);
+            if (rec.body.kind != OtlpValue::Kind::Empty) to_pb(rec.body, *lr->mutable_body());
+            to_pb(rec.attributes, *lr->mutable_attributes());
+        }
+    }
+    std::string out;
+    req.SerializeToString(&out);
+    return out;
+}
+
+std::pair<std::int64_t, std::string> logs_response_rejected(std::string_view body) {
+    pb::ExportLogsServiceResponse r;
+    if (body.empty() || !r.ParseFromArray(body.data(), static_cast<int>(body.size()))) return {0, {}};
+    return {r.partial_success().rejected_log_records(), pb_text(r.partial_success().error_message())};
+}
+
 OtlpLogs decode_logs(std::string_view body, OtlpEncoding enc) {
     switch (enc) {
         case OtlpEncoding::Protobuf: return logs_from_pb(body);

@@ -66,6 +66,12 @@ struct OtlpCounted {
 };
 
 OtlpLogs decode_logs(std::string_view body, OtlpEncoding enc);
+// The other way (forwarding, docs/teams.md): an ExportLogsServiceRequest in protobuf, one ResourceLogs per
+// resource with one scope ("agentpulse"). Array and map values are not encoded (nothing forwards them).
+std::string encode_logs(const OtlpLogs& logs);
+// A protobuf ExportLogsServiceResponse's partial success: the records the endpoint rejected and why (0 and
+// "" for a full success or a body that is not one).
+std::pair<std::int64_t, std::string> logs_response_rejected(std::string_view body);
 OtlpCounted decode_metrics(std::string_view body, OtlpEncoding enc);
 OtlpCounted decode_traces(std::string_view body, OtlpEncoding enc);
 

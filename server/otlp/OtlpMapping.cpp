@@ -10,6 +10,7 @@
 #include "agents/AgentRegistry.hpp"
 #include "agents/FieldCleaning.hpp"
 #include "core/IsoTime.hpp"
+#include "otlp/ForwardMapping.hpp"
 
 namespace agentpulse {
 
@@ -138,6 +139,7 @@ TelemetryOrigin origin_of(const Lookup& at) {
     TelemetryOrigin o;
     o.host_name = at.text("host.name");
     o.user_id = at.text("user.id");
+    if (o.user_id.empty()) o.user_id = at.text("enduser.id");
     if (o.user_id.empty()) o.user_id = at.text("user.account_uuid");
     o.user_email = at.text("user.email");
     o.organization_id = at.text("organization.id");
@@ -155,6 +157,9 @@ SessionRef session_of(const Lookup& at, const TelemetryOrigin& o) {
     s.project_name = o.host_name.empty() ? "telemetry" : o.host_name;
     s.cli_version = at.text("app.version");
     if (s.cli_version.empty()) s.cli_version = at.text("service.version");
+    // The machine and person (docs/otlp.md): without host.name the machine is "unknown", not the receiver's.
+    s.machine = o.host_name.empty() ? "unknown" : o.host_name;
+    s.user = !o.user_email.empty() ? o.user_email : o.user_id;
     return s;
 }
 
@@ -308,6 +313,21 @@ MappedLogs map_logs(const OtlpLogs& logs) {
             const Lookup at{rec.attributes, res.resource};
             const std::string name = event_name(rec, at);
             const KnownEvent* ev = known(name);
+            if (!ev && name.starts_with("agentpulse.")) {
+                // Rows another agentpulse forwarded (ForwardMapping; docs/teams.md).
+                const auto ts = event_time(rec, at);
+                ForwardLines f = ts ? forwarded_lines(name, rec.attributes, res.resource, *ts)
+                                    : ForwardLines{{}, {}, name + " without a time"};
+                if (!f.error.empty()) {
+                    reject(std::move(f.error));
+                    continue;
+                }
+                TelemetryOrigin origin;
+                origin.host_name = f.lines.front().session.machine;
+                origin.user_id = f.lines.front().session.user;
+                out.records.push_back(TelemetryRecord{f.provider, name, std::move(f.lines), std::move(origin)});
+                continue;
+            }
             if (!ev) {
                 ++out.dropped[name];
                 continue;

@@ -59,7 +59,7 @@ json::value opt(const std::optional<std::int64_t>& v) { return v ? json::value(*
 struct OverviewTally {
     std::vector<Sum> day_sum;
     std::vector<std::map<std::string, double>> day_model, day_project;  // cost per day
-    std::map<std::string, Sum> models, projects, agents;
+    std::map<std::string, Sum> models, projects, agents, machines;
     std::map<std::string, std::string> model_provider;
     Sum total;
 };
@@ -82,6 +82,7 @@ OverviewTally tally_overview(const OverviewInputs& in) {
         t.model_provider[model] = s.provider;
         t.projects[project].add(s);
         t.agents[s.provider].add(s);
+        t.machines[s.machine].add(s);
         t.total.add(s);
     }
     return t;
@@ -180,7 +181,9 @@ json::value overview_payload(const OverviewInputs& in) {
     o["models"] = ranked(t.models, "model", &t.model_provider, t.total.cost_usd);
     o["projects"] = ranked(t.projects, "project", nullptr, t.total.cost_usd);
     o["agents"] = ranked(t.agents, "provider", nullptr, t.total.cost_usd);
+    o["machines"] = ranked(t.machines, "machine", nullptr, t.total.cost_usd);
     o["provider"] = in.provider;
+    o["machine"] = in.machine;
     o["totals"] = sum_object(t.total);
     o["token_mix"] = token_mix(t.total.tokens);
     o["cache_savings"] = in.prices ? json::value(savings_object(cache_savings(in.slices, *in.prices))) : json::value(nullptr);
@@ -202,6 +205,8 @@ json::value session_summary_payload(const SessionSummary& s) {
     o["duration_s"] = s.duration_s ? json::value(*s.duration_s) : json::value(nullptr);
     o["cwd"] = s.cwd;
     o["git_branch"] = s.git_branch;
+    o["machine"] = s.machine;
+    o["user"] = s.user;
     o["cost_usd"] = s.cost_usd;
     o["events"] = s.events;
     o["unpriced_events"] = s.unpriced_events;
@@ -214,7 +219,7 @@ json::value session_summary_payload(const SessionSummary& s) {
 }
 
 json::value session_page_payload(const SessionPage& page, const SessionQuery& q, const std::vector<std::string>& projects,
-                                 const std::vector<std::string>& models) {
+                                 const std::vector<std::string>& models, const std::vector<std::string>& machines) {
     json::object o;
     o["total"] = page.total;
     o["limit"] = q.limit;
@@ -226,6 +231,7 @@ json::value session_page_payload(const SessionPage& page, const SessionQuery& q,
     f["model"] = q.model;
     f["provider"] = q.provider;
     f["q"] = q.search;
+    f["machine"] = q.machine;
     o["filters"] = std::move(f);
     json::array rows;
     for (const SessionSummary& s : page.rows) rows.push_back(session_summary_payload(s));
@@ -233,6 +239,7 @@ json::value session_page_payload(const SessionPage& page, const SessionQuery& q,
     json::object facets;
     facets["projects"] = json::value_from(projects);
     facets["models"] = json::value_from(models);
+    facets["machines"] = json::value_from(machines);
     o["facets"] = std::move(facets);
     return o;
 }
@@ -325,6 +332,8 @@ json::value config_payload(const ServeInfo& info, const std::vector<TranscriptFi
     o["store"] = info.store;
     o["budget_usd"] = info.budget ? json::value(*info.budget) : json::value(nullptr);
     o["token_required"] = info.token_required;
+    o["machine"] = info.machine;
+    o["forward"] = info.forward;
     o["has_activity"] = has_activity;
     if (info.demo) o["demo_folder"] = info.demo_folder;
     // Every agent this build reads (the dashboard's one table of names, labels and colours), and the folder

@@ -30,6 +30,7 @@ struct OverviewInputs {
     EpochMs now = 0;
     bool has_activity = false;  // the whole store's, whatever the filter (the empty state is about the store)
     std::string provider;       // the agent the slices and the burn block were restricted to; empty = all
+    std::string machine;        // the machine they were restricted to; empty = all
 };
 
 // What money cache reads saved: what they would have cost at the model's input rate minus what they cost
@@ -45,7 +46,8 @@ boost::json::value overview_payload(const OverviewInputs& in);
 boost::json::value session_summary_payload(const SessionSummary& s);
 boost::json::value session_page_payload(const SessionPage& page, const SessionQuery& q,
                                         const std::vector<std::string>& projects,
-                                        const std::vector<std::string>& models);
+                                        const std::vector<std::string>& models,
+                                        const std::vector<std::string>& machines = {});
 
 // One session: its summary, tool calls in time order (with latencies), per-tool latency sums, and the
 // cumulative cost after each usage event (at most `max_points`, evenly thinned, the last always kept).
@@ -61,6 +63,8 @@ struct ServeInfo {
     std::string store, demo_folder;
     std::optional<double> budget;
     bool token_required = false;
+    std::string machine;  // this server's machine (--machine, else the host name): rows from others are labelled
+    std::string forward;  // where it forwards its rows (--forward), or empty
 };
 boost::json::value config_payload(const ServeInfo& info, const std::vector<TranscriptFileCount>& files,
                                   bool has_activity);

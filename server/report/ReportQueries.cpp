@@ -15,16 +15,26 @@ namespace agentpulse {
 
 namespace {
 
-constexpr const char* kSessionCols =
-    "SELECT s.id, s.session_id, s.provider, p.display_name, s.project_id, coalesce(s.model,''), "
-    "coalesce(s.started_at,''), coalesce(s.last_at,''), coalesce(s.cwd,''), coalesce(s.git_branch,'') "
-    "FROM sessions s JOIN projects p ON p.id = s.project_id ";
+// A store from before schema 8 (a read-only server never migrates) has no machine or user: they read as ''.
+std::string session_cols(bool machines) {
+    return std::string("SELECT s.id, s.session_id, s.provider, p.display_name, s.project_id, coalesce(s.model,''), "
+                       "coalesce(s.started_at,''), coalesce(s.last_at,''), coalesce(s.cwd,''), coalesce(s.git_branch,''), ") +
+           (machines ? "s.machine, coalesce(s.user_name,'') " : "'', '' ") + "FROM sessions s JOIN projects p ON p.id = s.project_id ";
+}
 
-// ?1 project, ?2 model, ?3 provider, ?4 search pattern ('' = none).
-constexpr const char* kSessionFilter =
-    "WHERE (?1 = '' OR p.display_name = ?1) AND (?2 = '' OR s.model = ?2) AND (?3 = '' OR s.provider = ?3) "
-    "AND (?4 = '' OR s.session_id LIKE ?4 ESCAPE '\\' OR p.display_name LIKE ?4 ESCAPE '\\' "
-    "OR coalesce(s.cwd,'') LIKE ?4 ESCAPE '\\') ";
+// ?1 project, ?2 model, ?3 provider, ?4 search pattern ('' = none), ?7 machine.
+std::string session_filter(bool machines) {
+    return std::string("WHERE (?1 = '' OR p.display_name = ?1) AND (?2 = '' OR s.model = ?2) AND (?3 = '' OR s.provider = ?3) "
+                       "AND (?4 = '' OR s.session_id LIKE ?4 ESCAPE '\\' OR p.display_name LIKE ?4 ESCAPE '\\' "
+                       "OR coalesce(s.cwd,'') LIKE ?4 ESCAPE '\\') AND (?7 = '' OR ") +
+           (machines ? "s.machine" : "''") + " = ?7) ";
+}
+
+bool has_machines(Database& db) {
+    Statement s(db, "SELECT count(*) FROM pragma_table_info('usage_events') WHERE name = 'machine'");
+    ResetGuard g(s);
+    return s.step() && s.column_int(0) == 1;
+}
 
 // Per-session sums, kept by the store's writer (Migrations, step 4).
 constexpr const char* kSessionTotals = "LEFT JOIN session_totals st ON st.session_id = s.id ";
@@ -52,8 +62,8 @@ constexpr const char* kSessionSumsFromRows =
     "(SELECT coalesce(sum(coalesce(is_error, 0)), 0) FROM message_tool_mart WHERE session_id = ?1) "
     "FROM usage_events WHERE session_id = ?1";
 // No slot when the store has no usage_slots: every range is summed from the rows.
-constexpr const char* kNoSlots = "SELECT '', '', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 WHERE ?1 < 0 AND ?2 < 0";
-constexpr const char* kNoSlotCost = "SELECT 0 WHERE ?1 < 0 AND ?2 < 0 AND ?3 = ''";
+constexpr const char* kNoSlots = "SELECT '', '', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '' WHERE ?1 < 0 AND ?2 < 0";
+constexpr const char* kNoSlotCost = "SELECT 0 WHERE ?1 < 0 AND ?2 < 0 AND ?3 = '' AND ?4 = ''";
 
 bool has_sums(Database& db) {
     Statement s(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('usage_slots', 'session_totals')");
@@ -112,6 +122,8 @@ SessionSummary read_session(const Statement& s) {
     r.last_at = s.column_text(7);
     r.cwd = s.column_text(8);
     r.git_branch = s.column_text(9);
+    r.machine = s.column_text(10);
+    r.user = s.column_text(11);
     const auto a = parse_iso8601(r.started_at), b = parse_iso8601(r.last_at);
     if (a && b && *b >= *a) r.duration_s = static_cast<double>(*b - *a) / 1000.0;
     return r;
@@ -131,25 +143,32 @@ SlotSpan whole_slots(EpochMs from, EpochMs to) {
 bool is_session_sort_key(std::string_view key) { return find_sort(key) != nullptr; }
 
 struct ReportQueries::Statements {
-    Statements(Database& db, bool sums)
-        : usage_rows(db, "SELECT provider, model, project_id, cost_usd, input_tokens, output_tokens, "
-                         "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, 1, "
-                         "cost_source = 'unpriced', cost_source = 'estimate_model_unknown' "
-                         "FROM usage_events WHERE ts >= ?1 AND ts < ?2")
-        , usage_slots(db, sums ? "SELECT provider, model, project_id, cost_nusd / 1e9, input_tokens, output_tokens, "
-                                 "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, "
-                                 "events, unpriced_events, estimated_events FROM usage_slots "
-                                 "WHERE slot >= ?1 AND slot < ?2"
-                               : kNoSlots)
-        , slot_cost(db, sums ? "SELECT coalesce(sum(cost_nusd), 0) / 1e9 FROM usage_slots WHERE slot >= ?1 AND slot < ?2 "
-                               "AND (?3 = '' OR provider = ?3)"
-                             : kNoSlotCost)
+    Statements(Database& db, bool sums, bool machines)
+        : usage_rows(db, std::string("SELECT provider, model, project_id, cost_usd, input_tokens, output_tokens, "
+                                     "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, 1, "
+                                     "cost_source = 'unpriced', cost_source = 'estimate_model_unknown', ") +
+                             (machines ? "machine" : "''") + " FROM usage_events WHERE ts >= ?1 AND ts < ?2")
+        , usage_slots(db, sums && machines
+                              ? "SELECT provider, model, project_id, cost_nusd / 1e9, input_tokens, output_tokens, "
+                                "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, "
+                                "events, unpriced_events, estimated_events, machine FROM usage_slots "
+                                "WHERE slot >= ?1 AND slot < ?2"
+                          : sums ? "SELECT provider, model, project_id, cost_nusd / 1e9, input_tokens, output_tokens, "
+                                   "cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, "
+                                   "events, unpriced_events, estimated_events, '' FROM usage_slots "
+                                   "WHERE slot >= ?1 AND slot < ?2"
+                                 : kNoSlots)
+        , slot_cost(db, sums ? std::string("SELECT coalesce(sum(cost_nusd), 0) / 1e9 FROM usage_slots WHERE slot >= ?1 "
+                                           "AND slot < ?2 AND (?3 = '' OR provider = ?3) AND (?4 = '' OR ") +
+                                   (machines ? "machine" : "''") + " = ?4)"
+                             : std::string(kNoSlotCost))
         , usage_head(db, "SELECT (SELECT coalesce(max(id),0) FROM usage_events), "
                          "(SELECT coalesce(max(update_seq),0) FROM usage_events WHERE update_seq > 0)")
         , first_ts_after(db, "SELECT min(ts) FROM (SELECT min(ts) AS ts FROM usage_events WHERE id > ?1 "
                              "UNION ALL SELECT min(ts) FROM usage_events WHERE update_seq > ?2)")
-        , cost_between(db, "SELECT coalesce(sum(cost_usd),0) FROM usage_events WHERE ts >= ?1 AND ts < ?2 "
-                           "AND (?3 = '' OR provider = ?3)")
+        , cost_between(db, std::string("SELECT coalesce(sum(cost_usd),0) FROM usage_events WHERE ts >= ?1 AND ts < ?2 "
+                                       "AND (?3 = '' OR provider = ?3) AND (?4 = '' OR ") +
+                               (machines ? "machine" : "''") + " = ?4)")
         , projects(db, "SELECT id, display_name FROM projects")
         , session_ids(db, "SELECT session_id FROM sessions WHERE id = ?")
         , events(db, "SELECT ts, session_id, project_id, provider, model, cost_usd, input_tokens, output_tokens, "
@@ -159,12 +178,14 @@ struct ReportQueries::Statements {
         , first_usage(db, "SELECT min(ts) FROM usage_events WHERE ?1 = '' OR provider = ?1")
         , activity(db, "SELECT EXISTS(SELECT 1 FROM usage_events) OR EXISTS(SELECT 1 FROM message_tool_mart)")
         , count(db, std::string("SELECT count(*) FROM sessions s JOIN projects p ON p.id = s.project_id ") +
-                        kSessionFilter)
-        , session(db, std::string(kSessionCols) + "WHERE s.id = ?")
+                        session_filter(machines))
+        , session(db, session_cols(machines) + "WHERE s.id = ?")
         , session_sums(db, sums ? kSessionSums : kSessionSumsFromRows)
         , session_projects(db, "SELECT DISTINCT p.display_name FROM sessions s JOIN projects p ON p.id = s.project_id "
                                "ORDER BY p.display_name COLLATE NOCASE LIMIT 500")
         , session_models(db, "SELECT DISTINCT model FROM sessions WHERE coalesce(model,'') <> '' ORDER BY model LIMIT 500")
+        , session_machines(db, machines ? "SELECT DISTINCT machine FROM sessions WHERE machine <> '' ORDER BY machine LIMIT 500"
+                                        : "SELECT '' WHERE 0")
         , tool_calls(db, "SELECT id, call_index, ts, tool_name, tool_use_id, file_path, result_ts, byte_count, "
                          "latency_ms, result_bytes, coalesce(is_error,0), result_ts IS NOT NULL "
                          "FROM message_tool_mart WHERE session_id = ? ORDER BY ts, id LIMIT ?")
@@ -177,11 +198,12 @@ struct ReportQueries::Statements {
 
     Statement usage_rows, usage_slots, slot_cost, usage_head, first_ts_after, cost_between, projects, session_ids, events,
         first_usage, activity, count, session, session_sums,
-        session_projects, session_models, tool_calls, tool_count, costs, files;
+        session_projects, session_models, session_machines, tool_calls, tool_count, costs, files;
     std::map<std::string, std::unique_ptr<Statement>> page;  // by sort key and direction
 };
 
-ReportQueries::ReportQueries(Database& db) : db_(db), sums_(has_sums(db)), st_(std::make_unique<Statements>(db, sums_)) {}
+ReportQueries::ReportQueries(Database& db)
+    : db_(db), sums_(has_sums(db)), machines_(has_machines(db)), st_(std::make_unique<Statements>(db, sums_, machines_)) {}
 ReportQueries::~ReportQueries() = default;
 
 // Whole 15-minute slots of [from, to) come from usage_slots (kept by the store's triggers); the parts of a
@@ -190,22 +212,25 @@ std::vector<UsageSlice> ReportQueries::sum_range(EpochMs from, EpochMs to) {
     std::vector<UsageSlice> out;
     std::unordered_map<std::string, std::size_t> groups;
     std::string key;
-    auto group = [&](std::string_view provider, std::string_view model, std::int64_t project) -> UsageSlice& {
+    auto group = [&](std::string_view provider, std::string_view model, std::int64_t project,
+                     std::string_view machine) -> UsageSlice& {
         key.assign(provider).append(1, '\x1f').append(model).append(1, '\x1f').append(std::to_string(project));
+        key.append(1, '\x1f').append(machine);
         auto [it, fresh] = groups.try_emplace(key, out.size());
         if (fresh) {
             UsageSlice u;
             u.provider = provider;
             u.model = model;
             u.project_id = project;
+            u.machine = machine;
             out.push_back(std::move(u));
         }
         return out[it->second];
     };
-    // Both statements give provider, model, project, cost, six token counts, events, unpriced, estimated.
+    // Both statements give provider, model, project, cost, six token counts, events, unpriced, estimated, machine.
     auto add = [&](Statement& s) {
         while (s.step()) {
-            UsageSlice& u = group(s.column_view(0), s.column_view(1), s.column_int(2));
+            UsageSlice& u = group(s.column_view(0), s.column_view(1), s.column_int(2), s.column_view(13));
             u.cost_usd += s.column_double(3);
             u.tokens += read_tokens(s, 4);
             u.events += s.column_int(10);
@@ -261,7 +286,8 @@ void ReportQueries::invalidate(UsageDayCache& cache) {
 }
 
 std::vector<UsageSlice> ReportQueries::usage_by_day(const std::vector<EpochMs>& starts, EpochMs end,
-                                                    UsageDayCache* cache, EpochMs now, std::string_view provider) {
+                                                    UsageDayCache* cache, EpochMs now, std::string_view provider,
+                                                    std::string_view machine) {
     std::vector<UsageSlice> out;
     std::unique_lock<std::mutex> lock;
     if (cache) {
@@ -288,6 +314,7 @@ std::vector<UsageSlice> ReportQueries::usage_by_day(const std::vector<EpochMs>& 
         }
         for (UsageSlice& u : day) {
             if (!provider.empty() && u.provider != provider) continue;
+            if (!machine.empty() && u.machine != machine) continue;
             u.day = static_cast<int>(i);
             out.push_back(std::move(u));
         }
@@ -299,13 +326,14 @@ std::vector<UsageSlice> ReportQueries::usage_by_day(const std::vector<EpochMs>& 
     return out;
 }
 
-double ReportQueries::cost_between(EpochMs from, EpochMs to, std::string_view provider) {
+double ReportQueries::cost_between(EpochMs from, EpochMs to, std::string_view provider, std::string_view machine) {
     double usd = 0;
     auto rows = [&](EpochMs a, EpochMs b) {
         if (a >= b) return;
         Statement& s = st_->cost_between;
         ResetGuard g(s);
         s.bind(1, format_iso8601(a)).bind(2, format_iso8601(b)).bind(3, std::string(provider));  // never a null pointer: that would bind NULL
+        s.bind(4, std::string(machine));
         s.step();
         usd += s.column_double(0);
     };
@@ -314,7 +342,7 @@ double ReportQueries::cost_between(EpochMs from, EpochMs to, std::string_view pr
         rows(from, span.first * kSlotMs);
         Statement& s = st_->slot_cost;
         ResetGuard g(s);
-        s.bind(1, span.first).bind(2, span.last).bind(3, std::string(provider));
+        s.bind(1, span.first).bind(2, span.last).bind(3, std::string(provider)).bind(4, std::string(machine));
         s.step();
         usd += s.column_double(0);
         rows(span.last * kSlotMs, to);
@@ -438,7 +466,7 @@ SessionPage ReportQueries::sessions(const SessionQuery& q) {
     if (!key) key = &kSorts[0];
     const std::string pattern = like_pattern(q.search);
     auto bind_filter = [&](Statement& s) {
-        s.bind(1, q.project).bind(2, q.model).bind(3, q.provider).bind(4, pattern);
+        s.bind(1, q.project).bind(2, q.model).bind(3, q.provider).bind(4, pattern).bind(7, q.machine);
     };
     SessionPage page;
     {
@@ -453,7 +481,7 @@ SessionPage ReportQueries::sessions(const SessionQuery& q) {
     if (!slot) {
         std::string sql = "SELECT s.id FROM sessions s JOIN projects p ON p.id = s.project_id ";
         if (key->totals) sql += sums_ ? kSessionTotals : kSessionTotalsFromRows;
-        sql += kSessionFilter;
+        sql += session_filter(machines_);
         sql += "ORDER BY " + std::string(key->expr) + dir + ", s.id" + dir + " LIMIT ?5 OFFSET ?6";
         slot = std::make_unique<Statement>(db_, sql);
     }
@@ -485,6 +513,14 @@ std::optional<SessionSummary> ReportQueries::session(std::int64_t row) {
 
 std::vector<std::string> ReportQueries::session_projects() {
     Statement& s = st_->session_projects;
+    ResetGuard g(s);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.column_text(0));
+    return out;
+}
+
+std::vector<std::string> ReportQueries::session_machines() {
+    Statement& s = st_->session_machines;
     ResetGuard g(s);
     std::vector<std::string> out;
     while (s.step()) out.push_back(s.column_text(0));

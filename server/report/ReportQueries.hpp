@@ -27,6 +27,7 @@ struct UsageSlice {
     int day = 0;  // index into the day starts the query was given
     std::string provider, model;
     std::int64_t project_id = 0;
+    std::string machine;  // '' in a store from before schema 8
     double cost_usd = 0;
     TokenCounts tokens;
     std::int64_t events = 0, unpriced_events = 0;
@@ -53,6 +54,7 @@ struct SessionQuery {
     std::string model;     // exact model id; empty = any
     std::string provider;  // an agent's name (AgentSource::name); empty = any
     std::string search;    // substring of the session id, project or cwd
+    std::string machine;   // exact machine name; empty = any
     std::string sort = "last_at";  // see kSessionSortKeys
     bool descending = true;
     int limit = 50;
@@ -67,6 +69,7 @@ bool is_session_sort_key(std::string_view key);
 struct SessionSummary {
     std::int64_t row = 0, project_id = 0;
     std::string session_id, provider, project, model, started_at, last_at, cwd, git_branch;
+    std::string machine, user;
     double cost_usd = 0;
     TokenCounts tokens;
     std::int64_t events = 0, unpriced_events = 0, estimated_events = 0, tool_calls = 0, tool_errors = 0;
@@ -131,9 +134,10 @@ public:
     // cache holds every agent's sums once and needs no key per filter.
     std::vector<UsageSlice> usage_by_day(const std::vector<EpochMs>& starts, EpochMs end,
                                          UsageDayCache* cache = nullptr, EpochMs now = 0,
-                                         std::string_view provider = {});
-    // The cost of usage events with ts in [from, to), of one agent's when `provider` is not empty.
-    double cost_between(EpochMs from, EpochMs to, std::string_view provider = {});
+                                         std::string_view provider = {}, std::string_view machine = {});
+    // The cost of usage events with ts in [from, to), of one agent's when `provider` is not empty, of one
+    // machine's when `machine` is not.
+    double cost_between(EpochMs from, EpochMs to, std::string_view provider = {}, std::string_view machine = {});
     std::map<std::int64_t, std::string> project_names();
     // The terminal reports' reads (app/ReportCommand): usage with ts in [from, to), of one agent's when
     // `provider` is not empty: per (session, model), and event by event in time order.
@@ -150,6 +154,7 @@ public:
     std::optional<SessionSummary> session(std::int64_t row);
     std::vector<std::string> session_projects();  // distinct project names that have sessions
     std::vector<std::string> session_models();
+    std::vector<std::string> session_machines();  // distinct machines that have sessions
     // A session's tool calls in time order (at most `limit`), and how many it has in all.
     std::vector<SessionToolCall> session_tool_calls(std::int64_t row, int limit, std::int64_t* total);
     // A session's usage events in time order (at most `limit`).
@@ -165,6 +170,7 @@ private:
     struct Statements;
     Database& db_;
     bool sums_;  // the store keeps usage_slots and session_totals (schema 4 and later)
+    bool machines_;  // rows know their machine (schema 8 and later)
     std::unique_ptr<Statements> st_;
 };
 

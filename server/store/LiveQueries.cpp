@@ -8,17 +8,29 @@ namespace agentpulse {
 
 namespace {
 
-constexpr const char* kUsageCols =
-    "SELECT u.id, u.update_seq, u.project_id, u.session_id, u.provider, u.ts, u.model, u.cost_source, "
-    "p.display_name, s.session_id, u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_create_tokens, "
-    "u.cache_create_1h_tokens, u.reasoning_tokens, u.cost_usd, coalesce(u.updated_at, u.ts) "
-    "FROM usage_events u JOIN projects p ON p.id = u.project_id JOIN sessions s ON s.id = u.session_id ";
+// The rows' machine and user (schema 8); a read-only server on an older store reads them as ''.
+std::string usage_cols(bool machines) {
+    return std::string("SELECT u.id, u.update_seq, u.project_id, u.session_id, u.provider, u.ts, u.model, u.cost_source, "
+                       "p.display_name, s.session_id, u.input_tokens, u.output_tokens, u.cache_read_tokens, "
+                       "u.cache_create_tokens, u.cache_create_1h_tokens, u.reasoning_tokens, u.cost_usd, "
+                       "coalesce(u.updated_at, u.ts), ") +
+           (machines ? "u.machine, coalesce(u.user_name, '') " : "'', '' ") +
+           "FROM usage_events u JOIN projects p ON p.id = u.project_id JOIN sessions s ON s.id = u.session_id ";
+}
 
-constexpr const char* kToolCols =
-    "SELECT t.id, t.project_id, t.session_id, t.call_index, t.provider, t.tool_use_id, t.tool_name, t.ts, "
-    "p.display_name, s.session_id, t.ts_ms, t.file_path, t.byte_count, t.result_ts, t.latency_ms, t.result_bytes, "
-    "t.result_seq, coalesce(t.is_error, 0) "
-    "FROM message_tool_mart t JOIN projects p ON p.id = t.project_id JOIN sessions s ON s.id = t.session_id ";
+std::string tool_cols(bool machines) {
+    return std::string("SELECT t.id, t.project_id, t.session_id, t.call_index, t.provider, t.tool_use_id, t.tool_name, "
+                       "t.ts, p.display_name, s.session_id, t.ts_ms, t.file_path, t.byte_count, t.result_ts, "
+                       "t.latency_ms, t.result_bytes, t.result_seq, coalesce(t.is_error, 0), ") +
+           (machines ? "t.machine, coalesce(t.user_name, '') " : "'', '' ") +
+           "FROM message_tool_mart t JOIN projects p ON p.id = t.project_id JOIN sessions s ON s.id = t.session_id ";
+}
+
+bool rows_know_machines(Database& db) {
+    Statement s(db, "SELECT count(*) FROM pragma_table_info('usage_events') WHERE name = 'machine'");
+    ResetGuard g(s);
+    return s.step() && s.column_int(0) == 1;
+}
 
 UsageRow read_usage(Statement& s) {
     UsageRow r;
@@ -35,6 +47,8 @@ UsageRow read_usage(Statement& s) {
     r.tokens = {s.column_int(10), s.column_int(11), s.column_int(12), s.column_int(13), s.column_int(14), s.column_int(15)};
     r.cost_usd = s.column_double(16);
     r.updated_at = s.column_text(17);
+    r.machine = s.column_text(18);
+    r.user = s.column_text(19);
     return r;
 }
 
@@ -58,6 +72,8 @@ ToolRow read_tool(Statement& s) {
     r.result_bytes = s.column_opt_int(15);
     r.result_seq = s.column_opt_int(16);
     r.is_error = s.column_int(17) != 0;
+    r.machine = s.column_text(18);
+    r.user = s.column_text(19);
     return r;
 }
 
@@ -73,15 +89,15 @@ std::vector<Row> collect(Statement& s, Reader read, bool reverse = false) {
 }  // namespace
 
 struct LiveQueries::Statements {
-    explicit Statements(Database& db)
-        : usage_after(db, std::string(kUsageCols) + "WHERE u.id > ? ORDER BY u.id LIMIT ?")
-        , updates_after(db, std::string(kUsageCols) + "WHERE u.update_seq > ? ORDER BY u.update_seq LIMIT ?")
-        , calls_after(db, std::string(kToolCols) + "WHERE t.id > ? ORDER BY t.id LIMIT ?")
-        , results_after(db, std::string(kToolCols) + "WHERE t.result_seq > ? ORDER BY t.result_seq LIMIT ?")
-        , usage_last(db, std::string(kUsageCols) + "ORDER BY u.id DESC LIMIT ?")
-        , updates_last(db, std::string(kUsageCols) + "WHERE u.update_seq > 0 ORDER BY u.update_seq DESC LIMIT ?")
-        , calls_last(db, std::string(kToolCols) + "ORDER BY t.id DESC LIMIT ?")
-        , results_last(db, std::string(kToolCols) + "WHERE t.result_seq IS NOT NULL ORDER BY t.result_seq DESC LIMIT ?")
+    Statements(Database& db, bool m)
+        : usage_after(db, usage_cols(m) + "WHERE u.id > ? ORDER BY u.id LIMIT ?")
+        , updates_after(db, usage_cols(m) + "WHERE u.update_seq > ? ORDER BY u.update_seq LIMIT ?")
+        , calls_after(db, tool_cols(m) + "WHERE t.id > ? ORDER BY t.id LIMIT ?")
+        , results_after(db, tool_cols(m) + "WHERE t.result_seq > ? ORDER BY t.result_seq LIMIT ?")
+        , usage_last(db, usage_cols(m) + "ORDER BY u.id DESC LIMIT ?")
+        , updates_last(db, usage_cols(m) + "WHERE u.update_seq > 0 ORDER BY u.update_seq DESC LIMIT ?")
+        , calls_last(db, tool_cols(m) + "ORDER BY t.id DESC LIMIT ?")
+        , results_last(db, tool_cols(m) + "WHERE t.result_seq IS NOT NULL ORDER BY t.result_seq DESC LIMIT ?")
         , keys_before(db, "SELECT (SELECT coalesce(max(id),0) FROM usage_events WHERE id < ?1), "
                           "(SELECT coalesce(max(id),0) FROM message_tool_mart WHERE id < ?2), "
                           "(SELECT coalesce(max(result_seq),0) FROM message_tool_mart WHERE result_seq < ?3), "
@@ -116,7 +132,7 @@ struct LiveQueries::Statements {
     std::unique_ptr<Statement> heartbeat;
 };
 
-LiveQueries::LiveQueries(Database& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
+LiveQueries::LiveQueries(Database& db) : db_(db), st_(std::make_unique<Statements>(db, rows_know_machines(db))) {}
 LiveQueries::~LiveQueries() = default;
 
 LiveQueries::ReadTx::ReadTx(Database& db) : db_(db) { db_.exec("BEGIN"); }

@@ -21,6 +21,7 @@ struct UsageRow {
     std::int64_t id = 0, update_seq = 0, project_id = 0, session_row = 0;
     std::string provider, ts, model, cost_source, project, session;
     std::string updated_at;  // time of the line that last grew it (= ts if it never grew)
+    std::string machine, user;  // where it was read ('' in a store from before schema 8)
     TokenCounts tokens;
     double cost_usd = 0;
 };
@@ -28,6 +29,7 @@ struct UsageRow {
 struct ToolRow {
     std::int64_t id = 0, project_id = 0, session_row = 0, call_index = 0;
     std::string provider, tool_use_id, tool_name, ts, project, session;
+    std::string machine, user;
     EpochMs ts_ms = 0;
     std::optional<std::string> file_path;
     std::optional<std::int64_t> byte_count;

@@ -172,8 +172,9 @@ constexpr std::string_view kV3 = R"sql(
 CREATE INDEX IF NOT EXISTS tool_mart_message ON message_tool_mart(message_id);
 )sql";
 
-// The aggregates computed from the rows (emptied first, so that running it again is harmless).
-constexpr std::string_view kRebuildAggregates = R"sql(
+// The aggregates computed from the rows (emptied first, so that running it again is harmless), as step 4
+// built them (before usage_slots had a machine). Never edit: a released step.
+constexpr std::string_view kRebuildAggregatesV4 = R"sql(
 DELETE FROM usage_slots;
 DELETE FROM session_totals;
 INSERT INTO usage_slots(slot, provider, project_id, model, cost_nusd, input_tokens, output_tokens, cache_read_tokens,
@@ -218,7 +219,7 @@ const std::string& aggregates_step() {
                       "    PRIMARY KEY (slot, provider, project_id, model)\n) WITHOUT ROWID;\n") +
         table_of_sums("session_totals (\n    session_id INTEGER PRIMARY KEY,\n",
                       "    tool_calls INTEGER NOT NULL DEFAULT 0,\n    tool_errors INTEGER NOT NULL DEFAULT 0\n);\n") +
-        std::string(kRebuildAggregates) +
+        std::string(kRebuildAggregatesV4) +
         // sessions.place_at (added by the step): the time of the latest line that named the session's
         // folder; cwd and git_branch are that line's.
         "UPDATE sessions SET place_at = last_at WHERE cwd IS NOT NULL AND place_at IS NULL;\n";
@@ -326,6 +327,67 @@ CREATE TABLE IF NOT EXISTS alert_outbox (
 CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox(status, channel, next_ms);
 )sql";
 
+// The aggregates computed from the rows since step 8 (usage_slots keyed by machine too): step 8 and a
+// reprice (rebuild_aggregates) run it.
+constexpr std::string_view kRebuildAggregates = R"sql(
+DELETE FROM usage_slots;
+DELETE FROM session_totals;
+INSERT INTO usage_slots(slot, provider, project_id, model, machine, cost_nusd, input_tokens, output_tokens,
+                        cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, events,
+                        unpriced_events, estimated_events)
+    SELECT unixepoch(ts) / 900, provider, project_id, model, machine, sum(CAST(round(cost_usd * 1e9) AS INTEGER)),
+           sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_create_tokens),
+           sum(cache_create_1h_tokens), sum(reasoning_tokens), count(*), sum(cost_source = 'unpriced'),
+           sum(cost_source = 'estimate_model_unknown')
+    FROM usage_events GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO session_totals(session_id, cost_nusd, input_tokens, output_tokens, cache_read_tokens, cache_create_tokens,
+                           cache_create_1h_tokens, reasoning_tokens, events, unpriced_events, estimated_events)
+    SELECT session_id, sum(CAST(round(cost_usd * 1e9) AS INTEGER)), sum(input_tokens), sum(output_tokens),
+           sum(cache_read_tokens), sum(cache_create_tokens), sum(cache_create_1h_tokens), sum(reasoning_tokens),
+           count(*), sum(cost_source = 'unpriced'), sum(cost_source = 'estimate_model_unknown')
+    FROM usage_events GROUP BY session_id;
+INSERT INTO session_totals(session_id, tool_calls, tool_errors)
+    SELECT session_id, count(*), sum(coalesce(is_error, 0)) FROM message_tool_mart WHERE true GROUP BY session_id
+    ON CONFLICT(session_id) DO UPDATE SET tool_calls = excluded.tool_calls, tool_errors = excluded.tool_errors;
+)sql";
+
+// The machine and the user of every session, usage row and tool call (issue 11), and where forwarding
+// stands per destination. Rows written before know no machine: they were written by the store's watcher,
+// whose host the heartbeat names ('' when no watcher ever ran). usage_slots gains the machine in its key
+// (the Overview by machine), so it is made again and rebuilt from the rows. sessions.seq is a store-wide
+// sequence the writer raises each time it changes a session, so a forwarder sends changed sessions by
+// watermark; existing sessions get their id.
+const std::string& machines_step() {
+    static const std::string sql =
+        "UPDATE sessions SET machine = coalesce((SELECT hostname FROM watcher_heartbeat WHERE id = 1), '') "
+        "WHERE machine = '';\n"
+        "UPDATE sessions SET seq = id WHERE seq = 0;\n"
+        "UPDATE usage_events SET machine = (SELECT s.machine FROM sessions s WHERE s.id = usage_events.session_id), "
+        "user_name = (SELECT s.user_name FROM sessions s WHERE s.id = usage_events.session_id) WHERE machine = '';\n"
+        "UPDATE message_tool_mart SET machine = (SELECT s.machine FROM sessions s WHERE s.id = "
+        "message_tool_mart.session_id), user_name = (SELECT s.user_name FROM sessions s WHERE s.id = "
+        "message_tool_mart.session_id) WHERE machine = '';\n"
+        "CREATE INDEX IF NOT EXISTS sessions_seq ON sessions(seq);\n"
+        "CREATE INDEX IF NOT EXISTS sessions_machine ON sessions(machine, last_at);\n"
+        "DROP TABLE IF EXISTS usage_slots;\n" +
+        table_of_sums("usage_slots (\n    slot INTEGER NOT NULL,\n    provider TEXT NOT NULL,\n"
+                      "    project_id INTEGER NOT NULL,\n    model TEXT NOT NULL,\n    machine TEXT NOT NULL,\n",
+                      "    PRIMARY KEY (slot, provider, project_id, model, machine)\n) WITHOUT ROWID;\n") +
+        std::string(kRebuildAggregates) +
+        "CREATE TABLE IF NOT EXISTS forward_cursors (\n"
+        "    destination  TEXT PRIMARY KEY,\n"
+        "    usage_id     INTEGER NOT NULL DEFAULT 0,\n"
+        "    usage_seq    INTEGER NOT NULL DEFAULT 0,\n"
+        "    tool_id      INTEGER NOT NULL DEFAULT 0,\n"
+        "    result_seq   INTEGER NOT NULL DEFAULT 0,\n"
+        "    session_seq  INTEGER NOT NULL DEFAULT 0,\n"
+        "    records      INTEGER NOT NULL DEFAULT 0,\n"
+        "    updated_at   TEXT,\n"
+        "    last_error   TEXT\n"
+        ");\n";
+    return sql;
+}
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -338,6 +400,15 @@ const std::vector<Migration>& schema_migrations() {
         {5, "plan limit windows", kV5},
         {6, "search index (prompts, files, commands, tools)", kV6},
         {7, "alert rule state, firings and the notification outbox", kV7},
+        {8, "machine and user of sessions, usage and tool calls; usage per slot and machine; forward cursors",
+         machines_step(),
+         {{"sessions", "machine", "TEXT NOT NULL DEFAULT ''"},
+          {"sessions", "user_name", "TEXT"},
+          {"sessions", "seq", "INTEGER NOT NULL DEFAULT 0"},
+          {"usage_events", "machine", "TEXT NOT NULL DEFAULT ''"},
+          {"usage_events", "user_name", "TEXT"},
+          {"message_tool_mart", "machine", "TEXT NOT NULL DEFAULT ''"},
+          {"message_tool_mart", "user_name", "TEXT"}}},
     };
     return steps;
 }

@@ -2,7 +2,10 @@
 #include "store/StoreWriter.hpp"
 
 #include <algorithm>
+#include <pwd.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <map>
 #include <tuple>
@@ -85,10 +88,12 @@ struct StoreWriter::Statements {
                              "THEN excluded.cwd ELSE cwd END RETURNING id")
         , touch_project(db, "UPDATE projects SET first_seen = min(coalesce(first_seen, ?1), ?1), "
                             "last_seen = max(coalesce(last_seen, ?2), ?2) WHERE id = ?3")
+        // A session's machine is the one it was first seen on; its user the first one named.
         , upsert_session(db, "INSERT INTO sessions(project_id, provider, session_id, started_at, last_at, cwd, "
-                             "git_branch, cli_version, place_at) VALUES (?1,?2,?3,?4,?4,?5,?6,?7, "
-                             "CASE WHEN ?5 IS NOT NULL THEN ?4 END) "
-                             "ON CONFLICT(provider, session_id) DO UPDATE SET provider = excluded.provider RETURNING id")
+                             "git_branch, cli_version, place_at, machine, user_name) VALUES (?1,?2,?3,?4,?4,?5,?6,?7, "
+                             "CASE WHEN ?5 IS NOT NULL THEN ?4 END, ?8, ?9) "
+                             "ON CONFLICT(provider, session_id) DO UPDATE SET "
+                             "user_name = coalesce(user_name, excluded.user_name) RETURNING id")
         // The version is the latest line's (by time), cwd and branch those of the latest line that names a
         // folder (place_at: telemetry and some agents' records name none), the model the latest message's:
         // the same whatever order files and lines are read in, and across restarts.
@@ -99,7 +104,8 @@ struct StoreWriter::Statements {
                             "place_at = CASE WHEN ?7 >= coalesce(place_at, '') THEN ?7 ELSE place_at END, "
                             "cli_version = CASE WHEN ?2 >= coalesce(last_at, '') THEN ?5 ELSE cli_version END, "
                             "model = coalesce((SELECT m.model FROM messages m WHERE m.session_id = ?6 AND "
-                            "m.model IS NOT NULL AND m.model <> '<synthetic>' ORDER BY m.ts DESC LIMIT 1), model) "
+                            "m.model IS NOT NULL AND m.model <> '<synthetic>' ORDER BY m.ts DESC LIMIT 1), "
+                            "CASE WHEN ?2 >= coalesce(last_at, '') THEN ?8 END, model), seq = ?9 "
                             "WHERE id = ?6")
         , insert_message(db, "INSERT INTO messages(provider, project_id, session_id, file_id, line_no, line_key, "
                              "parent_key, ts, day, kind, role, model, api_message_id, request_id, input_tokens, "
@@ -115,19 +121,21 @@ struct StoreWriter::Statements {
         , find_usage(db, "SELECT id, input_tokens, output_tokens, cache_read_tokens, cache_create_tokens, "
                          "cache_create_1h_tokens, reasoning_tokens, model, coalesce(service_tier, ''), "
                          "unixepoch(ts) / 900, project_id, session_id, CAST(round(cost_usd * 1e9) AS INTEGER), "
-                         "cost_source = 'unpriced', cost_source = 'estimate_model_unknown' "
+                         "cost_source = 'unpriced', cost_source = 'estimate_model_unknown', machine "
                          "FROM usage_events WHERE dedup_key = ?")
         , insert_usage(db, "INSERT INTO usage_events(provider, project_id, session_id, message_id, ts, day, model, "
                            "input_tokens, output_tokens, cache_read_tokens, cache_create_tokens, "
-                           "cache_create_1h_tokens, reasoning_tokens, cost_usd, cost_source, service_tier, dedup_key) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                           "cache_create_1h_tokens, reasoning_tokens, cost_usd, cost_source, service_tier, dedup_key, "
+                           "machine, user_name) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         , grow_usage(db, "UPDATE usage_events SET input_tokens=?, output_tokens=?, cache_read_tokens=?, "
                          "cache_create_tokens=?, cache_create_1h_tokens=?, reasoning_tokens=?, cost_usd=?, "
                          "cost_source=?, update_seq=?, updated_at=? WHERE id=?")
         , max_update_seq(db, "SELECT coalesce(max(update_seq), 0) FROM usage_events")
+        , max_session_seq(db, "SELECT coalesce(max(seq), 0) FROM sessions")
         , max_result_seq(db, "SELECT coalesce(max(result_seq), 0) FROM message_tool_mart")
         , insert_call(db, "INSERT INTO message_tool_mart(provider, message_id, project_id, session_id, ts, ts_ms, day, "
-                          "tool_name, file_path, byte_count, call_index, tool_use_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+                          "tool_name, file_path, byte_count, call_index, tool_use_id, machine, user_name) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                           "ON CONFLICT(provider, tool_use_id) DO NOTHING")
         , calls_for_response(db, "SELECT count(*) FROM message_tool_mart t JOIN messages m ON m.id = t.message_id "
                                  "WHERE m.api_message_id = ?")
@@ -147,7 +155,7 @@ struct StoreWriter::Statements {
         , take_pending(db, "DELETE FROM pending_tool_results WHERE provider = ? AND tool_use_id = ? "
                            "RETURNING ts_ms, is_error, result_bytes")
         // Aggregates (Migrations, step 4): one upsert per slot and session a batch changed.
-        , add_to_slot(db, add_sums("usage_slots", {"slot", "provider", "project_id", "model"}, false))
+        , add_to_slot(db, add_sums("usage_slots", {"slot", "provider", "project_id", "model", "machine"}, false))
         , add_to_session(db, add_sums("session_totals", {"session_id"}, true))
         , insert_error(db, "INSERT INTO ingest_errors(ts, path, line_no, kind, message) VALUES (?,?,?,?,?)")
         , trim_errors(db, "DELETE FROM ingest_errors WHERE id <= (SELECT max(id) FROM ingest_errors) - ?")
@@ -159,7 +167,7 @@ struct StoreWriter::Statements {
         , limits(db) {}
 
     Statement find_file, all_files, insert_file, update_file, upsert_project, touch_project, upsert_session,
-        touch_session, insert_message, find_message, relocate_message, find_usage, insert_usage, grow_usage, max_update_seq,
+        touch_session, insert_message, find_message, relocate_message, find_usage, insert_usage, grow_usage, max_update_seq, max_session_seq,
         max_result_seq, insert_call, calls_for_response, pair_result, set_latency, call_exists, find_call, count_pending, insert_pending,
         take_pending, add_to_slot, add_to_session, insert_error, trim_errors, beat;
     LimitWriter limits;
@@ -175,7 +183,7 @@ struct StoreWriter::Aggregates {
             share += s;
         }
     };
-    std::map<std::tuple<std::int64_t, std::string, std::int64_t, std::string>, Delta> slots;
+    std::map<std::tuple<std::int64_t, std::string, std::int64_t, std::string, std::string>, Delta> slots;
     std::map<std::int64_t, Delta> sessions;
 };
 
@@ -194,19 +202,20 @@ StoreWriter::UsageShare StoreWriter::usage_share(const TokenCounts& tokens, cons
 }
 
 void StoreWriter::add_share(std::int64_t slot, std::string_view provider, std::int64_t project, std::string_view model,
-                            std::int64_t session, std::int64_t events, const UsageShare& share) {
-    sums_->slots[{slot, std::string(provider), project, std::string(model)}].add(events, share);
+                            std::string_view machine, std::int64_t session, std::int64_t events,
+                            const UsageShare& share) {
+    sums_->slots[{slot, std::string(provider), project, std::string(model), std::string(machine)}].add(events, share);
     sums_->sessions[session].add(events, share);
 }
 
 void StoreWriter::flush_aggregates() {
     for (const auto& [key, d] : sums_->slots) {
-        const auto& [slot, provider, project, model] = key;
+        const auto& [slot, provider, project, model, machine] = key;
         const TokenCounts& t = d.share.tokens;
-        st_->add_to_slot.bind(1, slot).bind(2, provider).bind(3, project).bind(4, model).bind(5, d.share.cost_nusd)
-            .bind(6, t.input).bind(7, t.output).bind(8, t.cache_read).bind(9, t.cache_create)
-            .bind(10, t.cache_create_1h).bind(11, t.reasoning).bind(12, d.events).bind(13, d.share.unpriced)
-            .bind(14, d.share.estimated)
+        st_->add_to_slot.bind(1, slot).bind(2, provider).bind(3, project).bind(4, model).bind(5, machine)
+            .bind(6, d.share.cost_nusd).bind(7, t.input).bind(8, t.output).bind(9, t.cache_read).bind(10, t.cache_create)
+            .bind(11, t.cache_create_1h).bind(12, t.reasoning).bind(13, d.events).bind(14, d.share.unpriced)
+            .bind(15, d.share.estimated)
             .run();
     }
     for (const auto& [session, d] : sums_->sessions) {
@@ -220,7 +229,7 @@ void StoreWriter::flush_aggregates() {
 }
 
 StoreWriter::StoreWriter(Database& db, std::shared_ptr<const PriceBook> prices)
-    : db_(db), prices_(std::move(prices)), st_(std::make_unique<Statements>(db)), search_(db) {
+    : db_(db), prices_(std::move(prices)), st_(std::make_unique<Statements>(db)), search_(db), origin_(local_origin()) {
     // Rows land in several indexes keyed on random ids (uuids, response keys): with SQLite's default
     // 2 MB page cache nearly every insert re-reads and re-dirties pages. Bounded, so RSS stays flat.
     db_.exec("PRAGMA cache_size=-" + std::to_string(kPageCacheKiB));
@@ -287,6 +296,7 @@ void StoreWriter::drop_caches() {
     usage_.clear();
     calls_per_response_.clear();
     update_seq_.reset();
+    session_seq_.reset();
     result_seq_.reset();
     pending_results_.reset();
 }
@@ -332,7 +342,9 @@ std::int64_t StoreWriter::session_row(const ParsedLine& line, std::string_view p
         .bind(4, iso(line.ts))
         .bind(5, nonempty(line.session.cwd))
         .bind(6, nonempty(line.session.git_branch))
-        .bind(7, nonempty(line.session.cli_version));
+        .bind(7, nonempty(line.session.cli_version))
+        .bind(8, machine_of(line.session))
+        .bind(9, nonempty(user_of(line.session)));
     if (!s.step()) throw StoreError(SQLITE_ERROR, "session upsert returned no row");
     const std::int64_t id = s.column_int(0);
     sessions_.emplace(key, id);
@@ -385,6 +397,31 @@ std::int64_t StoreWriter::next_update_seq() {
     return ++*update_seq_;
 }
 
+std::int64_t StoreWriter::next_session_seq() {
+    if (!session_seq_) {
+        ResetGuard g(st_->max_session_seq);
+        st_->max_session_seq.step();
+        session_seq_ = st_->max_session_seq.column_int(0);
+    }
+    return ++*session_seq_;
+}
+
+// A cost the source states (a forwarded row, an agent's telemetry) replaces the price card's.
+void StoreWriter::stated_cost(const UsageRecord& u, Cost& c) {
+    if (!u.cost_usd) return;
+    c.usd = *u.cost_usd;
+    c.source = u.cost_source.empty() ? "reported" : u.cost_source;
+}
+
+StoreWriter::Origin StoreWriter::local_origin() {
+    Origin o;
+    char host[256] = {0};
+    if (gethostname(host, sizeof host - 1) == 0) o.machine = host;
+    if (const passwd* pw = getpwuid(geteuid()); pw && pw->pw_name) o.user = pw->pw_name;
+    else if (const char* u = std::getenv("USER")) o.user = u;
+    return o;
+}
+
 std::int64_t StoreWriter::next_result_seq() {
     if (!result_seq_) {
         ResetGuard g(st_->max_result_seq);
@@ -411,7 +448,8 @@ void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, cons
                            f.column_int(9),
                            f.column_int(10),
                            f.column_int(11),
-                           {}};
+                           {},
+                           f.column_text(15)};
             seen.share = {f.column_int(12), seen.tokens, f.column_int(13), f.column_int(14)};
             if (usage_.size() >= kUsageCacheMax) usage_.clear();
             it = usage_.emplace(u.dedup_key, std::move(seen)).first;
@@ -419,7 +457,7 @@ void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, cons
     }
     if (it == usage_.end()) {
         Cost c = prices_->cost(batch.price_family, u.model, u.tokens, u.service_tier == "priority");
-        if (u.cost_usd) c.usd = *u.cost_usd, c.source = "reported";
+        stated_cost(u, c);
         const std::string& ts = iso(line.ts);
         st_->insert_usage.bind(1, provider)
             .bind(2, project)
@@ -438,20 +476,26 @@ void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, cons
             .bind(15, c.source)
             .bind(16, nonempty(u.service_tier))
             .bind(17, u.dedup_key)
+            .bind(18, machine_of(line.session))
+            .bind(19, nonempty(user_of(line.session)))
             .run();
         const UsageShare share = usage_share(u.tokens, c);
-        add_share(slot_of(line.ts), provider, project, u.model, session, 1, share);
+        add_share(slot_of(line.ts), provider, project, u.model, machine_of(line.session), session, 1, share);
         if (usage_.size() >= kUsageCacheMax) usage_.clear();
         usage_.emplace(u.dedup_key, UsageSeen{db_.last_insert_rowid(), u.tokens, u.model, u.service_tier,
-                                              slot_of(line.ts), project, session, share});
+                                              slot_of(line.ts), project, session, share,
+                                              std::string(machine_of(line.session))});
         ++r.usage_new;
         return;
     }
     if (!u.grows) return;  // exact records: the first sighting is final
     UsageSeen& seen = it->second;
     const TokenCounts merged = field_max(seen.tokens, u.tokens);
-    if (merged == seen.tokens) return;
-    const Cost c = prices_->cost(batch.price_family, seen.model, merged, seen.tier == "priority");
+    // A stated cost that changed with the same tokens (a forwarded row re-priced at its source) moves too.
+    const bool cost_changed = u.cost_usd && nano_usd(*u.cost_usd) != seen.share.cost_nusd;
+    if (merged == seen.tokens && !cost_changed) return;
+    Cost c = prices_->cost(batch.price_family, seen.model, merged, seen.tier == "priority");
+    stated_cost(u, c);
     st_->grow_usage.bind(1, merged.input)
         .bind(2, merged.output)
         .bind(3, merged.cache_read)
@@ -468,7 +512,7 @@ void StoreWriter::apply_usage(const ParsedLine& line, const UsageRecord& u, cons
     const UsageShare share = usage_share(merged, c);
     UsageShare growth = share;
     growth -= seen.share;
-    add_share(seen.slot, provider, seen.project, seen.model, seen.session, 0, growth);
+    add_share(seen.slot, provider, seen.project, seen.model, seen.machine, seen.session, 0, growth);
     seen.share = share;
     seen.tokens = merged;
     ++r.usage_updated;
@@ -499,8 +543,10 @@ void StoreWriter::apply_tool_call(const ParsedLine& line, const ToolCallRecord& 
         .bind(8, call.tool_name)
         .bind(9, call.file_path)
         .bind(10, call.byte_count)
-        .bind(11, call_index)
-        .bind(12, call.tool_use_id);
+        .bind(11, call.call_index.value_or(call_index))
+        .bind(12, call.tool_use_id)
+        .bind(13, machine_of(line.session))
+        .bind(14, nonempty(user_of(line.session)));
     const SearchIndexWriter::Where where{provider, project, session, line.ts};
     const std::optional<std::int64_t> message_id = message ? std::optional<std::int64_t>(message) : std::nullopt;
     if (st_->insert_call.run() != 1) {
@@ -627,7 +673,9 @@ void StoreWriter::apply(const IngestBatch& batch, BatchResult& r) {
         t.bind(1, format_iso8601(span.first))
             .bind(2, format_iso8601(span.last))
             .bind(5, nonempty(span.latest->cli_version))
-            .bind(6, id);
+            .bind(6, id)
+            .bind(8, nonempty(span.latest->model))
+            .bind(9, next_session_seq());
         if (span.place)
             t.bind(3, nonempty(span.place->cwd))
                 .bind(4, nonempty(span.place->git_branch))

@@ -50,6 +50,14 @@ public:
 
     // Assistant text in the search index too (--index-text); prompts, files, commands and tools always.
     void set_index_text(bool on) { search_.set_index_text(on); }
+    // The machine and user of rows whose lines name none (local transcripts). Default: local_origin().
+    struct Origin {
+        std::string machine, user;
+    };
+    void set_origin(Origin o) { origin_ = std::move(o); }
+    const Origin& origin() const { return origin_; }
+    // This host's name and the effective OS user.
+    static Origin local_origin();
 
 private:
     struct Statements;
@@ -80,10 +88,16 @@ private:
         std::string model, tier;
         std::int64_t slot = 0, project = 0, session = 0;  // where the row's share is counted
         UsageShare share;
+        std::string machine;
     };
     UsageShare usage_share(const TokenCounts& tokens, const Cost& cost) const;
     void add_share(std::int64_t slot, std::string_view provider, std::int64_t project, std::string_view model,
-                   std::int64_t session, std::int64_t events, const UsageShare& share);
+                   std::string_view machine, std::int64_t session, std::int64_t events, const UsageShare& share);
+    static void stated_cost(const UsageRecord& u, Cost& c);
+    std::string_view machine_of(const SessionRef& s) const { return s.machine.empty() ? origin_.machine : s.machine; }
+    std::string_view user_of(const SessionRef& s) const {
+        return !s.user.empty() ? std::string_view(s.user) : s.machine.empty() ? std::string_view(origin_.user) : "";
+    }
     void flush_aggregates();
 
     std::int64_t project_id(const ParsedLine& line, std::string_view provider);
@@ -100,6 +114,7 @@ private:
     const std::string& iso(EpochMs ts);
     std::int64_t next_update_seq();
     std::int64_t next_result_seq();
+    std::int64_t next_session_seq();
     std::int64_t calls_so_far(const std::string& api_message_id);
     void drop_caches();
 
@@ -112,7 +127,8 @@ private:
     std::unordered_map<std::string, std::int64_t> sessions_;  // provider/session -> id
     std::unordered_map<std::string, UsageSeen> usage_;        // dedup_key -> row (bounded)
     std::unordered_map<std::string, std::int64_t> calls_per_response_;  // api message id -> calls seen
-    std::optional<std::int64_t> update_seq_, result_seq_, pending_results_;
+    std::optional<std::int64_t> update_seq_, result_seq_, session_seq_, pending_results_;
+    Origin origin_;
     // The project and session of the last line applied (project 0: none), as the caches above hold them.
     struct LastSession {
         std::int64_t project = 0, session = 0;

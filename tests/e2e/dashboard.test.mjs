@@ -295,3 +295,96 @@ describe('dashboard reading a store another process writes (--no-watcher)', () =
     await shot(page, 'watcher-banner');
   });
 });
+
+// Several machines (docs/teams.md): a centre that reads its own transcripts and receives another machine's
+// rows as `agentpulse --forward` sends them (OTLP/JSON here). Sessions has the machine column and filter,
+// the Overview spend by machine, and the Live feed labels the other machine's rows.
+describe('rows from another machine', () => {
+  const dir = tmpdir();
+  const store = path.join(dir, 'store.db');
+  const claude = path.join(dir, 'claude');
+  const codex = path.join(dir, 'codex');
+  fs.mkdirSync(claude);
+  fs.mkdirSync(codex);
+  let server;
+  let b;
+  let otlp;
+  after(async () => {
+    await b?.close();
+    await server?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // One forwarded record in OTLP/JSON from machine laptop-7, user ana.
+  const forward = async (name, attrs, ms = Date.now()) => {
+    const kv = Object.entries(attrs).map(([key, v]) => ({
+      key,
+      value: typeof v === 'string' ? { stringValue: v } : Number.isInteger(v) ? { intValue: String(v) } : typeof v === 'boolean' ? { boolValue: v } : { doubleValue: v },
+    }));
+    const body = { resourceLogs: [{ resource: { attributes: [{ key: 'host.name', value: { stringValue: 'laptop-7' } }, { key: 'enduser.id', value: { stringValue: 'ana' } }] },
+      scopeLogs: [{ scope: { name: 'agentpulse' }, logRecords: [{ timeUnixNano: `${ms}000000`, eventName: name, attributes: kv }] }] }] };
+    const res = await fetch(`${otlp}/v1/logs`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(res.status, 200, await res.text());
+  };
+  const remote = { 'agentpulse.provider': 'claude', 'session.id': 'remote-session-1', 'agentpulse.project.slug': '-home-ana-garden', 'agentpulse.project.name': 'garden', 'app.version': '2.1.3' };
+
+  test('the machine column and filter, spend by machine, and @machine on the Live feed', async () => {
+    const local = new ClaudeSession(claude, { project: 'shop' });
+    local.user('Add a checkout page');
+    local.assistant({ tools: [{ name: 'Read', input: { file_path: `${local.cwd}/src/a.ts` } }] });
+    server = await serve({ store, claude, codex, extra: ['--machine', 'centre', '--otlp-listen', '127.0.0.1:0'] });
+    otlp = (await waitFor(() => /otlp listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout), { what: 'otlp listening' }))[1];
+    const t = Date.now();
+    await forward('agentpulse.usage', { ...remote, 'agentpulse.dedup_key': 'claude:msg_remote_1:req_remote_1', model: 'claude-sonnet-4-5',
+      input_tokens: 900, output_tokens: 200, cache_read_tokens: 30000, cache_creation_tokens: 1000, cost_usd: 0.25, 'agentpulse.cost_source': 'rate_card' }, t - 5000);
+    await forward('agentpulse.session', { ...remote, 'agentpulse.started_at_ms': t - 60000, 'agentpulse.last_at_ms': t - 5000,
+      'agentpulse.place_at_ms': t - 60000, 'agentpulse.cwd': '/home/ana/garden', 'agentpulse.git_branch': 'main', model: 'claude-sonnet-4-5' }, t - 5000);
+
+    b = await browser();
+    const page = await b.context.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(`${server.url}/sessions`);
+    const table = page.getByTestId('session-table');
+    await table.getByText('garden').waitFor({ timeout: 10_000 });
+    await table.getByText('shop').waitFor({ timeout: 10_000 });
+    const machines = await table.getByTestId('session-machine').allInnerTexts();
+    assert.deepEqual(machines.map((m) => m.split(' · ')[0]).sort(), ['centre', 'laptop-7']);
+    assert.ok(machines.some((m) => m === 'laptop-7 · ana'), JSON.stringify(machines));
+    await page.getByTestId('sessions-machine').selectOption('laptop-7');
+    await page.waitForURL(/\/sessions\?machine=laptop-7$/);
+    await waitFor(async () => (await table.getByTestId('session-machine').allInnerTexts()).length === 1, { what: 'one machine left' });
+    assert.equal(await table.getByText('shop').count(), 0);
+    await table.locator('a.mono').first().click();
+    await page.waitForURL(/\/sessions\/\d+$/);
+    assert.match(await page.getByTestId('session-page-machine').innerText(), /on laptop-7 \(ana\)/);
+    await page.goBack();
+    await table.waitFor();
+
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    const spend = page.getByTestId('spend-by-machine');
+    await spend.getByText('laptop-7').waitFor({ timeout: 10_000 });
+    await spend.getByText('centre').waitFor();
+    await shot(page, 'overview-machines');
+    // One machine's figures: the filter is in the address and the totals are that machine's alone.
+    await page.getByTestId('overview-machine').selectOption('laptop-7');
+    await page.waitForURL(/\/\?machine=laptop-7$/);
+    await page.getByTestId('overview-machine-note').waitFor();
+    await waitFor(async () => (await page.getByTestId('overview-total').innerText()).includes('$0.25'), { what: 'laptop-7\'s total' });
+    await page.getByTestId('overview-machine').selectOption('');
+    await page.waitForURL(/\/$/);
+
+    await page.getByRole('tab', { name: 'Live' }).click();
+    await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor({ timeout: 10_000 });
+    const remoteSeen = rowSeen(page, 'remote-tool.ts');
+    await forward('agentpulse.tool_call', { ...remote, tool_use_id: 'toolu_remote_live', tool_name: 'Read', 'agentpulse.file_path': '/home/ana/garden/remote-tool.ts' });
+    const localSeen = rowSeen(page, 'local-tool.ts');
+    local.assistant({ tools: [{ name: 'Read', input: { file_path: `${local.cwd}/src/local-tool.ts` } }] });
+    await remoteSeen;
+    await localSeen;
+    const label = (needle) => page.locator('[data-key]', { hasText: needle }).first().getByTestId('feed-machine').count();
+    assert.equal(await label('remote-tool.ts'), 1, 'the other machine\'s row is labelled');
+    assert.equal(await label('local-tool.ts'), 0, 'the server\'s own rows are not');
+    assert.match(await page.locator('[data-key]', { hasText: 'remote-tool.ts' }).first().innerText(), /@laptop-7/);
+    await shot(page, 'live-machines');
+  });
+});

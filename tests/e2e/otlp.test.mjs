@@ -155,7 +155,8 @@ const exporters = {
 function rowsFor(tag) {
   return {
     usage: sql(`SELECT u.provider, u.model, u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_create_tokens,
-                  u.reasoning_tokens, u.cost_usd, u.cost_source, u.dedup_key, s.session_id
+                  u.reasoning_tokens, u.cost_usd, u.cost_source, u.dedup_key, s.session_id, u.machine,
+                  coalesce(u.user_name, '') AS user_name, s.machine AS session_machine
                 FROM usage_events u JOIN sessions s ON s.id = u.session_id
                 WHERE s.session_id LIKE '%-${tag}' ORDER BY u.provider`),
     tools: sql(`SELECT t.provider, t.tool_name, t.tool_use_id, t.latency_ms, t.is_error, t.ts_ms, t.result_ts
@@ -190,6 +191,10 @@ for (const encoding of ['json', 'protobuf']) {
       [3012, 1000, 340, 90]);  // input - cached + tool prompt; thoughts billed as output
     assert.equal(usage.qwen.input_tokens, 3000);
     assert.ok(usage.codex.cost_usd > 0, 'Codex usage is priced by the price card');
+    // The machine is the resource's host.name; the user user.email, else user.id (none for Codex here).
+    assert.deepEqual([usage.claude.machine, usage.claude.session_machine, usage.claude.user_name],
+      ['laptop-1', 'laptop-1', 'ana@example.com']);
+    assert.deepEqual([usage.codex.machine, usage.gemini.machine, usage.qwen.machine], ['buildbox', 'laptop-1', 'buildbox']);
 
     const tools = Object.fromEntries(rows.tools.map((t) => [t.provider, t]));
     assert.deepEqual([tools.claude.tool_use_id, tools.claude.tool_name, tools.claude.latency_ms, tools.claude.is_error],
@@ -224,6 +229,64 @@ for (const encoding of ['json', 'protobuf']) {
       assert.ok(counted(/agentpulse_otlp_gzip_requests_total (\d+)/) >= 8);
     }
     assert.match(metrics, /agentpulse_otlp_events_dropped_total\{event="codex\.sse_event"\} [1-9]/);
+  });
+}
+
+// What `agentpulse --forward` sends (docs/teams.md), here through the SDK's exporters as a Collector would
+// relay it: the rows land with the sending machine's natural keys, cost and source, machine and user, and
+// sending them again adds nothing.
+for (const encoding of ['json', 'protobuf']) {
+  test(`forwarded agentpulse.* events through the SDK's ${encoding} exporter map back one-to-one`, async () => {
+    const t0 = Date.UTC(2026, 11, 7, 11, encoding === 'json' ? 0 : 30, 0);
+    const session = `fwd-${encoding}`;
+    const common = { 'agentpulse.provider': 'claude', 'session.id': session, 'agentpulse.project.slug': '-home-ana-shop',
+      'agentpulse.project.name': 'shop', 'app.version': '2.1.3' };
+    const records = [
+      { name: 'agentpulse.usage', time: t0, attributes: { ...common, 'agentpulse.dedup_key': `claude:msg_${encoding}:req_1`,
+        model: 'claude-sonnet-4-5', input_tokens: 12, output_tokens: 340, cache_read_tokens: 50000, cache_creation_tokens: 800,
+        cache_creation_1h_tokens: 200, reasoning_tokens: 0, cost_usd: 0.0421, 'agentpulse.cost_source': 'rate_card' } },
+      { name: 'agentpulse.tool_call', time: t0 + 10, attributes: { ...common, tool_use_id: `toolu_fwd_${encoding}`,
+        tool_name: 'Edit', 'agentpulse.call_index': 1, 'agentpulse.file_path': '/home/ana/shop/a.ts', 'agentpulse.byte_count': 120,
+        'agentpulse.result_time_ms': t0 + 1510, 'agentpulse.is_error': false, tool_result_size_bytes: 64, duration_ms: 1500 } },
+      { name: 'agentpulse.session', time: t0 + 2000, attributes: { ...common, 'agentpulse.started_at_ms': t0 - 60000,
+        'agentpulse.last_at_ms': t0 + 2000, 'agentpulse.place_at_ms': t0 - 60000, 'agentpulse.cwd': '/home/ana/shop',
+        'agentpulse.git_branch': 'main', model: 'claude-sonnet-4-5' } },
+    ];
+    const send = async () => {
+      const provider = new LoggerProvider({
+        resource: resourceFromAttributes({ 'service.name': 'agentpulse', 'host.name': 'laptop-7', 'enduser.id': 'ana' }),
+        processors: [new SimpleLogRecordProcessor({ exporter: exporters[encoding]() })],
+      });
+      const logger = provider.getLogger('agentpulse');
+      for (const r of records) logger.emit({ eventName: r.name, body: r.name, timestamp: r.time, attributes: { 'event.name': r.name, ...r.attributes } });
+      await provider.forceFlush();
+      await provider.shutdown();
+    };
+    await send();
+    const q = () => ({
+      usage: sql(`SELECT u.dedup_key, u.input_tokens, u.cache_create_1h_tokens, u.cost_usd, u.cost_source, u.machine, u.user_name
+                  FROM usage_events u JOIN sessions s ON s.id = u.session_id WHERE s.session_id = '${session}'`),
+      tools: sql(`SELECT t.tool_use_id, t.call_index, t.file_path, t.byte_count, t.latency_ms, t.is_error, t.result_bytes, t.machine
+                  FROM message_tool_mart t JOIN sessions s ON s.id = t.session_id WHERE s.session_id = '${session}'`),
+      session: sql(`SELECT s.cwd, s.git_branch, s.cli_version, s.model, s.machine, s.user_name, s.started_at, p.slug
+                    FROM sessions s JOIN projects p ON p.id = s.project_id WHERE s.session_id = '${session}'`),
+    });
+    const rows = await waitFor(() => {
+      const r = q();
+      return r.usage.length === 1 && r.tools.length === 1 && r.session.length === 1 && r.session[0].cwd ? r : null;
+    }, { what: `forwarded ${encoding} rows in the store` });
+    assert.deepEqual(rows.usage[0], { dedup_key: `claude:msg_${encoding}:req_1`, input_tokens: 12, cache_create_1h_tokens: 200,
+      cost_usd: 0.0421, cost_source: 'rate_card', machine: 'laptop-7', user_name: 'ana' });
+    assert.deepEqual(rows.tools[0], { tool_use_id: `toolu_fwd_${encoding}`, call_index: 1, file_path: '/home/ana/shop/a.ts',
+      byte_count: 120, latency_ms: 1500, is_error: 0, result_bytes: 64, machine: 'laptop-7' });
+    assert.deepEqual(rows.session[0], { cwd: '/home/ana/shop', git_branch: 'main', cli_version: '2.1.3', model: 'claude-sonnet-4-5',
+      machine: 'laptop-7', user_name: 'ana', started_at: new Date(t0 - 60000).toISOString(), slug: '-home-ana-shop' });
+    await send();
+    const count = () => sql(`SELECT (SELECT count(*) FROM usage_events) AS u, (SELECT count(*) FROM message_tool_mart) AS t`)[0];
+    const before = count();
+    await send();
+    assert.deepEqual(q(), rows);
+    assert.deepEqual(count(), before);
   });
 }
 

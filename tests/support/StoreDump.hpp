@@ -57,10 +57,10 @@ inline StoreDump dump_store(Database& db) {
          "head_hash, parser_state, rewrites FROM transcript_files ORDER BY 1"},
         {"ingest_errors", "SELECT path, line_no, kind, message FROM ingest_errors ORDER BY 1, 2, 3, 4"},
         {"usage_slots",
-         "SELECT a.slot, a.provider, p.slug, a.model, a.cost_nusd, a.input_tokens, a.output_tokens, "
+         "SELECT a.slot, a.provider, p.slug, a.model, a.machine, a.cost_nusd, a.input_tokens, a.output_tokens, "
          "a.cache_read_tokens, a.cache_create_tokens, a.cache_create_1h_tokens, a.reasoning_tokens, a.events, "
          "a.unpriced_events, a.estimated_events FROM usage_slots a JOIN projects p ON p.id = a.project_id "
-         "ORDER BY 1, 2, 3, 4"},
+         "ORDER BY 1, 2, 3, 4, 5"},
         {"session_totals",
          "SELECT s.provider, s.session_id, a.cost_nusd, a.input_tokens, a.output_tokens, a.cache_read_tokens, "
          "a.cache_create_tokens, a.cache_create_1h_tokens, a.reasoning_tokens, a.events, a.unpriced_events, "
@@ -89,10 +89,10 @@ inline std::string aggregate_drift(Database& db) {
     const std::string sum_cols =
         "cost_nusd, input_tokens, output_tokens, cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, "
         "reasoning_tokens, events, unpriced_events, estimated_events";
-    const std::string slots_stored = "SELECT slot, provider, project_id, model, " + sum_cols +
+    const std::string slots_stored = "SELECT slot, provider, project_id, model, machine, " + sum_cols +
                                      " FROM usage_slots WHERE events <> 0 OR cost_nusd <> 0";
-    const std::string slots_rows = "SELECT unixepoch(ts) / 900, provider, project_id, model, " + usage_sums +
-                                   " FROM usage_events GROUP BY 1, 2, 3, 4";
+    const std::string slots_rows = "SELECT unixepoch(ts) / 900, provider, project_id, model, machine, " + usage_sums +
+                                   " FROM usage_events GROUP BY 1, 2, 3, 4, 5";
     const std::string totals_stored = "SELECT session_id, " + sum_cols +
                                       ", tool_calls, tool_errors FROM session_totals "
                                       "WHERE events <> 0 OR cost_nusd <> 0 OR tool_calls <> 0";

@@ -231,3 +231,55 @@ BOOST_AUTO_TEST_CASE(unwritable_store_folder_is_a_usage_error) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Step 6 (machine and user): from every older version, the rows keep their data, learn the machine of
+// the watcher that wrote them (the heartbeat's host; '' when no watcher ever ran), and the sums are
+// rebuilt keyed by machine with the same totals.
+BOOST_AUTO_TEST_CASE(from_every_older_version_rows_get_their_machine) {
+    TempDir dir;
+    for (int from = 1; from < 6; ++from) {
+        for (const bool beat : {false, true}) {
+            if (beat && from < 2) continue;  // no heartbeat table before step 2
+            BOOST_TEST_CONTEXT("from version " << from << (beat ? " with a heartbeat" : " without one")) {
+                const auto path = dir / ("m" + std::to_string(from) + (beat ? "b" : "") + ".db");
+                {
+                    Database db(path, Database::Mode::ReadWrite);
+                    for (const Migration& m : schema_migrations())
+                        if (m.version <= from) apply_step(db, m);
+                    db.exec("PRAGMA user_version=" + std::to_string(from));
+                    db.exec("INSERT INTO projects(provider, slug, display_name) VALUES ('claude', 'p', 'P')");
+                    db.exec("INSERT INTO sessions(project_id, provider, session_id, last_at) VALUES "
+                            "(1, 'claude', 's1', '2026-01-02T03:04:05.000Z'), (1, 'claude', 's2', '2026-01-02T03:04:05.000Z')");
+                    for (int i = 0; i < 3; ++i)
+                        db.exec("INSERT INTO usage_events(provider, project_id, session_id, ts, day, model, input_tokens, "
+                                "cost_usd, cost_source, dedup_key) VALUES ('claude', 1, " + std::to_string(1 + i % 2) +
+                                ", '2026-01-02T03:0" + std::to_string(i) + ":00.000Z', '2026-01-02', 'm', 10, 0.25, "
+                                "'rate_card', 'k" + std::to_string(i) + "')");
+                    db.exec("INSERT INTO message_tool_mart(provider, project_id, session_id, ts, ts_ms, day, tool_name, "
+                            "tool_use_id, is_error) VALUES ('claude', 1, 2, '2026-01-02T03:00:00.000Z', 1767322800000, "
+                            "'2026-01-02', 'Read', 't1', 1)");
+                    if (beat)
+                        db.exec("INSERT INTO watcher_heartbeat(id, state, hostname) VALUES (1, 'stopped', 'oldhost')");
+                }
+                Database db(path, Database::Mode::ReadWrite);
+                migrate(db);
+                BOOST_TEST(schema_version(db) == current_schema_version());
+                const std::string host = beat ? "oldhost" : "";
+                BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events") == 3);
+                BOOST_TEST(query_int(db, "SELECT count(*) FROM usage_events WHERE machine = '" + host + "'") == 3);
+                BOOST_TEST(query_int(db, "SELECT count(*) FROM message_tool_mart WHERE machine = '" + host + "'") == 1);
+                BOOST_TEST(query_int(db, "SELECT count(*) FROM sessions WHERE machine = '" + host + "'") == 2);
+                BOOST_TEST(query_int(db, "SELECT count(*) FROM sessions WHERE seq = id") == 2);
+                // The sums: one slot row per 15-minute slot and machine, the same totals as the rows.
+                BOOST_TEST(query_int(db, "SELECT sum(events) FROM usage_slots WHERE machine = '" + host + "'") == 3);
+                BOOST_TEST(query_int(db, "SELECT sum(input_tokens) FROM usage_slots") == 30);
+                BOOST_TEST(query_int(db, "SELECT sum(cost_nusd) FROM usage_slots") == 750'000'000);
+                BOOST_TEST(query_int(db, "SELECT events FROM session_totals WHERE session_id = 1") == 2);
+                BOOST_TEST(query_int(db, "SELECT tool_errors FROM session_totals WHERE session_id = 2") == 1);
+                BOOST_TEST(query_int(db, "SELECT count(*) FROM forward_cursors") == 0);
+                for (const char* table : {"sessions", "usage_events", "message_tool_mart"})
+                    BOOST_TEST(columns(db, table).count("user_name") == 1u, table);
+            }
+        }
+    }
+}

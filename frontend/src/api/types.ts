@@ -149,6 +149,10 @@ export interface UsageEvent {
   cost_usd: number;
   cost_source: string;
   update_seq: number;
+  /** Where the row was read: only on rows from another machine than the server's (docs/teams.md). */
+  machine?: string;
+  /** Whose it is, when the source says ("" otherwise). */
+  user?: string;
 }
 
 interface ToolCommon {
@@ -161,6 +165,8 @@ interface ToolCommon {
   session_row: number;
   tool_name: string;
   ts: string;
+  machine?: string;
+  user?: string;
 }
 
 export interface ToolCall extends ToolCommon {
@@ -330,6 +336,10 @@ export interface ServerConfig {
   /** Absent from servers older than the agent table: the dashboard then shows raw names. */
   agents?: AgentInfo[];
   roots: WatchedRoot[];
+  /** This server's machine name: feed rows from another machine are labelled with theirs. */
+  machine?: string;
+  /** Where this server forwards its rows (--forward), or "". */
+  forward?: string;
   transcript_files: { provider: AgentName; kind: string; files: number; bytes: number }[];
 }
 
@@ -361,6 +371,12 @@ export interface ProjectRow extends UsageSum {
   share: number;
 }
 
+/** One machine's spend over the overview's range (`machines`, costliest first). */
+export interface MachineSpendRow extends UsageSum {
+  machine: string;
+  share: number;
+}
+
 /** One agent's spend over the overview's range (`agents`, costliest first). */
 export interface AgentSpendRow extends UsageSum {
   provider: AgentName;
@@ -371,6 +387,8 @@ export interface Overview {
   tz: string;
   /** The agent every figure is restricted to; "" (or absent, from an older server) = every agent. */
   provider?: AgentName;
+  /** The machine every figure is restricted to; "" (or absent) = every machine. */
+  machine?: string;
   tz_error?: string;
   as_of: string;
   range: { days: number; from: string; to: string };
@@ -379,6 +397,8 @@ export interface Overview {
   projects: ProjectRow[];
   /** Spend per agent (absent from servers older than the agent filter). */
   agents?: AgentSpendRow[];
+  /** Spend per machine (absent from servers older than machines). */
+  machines?: MachineSpendRow[];
   totals: UsageSum;
   token_mix: {
     input: number;
@@ -426,6 +446,9 @@ export interface SessionSummary {
   duration_s: number | null;
   cwd: string;
   git_branch: string;
+  /** Absent from servers older than machines. */
+  machine?: string;
+  user?: string;
   cost_usd: number;
   events: number;
   unpriced_events: number;
@@ -445,7 +468,7 @@ export interface SessionPage {
   dir: 'asc' | 'desc';
   filters: { project: string; model: string; provider: AgentName; q: string };
   sessions: SessionSummary[];
-  facets: { projects: string[]; models: string[] };
+  facets: { projects: string[]; models: string[]; machines?: string[] };
 }
 
 export interface SessionToolCall {

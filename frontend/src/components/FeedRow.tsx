@@ -7,6 +7,7 @@ import { memo } from 'react';
 import type { FeedItem } from '../api/liveStore';
 import type { AgentName } from '../api/types';
 import { useAgent } from '../hooks/useAgents';
+import { useOtherMachine } from '../hooks/useMachine';
 import { formatBytes, formatCost, formatDuration, formatTime, formatTokens, shortPath } from '../format';
 import { AgentChip } from './AgentChip';
 import { colorFor } from './palette';
@@ -19,11 +20,24 @@ function ToolBadge({ name }: { name: string }) {
   );
 }
 
+/** The machine a row was read on, when it is not this server's (a forwarded row, remote telemetry); before
+ * the project, so that a long project name is what the cell's ellipsis cuts. */
+function MachineLabel({ machine, user }: { machine?: string; user?: string }) {
+  const other = useOtherMachine(machine);
+  if (!other) return null;
+  return (
+    <span className="feed__machine" data-testid="feed-machine" title={user ? `from ${other}, user ${user}` : `from ${other}`}>
+      @{other}{' '}
+    </span>
+  );
+}
+
 /** The project of a call or result row, after a dot in its agent's colour. */
-function ProjectOfAgent({ provider, project }: { provider: AgentName; project: string }) {
+function ProjectOfAgent({ provider, project, machine, user }: { provider: AgentName; project: string; machine?: string; user?: string }) {
   const agent = useAgent(provider);
   return (
     <span className="feed__project chip--agent" style={{ '--agent': agent.color } as React.CSSProperties} title={agent.label} data-agent={agent.name}>
+      <MachineLabel machine={machine} user={user} />
       {project}
     </span>
   );
@@ -44,7 +58,10 @@ export const FeedRow = memo(function FeedRow({ item }: { item: FeedItem }) {
           {formatTokens(u.input_tokens + u.cache_read_tokens + u.cache_create_tokens)} in · {formatTokens(u.output_tokens)} out
           {item.updates > 0 && <span className="muted"> · grew ×{item.updates}</span>}
         </span>
-        <span className="feed__project">{u.project}</span>
+        <span className="feed__project">
+          <MachineLabel machine={u.machine} user={u.user} />
+          {u.project}
+        </span>
       </li>
     );
   }
@@ -68,7 +85,7 @@ export const FeedRow = memo(function FeedRow({ item }: { item: FeedItem }) {
             <span className="ok-mark">✓ {formatDuration(r.latency_ms)}</span>
           )}
         </span>
-        <ProjectOfAgent provider={c.provider} project={c.project} />
+        <ProjectOfAgent provider={c.provider} project={c.project} machine={c.machine} user={c.user} />
       </li>
     );
   }
@@ -84,7 +101,7 @@ export const FeedRow = memo(function FeedRow({ item }: { item: FeedItem }) {
         {r.result_bytes != null && <span className="muted"> · {formatBytes(r.result_bytes)}</span>}
         {item.filePath && <span className="muted"> · {shortPath(item.filePath)}</span>}
       </span>
-      <ProjectOfAgent provider={r.provider} project={r.project} />
+      <ProjectOfAgent provider={r.provider} project={r.project} machine={r.machine} user={r.user} />
     </li>
   );
 });

@@ -33,6 +33,7 @@ export function SessionTable({
       <thead>
         <tr>
           <th>Session</th>
+          <th>Machine</th>
           {COLUMNS.map((c) => (
             <th key={c.key} className={c.num ? 'num' : undefined} aria-sort={sort === c.key ? (dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
               <button type="button" className="sort" onClick={() => onSort(c.key)}>
@@ -61,6 +62,10 @@ const SessionRow = memo(function SessionRow({ s }: { s: SessionSummary }) {
           {shortId(s.session_id)}
         </a>{' '}
         <AgentChip name={s.provider} small />
+      </td>
+      <td className="small" data-testid="session-machine" title={s.user ? `user ${s.user}` : undefined}>
+        {s.machine || '—'}
+        {s.user && <span className="muted"> · {s.user}</span>}
       </td>
       <td className="small">{formatDateTime(s.last_at)}</td>
       <td>{s.project}</td>

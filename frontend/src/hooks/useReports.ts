@@ -4,8 +4,8 @@ import type { AgentName, Overview, ServerConfig, SessionDetail, SessionPage, Ses
 import { useFetch, type FetchState } from './useFetch';
 
 /** /api/overview: the last 30 local days, of one agent or all (provider ""), refreshed every 30 s. */
-export function useOverview(tz: string, provider: AgentName = ''): FetchState<Overview> {
-  return useFetch<Overview>(apiUrl('/api/overview', { tz, days: 30, provider }), 30_000);
+export function useOverview(tz: string, provider: AgentName = '', machine = ''): FetchState<Overview> {
+  return useFetch<Overview>(apiUrl('/api/overview', { tz, days: 30, provider, machine }), 30_000);
 }
 
 /** /api/config: where the server looks for transcripts, demo or not. */
@@ -18,6 +18,8 @@ export interface SessionListQuery {
   model: string;
   provider: AgentName;
   q: string;
+  /** One machine's sessions ("" or absent: every machine). */
+  machine?: string;
   sort: SessionSortKey;
   dir: 'asc' | 'desc';
   page: number;
@@ -32,6 +34,7 @@ export function useSessions(query: SessionListQuery): FetchState<SessionPage> {
     model: query.model,
     provider: query.provider,
     q: query.q,
+    machine: query.machine ?? '',
     sort: query.sort,
     dir: query.dir,
     limit: SESSIONS_PER_PAGE,

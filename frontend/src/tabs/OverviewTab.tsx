@@ -29,15 +29,37 @@ export function agentsWithSpend(rows: AgentSpendRow[] | undefined): AgentSpendRo
 
 export function OverviewTab({ tz, config, search }: { tz: string; config: ServerConfig | null; search: URLSearchParams }) {
   const provider = agentParam(search);
-  const { data, error, loading } = useOverview(tz, provider);
+  const machine = search.get('machine') ?? '';
+  const { data, error, loading } = useOverview(tz, provider, machine);
   const agents = useAgents();
   const label = provider ? agentInfo(agents, provider).label : '';
+  // The machine filter, once there is more than one machine to choose from (or one is chosen).
+  const machineNames = [...new Set([...(data?.machines ?? []).map((m) => m.machine), ...(machine ? [machine] : [])])].sort();
+  const current = (data?.provider ?? '') === provider && (data?.machine ?? '') === machine;
+  const withMachine = (m: string) => {
+    const p = new URLSearchParams(search);
+    if (m) p.set('machine', m);
+    else p.delete('machine');
+    const s = p.toString();
+    return s ? `/?${s}` : '/';
+  };
   const filter = (
     <div className="toolbar" data-testid="overview-toolbar">
       <AgentSelect value={provider} onChange={(p) => navigate(withAgentParam('/', search, p))} testId="overview-agent" />
+      {(machineNames.length > 1 || machine) && (
+        <select aria-label="Machine" data-testid="overview-machine" value={machine} onChange={(e) => navigate(withMachine(e.target.value))}>
+          <option value="">All machines</option>
+          {machineNames.map((m) => (
+            <option key={m} value={m}>
+              {m || '(unknown machine)'}
+            </option>
+          ))}
+        </select>
+      )}
       {provider && <span className="muted small" data-testid="overview-filter-note">Every figure below is {label}&apos;s alone.</span>}
-      {loading && data && (data.provider ?? '') !== provider && <span className="muted small">Loading…</span>}
-      {data && !data.empty && (data.provider ?? '') === provider && (
+      {machine && <span className="muted small" data-testid="overview-machine-note">Every figure below is from {machine} alone.</span>}
+      {loading && data && !current && <span className="muted small">Loading…</span>}
+      {data && !data.empty && current && (
         <DownloadButtons testId="overview-download" file={() => overviewExport(data)} />
       )}
     </div>
@@ -105,6 +127,15 @@ export function OverviewTab({ tz, config, search }: { tz: string; config: Server
                 label: <AgentChip name={a.provider} />,
                 color: agentInfo(agents, a.provider).color,
               }))}
+            />
+          </section>
+        )}
+        {(data.machines ?? []).length > 1 && (
+          <section className="card span-all" aria-labelledby="machines-h">
+            <h2 id="machines-h">Spend by machine, last 30 days</h2>
+            <RankedList
+              testId="spend-by-machine"
+              items={(data.machines ?? []).map((m) => ({ ...m, name: m.machine || '(unknown machine)' }))}
             />
           </section>
         )}

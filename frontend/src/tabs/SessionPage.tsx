@@ -35,6 +35,12 @@ export function SessionPage({ row }: { row: number }) {
         <p className="muted small">
           {s.model || 'model unknown'} · {formatDateTime(s.started_at)} → {formatDateTime(s.last_at)}
           {s.git_branch && <> · branch {s.git_branch}</>} {s.cwd && <> · <code>{s.cwd}</code></>}
+          {s.machine && (
+            <span data-testid="session-page-machine">
+              {' '}· on {s.machine}
+              {s.user && <> ({s.user})</>}
+            </span>
+          )}
         </p>
         <div className="stats-row">
           <Stat

@@ -18,6 +18,7 @@ export function readQuery(p: URLSearchParams): SessionListQuery {
     model: p.get('model') ?? '',
     provider: p.get('provider') ?? '',
     q: p.get('q') ?? '',
+    machine: p.get('machine') ?? '',
     sort: sort && (SESSION_SORT_KEYS as readonly string[]).includes(sort) ? sort : 'last_at',
     dir: p.get('dir') === 'asc' ? 'asc' : 'desc',
     page: Math.max(1, Number(p.get('page')) || 1),
@@ -30,6 +31,7 @@ export function queryString(q: SessionListQuery): string {
   if (q.model) p.set('model', q.model);
   if (q.provider) p.set('provider', q.provider);
   if (q.q) p.set('q', q.q);
+  if (q.machine) p.set('machine', q.machine);
   if (q.sort !== 'last_at') p.set('sort', q.sort);
   if (q.dir !== 'desc') p.set('dir', q.dir);
   if (q.page > 1) p.set('page', String(q.page));
@@ -85,12 +87,20 @@ export function SessionsTab({ search }: { search: URLSearchParams }) {
           ))}
         </select>
         <AgentSelect value={query.provider} onChange={(provider) => go({ provider })} />
+        <select aria-label="Machine" data-testid="sessions-machine" value={query.machine} onChange={(e) => go({ machine: e.target.value })}>
+          <option value="">All machines</option>
+          {(data?.facets.machines ?? []).map((m) => (
+            <option key={m} value={m}>
+              {m}
+            </option>
+          ))}
+        </select>
         {data && data.sessions.length > 0 && <DownloadButtons testId="sessions-download" file={() => sessionsExport(data, query)} />}
       </div>
       {error && <p className="error-text" role="alert">Could not load sessions: {error}</p>}
       {!data && loading && <p className="muted">Loading…</p>}
       {data && data.sessions.length === 0 && (
-        <p className="muted">{data.total === 0 && !query.project && !query.model && !query.provider && !query.q ? 'No sessions yet.' : 'No session matches these filters.'}</p>
+        <p className="muted">{data.total === 0 && !query.project && !query.model && !query.provider && !query.q && !query.machine ? 'No sessions yet.' : 'No session matches these filters.'}</p>
       )}
       {data && data.sessions.length > 0 && (
         <>
