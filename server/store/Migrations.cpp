@@ -246,6 +246,13 @@ CREATE TABLE IF NOT EXISTS limit_windows (
 );
 )sql";
 
+// Where each message's text is, for the conversation viewer (which reads the text from the transcript on
+// demand; the store keeps none): the byte offset of its line in its file (NULL for rows written before this
+// version: the viewer then finds the line by its number), and an index to find a page's messages by line.
+constexpr std::string_view kV6 = R"sql(
+CREATE INDEX IF NOT EXISTS messages_file_line ON messages(file_id, line_no);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -256,6 +263,7 @@ const std::vector<Migration>& schema_migrations() {
         {4, "usage per 15-minute slot and per session; when a session last named its folder", aggregates_step(),
          {{"sessions", "place_at", "TEXT"}}},
         {5, "plan limit windows", kV5},
+        {6, "where each message's line starts in its transcript", kV6, {{"messages", "byte_offset", "INTEGER"}}},
     };
     return steps;
 }
