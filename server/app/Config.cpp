@@ -2,6 +2,8 @@
 // before the environment, and the environment before the file.
 #include "app/Config.hpp"
 
+#include "core/Redactor.hpp"
+
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdlib>
@@ -100,6 +102,8 @@ po::options_description describe(const std::string& command) {
             ("budget", po::value<double>(), "monthly budget in USD, for the burn ticker's budget bar")
             ("demo", po::bool_switch(), "simulate agents writing transcripts into a temporary folder and watch those")
             ("allow-remote", po::bool_switch(), "allow a non-loopback --host without --token")
+            ("redact", po::value<std::vector<std::string>>()->composing(), "a regular expression (ECMAScript) whose matches the conversation viewer and search mask, besides the built-in key formats (repeatable; docs/privacy.md)")
+            ("no-default-redactions", po::bool_switch(), "mask only what --redact names, not the built-in key formats")
             ("max-connections", po::value<long long>(), "open connections and streams before new ones get 503 (default 19000)")
             ("request-timeout-ms", po::value<long long>(), "time allowed to send a whole request, in ms (default 10000)")
             ("keepalive-timeout-ms", po::value<long long>(), "idle time before a keep-alive connection is closed, in ms (default 30000)")
@@ -222,6 +226,13 @@ void read_serve_options(const po::variables_map& vm, Config& c) {
     c.demo = vm["demo"].as<bool>();
     c.allow_remote = vm["allow-remote"].as<bool>();
     c.token = text(vm, "token");
+    if (vm.count("redact")) c.redact = vm["redact"].as<std::vector<std::string>>();
+    c.default_redactions = !vm["no-default-redactions"].as<bool>();
+    try {
+        const Redactor check(c.redact, false);
+    } catch (const std::invalid_argument& e) {
+        throw po::error(std::string("--redact: ") + e.what());
+    }
     if (vm.count("budget")) {
         c.budget = vm["budget"].as<double>();
         // "inf" and "nan" parse as doubles; neither is an amount (found by fuzz/config_fuzz).

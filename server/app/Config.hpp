@@ -40,6 +40,10 @@ struct Config {
     bool demo = false;
     bool allow_remote = false;
     std::string token;
+    // What the conversation viewer and search mask (core/Redactor): these regexes, and the built-in key
+    // formats unless default_redactions is false.
+    std::vector<std::string> redact;
+    bool default_redactions = true;
     std::optional<double> budget;
     // HTTP limits (serve); unset = the built-in defaults of ServerLimits (http/ServerContext.hpp).
     std::optional<std::size_t> max_connections;      // open connections + streams before 503

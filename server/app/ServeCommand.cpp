@@ -265,6 +265,8 @@ int run_serve(const Config& given) {
     ctx.info = &info;
     ctx.prices = prices;
     ctx.otlp_counters = otlp_inbox ? &otlp_counters : nullptr;
+    const Redactor redactor(c.redact, c.default_redactions);  // the patterns were checked with the options
+    ctx.redactor = &redactor;
     HttpServer server(io, ctx);
     // The OTLP listener: the same io_context and token, its own limits and routes (ctx.otlp).
     ServerContext otlp_ctx{broadcaster, poller, {}, StaticFiles(fs::path()), c.token, otlp_limits(c), nullptr};

@@ -20,6 +20,7 @@ struct HttpRequest {
     std::string content_type, content_encoding;  // as sent
     std::string body;  // the request's body (only the OTLP receiver reads one)
     unsigned version = 11;  // 10 or 11
+    bool peer_loopback = true;  // the client connected from a loopback address (127.0.0.0/8, ::1)
 
     std::string param(const std::string& key, const std::string& fallback = {}) const {
         auto it = query.find(key);

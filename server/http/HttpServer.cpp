@@ -454,6 +454,11 @@ net::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
             break;
         }
         HttpRequest req = to_request(msg);
+        {
+            boost::system::error_code peer_ec;
+            const auto peer = stream.socket().remote_endpoint(peer_ec);
+            req.peer_loopback = !peer_ec && peer.address().is_loopback();
+        }
         if (ctx_.otlp) req.body = std::move(parser.get().body());  // only the OTLP receiver reads bodies
         Route route_result = route_request(req, ctx_);
         // An OTLP body has been decoded into its records by now: not held while the answer waits for the store.

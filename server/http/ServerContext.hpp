@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "core/Redactor.hpp"
 #include "http/OtlpReceiver.hpp"
 #include "http/SseSession.hpp"
 #include "http/StaticFiles.hpp"
@@ -47,6 +48,7 @@ struct ServerContext {
     bool loopback_only = false;              // bound to a loopback address: see host_allowed_without_token (Auth.hpp)
     OtlpReceiver* otlp = nullptr;            // set on the OTLP listener's context: it answers only /v1/*
     const OtlpCounters* otlp_counters = nullptr;  // the receiver's counters, for /metrics (null: no receiver)
+    const Redactor* redactor = nullptr;      // masks secrets in transcript text (viewer, search); null = 503
 };
 
 }  // namespace agentpulse

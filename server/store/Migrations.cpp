@@ -248,9 +248,11 @@ CREATE TABLE IF NOT EXISTS limit_windows (
 
 // Where each message's text is, for the conversation viewer (which reads the text from the transcript on
 // demand; the store keeps none): the byte offset of its line in its file (NULL for rows written before this
-// version: the viewer then finds the line by its number), and an index to find a page's messages by line.
+// version: the viewer then finds the line by its number); indexes to find a session's files and a page's
+// messages by line, and a response's usage by its message.
 constexpr std::string_view kV6 = R"sql(
-CREATE INDEX IF NOT EXISTS messages_file_line ON messages(file_id, line_no);
+CREATE INDEX IF NOT EXISTS messages_session_file_line ON messages(session_id, file_id, line_no);
+CREATE INDEX IF NOT EXISTS usage_events_message ON usage_events(message_id) WHERE message_id IS NOT NULL;
 )sql";
 
 }  // namespace
