@@ -17,6 +17,9 @@ public:
     struct Pattern {
         std::string name;
         std::string regex;
+        // Literals one of which every match contains: text holding none of them skips the regex (which
+        // costs far more than a search for a few literals). Empty: always run (configured patterns).
+        std::vector<std::string> triggers;
     };
     // The default rules: AWS access keys and secret assignments, GitHub and GitLab tokens, OpenAI and
     // Anthropic keys, Slack tokens and webhooks, Google API keys, Stripe live keys, JWTs, bearer tokens,
@@ -34,6 +37,7 @@ private:
     struct Rule {
         std::string name;
         std::regex re;
+        std::vector<std::string> triggers;
     };
     std::vector<Rule> rules_;
     bool private_keys_ = true;

@@ -315,6 +315,8 @@ public:
         } else {
             for (const SessionFile& f : files_)
                 if (!f.subagent) order.push_back(&f);
+            if (order.empty())  // only sub-agent files are left of the session
+                for (const SessionFile& f : files_) order.push_back(&f);
         }
 
         std::vector<Placed> page;
