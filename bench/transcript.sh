@@ -5,6 +5,8 @@
 # (?message= of a line 95% of the way in: one seek by the stored byte offset), the page after it (?after=),
 # the page before it (?before=), and the deep page again in a store without byte offsets (a store from
 # before schema 6: the reader counts lines). Each request R times (default 7); prints min / median / max ms.
+# SECRETS=1 puts a password assignment, a bearer token and an API key in every text, so that every
+# redaction rule whose literals appear runs its regex on every item (the worst case for core/Redactor).
 #   bench/transcript.sh [BUILD_DIR]      (default build/)     N=... lines   R=... repeats   KEEP=1 keeps /tmp files
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,9 +22,10 @@ trap cleanup EXIT
 proj="$dir/claude/-home-dev-src-bench"
 mkdir -p "$proj"
 sid="0b5e55ed-0000-4000-8000-000000000001"
-awk -v n="$n" -v sid="$sid" 'BEGIN {
+awk -v n="$n" -v sid="$sid" -v secrets="${SECRETS:-0}" 'BEGIN {
   filler = "";
   for (k = 0; k < 40; k++) filler = filler "lorem ipsum dolor sit amet ";
+  if (secrets == 1) filler = filler "password=hunter2hunter2 Bearer abcdefghijklmnop0123 sk-ant-api03-abcdefghijklmnopqrstuvwxyz AKIAIOSFODNN7EXAMPLE token secret ";
   for (i = 0; i < n; i++) {
     t = sprintf("2026-01-01T%02d:%02d:%02d.%03dZ", int(i / 3600000) % 24, int(i / 60000) % 60, int(i / 1000) % 60, i % 1000);
     u = sprintf("00000000-0000-4000-8000-%012d", i);

@@ -282,6 +282,21 @@ json::object usage_json(Statement& s, int first) {
     return u;
 }
 
+// The items a response's cost and tokens go on: its first answer, call or error (not a collapsed thought).
+bool shows_usage(ViewKind k) {
+    switch (k) {
+        case ViewKind::Assistant:
+        case ViewKind::ToolCall:
+        case ViewKind::Error:
+        case ViewKind::Usage: return true;
+        case ViewKind::User:
+        case ViewKind::Thinking:
+        case ViewKind::ToolResult:
+        case ViewKind::System: return false;
+    }
+    return false;
+}
+
 constexpr const char* kUsageCols =
     "sum(cost_usd), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_create_tokens), max(model)";
 
@@ -641,7 +656,7 @@ private:
                 ResetGuard g(by_key);
                 by_key.bind(1, p.item.usage_key);
                 if (by_key.step()) usage_[&p] = usage_json(by_key, 0);
-            } else if (p.message_id && done.insert(*p.message_id).second) {
+            } else if (p.message_id && shows_usage(p.item.kind) && done.insert(*p.message_id).second) {
                 ResetGuard g(by_msg);
                 by_msg.bind(1, *p.message_id);
                 if (by_msg.step()) usage_[&p] = usage_json(by_msg, 0);

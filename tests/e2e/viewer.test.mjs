@@ -90,6 +90,12 @@ describe('conversation viewer', () => {
     // Live: a line appended to the transcript shows without a reload.
     agent.user('Now add a regression test for the rounding');
     await conv.getByText('Now add a regression test for the rounding').waitFor({ timeout: 15_000 });
+    // A tool call makes a live-stream frame for this session: the page asks for what follows at once
+    // (well before its 10 s fallback poll).
+    const t0 = Date.now();
+    agent.assistant({ tools: [{ name: 'Read', input: { file_path: '/home/e2e/src/billing/test_live_append.py' } }] });
+    await conv.locator('code', { hasText: '/home/e2e/src/billing/test_live_append.py' }).first().waitFor({ timeout: 5_000 });
+    console.log(`tool call appended -> in the conversation: ${Date.now() - t0} ms`);
     await page.screenshot({ path: path.join(root, 'docs', 'screenshots', 'conversation.png'), fullPage: true });
 
     // ?message= highlights the message.

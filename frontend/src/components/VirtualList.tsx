@@ -10,6 +10,7 @@ export interface VirtualListProps<T> {
   render: (item: T, index: number) => ReactNode;
   estimate?: number;
   overscan?: number;
+  /** The most the list takes (it scrolls beyond); shorter content takes its own height. */
   height?: string;
   /** Scrolls this index into view when it changes. */
   scrollTo?: number | null;
@@ -97,7 +98,7 @@ export function VirtualList<T>({
     );
   }
   return (
-    <div ref={box} className={className} onScroll={onScroll} style={{ height, overflowY: 'auto', position: 'relative' }} data-testid="virtual-list">
+    <div ref={box} className={className} onScroll={onScroll} style={{ maxHeight: height, overflowY: 'auto', position: 'relative' }} data-testid="virtual-list">
       <div style={{ height: total, position: 'relative' }}>{rows}</div>
     </div>
   );
