@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -158,6 +159,37 @@ BOOST_AUTO_TEST_CASE(every_agents_sessions_read_back_linked_and_paged) {
             BOOST_TEST(linked * 10 >= total * 9, linked << " of " << total << " items linked to a message");
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(stored_byte_offsets_point_at_their_lines) {
+    // Schema 6: the tailer stores where each message's line starts; reading there gives the line whose
+    // natural key the row has (Claude: the uuid), and its line number agrees.
+    Corpus c("claude", 21);
+    Database& db = c.fx.db();
+    const auto rows = query(db, "SELECT m.byte_offset, m.line_no, m.line_key, f.path FROM messages m "
+                                "JOIN transcript_files f ON f.id = m.file_id ORDER BY m.id");
+    BOOST_TEST_REQUIRE(rows.size() > 100u);
+    std::size_t checked = 0;
+    for (const Row& r : rows) {
+        BOOST_TEST_REQUIRE(r.at(0) != "NULL", "no byte offset for " << r.at(2));
+        std::ifstream in(r.at(3), std::ios::binary);
+        in.seekg(std::stoll(r.at(0)));
+        std::string line;
+        std::getline(in, line);
+        const json::value v = json::parse(line);
+        if (const auto* uuid = v.as_object().if_contains("uuid"); uuid && uuid->is_string()) {
+            BOOST_TEST(std::string(uuid->as_string()) == r.at(2));
+            ++checked;
+        }
+        // The offset is the start of line line_no: that many newlines end before it (the first 2,000 rows).
+        if (checked < 2000) {
+            std::ifstream whole(r.at(3), std::ios::binary);
+            std::string head(static_cast<std::size_t>(std::stoll(r.at(0))), '\0');
+            whole.read(head.data(), static_cast<std::streamsize>(head.size()));
+            BOOST_TEST(std::count(head.begin(), head.end(), '\n') + 1 == std::stoll(r.at(1)));
+        }
+    }
+    BOOST_TEST(checked > 100u);
 }
 
 BOOST_AUTO_TEST_CASE(backwards_pages_and_message_jumps) {
@@ -361,7 +393,9 @@ BOOST_AUTO_TEST_CASE(transcript_text_only_for_loopback_clients_without_a_token) 
     BOOST_TEST(status("t0k", false, "") == 401);
     BOOST_TEST(status("t0k", false, "Bearer t0k") == 0);
     BOOST_TEST(status("t0k", true, "Bearer t0k") == 0);
-    BOOST_TEST(private_text_allowed(HttpRequest{}, "") == true);  // a request's default is no remote peer
+    // A request that does not say where it came from is not taken for a local one.
+    BOOST_TEST(private_text_allowed(HttpRequest{}, "") == false);
+    BOOST_TEST(private_text_allowed(HttpRequest{}, "t0k") == true);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
