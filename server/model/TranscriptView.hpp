@@ -32,6 +32,8 @@ struct ViewItem {
     std::string agent_id;  // a sub-agent this item spawned or reports (Claude's Task result agentId)
     std::optional<std::int64_t> output_tokens;  // tokens the line itself reports (Codex last_token_usage)
     std::optional<std::int64_t> input_tokens;
+    // A database view's items: the position of the row they came from (what view_database's `after` counts).
+    std::int64_t position = -1;
 };
 
 // What a view knows besides the line: the session (sessions.session_id) the file belongs to.

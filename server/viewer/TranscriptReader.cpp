@@ -66,6 +66,7 @@ struct Placed {
     std::int64_t file = 0, offset = 0, line = 0;  // line 0: a document's or a database's item
     int index = 0;                                // position among its line's items
     std::optional<std::int64_t> message_id;
+    bool from_line = false;                       // read from a line of a file (not a document or a database)
 };
 
 void check_file(SessionFile& f) {
@@ -205,7 +206,7 @@ void add_line_items(std::vector<Placed>& page, std::vector<ViewItem>&& items, st
     if (restates)
         while (!page.empty() && page.back().item.key == key && page.back().file == file) page.pop_back();
     int index = 0;
-    for (ViewItem& it : items) page.push_back({std::move(it), file, offset, line, index++, std::nullopt});
+    for (ViewItem& it : items) page.push_back({std::move(it), file, offset, line, index++, std::nullopt, true});
 }
 
 // Reads items of file `f` from cursor `c` (its offset: bytes for lines, a position for a document or a
@@ -262,9 +263,15 @@ std::pair<Cursor, bool> read_forward(const SessionFile& f, const ViewContext& ct
             const int want = static_cast<int>(std::max<std::size_t>(1, limit - std::min(limit, page.size())));
             f.source->view_database(db, ctx, c.offset, want, items, next);
             sqlite3_close(db);
-            const std::int64_t base = c.offset;
-            for (std::size_t i = 0; i < items.size(); ++i)
-                page.push_back({std::move(items[i]), f.rec.id, base + static_cast<std::int64_t>(i), 0, 0, std::nullopt});
+            // Each item at the position of its row, numbered within the row (a tool part gives a call and a result).
+            std::int64_t last_pos = -1;
+            int index = 0;
+            for (ViewItem& it : items) {
+                const std::int64_t pos = it.position >= 0 ? it.position : c.offset;
+                index = pos == last_pos ? index + 1 : 0;
+                last_pos = pos;
+                page.push_back({std::move(it), f.rec.id, pos, 0, index, std::nullopt});
+            }
             return {Cursor{f.rec.id, next, 0}, next - c.offset < want};
         }
     }
@@ -597,7 +604,7 @@ private:
             case ReadMode::SqliteDatabase: read_forward(*f, ctx_, Cursor{f->rec.id, c->offset, 0}, got, 1); break;
         }
         for (Placed& p : got) {
-            if (p.index == static_cast<int>(c->line) || f->mode != ReadMode::AppendOnlyLines) {
+            if (p.offset == c->offset && p.index == static_cast<int>(c->line)) {
                 page.push_back(std::move(p));
                 return TranscriptAnswer{};
             }
@@ -683,8 +690,12 @@ private:
     json::object item_json(Placed& p, bool whole) {
         json::object o;
         const ViewItem& it = p.item;
-        o["id"] = it.key.empty() ? std::to_string(p.file) + ":" + std::to_string(p.offset) + ":" + std::to_string(p.index)
-                                 : it.key + "#" + std::to_string(p.index);
+        // A line's items by its message key (a message restated on a later line keeps its ids: Gemini CLI);
+        // a document's or a database's (one message, several items or rows) by key and position.
+        const std::string where = std::to_string(p.file) + ":" + std::to_string(p.offset) + ":" + std::to_string(p.index);
+        o["id"] = it.key.empty() ? where
+                  : p.from_line  ? it.key + "#" + std::to_string(p.index)
+                                 : it.key + "@" + where;
         o["ref"] = std::to_string(p.file) + ":" + std::to_string(p.offset) + ":" + std::to_string(p.index);
         o["file_id"] = p.file;
         if (p.line > 0) o["line"] = p.line;

@@ -82,7 +82,9 @@ bool opencode_view_database(sqlite3* db, const ViewContext& ctx, std::int64_t af
         };
         const auto v = views::parse_object(col(0));
         if (!v) continue;
+        const std::size_t first = out.size();
         part(*v, col(3) == "user", "opencode:" + std::string(col(1)), format_iso8601(sqlite3_column_int64(st, 2)), out);
+        for (std::size_t i = first; i < out.size(); ++i) out[i].position = next - 1;
     }
     sqlite3_finalize(st);
     return true;
