@@ -24,6 +24,7 @@
 #include "ingest/Backfill.hpp"
 #include "model/IngestStats.hpp"
 #include "sim/SynthCorpus.hpp"
+#include "store/Migrations.hpp"
 #include "sim/SynthWriters.hpp"
 #include "viewer/TranscriptReader.hpp"
 
@@ -161,6 +162,31 @@ BOOST_AUTO_TEST_CASE(every_agents_sessions_read_back_linked_and_paged) {
             BOOST_TEST(linked * 10 >= total * 9, linked << " of " << total << " items linked to a message");
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(a_store_from_version_5_gets_the_column_and_indexes) {
+    TempDir dir;
+    {
+        Database db(dir / "store.db", Database::Mode::ReadWrite);
+        for (const Migration& m : schema_migrations())
+            if (m.version <= 5) apply_step(db, m);
+        db.exec("PRAGMA user_version=5");
+        db.exec("INSERT INTO projects(provider, slug, display_name) VALUES ('claude', 'p', 'P')");
+        db.exec("INSERT INTO sessions(project_id, provider, session_id) VALUES (1, 'claude', 's')");
+        db.exec("INSERT INTO transcript_files(path, provider, kind) VALUES ('/t/s.jsonl', 'claude', 'session')");
+        db.exec("INSERT INTO messages(provider, project_id, session_id, file_id, line_no, line_key, ts, day, kind) "
+                "VALUES ('claude', 1, 1, 1, 7, 'k', '2026-01-01T00:00:00.000Z', '2026-01-01', 'user')");
+    }
+    Database db(dir / "store.db", Database::Mode::ReadWrite);
+    migrate(db);
+    BOOST_TEST(query_text(db, "SELECT byte_offset FROM messages WHERE line_key = 'k'") == "NULL");
+    BOOST_TEST(query_int(db, "SELECT line_no FROM messages WHERE line_key = 'k'") == 7);
+    for (const char* index : {"messages_session_file_line", "usage_events_message"})
+        BOOST_TEST(query_int(db, std::string("SELECT count(*) FROM sqlite_master WHERE name = '") + index + "'") == 1, index);
+    // The viewer's page lookup uses the index, not a scan of every message.
+    const std::string plan = flat(query(db, "EXPLAIN QUERY PLAN SELECT id FROM messages WHERE session_id = 1 AND "
+                                            "file_id = 1 AND line_no BETWEEN 1 AND 9")).back();
+    BOOST_TEST(plan.find("messages_session_file_line") != std::string::npos, plan);
 }
 
 BOOST_AUTO_TEST_CASE(stored_byte_offsets_point_at_their_lines) {

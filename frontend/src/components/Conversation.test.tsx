@@ -124,6 +124,39 @@ describe('Conversation', () => {
   });
 });
 
+describe('sub-agents', () => {
+  it('nests a sub-agent where it started and reads its file when opened', async () => {
+    const asked: string[] = [];
+    const main = [item(0, { kind: 'user', text: 'spawn one' }), item(1, { kind: 'tool_call', tool_name: 'Task', text: undefined }), item(5, { text: 'after the sub-agent' })];
+    const fetchImpl = (async (input: RequestInfo | URL) => {
+      const url = new URL(String(input), 'http://x');
+      asked.push(url.search);
+      if (url.searchParams.get('file') === '9')
+        return new Response(JSON.stringify(page([item(2, { id: 'sub#0', file_id: 9, text: 'inside the sub-agent' })])));
+      return new Response(
+        JSON.stringify(
+          page(main, {
+            subagents: [{ id: 9, kind: 'subagent', name: 'agent-ab.jsonl', status: 'ok', started_at: item(3).ts, agent_id: 'ab', messages: 1 }],
+          }),
+        ),
+      );
+    }) as typeof fetch;
+    const { container } = render(<Conversation row={7} fetchImpl={fetchImpl} />);
+    await screen.findByText('spawn one');
+    const kinds = Array.from(container.querySelectorAll('[data-index] > *')).map((e) => e.getAttribute('data-kind') ?? e.className);
+    // After the Task call (second 1), before the answer of second 5.
+    expect(kinds).toEqual(['user', 'tool_call', 'ti ti-subagent', 'assistant']);
+    expect(asked.some((q) => q.includes('file=9'))).toBe(false);
+    const details = container.querySelector('details.ti-subagent') as HTMLDetailsElement;
+    await act(async () => {
+      details.open = true;
+      fireEvent(details, new Event('toggle'));
+    });
+    await screen.findByText('inside the sub-agent');
+    expect(asked.some((q) => q.includes('file=9'))).toBe(true);
+  });
+});
+
 describe('mergeItems', () => {
   it('replaces a restated item in place and appends new ones', () => {
     const a = [item(0), item(1)];
