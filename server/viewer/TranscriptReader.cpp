@@ -356,7 +356,7 @@ public:
         } else {
             std::optional<Cursor> from;
             if (q_.message) {
-                auto located = locate_message(*q_.message, order);
+                auto located = locate_message(*q_.message);
                 if (!located) return fail(404, "message " + std::to_string(*q_.message) + " is not in this session's transcripts");
                 from = located;
             } else if (!q_.after.empty()) {
@@ -543,7 +543,7 @@ private:
     }
 
     // The cursor of the line holding message `id` (its stored byte offset, or its line found by counting).
-    std::optional<Cursor> locate_message(std::int64_t id, const std::vector<const SessionFile*>& order) {
+    std::optional<Cursor> locate_message(std::int64_t id) {
         Statement s(db_, "SELECT file_id, line_no, byte_offset, line_key FROM messages WHERE id = ? AND session_id = ?");
         ResetGuard g(s);
         s.bind(1, id).bind(2, q_.session);
@@ -553,7 +553,6 @@ private:
         const std::string key = s.column_text(3);
         const SessionFile* f = find_file(file);
         if (!f) return std::nullopt;
-        (void)order;
         switch (f->mode) {
             case ReadMode::AppendOnlyLines: {
                 if (at && f->status == "ok") return Cursor{file, *at, std::max<std::int64_t>(0, line_no - 1)};
