@@ -1,7 +1,8 @@
 // The conversation viewer end to end, in Debian's Chromium against the real binary: a Claude Code session
 // written to a temporary folder opens on /sessions/<row> with its prompt, answer (with cost), tool call,
 // collapsed result and error; a line appended to the transcript shows without a reload; ?message=<id>
-// highlights that message; a secret in a prompt comes back masked. A screenshot goes to docs/screenshots/.
+// highlights that message; a secret in a prompt comes back masked. A screenshot goes to artifacts/ (and,
+// with UPDATE_SCREENSHOTS=1, to docs/screenshots/conversation.png for the README).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -96,7 +97,9 @@ describe('conversation viewer', () => {
     agent.assistant({ tools: [{ name: 'Read', input: { file_path: '/home/e2e/src/billing/test_live_append.py' } }] });
     await conv.locator('code', { hasText: '/home/e2e/src/billing/test_live_append.py' }).first().waitFor({ timeout: 5_000 });
     console.log(`tool call appended -> in the conversation: ${Date.now() - t0} ms`);
-    await page.screenshot({ path: path.join(root, 'docs', 'screenshots', 'conversation.png'), fullPage: true });
+    // Into artifacts/; UPDATE_SCREENSHOTS=1 also refreshes the README's copy in docs/screenshots/.
+    await page.screenshot({ path: path.join(artifacts, 'conversation.png'), fullPage: true });
+    if (process.env.UPDATE_SCREENSHOTS === '1') fs.copyFileSync(path.join(artifacts, 'conversation.png'), path.join(root, 'docs', 'screenshots', 'conversation.png'));
 
     // ?message= highlights the message.
     const body = await fetch(`${server.url}/api/sessions/${row}/transcript`).then((x) => x.json());
