@@ -654,15 +654,28 @@ private:
     }
 
     void attach_usage(std::vector<Placed>& page) {
-        std::set<std::int64_t> done;
         Statement by_msg(db_, std::string("SELECT ") + kUsageCols + " FROM usage_events WHERE message_id = ? HAVING count(*) > 0");
         Statement by_key(db_, std::string("SELECT ") + kUsageCols + " FROM usage_events WHERE dedup_key = ? HAVING count(*) > 0");
+        // Each response's usage goes on its line's first answer, call or error; on its first item when the
+        // line shows none of those (a Claude response whose first line is a thought).
+        std::map<std::int64_t, const Placed*> carrier;
+        for (const Placed& p : page) {
+            if (!p.message_id) continue;
+            auto [it, fresh] = carrier.try_emplace(*p.message_id, &p);
+            if (!fresh && !shows_usage(it->second->item.kind) && shows_usage(p.item.kind)) it->second = &p;
+        }
+        std::set<std::string> keys;
         for (Placed& p : page) {
             if (!p.item.usage_key.empty()) {
+                // A count restated (Codex writes the same totals again): its usage shows once.
+                if (!keys.insert(p.item.usage_key).second) {
+                    repeats_.insert(&p);
+                    continue;
+                }
                 ResetGuard g(by_key);
                 by_key.bind(1, p.item.usage_key);
                 if (by_key.step()) usage_[&p] = usage_json(by_key, 0);
-            } else if (p.message_id && shows_usage(p.item.kind) && done.insert(*p.message_id).second) {
+            } else if (p.message_id && carrier.at(*p.message_id) == &p) {
                 ResetGuard g(by_msg);
                 by_msg.bind(1, *p.message_id);
                 if (by_msg.step()) usage_[&p] = usage_json(by_msg, 0);
@@ -714,6 +727,7 @@ private:
         if (it.output_tokens) o["output_tokens"] = *it.output_tokens;
         o["message_id"] = p.message_id ? json::value(*p.message_id) : json::value(nullptr);
         if (auto u = usage_.find(&p); u != usage_.end()) o["usage"] = u->second;
+        if (repeats_.count(&p)) o["repeat"] = true;
         return o;
     }
 
@@ -724,6 +738,7 @@ private:
     ViewContext ctx_;
     std::vector<SessionFile> files_;
     std::map<const Placed*, json::object> usage_;
+    std::set<const Placed*> repeats_;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -141,6 +142,23 @@ BOOST_AUTO_TEST_CASE(every_agents_sessions_read_back_linked_and_paged) {
                             BOOST_TEST(query_int(db, "SELECT session_id FROM messages WHERE id = " +
                                                          std::to_string(it.at("message_id").as_int64())) == s);
                     }
+                    // The cost shown is the stored usage, each response once: all of it where every usage row
+                    // has its line (Claude) or its count's key (Codex), never more.
+                    double shown_cost = 0;
+                    for (const auto& it : big)
+                        if (it.contains("usage") && big.size() < 1000) shown_cost += it.at("usage").at("cost_usd").to_number<double>();
+                    const double stored_cost = std::stod(query_text(db, "SELECT coalesce(sum(cost_usd), 0) FROM usage_events "
+                                                                        "WHERE session_id = " + std::to_string(s)));
+                    BOOST_TEST(shown_cost <= stored_cost + 1e-9);
+                    // Claude: the main file's responses (the sub-agents' are in their own files).
+                    const double main_cost = std::stod(query_text(
+                        db, "SELECT coalesce(sum(u.cost_usd), 0) FROM usage_events u JOIN messages m ON m.id = u.message_id "
+                            "JOIN transcript_files f ON f.id = m.file_id WHERE u.session_id = " + std::to_string(s) +
+                                " AND f.kind <> 'subagent'"));
+                    if (big.size() < 1000 && writer == "codex")
+                        BOOST_TEST(std::abs(shown_cost - stored_cost) < 1e-6 * std::max(1.0, stored_cost));
+                    if (big.size() < 1000 && writer == "claude")
+                        BOOST_TEST(std::abs(shown_cost - main_cost) < 1e-6 * std::max(1.0, main_cost));
                     json::object first = read(db, TranscriptQuery{.session = s}, red);
                     BOOST_TEST(first["status"].as_string() == "ok");
                     // Every stored message of the session's main files is shown by some item.

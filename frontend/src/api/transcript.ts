@@ -46,6 +46,8 @@ export interface TranscriptItem {
   output_tokens?: number;
   message_id: number | null;
   usage?: ItemUsage;
+  /** A usage count restated on a later line of the same page: not shown again. */
+  repeat?: boolean;
 }
 
 export interface TranscriptFileInfo {

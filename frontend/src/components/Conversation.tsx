@@ -129,7 +129,8 @@ export function Conversation({ row, message = null, file = null, nested = false,
 
   // Sub-agents in place: after the last loaded item that came before they started.
   const rows: Row[] = useMemo(() => {
-    const out: Row[] = items.map((item) => ({ item, id: item.id }));
+    // A usage count the transcript restated (Codex) is shown once.
+    const out: Row[] = items.filter((item) => !item.repeat).map((item) => ({ item, id: item.id }));
     if (nested || file != null || !meta) return out;
     for (const sub of meta.subagents) {
       if (!sub.started_at) continue;
@@ -287,7 +288,9 @@ function ItemView({
     case 'thinking':
       return (
         <details {...attrs}>
-          <summary className="muted">Thinking</summary>
+          <summary className="muted">
+            Thinking <UsageBadge item={item} />
+          </summary>
           <div className="ti-text muted">{text}</div>
           {cut}
         </details>
