@@ -209,39 +209,44 @@ void add_line_items(std::vector<Placed>& page, std::vector<ViewItem>&& items, st
     for (ViewItem& it : items) page.push_back({std::move(it), file, offset, line, index++, std::nullopt, true});
 }
 
+// read_forward of a file of lines: the page ends after the line that fills it, and after the lines that
+// restate that line's message.
+std::pair<Cursor, bool> read_lines_page(const SessionFile& f, const ViewContext& ctx, Cursor c, std::vector<Placed>& page,
+                                        std::size_t limit) {
+    Fd fd(f.rec.path);
+    if (fd.get() < 0) return {c, true};
+    bool full = false, ended = true;
+    std::string last_key;
+    const Cursor after = read_lines_forward(fd.get(), c, [&](std::string_view line, std::int64_t at, std::int64_t no) {
+        std::vector<ViewItem> items;
+        if (!line.empty()) f.source->view_line(line, ctx, items);
+        if (full) {
+            // Past the limit: only lines restating the last message still belong to this page.
+            if (items.empty() || last_key.empty() ||
+                !std::all_of(items.begin(), items.end(), [&](const ViewItem& i) { return i.key == last_key; })) {
+                ended = false;
+                return false;
+            }
+        }
+        add_line_items(page, std::move(items), f.rec.id, at, no);
+        if (!page.empty()) last_key = page.back().item.key;
+        if (page.size() >= limit) full = true;
+        return true;
+    });
+    if (full) {
+        // Whether anything complete follows is told by the next page.
+        struct stat st {};
+        ended = ::fstat(fd.get(), &st) == 0 && after.offset >= st.st_size;
+    }
+    return {after, ended};
+}
+
 // Reads items of file `f` from cursor `c` (its offset: bytes for lines, a position for a document or a
 // database) until `limit` more items are in `page`. Returns the cursor after them and whether the file ended.
 std::pair<Cursor, bool> read_forward(const SessionFile& f, const ViewContext& ctx, Cursor c, std::vector<Placed>& page,
                                      std::size_t limit) {
     switch (f.mode) {
-        case ReadMode::AppendOnlyLines: {
-            Fd fd(f.rec.path);
-            if (fd.get() < 0) return {c, true};
-            bool full = false, ended = true;
-            std::string last_key;
-            const Cursor after = read_lines_forward(fd.get(), c, [&](std::string_view line, std::int64_t at, std::int64_t no) {
-                std::vector<ViewItem> items;
-                if (!line.empty()) f.source->view_line(line, ctx, items);
-                if (full) {
-                    // Past the limit: only lines restating the last message still belong to this page.
-                    if (items.empty() || last_key.empty() ||
-                        !std::all_of(items.begin(), items.end(), [&](const ViewItem& i) { return i.key == last_key; })) {
-                        ended = false;
-                        return false;
-                    }
-                }
-                add_line_items(page, std::move(items), f.rec.id, at, no);
-                if (!page.empty()) last_key = page.back().item.key;
-                if (page.size() >= limit) full = true;
-                return true;
-            });
-            if (full) {
-                // Whether anything complete follows is told by the next page.
-                struct stat st {};
-                ended = ::fstat(fd.get(), &st) == 0 && after.offset >= st.st_size;
-            }
-            return {after, ended};
-        }
+        case ReadMode::AppendOnlyLines: return read_lines_page(f, ctx, c, page, limit);
         case ReadMode::WholeDocument: {
             std::vector<ViewItem> all;
             const std::string doc = read_whole(f.rec.path, 512 * 1024 * 1024);
@@ -342,36 +347,11 @@ public:
         }
 
         std::vector<Placed> page;
-        std::optional<Cursor> next, prev;
-        bool end = true;
-        if (!q_.item.empty()) {
-            auto r = read_item(page);
-            if (r.status != 200) return r;
-        } else if (!q_.before.empty()) {
-            const auto c = parse_cursor(q_.before);
-            if (!c || !find_file(c->file)) return fail(400, "before must be a cursor this endpoint gave");
-            prev = read_backward(*find_file(c->file), *c, page, order);
-            next = c;
-            end = false;
-        } else {
-            std::optional<Cursor> from;
-            if (q_.message) {
-                auto located = locate_message(*q_.message);
-                if (!located) return fail(404, "message " + std::to_string(*q_.message) + " is not in this session's transcripts");
-                from = located;
-            } else if (!q_.after.empty()) {
-                from = parse_cursor(q_.after);
-                if (!from || !find_file(from->file)) return fail(400, "after must be a cursor this endpoint gave");
-            } else if (!order.empty()) {
-                from = Cursor{order.front()->rec.id, 0, 0};
-            }
-            if (from) {
-                if (q_.message) prev = *from;
-                auto [n, e] = forward(*from, order, page);
-                next = n;
-                end = e;
-            }
-        }
+        PageEnds ends;
+        if (auto failed = read_page(order, page, ends)) return *failed;
+        std::optional<Cursor>& next = ends.next;
+        std::optional<Cursor>& prev = ends.prev;
+        const bool end = ends.end;
         link_messages(page);
         attach_usage(page);
 
@@ -383,6 +363,14 @@ public:
                            ? json::value(cursor_text(*prev))
                            : json::value(nullptr);
         body["end"] = end;
+        add_files(body);
+        a.body = std::move(body);
+        return a;
+    }
+
+private:
+    // The session's files and sub-agents with their status, and the worst status of them all.
+    void add_files(json::object& body) {
         json::array files, subs;
         std::string worst = "ok", worst_message;
         for (const SessionFile& f : files_) {
@@ -414,11 +402,49 @@ public:
         body["subagents"] = std::move(subs);
         body["status"] = worst;
         if (!worst_message.empty()) body["status_message"] = worst_message;
-        a.body = std::move(body);
-        return a;
     }
 
-private:
+    struct PageEnds {
+        std::optional<Cursor> next, prev;
+        bool end = true;
+    };
+
+    // The page the query asks for (an item, the page before a cursor, after one, or at a message) into
+    // `page`; an answer when the query cannot be served.
+    std::optional<TranscriptAnswer> read_page(const std::vector<const SessionFile*>& order, std::vector<Placed>& page,
+                                              PageEnds& ends) {
+        if (!q_.item.empty()) {
+            auto r = read_item(page);
+            if (r.status != 200) return r;
+            return std::nullopt;
+        } else if (!q_.before.empty()) {
+            const auto c = parse_cursor(q_.before);
+            if (!c || !find_file(c->file)) return fail(400, "before must be a cursor this endpoint gave");
+            ends.prev = read_backward(*find_file(c->file), *c, page, order);
+            ends.next = c;
+            ends.end = false;
+        } else {
+            std::optional<Cursor> from;
+            if (q_.message) {
+                auto located = locate_message(*q_.message);
+                if (!located) return fail(404, "message " + std::to_string(*q_.message) + " is not in this session's transcripts");
+                from = located;
+            } else if (!q_.after.empty()) {
+                from = parse_cursor(q_.after);
+                if (!from || !find_file(from->file)) return fail(400, "after must be a cursor this endpoint gave");
+            } else if (!order.empty()) {
+                from = Cursor{order.front()->rec.id, 0, 0};
+            }
+            if (from) {
+                if (q_.message) ends.prev = *from;
+                auto [n, e] = forward(*from, order, page);
+                ends.next = n;
+                ends.end = e;
+            }
+        }
+        return std::nullopt;
+    }
+
     static TranscriptAnswer fail(int status, std::string why) {
         TranscriptAnswer a;
         a.status = status;

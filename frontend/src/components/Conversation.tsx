@@ -4,7 +4,7 @@
 // started. A windowed list (VirtualList) keeps 100,000 items smooth; pages load as the end comes into view;
 // a live session appends as lines land (a frame of this session on the live stream, or every 10 s at the
 // end). `message` (messages.id, from ?message=) opens the page holding it, scrolled to and highlighted.
-import { useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { LiveContext } from '../hooks/useLive';
 import type { LiveState } from '../api/liveStore';
 import {
@@ -40,27 +40,32 @@ function useSessionArrivals(row: number): number {
   return useSyncExternalStore(store ? store.subscribe : noSubscribe, get, get);
 }
 
-export interface ConversationProps {
-  row: number;
-  message?: number | null;
-  file?: number | null;
-  nested?: boolean;
-  fetchImpl?: typeof fetch;
-  height?: string;
+/** Live: a frame of this session, or every 10 s once at the end, asks for what follows the last item. */
+function useLiveAppend(row: number, cursor: { current: { end: boolean } }, loadMore: () => void) {
+  const arrivals = useSessionArrivals(row);
+  useEffect(() => {
+    if (cursor.current.end) loadMore();
+  }, [arrivals, loadMore]);
+  useEffect(() => {
+    const t = setInterval(() => {
+      if (cursor.current.end && (typeof document === 'undefined' || !document.hidden)) loadMore();
+    }, 10_000);
+    return () => clearInterval(t);
+  }, [loadMore]);
+
 }
 
-export function Conversation({ row, message = null, file = null, nested = false, fetchImpl, height }: ConversationProps) {
+/**
+ * The pages of a conversation as they load: the first (or the one holding `message`), the next ones as
+ * asked, the earlier ones as asked, and, once at the end, what lands later (a frame of this session on the
+ * live stream, or every 10 s).
+ */
+function useTranscriptPages(row: number, message: number | null, file: number | null, fetchImpl?: typeof fetch) {
   const [items, setItems] = useState<TranscriptItem[]>([]);
   const [meta, setMeta] = useState<TranscriptPage | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const cursor = useRef<{ next: string | null; prev: string | null; end: boolean; busy: boolean }>({
-    next: null,
-    prev: null,
-    end: false,
-    busy: false,
-  });
+  const cursor = useRef({ next: null as string | null, prev: null as string | null, end: false, busy: false });
   const [, bump] = useState(0);
-  const [scrollTo, setScrollTo] = useState<number | null>(null);
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -94,9 +99,7 @@ export function Conversation({ row, message = null, file = null, nested = false,
         if (p.items.length) setItems((have) => mergeItems(have, p.items, 'end'));
         else bump((n) => n + 1);
       })
-      .catch(() => {
-        c.busy = false;
-      });
+      .catch(() => (c.busy = false));
   }, [row, file, fetchImpl]);
 
   const loadEarlier = useCallback(() => {
@@ -110,43 +113,45 @@ export function Conversation({ row, message = null, file = null, nested = false,
         setItems((have) => mergeItems(have, p.items, 'start'));
         bump((n) => n + 1);
       })
-      .catch(() => {
-        c.busy = false;
-      });
+      .catch(() => (c.busy = false));
   }, [row, file, fetchImpl]);
 
-  // Live: a frame of this session, or every 10 s once at the end, asks for what follows the last item.
-  const arrivals = useSessionArrivals(row);
-  useEffect(() => {
-    if (cursor.current.end) loadMore();
-  }, [arrivals, loadMore]);
-  useEffect(() => {
-    const t = setInterval(() => {
-      if (cursor.current.end && (typeof document === 'undefined' || !document.hidden)) loadMore();
-    }, 10_000);
-    return () => clearInterval(t);
-  }, [loadMore]);
+  useLiveAppend(row, cursor, loadMore);
+  return { items, meta, error, cursor, loadMore, loadEarlier };
+}
+
+/** The list's rows: the items (a restated usage count once) and each sub-agent before the first item after its start. */
+function placeRows(items: TranscriptItem[], subagents: TranscriptFileInfo[], atEnd: boolean): Row[] {
+  // A usage count the transcript restated (Codex) is shown once.
+  const out: Row[] = items.filter((item) => !item.repeat).map((item) => ({ item, id: item.id }));
+  for (const sub of subagents) {
+    if (!sub.started_at) continue;
+    const found = out.findIndex((r) => 'item' in r && !!r.item.ts && r.item.ts > sub.started_at!);
+    if (found < 0 && !atEnd) continue; // not reached yet
+    out.splice(found < 0 ? out.length : found, 0, { sub, id: `sub-${sub.id}` });
+  }
+  return out;
+}
+
+export interface ConversationProps {
+  row: number;
+  message?: number | null;
+  file?: number | null;
+  nested?: boolean;
+  fetchImpl?: typeof fetch;
+  height?: string;
+}
+
+export function Conversation({ row, message = null, file = null, nested = false, fetchImpl, height }: ConversationProps) {
+  const { items, meta, error, cursor, loadMore, loadEarlier } = useTranscriptPages(row, message, file, fetchImpl);
+  const [scrollTo, setScrollTo] = useState<number | null>(null);
 
   // Sub-agents in place: after the last loaded item that came before they started.
-  const rows: Row[] = useMemo(() => {
-    // A usage count the transcript restated (Codex) is shown once.
-    const out: Row[] = items.filter((item) => !item.repeat).map((item) => ({ item, id: item.id }));
-    if (nested || file != null || !meta) return out;
-    for (const sub of meta.subagents) {
-      if (!sub.started_at) continue;
-      let at = out.length;
-      for (let i = 0; i < out.length; i++) {
-        const r = out[i];
-        if ('item' in r && r.item.ts && r.item.ts > sub.started_at) {
-          at = i;
-          break;
-        }
-      }
-      if (at === out.length && !cursor.current.end) continue;  // not reached yet
-      out.splice(at, 0, { sub, id: `sub-${sub.id}` });
-    }
-    return out;
-  }, [items, meta, nested, file]);
+  const rows: Row[] = useMemo(
+    () => placeRows(items, nested || file != null ? [] : meta?.subagents ?? [], cursor.current.end),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [items, meta, nested, file],
+  );
 
   useEffect(() => {
     if (message == null) return;
@@ -242,17 +247,8 @@ function Diff({ text }: { text: string }) {
   );
 }
 
-function ItemView({
-  row,
-  item,
-  highlight,
-  fetchImpl,
-}: {
-  row: number;
-  item: TranscriptItem;
-  highlight: boolean;
-  fetchImpl?: typeof fetch;
-}) {
+/** An item's text, and a "show more" that fetches the whole of a cut one. */
+function useFullText(row: number, item: TranscriptItem, fetchImpl?: typeof fetch): { text: string; cut: ReactNode } {
   const [full, setFull] = useState<string | null>(null);
   const more = () =>
     fetchTranscript(row, { item: item.ref }, undefined, fetchImpl)
@@ -264,8 +260,14 @@ function ItemView({
       show more ({formatTokens(item.full_length ?? 0)} characters)
     </button>
   );
+  return { text, cut };
+}
+
+function ItemView(props: { row: number; item: TranscriptItem; highlight: boolean; fetchImpl?: typeof fetch }) {
+  const { row, item, highlight, fetchImpl } = props;
+  const { text, cut } = useFullText(row, item, fetchImpl);
   const cls = `ti ti-${item.kind}${item.is_error ? ' ti-error-mark' : ''}${highlight ? ' ti-highlight' : ''}`;
-  const attrs = { className: cls, 'data-kind': item.kind, 'data-message': item.message_id ?? undefined };
+  const attrs: ItemAttrs = { className: cls, 'data-kind': item.kind, 'data-message': item.message_id ?? undefined };
   switch (item.kind) {
     case 'user':
       return (
@@ -286,43 +288,11 @@ function ItemView({
         </div>
       );
     case 'thinking':
-      return (
-        <details {...attrs}>
-          <summary className="muted">
-            Thinking <UsageBadge item={item} />
-          </summary>
-          <div className="ti-text muted">{text}</div>
-          {cut}
-        </details>
-      );
+      return <ThinkingView item={item} attrs={attrs} text={text} cut={cut} />;
     case 'tool_call':
-      return (
-        <div {...attrs}>
-          <div className="ti-who">
-            Tool <code>{item.tool_name}</code> {item.file_path && <code className="muted">{item.file_path}</code>}{' '}
-            <UsageBadge item={item} />
-          </div>
-          {item.command && <pre className="ti-command">{item.command}</pre>}
-          {item.diff && <Diff text={item.diff} />}
-          {!item.command && !item.diff && item.input && (
-            <details>
-              <summary className="muted small">input</summary>
-              <pre className="ti-input">{item.input}</pre>
-            </details>
-          )}
-        </div>
-      );
+      return <ToolCallView item={item} attrs={attrs} />;
     case 'tool_result':
-      return (
-        <details {...attrs}>
-          <summary className={item.is_error ? 'error-text' : 'muted'}>
-            {item.is_error ? 'Error result' : 'Result'}
-            {item.tool_name ? ` of ${item.tool_name}` : ''} <span className="small">({formatTokens(item.full_length ?? text.length)} characters)</span>
-          </summary>
-          <pre className="ti-result">{text}</pre>
-          {cut}
-        </details>
-      );
+      return <ToolResultView item={item} attrs={attrs} text={text} cut={cut} />;
     case 'error':
       return (
         <div {...attrs} role="note">
@@ -344,4 +314,50 @@ function ItemView({
         </div>
       );
   }
+}
+
+type ItemAttrs = { className: string; 'data-kind': string; 'data-message'?: number };
+
+function ToolCallView({ item, attrs }: { item: TranscriptItem; attrs: ItemAttrs }) {
+  return (
+        <div {...attrs}>
+          <div className="ti-who">
+            Tool <code>{item.tool_name}</code> {item.file_path && <code className="muted">{item.file_path}</code>}{' '}
+            <UsageBadge item={item} />
+          </div>
+          {item.command && <pre className="ti-command">{item.command}</pre>}
+          {item.diff && <Diff text={item.diff} />}
+          {!item.command && !item.diff && item.input && (
+            <details>
+              <summary className="muted small">input</summary>
+              <pre className="ti-input">{item.input}</pre>
+            </details>
+          )}
+        </div>
+  );
+}
+
+function ToolResultView({ item, attrs, text, cut }: { item: TranscriptItem; attrs: ItemAttrs; text: string; cut: ReactNode }) {
+  return (
+        <details {...attrs}>
+          <summary className={item.is_error ? 'error-text' : 'muted'}>
+            {item.is_error ? 'Error result' : 'Result'}
+            {item.tool_name ? ` of ${item.tool_name}` : ''} <span className="small">({formatTokens(item.full_length ?? text.length)} characters)</span>
+          </summary>
+          <pre className="ti-result">{text}</pre>
+          {cut}
+        </details>
+  );
+}
+
+function ThinkingView({ item, attrs, text, cut }: { item: TranscriptItem; attrs: ItemAttrs; text: string; cut: ReactNode }) {
+  return (
+        <details {...attrs}>
+          <summary className="muted">
+            Thinking <UsageBadge item={item} />
+          </summary>
+          <div className="ti-text muted">{text}</div>
+          {cut}
+        </details>
+  );
 }
