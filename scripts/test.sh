@@ -35,7 +35,7 @@ cpp_suites() { (cd "$build" && ctest --output-on-failure -j "$(nproc)"); }
 # The dashboard: unit tests (Vitest, jsdom), the bundle budget, then end to end in Debian's Chromium
 # against the binary just built (tests/e2e, node's test runner).
 dashboard_unit() { (cd "$root/frontend" && npx vitest run) && node "$root/frontend/scripts/bundle-size.mjs" --check; }
-dashboard_e2e() { (cd "$root/tests/e2e" && AGENTPULSE_BIN="$build/agentpulse" node --test dashboard.test.mjs search.test.mjs alerts.test.mjs); }
+dashboard_e2e() { (cd "$root/tests/e2e" && AGENTPULSE_BIN="$build/agentpulse" node --test dashboard.test.mjs viewer.test.mjs search.test.mjs alerts.test.mjs); }
 # The OTLP receiver with the OpenTelemetry JavaScript SDK's log exporters (JSON and protobuf), raw refusals.
 otlp_sdk() { (cd "$root/tests/e2e" && AGENTPULSE_BIN="$build/agentpulse" node --test otlp.test.mjs); }
 

@@ -77,7 +77,7 @@ function Shell() {
         <main id="panel" role="tabpanel" aria-labelledby={`tab-${route.tab}`} ref={panel} className="main">
           {route.tab === 'overview' && <OverviewTab tz={TZ} config={config.data} search={route.search} />}
           {route.tab === 'live' && <LiveTab search={route.search} />}
-          {route.tab === 'sessions' && (route.sessionRow ? <SessionPage row={route.sessionRow} /> : <SessionsTab search={route.search} />)}
+          {route.tab === 'sessions' && (route.sessionRow ? <SessionPage row={route.sessionRow} message={Number(route.search.get('message')) || null} /> : <SessionsTab search={route.search} />)}
         </main>
         <footer className="footer muted small">
           Times in {TZ}. {config.data && <>agentpulse {config.data.version} · store {config.data.store}</>}

@@ -9,11 +9,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agents/DatabaseParser.hpp"
 #include "agents/LineParser.hpp"
 #include "core/PriceBook.hpp"
 #include "model/TranscriptFile.hpp"
+#include "model/TranscriptView.hpp"
 
 namespace agentpulse {
 
@@ -77,6 +79,19 @@ public:
     virtual std::unique_ptr<LineParser> make_parser(const FileRecord& file) const = 0;
     // ReadMode::SqliteDatabase: a fresh reader of one database; the ingest reader restores its saved state.
     virtual std::unique_ptr<DatabaseParser> make_database_parser(const FileRecord&) const { return nullptr; }
+    // The conversation viewer (server/viewer): what one complete line shows, appended to `out` (for a
+    // WholeDocument file, `line` is the whole document). Stateless: a page can start at any line. Never
+    // logs the text.
+    virtual void view_line(std::string_view line, const ViewContext& ctx, std::vector<ViewItem>& out) const = 0;
+    // ReadMode::SqliteDatabase: the items of session `ctx.session_id` (and, when `with_children`, of the
+    // sessions it spawned) from the database `db` (read-only), after position `after` (0: from the start),
+    // at least `limit` of them when there are; `next` is set to the position after the last one read.
+    // False when this source has no database view.
+    virtual bool view_database(sqlite3* db, const ViewContext& ctx, std::int64_t after, int limit,
+                               std::vector<ViewItem>& out, std::int64_t& next) const {
+        (void)db, (void)ctx, (void)after, (void)limit, (void)out, (void)next;
+        return false;
+    }
 
 protected:
     // $HOME, or / when it is unset.

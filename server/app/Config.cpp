@@ -2,6 +2,8 @@
 // before the environment, and the environment before the file.
 #include "app/Config.hpp"
 
+#include "core/Redactor.hpp"
+
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdlib>
@@ -121,6 +123,8 @@ po::options_description describe(const std::string& command) {
             ("token", po::value<std::string>(), "require this bearer token on every API route")
             ("demo", po::bool_switch(), "simulate agents writing transcripts into a temporary folder and watch those")
             ("allow-remote", po::bool_switch(), "allow a non-loopback --host without --token")
+            ("redact", po::value<std::vector<std::string>>()->composing(), "a regular expression (ECMAScript) whose matches the conversation viewer and search mask, besides the built-in key formats (repeatable; docs/privacy.md)")
+            ("no-default-redactions", po::bool_switch(), "mask only what --redact names, not the built-in key formats")
             ("max-connections", po::value<long long>(), "open connections and streams before new ones get 503 (default 19000)")
             ("request-timeout-ms", po::value<long long>(), "time allowed to send a whole request, in ms (default 10000)")
             ("keepalive-timeout-ms", po::value<long long>(), "idle time before a keep-alive connection is closed, in ms (default 30000)")
@@ -285,6 +289,13 @@ void read_serve_options(const po::variables_map& vm, Config& c) {
     c.demo = vm["demo"].as<bool>();
     c.allow_remote = vm["allow-remote"].as<bool>();
     c.token = text(vm, "token");
+    if (vm.count("redact")) c.redact = vm["redact"].as<std::vector<std::string>>();
+    c.default_redactions = !vm["no-default-redactions"].as<bool>();
+    try {
+        const Redactor check(c.redact, false);
+    } catch (const std::invalid_argument& e) {
+        throw po::error(std::string("--redact: ") + e.what());
+    }
     c.static_dir = text(vm, "static-dir");
     if (vm.count("max-connections")) {
         const long long n = vm["max-connections"].as<long long>();

@@ -50,6 +50,10 @@ struct Config {
     bool demo = false;
     bool allow_remote = false;
     std::string token;
+    // What the conversation viewer and search mask (core/Redactor): these regexes, and the built-in key
+    // formats unless default_redactions is false.
+    std::vector<std::string> redact;
+    bool default_redactions = true;
     std::optional<double> budget;  // monthly, USD (also an alert rule with its projected overrun)
     // Alerts (serve, alerts; docs/alerts.md): the rules the budget flags and --alert make, the --notify
     // channels, the generic webhook's HMAC key and the zone of budget days.

@@ -301,6 +301,8 @@ int run_serve(const Config& given) {
     ctx.info = &info;
     ctx.prices = prices;
     ctx.otlp_counters = otlp_inbox ? &otlp_counters : nullptr;
+    const Redactor redactor(c.redact, c.default_redactions);  // the patterns were checked with the options
+    ctx.redactor = &redactor;
     ctx.alert_config = std::make_shared<const boost::json::value>(alert_rules_json(c.alert_rules, c.channels));
     HttpServer server(io, ctx);
     // The OTLP listener: the same io_context and token, its own limits and routes (ctx.otlp).

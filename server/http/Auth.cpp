@@ -54,4 +54,11 @@ bool host_allowed_without_token(std::string_view host) {
     return std::all_of(h.begin(), h.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });  // IPv4
 }
 
+bool private_text_allowed(const HttpRequest& req, const std::string& token) { return !token.empty() || req.peer_loopback; }
+
+HttpResponse private_text_refusal() {
+    return HttpResponse::error(403, "transcript text is only served to this machine unless the server has a --token "
+                                    "(docs/privacy.md)");
+}
+
 }  // namespace agentpulse

@@ -20,8 +20,8 @@ struct HttpRequest {
     std::string content_type, content_encoding;  // as sent
     std::string body;  // the request's body (only the OTLP receiver reads one)
     unsigned version = 11;  // 10 or 11
-    // The client connected from a loopback address (127.0.0.0/8, ::1): transcript text (search) is only
-    // served to others with a token (SECURITY.md).
+    // The client connected from a loopback address (127.0.0.0/8, ::1): set by HttpServer from the socket;
+    // false until told (transcript text is refused to a request that does not say where it came from).
     bool peer_loopback = false;
 
     std::string param(const std::string& key, const std::string& fallback = {}) const {

@@ -9,7 +9,9 @@
 #include "agents/AgentRegistry.hpp"
 #include "core/BurnMath.hpp"
 #include "core/RateLimits.hpp"
+#include "core/Redactor.hpp"
 #include "core/ZonedCalendar.hpp"
+#include "http/Auth.hpp"
 #include "report/AlertsReport.hpp"
 #include "report/ReportJson.hpp"
 #include "report/SearchJson.hpp"
@@ -169,9 +171,7 @@ Route limits() {
 
 // GET /api/search (docs/search.md): hits of the search index, newest first, with their snippet.
 Route search_route(const HttpRequest& req, ServerContext& ctx) {
-    if (!transcript_text_allowed(req, ctx))
-        return HttpResponse::error(403, "search returns transcript text: only to clients on this machine (loopback) "
-                                        "unless the server runs with --token");
+    if (!private_text_allowed(req, ctx.token)) return private_text_refusal();
     SearchQuery q;
     q.text = req.param("q").substr(0, 1000);
     if (q.text.find_first_not_of(" \t\r\n") == std::string::npos)
@@ -197,7 +197,9 @@ Route search_route(const HttpRequest& req, ServerContext& ctx) {
     }
     if (auto e = int_param(req, "limit", 1, 200, q.limit)) return HttpResponse::error(400, *e);
     if (auto e = int_param(req, "per_session", 0, 200, q.per_session)) return HttpResponse::error(400, *e);
-    auto redact = ctx.redact;
+    // Snippets are transcript text: masked by the same rules as the viewer's (core/Redactor).
+    const Redactor* redactor = ctx.redactor;
+    const auto redact = [redactor](std::string_view text) { return redactor ? redactor->redact(text) : std::string(text); };
     return QueryRoute{[q, redact](ReportQueries& rq) {
         if (!has_search_index(rq.db()))
             return HttpResponse::error(503, "this store has no search index yet (schema older than 6): the writer "
@@ -222,11 +224,6 @@ Route alerts(ServerContext& ctx) {
 }
 
 }  // namespace
-
-bool transcript_text_allowed(const HttpRequest& req, const ServerContext& ctx) {
-    // With a token the request was authorized before it got here; without one, only this machine's clients.
-    return !ctx.token.empty() || req.peer_loopback;
-}
 
 void redact_search_hits(SearchResult& r, const std::function<std::string(std::string_view)>& redact) {
     if (!redact) return;

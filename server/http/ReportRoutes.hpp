@@ -13,10 +13,7 @@ namespace agentpulse {
 // nullopt when the path is not one of the report endpoints.
 std::optional<Route> report_route(const HttpRequest& req, ServerContext& ctx);
 
-// Whether a request may receive transcript text (search snippets): with --token set (the request got past
-// the token check), or from a loopback client. Issue 13 §5's gate for the viewer and search.
-bool transcript_text_allowed(const HttpRequest& req, const ServerContext& ctx);
-// Passes each hit's snippet through the redaction (ServerContext::redact), when there is one: the text
+// Passes each hit's snippet through the redaction (the server's Redactor, ServerContext::redactor): the text
 // without its match marks (a mark inside a secret would hide it from the rules); a snippet with something
 // masked is sent without marks.
 void redact_search_hits(SearchResult& r, const std::function<std::string(std::string_view)>& redact);

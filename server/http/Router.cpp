@@ -8,6 +8,7 @@
 #include "http/Auth.hpp"
 #include "http/Metrics.hpp"
 #include "http/ReportRoutes.hpp"
+#include "http/TranscriptRoutes.hpp"
 
 namespace agentpulse {
 
@@ -102,6 +103,7 @@ Route route(const HttpRequest& req, ServerContext& ctx) {
             return r;
         }};
     }
+    if (auto r = transcript_route(req, ctx)) return std::move(*r);
     if (auto r = report_route(req, ctx)) return std::move(*r);
     return HttpResponse::error(404, "no such API route: " + req.path.substr(0, 200));
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "core/Redactor.hpp"
 #include "http/OtlpReceiver.hpp"
 #include "http/SseSession.hpp"
 #include "http/StaticFiles.hpp"
@@ -48,9 +49,7 @@ struct ServerContext {
     bool loopback_only = false;              // bound to a loopback address: see host_allowed_without_token (Auth.hpp)
     OtlpReceiver* otlp = nullptr;            // set on the OTLP listener's context: it answers only /v1/*
     const OtlpCounters* otlp_counters = nullptr;  // the receiver's counters, for /metrics (null: no receiver)
-    // Masks secrets in transcript text before it is sent (search snippets); null: sent as read. The
-    // redaction list (issue 13 §5) plugs in here.
-    std::function<std::string(std::string_view)> redact;
+    const Redactor* redactor = nullptr;      // masks secrets in transcript text (viewer, search); null = 503
     // /api/alerts: the configured rules and channels (alert_rules_json); null = none configured.
     std::shared_ptr<const boost::json::value> alert_config;
 };

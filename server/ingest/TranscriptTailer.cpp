@@ -161,7 +161,7 @@ struct TranscriptTailer::Pass {
             while (const void* hit = std::memchr(buf.data() + start, '\n', used - start)) {
                 const std::size_t nl = static_cast<std::size_t>(static_cast<const char*>(hit) - buf.data());
                 std::string_view line(buf.data() + start, nl - start);
-                take_line(line, skipping_long_line);
+                take_line(line, skipping_long_line, buf_offset + static_cast<std::int64_t>(start));
                 skipping_long_line = false;
                 start = nl + 1;
                 consumed = buf_offset + static_cast<std::int64_t>(start);
@@ -190,7 +190,8 @@ struct TranscriptTailer::Pass {
 
     // One complete line (without its newline). The over-long verdict holds also when one read brought the
     // whole line in: it must not depend on where reads fall.
-    void take_line(std::string_view line, bool skipped_head) {
+    // `at`: the file offset of the line's first byte (stored with its message, for the viewer).
+    void take_line(std::string_view line, bool skipped_head, std::int64_t at) {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         ++line_no;
         ++t.stats_.lines_read;
@@ -202,7 +203,9 @@ struct TranscriptTailer::Pass {
         }
         if (line.empty()) return;
         LineIssue issue = LineIssue::None;
+        const std::size_t first = batch.lines.size();
         const LineOutcome out = parser->parse_records(line, line_no, batch.lines, issue);
+        for (std::size_t i = first; i < batch.lines.size(); ++i) batch.lines[i].byte_offset = at;
         if (out == LineOutcome::Ignored) ++t.stats_.lines_ignored;
         if (out == LineOutcome::Rejected) ++t.stats_.lines_rejected;
         if (issue != LineIssue::None) note(issue, issue == LineIssue::Malformed ? "not a JSON object" : "");

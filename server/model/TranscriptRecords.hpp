@@ -107,6 +107,7 @@ struct MessageRecord {
 
 struct ParsedLine {
     std::int64_t line_no = 0;     // 1-based, within the file
+    std::int64_t byte_offset = -1;  // where the line starts in its file (-1: not a line of a file: a document, a database row)
     EpochMs ts = 0;
     SessionRef session;
     std::optional<MessageRecord> message;

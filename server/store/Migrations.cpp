@@ -388,6 +388,16 @@ const std::string& machines_step() {
     return sql;
 }
 
+
+// Where each message's text is, for the conversation viewer (which reads the text from the transcript on
+// demand; the store keeps none): the byte offset of its line in its file (NULL for rows written before this
+// version: the viewer then finds the line by its number); indexes to find a session's files and a page's
+// messages by line, and a response's usage by its message.
+constexpr std::string_view kV9 = R"sql(
+CREATE INDEX IF NOT EXISTS messages_session_file_line ON messages(session_id, file_id, line_no);
+CREATE INDEX IF NOT EXISTS usage_events_message ON usage_events(message_id) WHERE message_id IS NOT NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -409,6 +419,7 @@ const std::vector<Migration>& schema_migrations() {
           {"usage_events", "user_name", "TEXT"},
           {"message_tool_mart", "machine", "TEXT NOT NULL DEFAULT ''"},
           {"message_tool_mart", "user_name", "TEXT"}}},
+        {9, "where each message's line starts in its transcript", kV9, {{"messages", "byte_offset", "INTEGER"}}},
     };
     return steps;
 }

@@ -32,6 +32,11 @@ std::string key2(std::string_view a, std::string_view b) {
     return k;
 }
 
+// Where the line starts in its file; NULL for a record that is no line of a file (a document, a database row).
+std::optional<std::int64_t> byte_offset(const ParsedLine& line) {
+    return line.byte_offset >= 0 ? std::optional<std::int64_t>(line.byte_offset) : std::nullopt;
+}
+
 // A view, not a copy: the statement copies what it binds (SQLITE_TRANSIENT) anyway.
 std::optional<std::string_view> nonempty(std::string_view s) {
     return s.empty() ? std::nullopt : std::optional<std::string_view>(s);
@@ -109,13 +114,13 @@ struct StoreWriter::Statements {
                             "WHERE id = ?6")
         , insert_message(db, "INSERT INTO messages(provider, project_id, session_id, file_id, line_no, line_key, "
                              "parent_key, ts, day, kind, role, model, api_message_id, request_id, input_tokens, "
-                             "output_tokens, cache_read_tokens, cache_create_tokens, is_sidechain, agent_id) "
-                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(line_key) DO NOTHING")
+                             "output_tokens, cache_read_tokens, cache_create_tokens, is_sidechain, agent_id, byte_offset) "
+                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(line_key) DO NOTHING")
         , find_message(db, "SELECT id FROM messages WHERE line_key = ?")
         // A line restated in several files (a resumed Claude session copies the earlier lines) points at
         // the lexically first of them: the same whatever order files are read in (backfill reads by path,
         // the watcher as files change).
-        , relocate_message(db, "UPDATE messages SET file_id = ?1, line_no = ?2 WHERE line_key = ?3 AND file_id <> ?1 "
+        , relocate_message(db, "UPDATE messages SET file_id = ?1, line_no = ?2, byte_offset = ?4 WHERE line_key = ?3 AND file_id <> ?1 "
                                "AND (SELECT path FROM transcript_files WHERE id = ?1) < "
                                "(SELECT path FROM transcript_files f WHERE f.id = messages.file_id)")
         , find_usage(db, "SELECT id, input_tokens, output_tokens, cache_read_tokens, cache_create_tokens, "
@@ -374,14 +379,15 @@ std::int64_t StoreWriter::message_row(const ParsedLine& line, const FileRecord& 
         .bind(17, m.tokens.cache_read)
         .bind(18, m.tokens.cache_create)
         .bind(19, m.is_sidechain ? 1 : 0)
-        .bind(20, nonempty(m.agent_id));
+        .bind(20, nonempty(m.agent_id))
+        .bind(21, byte_offset(line));
     if (st_->insert_message.run() == 1) {
         ++r.messages;
         fresh = true;
         return db_.last_insert_rowid();
     }
     fresh = false;
-    st_->relocate_message.bind(1, file.id).bind(2, line.line_no).bind(3, m.line_key).run();
+    st_->relocate_message.bind(1, file.id).bind(2, line.line_no).bind(3, m.line_key).bind(4, byte_offset(line)).run();
     Statement& f = st_->find_message;
     ResetGuard g(f);
     f.bind(1, m.line_key);

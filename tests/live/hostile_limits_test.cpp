@@ -649,7 +649,7 @@ BOOST_AUTO_TEST_CASE(token_on_every_route_the_router_knows) {
     // The routes, from the router's source: every "/api..." and "/metrics" literal it matches on.
     std::set<std::string> routes;
     const std::regex literal(R"re("(/api(?:/[A-Za-z0-9_/.-]*)?|/metrics)")re");
-    for (const char* file : {"server/http/Router.cpp", "server/http/ReportRoutes.cpp"}) {
+    for (const char* file : {"server/http/Router.cpp", "server/http/ReportRoutes.cpp", "server/http/TranscriptRoutes.cpp"}) {
         const std::string src = slurp_file(repo_root() / file);
         BOOST_TEST_REQUIRE(!src.empty(), file);
         for (auto it = std::sregex_iterator(src.begin(), src.end(), literal); it != std::sregex_iterator(); ++it) {
@@ -661,7 +661,8 @@ BOOST_AUTO_TEST_CASE(token_on_every_route_the_router_knows) {
     for (const char* r : {"/api/live/stream", "/api/live/stats", "/metrics", "/api/config", "/api/overview",
                           "/api/sessions", "/api/sessions/1"})
         BOOST_TEST(routes.count(r) == 1u, r << " not found in the router's source");
-    routes.insert({"/api", "/api/", "/api/nope", "/api/live", "/api/live/stats/", "/api/sessions/1/extra"});
+    routes.insert({"/api", "/api/", "/api/nope", "/api/live", "/api/live/stats/", "/api/sessions/1/extra",
+                   "/api/sessions/1/transcript"});  // TranscriptRoutes matches it by prefix and suffix
     BOOST_TEST_MESSAGE("routes checked: " << routes.size());
 
     TempDir dir;

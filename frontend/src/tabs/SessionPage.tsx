@@ -2,6 +2,7 @@
 // exact latencies, and per-tool latency sums. From /api/sessions/<row>, refreshed every 10 s.
 import type { SessionDetail } from '../api/types';
 import { AgentChip } from '../components/AgentChip';
+import { Conversation } from '../components/Conversation';
 import { CostChart } from '../components/CostChart';
 import { Stat } from '../components/Stat';
 import { ToolTimeline } from '../components/ToolTimeline';
@@ -9,7 +10,7 @@ import { linkClick } from '../hooks/useRoute';
 import { useSession } from '../hooks/useReports';
 import { formatDateTime, formatDuration, formatTokens, formatUsd } from '../format';
 
-export function SessionPage({ row }: { row: number }) {
+export function SessionPage({ row, message = null }: { row: number; message?: number | null }) {
   const { data, error } = useSession(row);
   const back = (
     <a href="/sessions" onClick={linkClick('/sessions')} className="back">
@@ -60,6 +61,10 @@ export function SessionPage({ row }: { row: number }) {
           <Stat label="Tool calls" value={String(s.tool_calls)} hint={`${s.tool_errors} errors`} />
           <Stat label="Responses" value={String(s.events)} />
         </div>
+      </section>
+      <section className="card span-all" aria-labelledby="conversation-h">
+        <h2 id="conversation-h">Conversation</h2>
+        <Conversation row={row} message={message} />
       </section>
       <section className="card span-all" aria-labelledby="cost-h">
         <h2 id="cost-h">Cost over time</h2>

@@ -1,4 +1,5 @@
 // See ClaudeSource.hpp.
+#include "agents/claude/ClaudeView.hpp"
 #include "agents/claude/ClaudeSource.hpp"
 
 #include <vector>
@@ -47,6 +48,10 @@ public:
             c.agent_id = stem.starts_with("agent-") ? stem.substr(6) : stem;
         }
         return std::make_unique<ClaudeLineParser>(std::move(c));
+    }
+
+    void view_line(std::string_view line, const ViewContext& ctx, std::vector<ViewItem>& out) const override {
+        claude_view_line(line, ctx, out);
     }
 };
 

@@ -1,4 +1,5 @@
 // See CodexSource.hpp.
+#include "agents/codex/CodexView.hpp"
 #include "agents/codex/CodexSource.hpp"
 
 #include "agents/codex/CodexLineParser.hpp"
@@ -35,6 +36,10 @@ public:
         FileContext c;
         c.project_slug = file.project_slug;
         return std::make_unique<CodexLineParser>(std::move(c));
+    }
+
+    void view_line(std::string_view line, const ViewContext& ctx, std::vector<ViewItem>& out) const override {
+        codex_view_line(line, ctx, out);
     }
 };
 

@@ -1,4 +1,5 @@
 // See CopilotSource.hpp.
+#include "agents/copilot/CopilotView.hpp"
 #include "agents/copilot/CopilotSource.hpp"
 
 #include <vector>
@@ -59,6 +60,10 @@ public:
         std::string session =
             p.filename() == "events.jsonl" ? p.parent_path().filename().string() : p.stem().string();
         return std::make_unique<CopilotLineParser>(std::move(c), std::move(session));
+    }
+
+    void view_line(std::string_view line, const ViewContext& ctx, std::vector<ViewItem>& out) const override {
+        copilot_view_line(line, ctx, out);
     }
 };
 

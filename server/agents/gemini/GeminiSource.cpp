@@ -1,4 +1,5 @@
 // See GeminiSource.hpp.
+#include "agents/gemini/GeminiView.hpp"
 #include "agents/gemini/GeminiSource.hpp"
 
 #include <vector>
@@ -72,6 +73,10 @@ public:
         const auto layout = read_mode(file) == ReadMode::WholeDocument ? GeminiLineParser::Layout::Document
                                                                        : GeminiLineParser::Layout::Lines;
         return std::make_unique<GeminiLineParser>(std::move(c), layout, std::move(project_dir));
+    }
+
+    void view_line(std::string_view line, const ViewContext& ctx, std::vector<ViewItem>& out) const override {
+        gemini_view_line(line, ctx, out);
     }
 };
 

@@ -1,4 +1,5 @@
 // See OpenCodeSource.hpp.
+#include "agents/opencode/OpenCodeView.hpp"
 #include "agents/opencode/OpenCodeSource.hpp"
 
 #include <algorithm>
@@ -102,6 +103,15 @@ public:
 
     std::unique_ptr<DatabaseParser> make_database_parser(const FileRecord&) const override {
         return std::make_unique<OpenCodeDatabaseParser>();
+    }
+
+    void view_line(std::string_view line, const ViewContext& ctx, std::vector<ViewItem>& out) const override {
+        opencode_view_line(line, ctx, out);
+    }
+
+    bool view_database(sqlite3* db, const ViewContext& ctx, std::int64_t after, int limit, std::vector<ViewItem>& out,
+                       std::int64_t& next) const override {
+        return opencode_view_database(db, ctx, after, limit, out, next);
     }
 };
 

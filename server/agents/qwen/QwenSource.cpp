@@ -1,4 +1,5 @@
 // See QwenSource.hpp.
+#include "agents/qwen/QwenView.hpp"
 #include "agents/qwen/QwenSource.hpp"
 
 #include <vector>
@@ -42,6 +43,10 @@ public:
         FileContext c;
         c.project_slug = file.project_slug;
         return std::make_unique<QwenLineParser>(std::move(c));
+    }
+
+    void view_line(std::string_view line, const ViewContext& ctx, std::vector<ViewItem>& out) const override {
+        qwen_view_line(line, ctx, out);
     }
 };
 
