@@ -96,6 +96,16 @@ po::options_description alert_options() {
     return a;
 }
 
+// serve and ingest: who the rows read from this machine's transcripts belong to (docs/teams.md). Other
+// commands have none: for search, --machine is a filter.
+po::options_description identity_options() {
+    po::options_description o("Machine and user");
+    o.add_options()
+        ("machine", po::value<std::string>(), "the name of this machine in every row read from its transcripts (default: the host name)")
+        ("user", po::value<std::string>(), "the person of every row read from this machine's transcripts (default: the OS user)");
+    return o;
+}
+
 po::options_description describe(const std::string& command) {
     po::options_description common("Common options");
     common.add_options()
@@ -104,9 +114,6 @@ po::options_description describe(const std::string& command) {
         ("store", po::value<std::string>(), "SQLite store file (default: $XDG_DATA_HOME/agentpulse/store.db)")
         ("pricing", po::value<std::string>(), "price card JSON (default: the conf/pricing.json built into the binary)")
         ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn, error or off");
-    common.add_options()
-        ("machine", po::value<std::string>(), "the name of this machine in every row read from its transcripts (default: the host name)")
-        ("user", po::value<std::string>(), "the person of every row read from this machine's transcripts (default: the OS user)");
     const std::string agents_help = "the agents to read, comma-separated: " + agent_names() + " (default: all)";
     common.add_options()("agents", po::value<std::string>(), agents_help.c_str());
     for (const AgentSource* source : agent_sources()) {
@@ -138,6 +145,7 @@ po::options_description describe(const std::string& command) {
             ("index-text", po::bool_switch(), "also index assistant text for search (prompts, files, commands and tools always are; docs/search.md)")
             ("static-dir", po::value<std::string>(), "folder with the built dashboard (default: next to the binary)");
         common.add(serve);
+        common.add(identity_options());
         common.add(alert_options());
     } else if (command == "alerts") {
         common.add(alert_options());
@@ -157,6 +165,7 @@ po::options_description describe(const std::string& command) {
             ("no-progress", po::bool_switch(), "no progress bar even on a terminal")
             ("index-text", po::bool_switch(), "also index assistant text for search (prompts, files, commands and tools always are; docs/search.md)");
         common.add(ingest);
+        common.add(identity_options());
     } else if (command == "search") {
         po::options_description search("Search options");
         search.add_options()
@@ -263,8 +272,11 @@ po::parsed_options file_options(const fs::path& file, const po::options_descript
             if (!every.find_nothrow(o->long_name(), false)) every.add(o);
     const po::parsed_options parsed = po::parse_config_file(defused, every, false);
     po::parsed_options mine(&desc);
-    for (const po::option& o : parsed.options)
+    for (const po::option& o : parsed.options) {
+        // The file's machine names this machine (serve, ingest): it is not search's --machine filter.
+        if (o.string_key == "machine" && !desc.find_nothrow("user", false)) continue;
         if (desc.find_nothrow(o.string_key, false)) mine.options.push_back(o);
+    }
     return mine;
 }
 
@@ -474,8 +486,10 @@ Config to_config(const po::variables_map& vm, const std::string& command, const 
     static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
     if (std::find(std::begin(levels), std::end(levels), c.log_level) == std::end(levels))
         throw po::error("--log-level must be one of trace, debug, info, warn, error, off");
-    c.machine = text(vm, "machine");
-    c.user = text(vm, "user");
+    if (command == "serve" || command == "ingest") {
+        c.machine = text(vm, "machine");
+        c.user = text(vm, "user");
+    }
     if (command == "serve" || command == "ingest") read_forward_options(vm, c);
     if (command == "serve") read_serve_options(vm, c);
     if (command == "serve" || command == "alerts") read_alert_options(vm, c);

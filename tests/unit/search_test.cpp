@@ -425,10 +425,8 @@ BOOST_AUTO_TEST_CASE(filters_order_and_per_session_cap) {
     q.until = mid;
     for (const SearchHit& h : search(db, q).hits) BOOST_TEST(*parse_iso8601(h.ts) < mid);
     q.until.reset();
-    // A store that records machines (issue 11's sessions.machine): the filter applies; without it, refused.
+    // The machine filter (sessions.machine, schema 8).
     q.machine = "laptop";
-    BOOST_CHECK_THROW(search(db, q), SearchFilterError);
-    db.exec("ALTER TABLE sessions ADD COLUMN machine TEXT");
     db.exec("UPDATE sessions SET machine = CASE WHEN id % 2 = 0 THEN 'laptop' ELSE 'server' END");
     const SearchResult on_laptop = search(db, q);
     BOOST_TEST(on_laptop.hits.size() > 0u);
@@ -540,8 +538,8 @@ BOOST_AUTO_TEST_CASE(api_search_route) {
                 {"/api/search?q=x&since=2026-01-01&until=2026-02-01T00:00:00Z", 200, ""},
                 {"/api/search?q=x&limit=0", 400, "limit must be"},
                 {"/api/search?q=x&limit=201", 400, "limit must be"},
-                {"/api/search?q=x&machine=m1", 400, "records no machine"},
-                {"/api/search?q=x&machine=m1&syntax=fts", 400, "records no machine"},
+                {"/api/search?q=x&machine=m1", 200, ""},
+                {"/api/search?q=x&machine=m1&syntax=fts", 200, ""},
             };
             for (const Case& c : cases) {
                 const HttpResponse r = get(c.target, true, tok);
