@@ -172,20 +172,21 @@ constexpr std::string_view kV3 = R"sql(
 CREATE INDEX IF NOT EXISTS tool_mart_message ON message_tool_mart(message_id);
 )sql";
 
-// The aggregates computed from the rows (emptied first, so that running it again is harmless), as step 4
-// built them (before usage_slots had a machine). Never edit: a released step.
-constexpr std::string_view kRebuildAggregatesV4 = R"sql(
-DELETE FROM usage_slots;
-DELETE FROM session_totals;
-INSERT INTO usage_slots(slot, provider, project_id, model, cost_nusd, input_tokens, output_tokens, cache_read_tokens,
-                        cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, events, unpriced_events,
-                        estimated_events)
-    SELECT unixepoch(ts) / 900, provider, project_id, model, sum(CAST(round(cost_usd * 1e9) AS INTEGER)),
-           sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_create_tokens),
-           sum(cache_create_1h_tokens), sum(reasoning_tokens), count(*), sum(cost_source = 'unpriced'),
-           sum(cost_source = 'estimate_model_unknown')
-    FROM usage_events GROUP BY 1, 2, 3, 4;
-INSERT INTO session_totals(session_id, cost_nusd, input_tokens, output_tokens, cache_read_tokens, cache_create_tokens,
+// The aggregates computed from the rows (emptied first, so that running it again is harmless): usage_slots
+// keyed on the slot and `keys` (step 4: provider, project_id, model; step 8 adds the machine), and
+// session_totals.
+std::string rebuild_sums_sql(const std::string& keys) {
+    return "DELETE FROM usage_slots;\n"
+           "DELETE FROM session_totals;\n"
+           "INSERT INTO usage_slots(slot, " + keys + ", cost_nusd, input_tokens, output_tokens, cache_read_tokens,\n"
+           "                        cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, events, unpriced_events,\n"
+           "                        estimated_events)\n"
+           "    SELECT unixepoch(ts) / 900 AS s, " + keys + ", sum(CAST(round(cost_usd * 1e9) AS INTEGER)),\n"
+           "           sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_create_tokens),\n"
+           "           sum(cache_create_1h_tokens), sum(reasoning_tokens), count(*), sum(cost_source = 'unpriced'),\n"
+           "           sum(cost_source = 'estimate_model_unknown')\n"
+           "    FROM usage_events GROUP BY s, " + keys + ";\n"
+           R"sql(INSERT INTO session_totals(session_id, cost_nusd, input_tokens, output_tokens, cache_read_tokens, cache_create_tokens,
                            cache_create_1h_tokens, reasoning_tokens, events, unpriced_events, estimated_events)
     SELECT session_id, sum(CAST(round(cost_usd * 1e9) AS INTEGER)), sum(input_tokens), sum(output_tokens),
            sum(cache_read_tokens), sum(cache_create_tokens), sum(cache_create_1h_tokens), sum(reasoning_tokens),
@@ -195,6 +196,9 @@ INSERT INTO session_totals(session_id, tool_calls, tool_errors)
     SELECT session_id, count(*), sum(coalesce(is_error, 0)) FROM message_tool_mart WHERE true GROUP BY session_id
     ON CONFLICT(session_id) DO UPDATE SET tool_calls = excluded.tool_calls, tool_errors = excluded.tool_errors;
 )sql";
+}
+constexpr const char* kSlotKeysV4 = "provider, project_id, model";
+constexpr const char* kSlotKeys = "provider, project_id, model, machine";  // since step 8
 
 // Aggregates the dashboard reads instead of scanning every row: usage per 15-minute slot and (provider,
 // project, model), so that a day in any time zone (offsets are whole quarter hours) is a range of slots,
@@ -219,7 +223,7 @@ const std::string& aggregates_step() {
                       "    PRIMARY KEY (slot, provider, project_id, model)\n) WITHOUT ROWID;\n") +
         table_of_sums("session_totals (\n    session_id INTEGER PRIMARY KEY,\n",
                       "    tool_calls INTEGER NOT NULL DEFAULT 0,\n    tool_errors INTEGER NOT NULL DEFAULT 0\n);\n") +
-        std::string(kRebuildAggregatesV4) +
+        rebuild_sums_sql(kSlotKeysV4) +
         // sessions.place_at (added by the step): the time of the latest line that named the session's
         // folder; cwd and git_branch are that line's.
         "UPDATE sessions SET place_at = last_at WHERE cwd IS NOT NULL AND place_at IS NULL;\n";
@@ -327,29 +331,6 @@ CREATE TABLE IF NOT EXISTS alert_outbox (
 CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox(status, channel, next_ms);
 )sql";
 
-// The aggregates computed from the rows since step 8 (usage_slots keyed by machine too): step 8 and a
-// reprice (rebuild_aggregates) run it.
-constexpr std::string_view kRebuildAggregates = R"sql(
-DELETE FROM usage_slots;
-DELETE FROM session_totals;
-INSERT INTO usage_slots(slot, provider, project_id, model, machine, cost_nusd, input_tokens, output_tokens,
-                        cache_read_tokens, cache_create_tokens, cache_create_1h_tokens, reasoning_tokens, events,
-                        unpriced_events, estimated_events)
-    SELECT unixepoch(ts) / 900, provider, project_id, model, machine, sum(CAST(round(cost_usd * 1e9) AS INTEGER)),
-           sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_create_tokens),
-           sum(cache_create_1h_tokens), sum(reasoning_tokens), count(*), sum(cost_source = 'unpriced'),
-           sum(cost_source = 'estimate_model_unknown')
-    FROM usage_events GROUP BY 1, 2, 3, 4, 5;
-INSERT INTO session_totals(session_id, cost_nusd, input_tokens, output_tokens, cache_read_tokens, cache_create_tokens,
-                           cache_create_1h_tokens, reasoning_tokens, events, unpriced_events, estimated_events)
-    SELECT session_id, sum(CAST(round(cost_usd * 1e9) AS INTEGER)), sum(input_tokens), sum(output_tokens),
-           sum(cache_read_tokens), sum(cache_create_tokens), sum(cache_create_1h_tokens), sum(reasoning_tokens),
-           count(*), sum(cost_source = 'unpriced'), sum(cost_source = 'estimate_model_unknown')
-    FROM usage_events GROUP BY session_id;
-INSERT INTO session_totals(session_id, tool_calls, tool_errors)
-    SELECT session_id, count(*), sum(coalesce(is_error, 0)) FROM message_tool_mart WHERE true GROUP BY session_id
-    ON CONFLICT(session_id) DO UPDATE SET tool_calls = excluded.tool_calls, tool_errors = excluded.tool_errors;
-)sql";
 
 // The machine and the user of every session, usage row and tool call (issue 11), and where forwarding
 // stands per destination. Rows written before know no machine: they were written by the store's watcher,
@@ -373,7 +354,7 @@ const std::string& machines_step() {
         table_of_sums("usage_slots (\n    slot INTEGER NOT NULL,\n    provider TEXT NOT NULL,\n"
                       "    project_id INTEGER NOT NULL,\n    model TEXT NOT NULL,\n    machine TEXT NOT NULL,\n",
                       "    PRIMARY KEY (slot, provider, project_id, model, machine)\n) WITHOUT ROWID;\n") +
-        std::string(kRebuildAggregates) +
+        rebuild_sums_sql(kSlotKeys) +
         "CREATE TABLE IF NOT EXISTS forward_cursors (\n"
         "    destination  TEXT PRIMARY KEY,\n"
         "    usage_id     INTEGER NOT NULL DEFAULT 0,\n"
@@ -435,7 +416,7 @@ void apply_step(Database& db, const Migration& m) {
     db.exec(m.sql);
 }
 
-void rebuild_aggregates(Database& db) { db.exec(kRebuildAggregates); }
+void rebuild_aggregates(Database& db) { db.exec(rebuild_sums_sql(kSlotKeys)); }
 
 int current_schema_version() { return schema_migrations().back().version; }
 
