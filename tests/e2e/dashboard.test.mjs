@@ -8,23 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { agentFolders, timeAppends, WRITERS } from './agents.mjs';
-import { artifacts, binary, browser, ClaudeSession, dashboard, percentile, rowSeen, run, serve, tmpdir, waitFor } from './harness.mjs';
+import { artifacts, binary, browser, ClaudeSession, dashboard, percentile, requireBuilt, rowSeen, run, scratch, serve, tmpdir, waitFor } from './harness.mjs';
 
-fs.mkdirSync(artifacts, { recursive: true });
+requireBuilt();
 const shot = (page, name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 
-before(() => {
-  assert.ok(fs.existsSync(binary), `no server binary at ${binary}: run scripts/build.sh first`);
-  assert.ok(fs.existsSync(path.join(dashboard, 'index.html')), `no built dashboard at ${dashboard}: run scripts/build.sh first`);
-});
-
 describe('dashboard with an embedded watcher', () => {
-  const dir = tmpdir();
-  const store = path.join(dir, 'store.db');
-  const claude = path.join(dir, 'claude');
-  const codex = path.join(dir, 'codex');
-  fs.mkdirSync(claude);
-  fs.mkdirSync(codex);
+  const { dir, store, claude, codex } = scratch();
   const agent = new ClaudeSession(claude, { project: 'shop' });
   agent.user('Add a checkout page');
   let server;
@@ -252,12 +242,7 @@ describe('every agent at once', () => {
 });
 
 describe('dashboard reading a store another process writes (--no-watcher)', () => {
-  const dir = tmpdir();
-  const store = path.join(dir, 'store.db');
-  const claude = path.join(dir, 'claude');
-  const codex = path.join(dir, 'codex');
-  fs.mkdirSync(claude);
-  fs.mkdirSync(codex);
+  const { dir, store, claude, codex } = scratch();
   let ingest;
   let server;
   let b;
@@ -300,12 +285,7 @@ describe('dashboard reading a store another process writes (--no-watcher)', () =
 // rows as `agentpulse --forward` sends them (OTLP/JSON here). Sessions has the machine column and filter,
 // the Overview spend by machine, and the Live feed labels the other machine's rows.
 describe('rows from another machine', () => {
-  const dir = tmpdir();
-  const store = path.join(dir, 'store.db');
-  const claude = path.join(dir, 'claude');
-  const codex = path.join(dir, 'codex');
-  fs.mkdirSync(claude);
-  fs.mkdirSync(codex);
+  const { dir, store, claude, codex } = scratch();
   let server;
   let b;
   let otlp;

@@ -1,11 +1,13 @@
 // What the end-to-end tests need around the real server: temporary folders, the agentpulse binary
 // (started and killed as a user would), Claude Code transcript lines, Debian's Chromium through
 // playwright-core, and bounded waits. Loopback only.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const here = path.dirname(fileURLToPath(import.meta.url));
@@ -14,6 +16,25 @@ export const artifacts = path.join(here, 'artifacts');
 export const binary = process.env.AGENTPULSE_BIN ?? path.join(root, process.env.BUILD_DIR ? path.relative(root, process.env.BUILD_DIR) : 'build', 'agentpulse');
 export const dashboard = path.join(root, 'frontend', 'dist');
 export const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+// Every browser test file starts with this: the binary and the dashboard it serves must have been built.
+export function requireBuilt() {
+  fs.mkdirSync(artifacts, { recursive: true });
+  before(() => {
+    assert.ok(fs.existsSync(binary), `no server binary at ${binary}: run scripts/build.sh first`);
+    assert.ok(fs.existsSync(path.join(dashboard, 'index.html')), `no built dashboard at ${dashboard}: run scripts/build.sh first`);
+  });
+}
+
+// A scratch folder with a store path and empty Claude Code and Codex folders for `serve`.
+export function scratch() {
+  const dir = tmpdir();
+  const claude = path.join(dir, 'claude');
+  const codex = path.join(dir, 'codex');
+  fs.mkdirSync(claude);
+  fs.mkdirSync(codex);
+  return { dir, store: path.join(dir, 'store.db'), claude, codex };
+}
 
 export function tmpdir(prefix = 'agentpulse-e2e-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -7,22 +7,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { artifacts, binary, browser, ClaudeSession, dashboard, serve, tmpdir, waitFor } from './harness.mjs';
+import { artifacts, browser, ClaudeSession, requireBuilt, scratch, serve, waitFor } from './harness.mjs';
 
-fs.mkdirSync(artifacts, { recursive: true });
-
-before(() => {
-  assert.ok(fs.existsSync(binary), `no server binary at ${binary}: run scripts/build.sh first`);
-  assert.ok(fs.existsSync(path.join(dashboard, 'index.html')), `no built dashboard at ${dashboard}: run scripts/build.sh first`);
-});
+requireBuilt();
 
 describe('search box', () => {
-  const dir = tmpdir();
-  const store = path.join(dir, 'store.db');
-  const claude = path.join(dir, 'claude');
-  const codex = path.join(dir, 'codex');
-  fs.mkdirSync(claude);
-  fs.mkdirSync(codex);
+  const { dir, store, claude, codex } = scratch();
   const other = new ClaudeSession(claude, { project: 'docs' });
   other.user('Update the README with the new flags');
   const agent = new ClaudeSession(claude, { project: 'shop' });

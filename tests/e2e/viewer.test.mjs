@@ -7,22 +7,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { artifacts, binary, browser, ClaudeSession, dashboard, root, serve, tmpdir, waitFor } from './harness.mjs';
+import { artifacts, browser, ClaudeSession, requireBuilt, root, scratch, serve, waitFor } from './harness.mjs';
 
-fs.mkdirSync(artifacts, { recursive: true });
-
-before(() => {
-  assert.ok(fs.existsSync(binary), `no server binary at ${binary}: run scripts/build.sh first`);
-  assert.ok(fs.existsSync(path.join(dashboard, 'index.html')), `no built dashboard at ${dashboard}: run scripts/build.sh first`);
-});
+requireBuilt();
 
 describe('conversation viewer', () => {
-  const dir = tmpdir();
-  const store = path.join(dir, 'store.db');
-  const claude = path.join(dir, 'claude');
-  const codex = path.join(dir, 'codex');
-  fs.mkdirSync(claude);
-  fs.mkdirSync(codex);
+  const { dir, store, claude, codex } = scratch();
   const agent = new ClaudeSession(claude, { project: 'billing' });
   agent.user('Why does billing.py round the invoice total twice? My key is AKIAIOSFODNN7EXAMPLE');
   agent.append({
