@@ -91,6 +91,18 @@ describe('conversation viewer', () => {
     await page.screenshot({ path: path.join(artifacts, 'conversation.png'), fullPage: true });
     if (process.env.UPDATE_SCREENSHOTS === '1') fs.copyFileSync(path.join(artifacts, 'conversation.png'), path.join(root, 'docs', 'screenshots', 'conversation.png'));
 
+    // Export: the whole conversation as Markdown, masked as the page shows it.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('conversation-export').getByRole('button', { name: 'Markdown' }).click(),
+    ]);
+    const saved = fs.readFileSync(await download.path(), 'utf8');
+    assert.match(saved, /^# claude session /);
+    assert.match(saved, /Why does billing\.py round the invoice total twice\?/);
+    assert.match(saved, /Now add a regression test for the rounding/);
+    assert.match(saved, /\[REDACTED:aws-access-key\]/);
+    assert.doesNotMatch(saved, /AKIAIOSFODNN7EXAMPLE/);
+
     // ?message= highlights the message.
     const body = await fetch(`${server.url}/api/sessions/${row}/transcript`).then((x) => x.json());
     const target = body.items.find((i) => i.kind === 'assistant' && i.message_id);

@@ -3,6 +3,7 @@
 import type { SessionDetail } from '../api/types';
 import { AgentChip } from '../components/AgentChip';
 import { Conversation } from '../components/Conversation';
+import { ConversationExport } from '../components/ConversationExport';
 import { CostChart } from '../components/CostChart';
 import { Stat } from '../components/Stat';
 import { ToolTimeline } from '../components/ToolTimeline';
@@ -63,7 +64,10 @@ export function SessionPage({ row, message = null }: { row: number; message?: nu
         </div>
       </section>
       <section className="card span-all" aria-labelledby="conversation-h">
-        <h2 id="conversation-h">Conversation</h2>
+        <div className="toolbar">
+          <h2 id="conversation-h">Conversation</h2>
+          <ConversationExport row={row} />
+        </div>
         <Conversation row={row} message={message} />
       </section>
       <section className="card span-all" aria-labelledby="cost-h">
