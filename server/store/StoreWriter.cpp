@@ -419,13 +419,24 @@ void StoreWriter::stated_cost(const UsageRecord& u, Cost& c) {
     c.source = u.cost_source.empty() ? "reported" : u.cost_source;
 }
 
+// Looked up once per process (a function-local static: its initialisation is thread-safe), with
+// getpwuid_r: the serve thread and the watcher thread both ask (getpwuid's static buffer is not safe to
+// share; found by TSan).
 StoreWriter::Origin StoreWriter::local_origin() {
-    Origin o;
-    char host[256] = {0};
-    if (gethostname(host, sizeof host - 1) == 0) o.machine = host;
-    if (const passwd* pw = getpwuid(geteuid()); pw && pw->pw_name) o.user = pw->pw_name;
-    else if (const char* u = std::getenv("USER")) o.user = u;
-    return o;
+    static const Origin here = [] {
+        Origin o;
+        char host[256] = {0};
+        if (gethostname(host, sizeof host - 1) == 0) o.machine = host;
+        passwd pw{};
+        passwd* found = nullptr;
+        std::vector<char> buf(16'384);
+        if (getpwuid_r(geteuid(), &pw, buf.data(), buf.size(), &found) == 0 && found && found->pw_name)
+            o.user = found->pw_name;
+        else if (const char* u = std::getenv("USER"))
+            o.user = u;
+        return o;
+    }();
+    return here;
 }
 
 std::int64_t StoreWriter::next_result_seq() {
