@@ -222,10 +222,12 @@ std::vector<AlertMessage> AlertEvaluator::evaluate(Database& db, EpochMs now) {
         std::vector<Measure> measures = measure(r, store, limits, now, tz_);
         // Subjects that were armed but are no longer measured (a tool call that ended) count as 0: they
         // clear.
-        for (const auto& [key, s] : states)
-            if (key.first == r.id && std::none_of(measures.begin(), measures.end(),
-                                                  [&](const Measure& m) { return m.subject == key.second; }))
-                measures.push_back({key.second, 0.0, "", {}});
+        for (const auto& entry : states) {
+            const std::string& subject = entry.first.second;  // (not a structured binding: clang 14 cannot capture one)
+            if (entry.first.first == r.id && std::none_of(measures.begin(), measures.end(),
+                                                          [&](const Measure& m) { return m.subject == subject; }))
+                measures.push_back({subject, 0.0, "", {}});
+        }
         for (const Measure& m : measures) {
             const auto it = states.find({r.id, m.subject});
             const int level = it == states.end() ? 0 : it->second.level;
