@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -118,8 +119,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (out.config) {
         const Config& c = *out.config;
         if (out.exit_code != 0) fail("a config with a failure exit code", out.message);
-        if (c.command != "serve" && c.command != "ingest" && c.command != "pricing" && c.command != "status")
-            fail("unknown command accepted", c.command);
+        static const std::set<std::string> commands = {"serve",  "ingest",     "pricing", "status",
+                                                       "report", "statusline", "search",  "alerts"};
+        if (!commands.count(c.command)) fail("unknown command accepted", c.command);
         if (c.port < 0 || c.port > 65535) fail("port out of range", std::to_string(c.port));
         if (c.budget && !(std::isfinite(*c.budget) && *c.budget > 0))
             fail("budget not a positive amount", std::to_string(*c.budget));

@@ -30,8 +30,41 @@ const std::vector<Redactor::Pattern>& Redactor::defaults() {
     return p;
 }
 
+namespace {
+
+// A number in a pattern's syntax (a back-reference `\12`, a count `{3,40}`) of more than 6 digits:
+// libstdc++'s regex compiler multiplies it up in a signed long without a check (undefined behaviour; found
+// by fuzz/config_fuzz), so such a pattern is refused before it gets there. Literal digits elsewhere are
+// fine.
+bool has_huge_number(const std::string& re) {
+    bool counting = false;  // inside {...}, or right after a backslash
+    int digits = 0;
+    for (std::size_t i = 0; i < re.size(); ++i) {
+        const char c = re[i];
+        if (c >= '0' && c <= '9') {
+            if (counting && ++digits > 6) return true;
+            continue;
+        }
+        digits = 0;
+        if (c == '\\') {
+            counting = true;
+            if (i + 1 < re.size() && !(re[i + 1] >= '0' && re[i + 1] <= '9')) ++i, counting = false;  // an escape
+        } else if (c == '{') {
+            counting = true;
+        } else if (c != ',') {
+            counting = false;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 Redactor::Redactor(const std::vector<std::string>& extra, bool with_defaults) : private_keys_(with_defaults) {
     auto add = [this](const std::string& name, const std::string& re, const std::vector<std::string>& triggers) {
+        if (has_huge_number(re))
+            throw std::invalid_argument("redaction pattern '" + re.substr(0, 200) +
+                                        "' holds a number of more than 6 digits (a count or back-reference)");
         try {
             rules_.push_back({name, std::regex(re, std::regex::ECMAScript | std::regex::optimize), triggers});
         } catch (const std::regex_error& e) {
