@@ -74,6 +74,13 @@ BOOST_AUTO_TEST_CASE(serve_delivers_and_a_killed_server_resumes_the_retry) {
         Process server(serve_args(ws, store, rx.url()), ws.logs(), "alerts-serve-1");
         BOOST_REQUIRE_MESSAGE(listening_port(server) != 0, server.err());
         BOOST_REQUIRE_MESSAGE(rx.wait_for([](const auto& h) { return h.size() == 1; }), server.err());
+        // Killed mid-retry: once the failed attempt is on record (the receiver sees the request before the
+        // server has its answer and writes it down).
+        BOOST_TEST(eventually(
+            [&] {
+                return count(store, "SELECT count(*) FROM alert_outbox WHERE status = 'pending' AND attempts = 1") == 1;
+            },
+            5s));
         server.signal(SIGKILL);
         server.finish(5s);
     }
