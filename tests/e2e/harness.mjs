@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { before } from 'node:test';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,6 +34,25 @@ export function scratch() {
   fs.mkdirSync(claude);
   fs.mkdirSync(codex);
   return { dir, store: path.join(dir, 'store.db'), claude, codex };
+}
+
+// A server on a scratch() folder and a Chromium page on it, started before the file's tests and stopped
+// (the folder removed) after them. The returned object's `server` and `page` are set once started.
+export function servedPage(folders) {
+  const it = { server: null, page: null };
+  let b;
+  before(async () => {
+    it.server = await serve({ store: folders.store, claude: folders.claude, codex: folders.codex });
+    b = await browser();
+    it.page = await b.context.newPage();
+    it.page.on('pageerror', (e) => console.error('page error:', e.message));
+  });
+  after(async () => {
+    await b?.close();
+    await it.server?.stop();
+    fs.rmSync(folders.dir, { recursive: true, force: true });
+  });
+  return it;
 }
 
 export function tmpdir(prefix = 'agentpulse-e2e-') {

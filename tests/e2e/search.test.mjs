@@ -6,36 +6,24 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { artifacts, browser, ClaudeSession, requireBuilt, scratch, serve, waitFor } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { artifacts, ClaudeSession, requireBuilt, scratch, servedPage, waitFor } from './harness.mjs';
 
 requireBuilt();
 
 describe('search box', () => {
-  const { dir, store, claude, codex } = scratch();
+  const folders = scratch();
+  const { store, claude, codex } = folders;
   const other = new ClaudeSession(claude, { project: 'docs' });
   other.user('Update the README with the new flags');
   const agent = new ClaudeSession(claude, { project: 'shop' });
   agent.user('Why does billing.py round the invoice totals wrong?');
   const [call] = agent.assistant({ tools: [{ name: 'Bash', input: { command: 'pytest tests/test_invoices.py -k rounding' } }] });
   agent.result(call, { content: '1 failed' });
-  let server;
-  let b;
-  let page;
-
-  before(async () => {
-    server = await serve({ store, claude, codex });
-    b = await browser();
-    page = await b.context.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e.message));
-  });
-  after(async () => {
-    await b?.close();
-    await server?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const served = servedPage(folders);
 
   test('type a query, see the hit, click it, land on the conversation at that message', async () => {
+    const { server, page } = served;
     // The API's answer first (once the watcher has read the transcript): the rows the link must name.
     const api = await waitFor(
       async () => {

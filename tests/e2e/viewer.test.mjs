@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { artifacts, browser, ClaudeSession, requireBuilt, root, scratch, serve, waitFor } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { artifacts, ClaudeSession, requireBuilt, root, scratch, servedPage, waitFor } from './harness.mjs';
 
 requireBuilt();
 
 describe('conversation viewer', () => {
-  const { dir, store, claude, codex } = scratch();
+  const folders = scratch();
+  const { store, claude, codex } = folders;
   const agent = new ClaudeSession(claude, { project: 'billing' });
   agent.user('Why does billing.py round the invoice total twice? My key is AKIAIOSFODNN7EXAMPLE');
   agent.append({
@@ -35,23 +36,10 @@ describe('conversation viewer', () => {
   agent.result('toolu_view_1', { content: 'The file has been updated. ' + 'line\n'.repeat(1000) });
   const [bash] = agent.assistant({ tools: [{ name: 'Bash', input: { command: 'pytest -q tests/test_billing.py' } }] });
   agent.result(bash, { content: '1 failed: test_total_rounding', isError: true });
-  let server;
-  let b;
-  let page;
-
-  before(async () => {
-    server = await serve({ store, claude, codex });
-    b = await browser();
-    page = await b.context.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e.message));
-  });
-  after(async () => {
-    await b?.close();
-    await server?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const served = servedPage(folders);
 
   test('opens a session, shows its items, appends live, jumps to a message', async () => {
+    const { server, page } = served;
     // The session row, once ingest has stored it.
     const row = await waitFor(async () => {
       const r = await fetch(`${server.url}/api/sessions?limit=5`).then((x) => x.json());
